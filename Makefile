@@ -1,0 +1,79 @@
+# e-SPM task runner. Quick start: `make run` (demo on SQLite), `make test` (whole suite).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV     ?= .venv
+PY       := $(VENV)/bin/python
+UV       := $(VENV)/bin/uv
+UV_VERSION := 0.13.8
+# Python >= 3.12: pyenv's shims honour .python-version; otherwise the first one found.
+PYTHON_BOOT ?= $(shell for p in python3 python3.13 python3.12; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
+
+# The suite's services (this machine's defaults; override in the environment).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/espm
+TEST_REDIS_URL    ?= redis://127.0.0.1:6379/15
+PYTEST_WORKERS    ?= 2
+APT_PACKAGES := chromium chromium-driver poppler-utils gettext fonts-dejavu-core fonts-liberation \
+	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 postgresql-client redis-tools
+
+.PHONY: help venv run serve test lint typecheck pytest system-deps check-services bench clean
+
+help:
+	@echo "make run    — install, migrate, load regions + catalog, seed the demo, serve on :8000"
+	@echo "make test   — lint, type-check and the whole suite on PostgreSQL + Redis + Chromium"
+	@echo "make bench  — national-scale benchmarks (PostgreSQL; see README, Performance)"
+
+$(VENV)/.installed: requirements/dev.lock pyproject.toml
+	@test -n "$(PYTHON_BOOT)" || { echo "Python >= 3.12 not found (python3, python3.13, python3.12)"; exit 1; }
+	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	$(UV) pip sync -q --python $(PY) requirements/dev.lock
+	$(UV) pip install -q --python $(PY) uv==$(UV_VERSION)
+	@touch $@
+
+venv: $(VENV)/.installed
+
+# ---------------------------------------------------------------- run (embedded default)
+run: venv
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py load_regions
+	$(PY) manage.py load_catalog
+	$(PY) manage.py seed_demo
+	@echo ""
+	@echo "e-SPM berjalan di http://127.0.0.1:8000  (Ctrl+C untuk berhenti)"
+	DEBUG=1 SECURE_HTTPS=0 $(PY) manage.py runserver 127.0.0.1:8000
+
+# ---------------------------------------------------------------- test (PostgreSQL, Redis, Chromium)
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+check-services:
+	@$(PY) scripts/check_services.py "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)"
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djlint templates --lint --quiet
+
+typecheck: venv
+	$(VENV)/bin/mypy espm regions indicators reporting
+
+pytest: venv system-deps check-services
+	DATABASE_URL="$(TEST_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" SECURE_HTTPS=0 \
+		$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+test: venv system-deps lint typecheck pytest
+
+# ---------------------------------------------------------------- benchmarks (not part of test)
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/espm_bench
+bench: venv system-deps check-services
+	DATABASE_URL="$(BENCH_DATABASE_URL)" $(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3 private

@@ -1,0 +1,161 @@
+"""The region tree, agencies (OPD), users and their roles.
+
+Region codes are Kemendagri codes (Kepmendagri 300.2.2-2138/2025): ``33`` for a
+province, ``33.10`` for a kabupaten/kota; the national root (Kemendagri/Bangda)
+has the project's own code ``00``.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from regions.roles import AGENCY_ROLES, Role
+from regions.scoping import ScopedQuerySet, ScopePaths
+
+NATIONAL_CODE = "00"
+
+
+class Level(models.TextChoices):
+    NATIONAL = "national", _("Nasional")
+    PROVINCE = "province", _("Provinsi")
+    KABUPATEN = "kabupaten", _("Kabupaten")
+    KOTA = "kota", _("Kota")
+
+
+class Region(models.Model):
+    code = models.CharField(_("kode"), max_length=13, unique=True)
+    name = models.CharField(_("nama"), max_length=200)
+    level = models.CharField(_("tingkat"), max_length=10, choices=Level.choices, db_index=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    # The two-digit province prefix, denormalised so scoping is one indexed equality.
+    province_code = models.CharField(max_length=2, blank=True, db_index=True)
+    is_active = models.BooleanField(_("aktif"), default=True)
+    # Region-level data contact (penanggung jawab data), visible to the level above.
+    contact_name = models.CharField(_("penanggung jawab data"), max_length=150, blank=True)
+    contact_position = models.CharField(_("jabatan"), max_length=150, blank=True)
+    contact_phone = models.CharField(_("telepon"), max_length=30, blank=True)
+    contact_email = models.EmailField(_("email"), blank=True)
+    # Policy: the optional OPD-head sign-off step before reports reach the verifier.
+    requires_head_signoff = models.BooleanField(_("wajib persetujuan kepala OPD"), default=False)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = ScopePaths(region="")
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("wilayah")
+        verbose_name_plural = _("wilayah")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_province(self) -> bool:
+        return self.level == Level.PROVINCE
+
+    @property
+    def is_kabkota(self) -> bool:
+        return self.level in (Level.KABUPATEN, Level.KOTA)
+
+    @property
+    def service_level(self) -> str:
+        """The catalog level whose service types this region reports ('province' or 'kabkota')."""
+        return "province" if self.level == Level.PROVINCE else "kabkota"
+
+
+class Agency(models.Model):
+    """A Perangkat Daerah (OPD) of one region."""
+
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="agencies")
+    name = models.CharField(_("nama perangkat daerah"), max_length=200)
+    short_name = models.CharField(_("singkatan"), max_length=40)
+    is_active = models.BooleanField(_("aktif"), default=True)
+    contact_name = models.CharField(_("penanggung jawab data"), max_length=150, blank=True)
+    contact_position = models.CharField(_("jabatan"), max_length=150, blank=True)
+    contact_phone = models.CharField(_("telepon"), max_length=30, blank=True)
+    contact_email = models.EmailField(_("email"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = ScopePaths(region="region", agency="")
+
+    class Meta:
+        ordering = ["region__code", "name"]
+        verbose_name = _("perangkat daerah")
+        verbose_name_plural = _("perangkat daerah")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "short_name"], name="agency_unique_short")
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+
+class User(AbstractUser):
+    full_name = models.CharField(_("nama lengkap"), max_length=150, blank=True)
+    phone = models.CharField(_("telepon"), max_length=30, blank=True)
+    position = models.CharField(_("jabatan"), max_length=150, blank=True)
+    is_demo = models.BooleanField(_("akun demo"), default=False)
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+
+class Membership(models.Model):
+    """One role held by a user, bound to a region (and an agency for OPD roles)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("peran"), max_length=20, choices=Role.choices)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="memberships")
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="memberships"
+    )
+    # For sector ministry viewers: the sector code (e.g. "KES") they may read nationally.
+    sector_code = models.CharField(_("bidang"), max_length=10, blank=True)
+    is_active = models.BooleanField(_("aktif"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = ScopePaths(region="region", agency="agency", people=True)
+
+    class Meta:
+        ordering = ["region__code", "role"]
+        verbose_name = _("peran pengguna")
+        verbose_name_plural = _("peran pengguna")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "region", "agency", "sector_code"],
+                name="membership_unique",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        where = self.agency.short_name if self.agency_id and self.agency else self.region.name
+        return f"{self.get_role_display()} · {where}"
+
+    def clean(self) -> None:
+        if self.role in AGENCY_ROLES and not self.agency_id:
+            raise ValidationError({"agency": _("Peran OPD harus terikat pada perangkat daerah.")})
+        if self.agency_id and self.agency and self.agency.region_id != self.region_id:
+            raise ValidationError({"agency": _("Perangkat daerah harus dari wilayah yang sama.")})
+        if self.role in (Role.BANGDA_ADMIN, Role.SECTOR_VIEWER) and (
+            self.region_id and self.region.level != Level.NATIONAL
+        ):
+            raise ValidationError({"region": _("Peran ini hanya untuk tingkat nasional.")})
+        if self.role == Role.SECTOR_VIEWER and not self.sector_code:
+            raise ValidationError({"sector_code": _("Pemantau sektor harus memilih bidang.")})
+        if self.role == Role.PROVINCE_REVIEWER and self.region_id and not self.region.is_province:
+            raise ValidationError({"region": _("Reviewer provinsi harus pada wilayah provinsi.")})

@@ -1,0 +1,198 @@
+"""The one scoping layer: which regions, agencies and records a user may see or change.
+
+Every page, API endpoint, export, file download, task and dashboard reaches data
+through ``Model.objects.visible_to(user, action)`` (or ``scoped_get`` for one
+object). A model opts in by using ``ScopedQuerySet`` and declaring ``scope_paths``:
+the ORM paths from the model to its region, agency and sector. Out-of-scope
+objects are simply absent from the queryset, so views answer 404, never 403.
+
+Rules (a user's grants are OR-ed; each grant is one active membership):
+
+| role | view | change |
+| --- | --- | --- |
+| Bangda admin, superuser | everything | everything |
+| sector ministry viewer | everything of its sector (region-level rows too) | nothing |
+| auditor | its region and, for a province/national auditor, below it | nothing |
+| province reviewer | its province and its kab/kota | the same |
+| verifier | its region (a province verifier also sees its kab/kota) | its own region |
+| OPD operator / head | its agency's rows; region-level rows of its region | its agency's rows |
+
+Models flagged ``people=True`` (users' roles) are visible to Bangda, to the
+verifier of the region, and to auditors of the scope, and to nobody else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Self
+
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+
+from regions.roles import AGENCY_ROLES, Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from regions.models import User
+
+NATIONAL = "national"
+PROVINCE = "province"
+NOTHING = Q(pk__in=[])
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    CHANGE = "change"
+
+
+@dataclass(frozen=True)
+class ScopePaths:
+    """ORM paths from a model to its region, agency and sector.
+
+    ``region=""`` means the model *is* the region; ``agency=""`` means it *is* the
+    agency; ``None`` means the model has no such link.
+    """
+
+    region: str
+    agency: str | None = None
+    sector: str | None = None
+    people: bool = False
+
+    def region_field(self, field: str) -> str:
+        return f"{self.region}__{field}" if self.region else field
+
+    def agency_field(self) -> str | None:
+        if self.agency is None:
+            return None
+        return f"{self.agency}_id" if self.agency else "pk"
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str
+    region_id: int
+    region_code: str
+    region_level: str
+    agency_id: int | None
+    sector_code: str
+
+    @property
+    def is_national(self) -> bool:
+        return self.region_level == NATIONAL
+
+
+def grants_for(user: User | AnonymousUser | None) -> tuple[Grant, ...]:
+    """The user's active memberships, loaded once per user object (i.e. per request)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return ()
+    cached = getattr(user, "_espm_grants", None)
+    if cached is not None:
+        return cached
+    from regions.models import Membership
+
+    rows = Membership.objects.filter(user=user, is_active=True).values_list(
+        "role", "region_id", "region__code", "region__level", "agency_id", "sector_code"
+    )
+    grants = tuple(Grant(*row) for row in rows)
+    user._espm_grants = grants  # type: ignore[union-attr]
+    return grants
+
+
+def sees_everything(user: User | AnonymousUser | None) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return any(g.role == Role.BANGDA_ADMIN for g in grants_for(user))
+
+
+def _subtree(paths: ScopePaths, grant: Grant) -> Q:
+    """The grant's region and, for a province or the national root, everything below it."""
+    if grant.is_national:
+        return Q()
+    if grant.region_level == PROVINCE:
+        return Q(**{paths.region_field("province_code"): grant.region_code})
+    return Q(**{paths.region_field("id"): grant.region_id})
+
+
+def _own_region(paths: ScopePaths, grant: Grant) -> Q:
+    if grant.is_national:
+        return Q()
+    return Q(**{paths.region_field("id"): grant.region_id})
+
+
+def _grant_q(paths: ScopePaths, grant: Grant, action: Action) -> Q:
+    role = grant.role
+    agency_field = paths.agency_field()
+    if role == Role.BANGDA_ADMIN:
+        return Q()
+    if action == Action.CHANGE:
+        if role == Role.VERIFIER:
+            return _own_region(paths, grant)
+        if role == Role.PROVINCE_REVIEWER and not paths.people:
+            return _subtree(paths, grant)
+        if role in AGENCY_ROLES and agency_field and not paths.people:
+            return Q(**{agency_field: grant.agency_id})
+        return NOTHING
+    # Action.VIEW
+    if paths.people:
+        if role == Role.VERIFIER:
+            return _own_region(paths, grant)
+        if role == Role.AUDITOR:
+            return _subtree(paths, grant)
+        return NOTHING
+    if role == Role.SECTOR_VIEWER:
+        return Q(**{paths.sector: grant.sector_code}) if paths.sector else Q()
+    if role in (Role.VERIFIER, Role.PROVINCE_REVIEWER, Role.AUDITOR):
+        return _subtree(paths, grant)
+    if role in AGENCY_ROLES:
+        if agency_field:
+            return Q(**{agency_field: grant.agency_id})
+        return _own_region(paths, grant)
+    return NOTHING
+
+
+def scope_q(user: User | AnonymousUser | None, action: Action | str, paths: ScopePaths) -> Q:
+    """A Q object selecting exactly the rows of a model with ``paths`` the user may act on."""
+    action = Action(action)
+    if user is None or not user.is_authenticated or not user.is_active:
+        return NOTHING
+    if user.is_superuser:
+        return Q()
+    combined: Q | None = None
+    for grant in grants_for(user):
+        q = _grant_q(paths, grant, action)
+        if q == Q():
+            return Q()
+        if q == NOTHING:
+            continue
+        combined = q if combined is None else combined | q
+    return combined if combined is not None else NOTHING
+
+
+class ScopedQuerySet(models.QuerySet):
+    def visible_to(self, user: Any, action: Action | str = Action.VIEW) -> Self:
+        paths: ScopePaths = self.model.scope_paths  # type: ignore[attr-defined]
+        return self.filter(scope_q(user, action, paths))
+
+    def restrict(self, user: Any, action: Action | str = Action.VIEW) -> Self:
+        """NetBox's name for the same thing."""
+        return self.visible_to(user, action)
+
+
+def scoped_get[M: models.Model](
+    model: type[M], user: Any, action: Action | str = Action.VIEW, **lookup: Any
+) -> M:
+    """One object inside the user's scope, or Http404: out of scope looks like absent."""
+    qs = model.objects.visible_to(user, action)  # type: ignore[attr-defined]
+    try:
+        return qs.get(**lookup)
+    except (model.DoesNotExist, ValueError) as exc:  # type: ignore[attr-defined]
+        raise Http404 from exc
+
+
+def can(user: Any, action: Action | str, obj: models.Model) -> bool:
+    return type(obj).objects.visible_to(user, action).filter(pk=obj.pk).exists()  # type: ignore[attr-defined]

@@ -1,0 +1,389 @@
+"""Periods, quarterly service reports and their parts, region submissions, the workflow log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.files.storage import Storage, storages
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from regions.scoping import ScopedQuerySet, ScopePaths
+
+
+def private_storage() -> Storage:
+    """Evidence and generated files: outside the web root, served only by checked views."""
+    return storages["private"]
+
+
+REPORT_SCOPE = ScopePaths(region="region", agency="agency", sector="service_type__sector__code")
+
+
+class Period(models.Model):
+    """A reporting quarter (triwulan) with its window."""
+
+    class State(models.TextChoices):
+        PLANNED = "planned", _("Belum dibuka")
+        OPEN = "open", _("Dibuka")
+        CLOSED = "closed", _("Ditutup")
+
+    year = models.PositiveSmallIntegerField(_("tahun"))
+    quarter = models.PositiveSmallIntegerField(
+        _("triwulan"), choices=[(q, f"TW {'I' * q if q < 4 else 'IV'}") for q in (1, 2, 3, 4)]
+    )
+    due_date = models.DateField(_("batas waktu"))
+    state = models.CharField(
+        _("status"), max_length=10, choices=State.choices, default=State.PLANNED
+    )
+    allow_late = models.BooleanField(_("izinkan pengisian terlambat"), default=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-year", "-quarter"]
+        verbose_name = _("periode")
+        verbose_name_plural = _("periode")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "quarter"], name="period_unique"),
+            models.CheckConstraint(
+                condition=models.Q(quarter__gte=1, quarter__lte=4), name="period_quarter_1_4"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quarter_label} {self.year}"
+
+    @property
+    def quarter_label(self) -> str:
+        return "TW " + ("I", "II", "III", "IV")[self.quarter - 1]
+
+
+class Report(models.Model):
+    """One quarterly service report: region × period × service type, owned by an agency."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draf")
+        AWAITING_HEAD = "awaiting_head", _("Menunggu persetujuan kepala OPD")
+        SUBMITTED = "submitted", _("Diajukan ke verifikator")
+        RETURNED = "returned", _("Dikembalikan")
+        VERIFIED = "verified", _("Terverifikasi")
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="reports")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="reports")
+    service_type = models.ForeignKey(
+        "indicators.ServiceType", on_delete=models.PROTECT, related_name="reports"
+    )
+    agency = models.ForeignKey(
+        "regions.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="reports"
+    )
+    status = models.CharField(
+        max_length=15, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+
+    # 1. Recipients (cumulative within the year, policy stated on the form).
+    recipients_target = models.PositiveIntegerField(_("target penerima"), null=True, blank=True)
+    recipients_served = models.PositiveIntegerField(_("penerima terlayani"), null=True, blank=True)
+    recipients_breakdown = models.JSONField(_("rincian penerima"), default=dict, blank=True)
+    # 5. Problems and solutions.
+    problems = models.TextField(_("permasalahan"), blank=True)
+    solutions = models.TextField(_("solusi"), blank=True)
+
+    # Capaian, recomputed by reporting.capaian on every save in the same transaction.
+    recipients_pct = models.DecimalField(max_digits=9, decimal_places=4, null=True, blank=True)
+    quality_pct = models.DecimalField(max_digits=9, decimal_places=4, null=True, blank=True)
+    capaian_index = models.DecimalField(
+        max_digits=9, decimal_places=4, null=True, blank=True, db_index=True
+    )
+    band = models.CharField(max_length=20, blank=True, db_index=True)
+    flag_no_target = models.BooleanField(default=False)
+    flag_over_target = models.BooleanField(default=False)
+
+    version = models.PositiveIntegerField(default=1)
+    entered_at = models.DateTimeField(_("pertama diisi"), null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = REPORT_SCOPE
+
+    class Meta:
+        ordering = ["region__code", "service_type__order"]
+        verbose_name = _("laporan triwulan")
+        verbose_name_plural = _("laporan triwulan")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "period", "service_type"], name="report_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["period", "status"]),
+            models.Index(fields=["period", "region"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region.code} {self.period} {self.service_type.code}"
+
+
+class ReportQuality(models.Model):
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="quality")
+    quality_item = models.ForeignKey(
+        "indicators.QualityItem", on_delete=models.PROTECT, related_name="+"
+    )
+    required = models.DecimalField(
+        _("jumlah minimal"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    realised = models.DecimalField(
+        _("realisasi"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    # For items without a quantity: met or not.
+    met = models.BooleanField(_("terpenuhi"), null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = ScopePaths(
+        region="report__region",
+        agency="report__agency",
+        sector="report__service_type__sector__code",
+    )
+
+    class Meta:
+        ordering = ["quality_item__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "quality_item"], name="report_quality_unique")
+        ]
+
+
+class Stage(models.IntegerChoices):
+    """The four stages of applying SPM (Permendagri 59/2021)."""
+
+    DATA = 1, _("Pengumpulan data")
+    NEEDS = 2, _("Penghitungan kebutuhan pemenuhan pelayanan dasar")
+    PLAN = 3, _("Penyusunan rencana pemenuhan pelayanan dasar")
+    DELIVERY = 4, _("Pelaksanaan pemenuhan pelayanan dasar")
+
+
+class ReportStage(models.Model):
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("Belum dilaksanakan")
+        IN_PROGRESS = "in_progress", _("Sedang dilaksanakan")
+        DONE = "done", _("Selesai")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="stages")
+    stage = models.PositiveSmallIntegerField(_("tahap"), choices=Stage.choices)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, blank=True)
+    note = models.TextField(_("keterangan"), blank=True)
+
+    history = HistoricalRecords()
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = ScopePaths(
+        region="report__region",
+        agency="report__agency",
+        sector="report__service_type__sector__code",
+    )
+
+    class Meta:
+        ordering = ["stage"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "stage"], name="report_stage_unique")
+        ]
+
+
+class BudgetLine(models.Model):
+    """Allocated vs realised Rupiah per (sub-)activity under Kepmendagri 900.1-2850/2025."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="budget_lines")
+    activity_code = models.CharField(_("kode kegiatan"), max_length=40)
+    activity_name = models.CharField(_("nama kegiatan"), max_length=300)
+    sub_activity_code = models.CharField(_("kode sub kegiatan"), max_length=40, blank=True)
+    sub_activity_name = models.CharField(_("nama sub kegiatan"), max_length=300, blank=True)
+    allocated = models.PositiveBigIntegerField(_("pagu (Rp)"), default=0)
+    realised = models.PositiveBigIntegerField(_("realisasi (Rp)"), default=0)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = ScopePaths(
+        region="report__region",
+        agency="report__agency",
+        sector="report__service_type__sector__code",
+    )
+
+    class Meta:
+        ordering = ["order", "id"]
+
+
+class Evidence(models.Model):
+    """A bukti dukung file, stored privately and served only through a permission-checked view."""
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="evidence")
+    stage = models.ForeignKey(
+        ReportStage, on_delete=models.PROTECT, null=True, blank=True, related_name="evidence"
+    )
+    quality = models.ForeignKey(
+        ReportQuality, on_delete=models.PROTECT, null=True, blank=True, related_name="evidence"
+    )
+    file = models.FileField(upload_to="evidence/%Y/%m/", storage=private_storage)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    description = models.CharField(_("keterangan"), max_length=300, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = ScopePaths(
+        region="report__region",
+        agency="report__agency",
+        sector="report__service_type__sector__code",
+    )
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        verbose_name = _("bukti dukung")
+        verbose_name_plural = _("bukti dukung")
+
+
+class RegionSubmission(models.Model):
+    """A region's quarterly report as a whole, submitted to the level above.
+
+    kab/kota → province reviewer; province (own services + recap of its kab/kota) → Bangda.
+    """
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("Sedang disusun")
+        SUBMITTED = "submitted", _("Diajukan")
+        RETURNED = "returned", _("Dikembalikan")
+        ACCEPTED = "accepted", _("Diterima")
+
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="submissions"
+    )
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="submissions")
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.IN_PROGRESS, db_index=True
+    )
+    # A reopen sets a region-specific due date that overrides the period's.
+    due_date = models.DateField(_("batas waktu khusus"), null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    is_late = models.BooleanField(_("terlambat"), default=False)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    return_reason = models.TextField(_("alasan pengembalian"), blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords()
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = ScopePaths(region="region")
+
+    class Meta:
+        ordering = ["period", "region__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "period"], name="submission_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.period}"
+
+    @property
+    def effective_due_date(self):  # type: ignore[no-untyped-def]
+        return self.due_date or self.period.due_date
+
+
+class WorkflowEvent(models.Model):
+    """One workflow step (who, when, what, why) on a report, a region submission or a target."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey(
+        "regions.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    submission = models.ForeignKey(
+        RegionSubmission, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    action = models.CharField(max_length=30)
+    from_status = models.CharField(max_length=15, blank=True)
+    to_status = models.CharField(max_length=15, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    reason = models.TextField(blank=True)
+    # The data as it stood at this step, so a resubmission can be diffed against a return.
+    snapshot = models.JSONField(default=dict, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = ScopePaths(region="region", agency="agency")
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class ActionPlan(models.Model):
+    """Rencana aksi penerapan SPM: a region's yearly regulation, shown with every quarter."""
+
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="action_plans"
+    )
+    year = models.PositiveSmallIntegerField(_("tahun"))
+    exists = models.BooleanField(_("sudah ditetapkan"), default=False)
+    number = models.CharField(_("nomor peraturan"), max_length=200, blank=True)
+    date = models.DateField(_("tanggal penetapan"), null=True, blank=True)
+    file = models.FileField(upload_to="action-plans/%Y/", storage=private_storage, blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = ScopePaths(region="region")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year"], name="action_plan_unique")
+        ]
+
+
+class Notification(models.Model):
+    """An in-app notification (the bell); always read through ``user=request.user``."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=30)
+    title = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    # Deduplication key: the same event never notifies the same user twice.
+    key = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="notification_once")]

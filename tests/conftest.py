@@ -1,0 +1,69 @@
+"""The test cast is the demo cast: the same named users as `seed_demo` and the docs.
+
+The session database is loaded once per xdist worker with the official region list,
+the SPM catalog and the demo data; each test runs in a transaction rolled back after it.
+Transactional tests (browser, Celery worker) flush tables, so they call `ensure_seeded`.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client
+
+from regions.demo import KEY_USERS
+from regions.models import Region, User
+
+# Speed only: tests need no slow password hashing.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _seed() -> None:
+    call_command("load_regions", verbosity=0)
+    try:
+        call_command("load_catalog", verbosity=0)
+    except Exception as exc:  # the command exists once the catalog is in the tree
+        if "Unknown command" not in str(exc):
+            raise
+    call_command("seed_demo", verbosity=0)
+
+
+def ensure_seeded() -> None:
+    if not User.objects.filter(username="bangda.admin").exists() or Region.objects.count() < 553:
+        _seed()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        _seed()
+
+
+@pytest.fixture
+def cast(db) -> dict[str, User]:
+    """The demo users by username."""
+    return {u.username: u for u in User.objects.filter(is_demo=True)}
+
+
+@pytest.fixture
+def login(db):
+    """login("klaten.dinkes") → a Django test client logged in as that demo user."""
+
+    def _login(username: str) -> Client:
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def region(db):
+    def _region(code: str) -> Region:
+        return Region.objects.get(code=code)
+
+    return _region
+
+
+__all__ = ["KEY_USERS", "ensure_seeded"]
