@@ -69,7 +69,7 @@ def _cast() -> list[CastMember]:
     for code, prefix in DEMO_REGIONS.items():
         is_province = "." not in code
         agencies = PROVINCE_AGENCIES if is_province else KABKOTA_AGENCIES
-        for short, agency_name, _sectors in agencies:
+        for short, _agency_name, _sectors in agencies:
             cast.append(
                 CastMember(
                     f"{prefix}.{short.lower()}",

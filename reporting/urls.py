@@ -1,2 +1,11 @@
+"""reporting's URLs, one module per area: data entry, review chain, dashboards, documents."""
+
+from reporting import urls_dashboard, urls_documents, urls_entry, urls_review
+
 app_name = "reporting"
-urlpatterns: list = []
+urlpatterns = [
+    *urls_entry.urlpatterns,
+    *urls_review.urlpatterns,
+    *urls_dashboard.urlpatterns,
+    *urls_documents.urlpatterns,
+]
