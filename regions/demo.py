@@ -174,7 +174,7 @@ def seed_people(password: str | None = None) -> list[str]:
         )
         for role, region_code, agency_short, sector in member.grants:
             region = regions[region_code]
-            agency = (
+            agency: Agency | None = (
                 Agency.objects.get(region=region, short_name=agency_short) if agency_short else None
             )
             Membership.objects.get_or_create(
