@@ -174,11 +174,11 @@ def seed_people(password: str | None = None) -> list[str]:
         )
         for role, region_code, agency_short, sector in member.grants:
             region = regions[region_code]
-            agency: Agency | None = (
+            member_agency = (
                 Agency.objects.get(region=region, short_name=agency_short) if agency_short else None
             )
             Membership.objects.get_or_create(
-                user=user, role=role, region=region, agency=agency, sector_code=sector
+                user=user, role=role, region=region, agency=member_agency, sector_code=sector
             )
         if member.username == "bangda.admin" and not user.is_staff:
             user.is_staff = True
