@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.core.files.storage import Storage, storages
 from django.db import models
@@ -387,3 +389,169 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="notification_once")]
+
+
+# --- Jobs: reminder rules, the send log, generated documents (issue #8) -----------------------
+
+
+class ReminderRule(models.Model):
+    """When deadline messages go out; edited by Bangda in the admin, read by the hourly tick.
+
+    A reminder fires ``working_days`` working days before a due date; an escalation fires
+    ``working_days`` working days after it (1 = the first working day after the due date).
+    """
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", _("Pengingat sebelum batas waktu")
+        ESCALATION = "escalation", _("Eskalasi setelah batas waktu")
+
+    kind = models.CharField(_("jenis"), max_length=12, choices=Kind.choices)
+    working_days = models.PositiveSmallIntegerField(_("hari kerja"))
+    send_time = models.TimeField(_("jam kirim (WIB)"), default=datetime.time(8, 0))
+    by_email = models.BooleanField(_("kirim email"), default=True)
+    in_app = models.BooleanField(_("notifikasi aplikasi"), default=True)
+    is_active = models.BooleanField(_("aktif"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["kind", "-working_days"]
+        verbose_name = _("aturan pengingat")
+        verbose_name_plural = _("aturan pengingat")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "working_days"], name="reminder_rule_unique")
+        ]
+
+    def __str__(self) -> str:
+        sign = "H-" if self.kind == self.Kind.REMINDER else "H+"
+        return f"{self.get_kind_display()} {sign}{self.working_days} ({self.send_time:%H:%M})"
+
+
+class SentMessage(models.Model):
+    """One deadline message to one recipient: the row is inserted before sending, so the
+    unique constraint — not timing — guarantees each message goes out at most once."""
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", _("Pengingat")
+        ESCALATION = "escalation", _("Eskalasi")
+        DIGEST = "digest", _("Ringkasan nasional")
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        IN_APP = "in_app", _("Aplikasi")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Menunggu")
+        SENT = "sent", _("Terkirim")
+        SKIPPED = "skipped", _("Tidak perlu lagi")
+        FAILED = "failed", _("Gagal")
+
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    # An email address (lower case) or "user:<id>" for in-app messages.
+    recipient = models.CharField(max_length=254)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="sent_messages")
+    # Threshold and target, e.g. "H-3:2026-04-20:agency:17"; part of the uniqueness.
+    key = models.CharField(max_length=120)
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    agency = models.ForeignKey(
+        "regions.Agency", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = ScopePaths(region="region", agency="agency")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("pesan terkirim")
+        verbose_name_plural = _("pesan terkirim")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "channel", "kind", "period", "key"], name="sent_message_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} → {self.recipient}"
+
+
+class GeneratedDocument(models.Model):
+    """A generated PDF (LPPD annex, quarter report) or a batch zip, built by a Celery task.
+
+    Scoped by the data it contains: ``agency`` empty = every agency of the region and
+    ``sector_code`` empty = every sector, so OPD staff and sector viewers (who may see only a
+    part of the region's data) never reach a whole-region document.
+    """
+
+    class Kind(models.TextChoices):
+        ANNEX = "annex", _("Lampiran LPPD (laporan tahunan SPM)")
+        QUARTER = "quarter", _("Laporan triwulan")
+        BATCH = "batch", _("Paket lampiran LPPD semua provinsi")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Dalam antrean")
+        RUNNING = "running", _("Sedang dibuat")
+        DONE = "done", _("Selesai")
+        FAILED = "failed", _("Gagal")
+
+    kind = models.CharField(_("jenis"), max_length=8, choices=Kind.choices)
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="generated_documents"
+    )
+    agency = models.ForeignKey(
+        "regions.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    sector_code = models.CharField(max_length=10, blank=True)
+    year = models.PositiveSmallIntegerField(_("tahun"))
+    period = models.ForeignKey(
+        Period, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("kemajuan (%)"), default=0)
+    message = models.CharField(max_length=300, blank=True)
+    file = models.FileField(upload_to="documents/%Y/", storage=private_storage, blank=True)
+    filename = models.CharField(max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    # The data the file was built from (count and last change of reports and their history).
+    fingerprint = models.CharField(max_length=64, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = ScopePaths(region="region", agency="agency", sector="sector_code")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("dokumen")
+        verbose_name_plural = _("dokumen")
+        indexes = [models.Index(fields=["region", "kind", "year"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.region.code} {self.year}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
