@@ -1,0 +1,233 @@
+"""The province recap: for one period, the province's own services and every kab/kota —
+submission status, timeliness, capaian by sector (stored indices rolled up by
+`reporting.capaian.rollup`, with the count of missing reports) — and its Excel/PDF exports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _t
+
+from indicators.models import CatalogYear, Sector, ServiceType
+from regions.models import Level, Region
+from reporting import capaian
+from reporting.models import Period, RegionSubmission, Report
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A rolled-up capaian: mean of the reported indices, how many reported, how many missing."""
+
+    mean: Decimal | None
+    present: int
+    missing: int
+
+    @property
+    def shown(self) -> str:
+        return "–" if self.mean is None else f"{capaian.round2(self.mean)}"
+
+
+@dataclass
+class RecapRow:
+    region: Region
+    is_own: bool
+    status: str
+    status_label: str
+    timeliness: str
+    submitted_at: dt.datetime | None
+    due_date: dt.date
+    expected: int
+    reported: int
+    verified: int
+    sectors: dict[str, Cell] = field(default_factory=dict)
+    overall: Cell = Cell(None, 0, 0)
+    submission_id: int | None = None
+
+
+@dataclass
+class Recap:
+    province: Region
+    period: Period
+    sectors: list[Sector]
+    rows: list[RecapRow]
+    generated_at: dt.datetime
+
+    @property
+    def own(self) -> RecapRow:
+        return self.rows[0]
+
+    @property
+    def kabkota(self) -> list[RecapRow]:
+        return self.rows[1:]
+
+
+def _timeliness(sub: RegionSubmission | None, due: dt.date, today: dt.date) -> str:
+    if sub and sub.submitted_at:
+        return _t("Terlambat") if sub.is_late else _t("Tepat waktu")
+    return _t("Belum mengajukan (lewat batas)") if today > due else _t("Belum mengajukan")
+
+
+def _expected(year: int) -> dict[tuple[str, str], int]:
+    """Service types per (level, sector) in the year's catalog edition."""
+    cy = CatalogYear.objects.filter(year=year).first()
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    if cy is None:
+        return counts
+    for level, sector in ServiceType.objects.filter(edition_id=cy.edition_id).values_list(
+        "level", "sector__code"
+    ):
+        counts[(level, sector)] += 1
+    return counts
+
+
+def build(province: Region, period: Period) -> Recap:
+    """One query for the reports, one for the submissions; rolled up in Python."""
+    if not province.is_province:
+        raise ValueError("recap is for a province")
+    regions = [province, *Region.objects.filter(
+        province_code=province.code, level__in=(Level.KABUPATEN, Level.KOTA), is_active=True
+    ).order_by("code")]  # fmt: skip
+    subs = {
+        s.region_id: s for s in RegionSubmission.objects.filter(period=period, region__in=regions)
+    }
+    indices: dict[int, dict[str, list[Decimal | None]]] = defaultdict(lambda: defaultdict(list))
+    verified: dict[int, int] = defaultdict(int)
+    reported_sectors: set[str] = set()
+    for region_id, sector, index, status in Report.objects.filter(
+        period=period, region__in=regions
+    ).values_list("region_id", "service_type__sector__code", "capaian_index", "status"):
+        indices[region_id][sector].append(index)
+        reported_sectors.add(sector)
+        verified[region_id] += status == Report.Status.VERIFIED
+    expected = _expected(period.year)
+    sectors = [s for s in Sector.objects.order_by("order", "code")
+               if s.code in reported_sectors or any(k[1] == s.code for k in expected)]  # fmt: skip
+    today = timezone.localdate()
+    rows: list[RecapRow] = []
+    for region in regions:
+        sub = subs.get(region.id)
+        level = region.service_level
+        cells: dict[str, Cell] = {}
+        all_indices: list[Decimal | None] = []
+        total_expected = 0
+        for sector in sectors:
+            values = indices[region.id].get(sector.code, [])
+            exp = expected.get((level, sector.code), len(values))
+            total_expected += exp
+            all_indices += values
+            mean, present, missing = capaian.rollup(values, exp)
+            cells[sector.code] = Cell(mean, present, missing)
+        mean, present, missing = capaian.rollup(all_indices, total_expected)
+        due = (sub.due_date if sub and sub.due_date else None) or period.due_date
+        rows.append(
+            RecapRow(
+                region=region,
+                is_own=region.id == province.id,
+                status=sub.status if sub else "",
+                status_label=sub.get_status_display() if sub else _t("Belum dibuka"),
+                timeliness=_timeliness(sub, due, today),
+                submitted_at=sub.submitted_at if sub else None,
+                due_date=due,
+                expected=total_expected,
+                reported=present,
+                verified=verified[region.id],
+                sectors=cells,
+                overall=Cell(mean, present, missing),
+                submission_id=sub.id if sub else None,
+            )
+        )
+    return Recap(province, period, sectors, rows, timezone.now())
+
+
+def recap_snapshot(province: Region, period: Period) -> dict[str, Any]:
+    """The recap as it stood when the province submitted to Bangda (kept on the event)."""
+    recap = build(province, period)
+    return {
+        row.region.code: {
+            "status": row.status,
+            "timeliness": row.timeliness,
+            "capaian": None if row.overall.mean is None else str(capaian.round2(row.overall.mean)),
+            "missing": row.overall.missing,
+            "sectors": {k: c.shown for k, c in row.sectors.items()},
+        }
+        for row in recap.rows
+    }
+
+
+def _header(recap: Recap) -> list[str]:
+    return [
+        _t("Kode"),
+        _t("Wilayah"),
+        _t("Status"),
+        _t("Ketepatan waktu"),
+        _t("Batas waktu"),
+        _t("Laporan terisi"),
+        _t("Terverifikasi"),
+        _t("Belum ada laporan"),
+        *[f"{_t('Capaian')} {s.name}" for s in recap.sectors],
+        _t("Capaian wilayah"),
+    ]
+
+
+def to_xlsx(recap: Recap) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Rekap"
+    ws.append([_t("Rekap SPM %(p)s — %(r)s") % {"p": recap.period, "r": recap.province.name}])
+    ws["A1"].font = Font(bold=True, size=13)
+    ws.append(
+        [
+            _t("Dibuat %(t)s")
+            % {"t": timezone.localtime(recap.generated_at).strftime("%d-%m-%Y %H:%M")}
+        ]
+    )
+    ws.append([])
+    ws.append(_header(recap))
+    for cell in ws[4]:
+        cell.font = Font(bold=True)
+    for row in recap.rows:
+        ws.append(
+            [
+                row.region.code,
+                row.region.name,
+                row.status_label,
+                row.timeliness,
+                row.due_date,
+                row.reported,
+                row.verified,
+                row.overall.missing,
+                *[
+                    None if c.mean is None else float(capaian.round2(c.mean))
+                    for c in row.sectors.values()
+                ],
+                None if row.overall.mean is None else float(capaian.round2(row.overall.mean)),
+            ]
+        )
+    for col, width in zip("ABCDEFGH", (8, 34, 20, 26, 12, 10, 10, 10), strict=True):
+        ws.column_dimensions[col].width = width
+    for row_cells in ws.iter_rows(min_row=5, min_col=5, max_col=5):
+        for cell in row_cells:
+            cell.number_format = "DD-MM-YYYY"
+    ws.freeze_panes = "C5"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def to_pdf(recap: Recap, base_url: str = "") -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string("reporting/review/recap_pdf.html", {"recap": recap})
+    return bytes(HTML(string=html, base_url=base_url or None).write_pdf())

@@ -1,0 +1,699 @@
+"""The review chain: THE transition table for service reports and region submissions, and the
+one service (`transition`) that fires a step — lock, role × scope, state, reason, checks,
+event with snapshot, timestamps, notifications on commit.
+
+Pages, the API and tasks all call `transition`; nothing else changes a workflow status.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from django.db import models, transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+
+from regions.models import Level, Region
+from regions.roles import Role
+from regions.scoping import Action, Grant, grants_for
+from reporting.models import Period, RegionSubmission, Report, ReportStage, WorkflowEvent
+
+R = Report.Status
+S = RegionSubmission.Status
+KABKOTA = frozenset({Level.KABUPATEN, Level.KOTA})
+PROVINCE = frozenset({Level.PROVINCE})
+
+
+class Kind(StrEnum):
+    REPORT = "report"
+    SUBMISSION = "submission"
+
+
+class Binding(StrEnum):
+    """How a membership binds the actor to the object."""
+
+    AGENCY = "agency"  # the report's own agency
+    REGION = "region"  # the object's own region
+    PARENT = "parent"  # the province above a kab/kota
+    NATIONAL = "national"  # Bangda, any region
+
+
+@dataclass(frozen=True)
+class Actor:
+    role: str
+    binding: Binding
+    levels: frozenset[str] | None = None  # region levels acted on; None = any
+
+
+@dataclass(frozen=True)
+class Transition:
+    kind: Kind
+    action: str
+    sources: frozenset[str]
+    target: str
+    actors: tuple[Actor, ...]
+    label: Any
+    reason_required: bool = False
+    due_date_required: bool = False
+    checks: tuple[str, ...] = ()
+    # Where the region asks for OPD-head sign-off, "submit" lands here instead of `target`.
+    target_with_signoff: str = ""
+    style: str = ""
+
+
+OPERATOR = Actor(Role.OPD_OPERATOR, Binding.AGENCY)
+HEAD = Actor(Role.OPD_HEAD, Binding.AGENCY)
+VERIFIER = Actor(Role.VERIFIER, Binding.REGION)
+PROVINCE_FOR_KABKOTA = Actor(Role.PROVINCE_REVIEWER, Binding.PARENT, KABKOTA)
+BANGDA_FOR_PROVINCE = Actor(Role.BANGDA_ADMIN, Binding.NATIONAL, PROVINCE)
+BANGDA_ANY = Actor(Role.BANGDA_ADMIN, Binding.NATIONAL)
+
+# THE table. Every workflow rule about who may move what from where to where lives here.
+TABLE: tuple[Transition, ...] = (
+    # --- service reports (one per region × period × service type)
+    Transition(
+        Kind.REPORT, "submit", frozenset({R.DRAFT, R.RETURNED}), R.SUBMITTED, (OPERATOR,),
+        _("Ajukan"), checks=("report_complete", "window_open", "region_open"),
+        target_with_signoff=R.AWAITING_HEAD,
+    ),
+    Transition(
+        Kind.REPORT, "head_approve", frozenset({R.AWAITING_HEAD}), R.SUBMITTED, (HEAD,),
+        _("Setujui dan teruskan ke verifikator"), checks=("report_complete", "region_open"),
+    ),
+    Transition(
+        Kind.REPORT, "head_return", frozenset({R.AWAITING_HEAD}), R.RETURNED, (HEAD,),
+        _("Kembalikan ke operator"), reason_required=True, style="danger",
+    ),
+    Transition(
+        Kind.REPORT, "verify", frozenset({R.SUBMITTED}), R.VERIFIED, (VERIFIER,),
+        _("Verifikasi"), checks=("report_complete", "region_open"),
+    ),
+    Transition(
+        Kind.REPORT, "return", frozenset({R.SUBMITTED}), R.RETURNED, (VERIFIER,),
+        _("Kembalikan"), reason_required=True, style="danger",
+    ),
+    Transition(
+        Kind.REPORT, "reopen", frozenset({R.VERIFIED}), R.RETURNED, (VERIFIER,),
+        _("Buka kembali untuk perbaikan"), reason_required=True, checks=("region_open",),
+        style="danger",
+    ),
+    # --- region submissions (one per region × period): kab/kota → province, province → Bangda
+    Transition(
+        Kind.SUBMISSION, "submit_region", frozenset({S.IN_PROGRESS, S.RETURNED}), S.SUBMITTED,
+        (VERIFIER,), _("Ajukan laporan wilayah"),
+        checks=("region_complete", "window_open"),
+    ),
+    Transition(
+        Kind.SUBMISSION, "accept", frozenset({S.SUBMITTED}), S.ACCEPTED,
+        (PROVINCE_FOR_KABKOTA, BANGDA_FOR_PROVINCE), _("Terima"),
+    ),
+    Transition(
+        Kind.SUBMISSION, "return_region", frozenset({S.SUBMITTED}), S.RETURNED,
+        (PROVINCE_FOR_KABKOTA, BANGDA_FOR_PROVINCE), _("Kembalikan"),
+        reason_required=True, style="danger",
+    ),
+    Transition(
+        Kind.SUBMISSION, "reopen_region", frozenset({S.IN_PROGRESS, S.RETURNED, S.ACCEPTED}),
+        S.IN_PROGRESS, (PROVINCE_FOR_KABKOTA, BANGDA_ANY), _("Buka kembali"),
+        reason_required=True, due_date_required=True, checks=("parent_open",), style="danger",
+    ),
+)  # fmt: skip
+TRANSITIONS: dict[tuple[Kind, str], Transition] = {(t.kind, t.action): t for t in TABLE}
+ACTIONS: dict[Kind, list[str]] = {
+    k: [t.action for t in TABLE if t.kind == k] for k in (Kind.REPORT, Kind.SUBMISSION)
+}
+# Action names as the timeline shows them.
+ACTION_LABELS: dict[str, Any] = {
+    "submit": _("Diajukan"),
+    "head_approve": _("Disetujui kepala OPD"),
+    "head_return": _("Dikembalikan kepala OPD"),
+    "verify": _("Diverifikasi"),
+    "return": _("Dikembalikan verifikator"),
+    "reopen": _("Dibuka kembali"),
+    "submit_region": _("Laporan wilayah diajukan"),
+    "accept": _("Diterima"),
+    "return_region": _("Laporan wilayah dikembalikan"),
+    "reopen_region": _("Wilayah dibuka kembali"),
+}
+
+
+# ---------------------------------------------------------------- errors
+
+
+class NotFound(Http404):
+    """Out of the user's scope: indistinguishable from absent."""
+
+
+class TransitionError(Exception):
+    """A refused transition; `message` is for the user (Indonesian)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        problems: list[Problem] | None = None,
+        field: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problems = problems or []
+        self.field = field
+
+
+class NotAllowed(TransitionError):
+    """The user sees the object but holds no role that may fire this action on it (403)."""
+
+
+class Refused(TransitionError):
+    """Allowed actor, but the state, the input or the checks say no."""
+
+
+class Stale(Refused):
+    """Someone else moved the object first (state or version changed)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing missing before a step, and who owns fixing it."""
+
+    message: str
+    owner: str = ""
+    contact: str = ""
+    url: str = ""
+
+
+@dataclass
+class Result:
+    obj: Report | RegionSubmission
+    event: WorkflowEvent | None
+    already_done: bool = False
+    problems: list[Problem] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- who may act
+
+
+def kind_of(obj: models.Model) -> Kind:
+    if isinstance(obj, Report):
+        return Kind.REPORT
+    if isinstance(obj, RegionSubmission):
+        return Kind.SUBMISSION
+    raise TypeError(f"not a workflow object: {obj!r}")
+
+
+def _binds(actor: Actor, grant: Grant, obj: Report | RegionSubmission) -> bool:
+    if grant.role != actor.role:
+        return False
+    region: Region = obj.region
+    if actor.levels is not None and region.level not in actor.levels:
+        return False
+    if actor.binding == Binding.NATIONAL:
+        return True
+    if actor.binding == Binding.AGENCY:
+        return (
+            isinstance(obj, Report)
+            and obj.agency_id is not None
+            and grant.agency_id == obj.agency_id
+            and grant.region_id == obj.region_id
+        )
+    if actor.binding == Binding.REGION:
+        return grant.region_id == obj.region_id
+    if actor.binding == Binding.PARENT:
+        return region.is_kabkota and grant.region_code == region.province_code
+    return False
+
+
+def actor_for(spec: Transition, obj: Report | RegionSubmission, user: Any) -> Actor | None:
+    """The table row's actor this user fills for this object, if any."""
+    for actor in spec.actors:
+        if any(_binds(actor, g, obj) for g in grants_for(user)):
+            return actor
+    return None
+
+
+def target_of(spec: Transition, obj: Report | RegionSubmission) -> str:
+    if spec.target_with_signoff and obj.region.requires_head_signoff:
+        return spec.target_with_signoff
+    return spec.target
+
+
+# ---------------------------------------------------------------- windows and freezes
+
+
+def submission_for(report: Report) -> RegionSubmission | None:
+    return RegionSubmission.objects.filter(
+        region_id=report.region_id, period_id=report.period_id
+    ).first()
+
+
+def effective_due_date(period: Period, submission: RegionSubmission | None) -> dt.date:
+    return (submission.due_date if submission and submission.due_date else None) or period.due_date
+
+
+def window_problem(
+    period: Period, submission: RegionSubmission | None, today: dt.date | None = None
+) -> str | None:
+    """Why entry/submission is closed for this region and period, or None when open.
+
+    Policy: after the due date a region that has not submitted is locked unless the period
+    allows late entry (then the submission is flagged late); a reopen sets a new due date.
+    """
+    today = today or timezone.localdate()
+    reopened = bool(submission and submission.due_date and submission.due_date >= today)
+    if period.state == Period.State.PLANNED:
+        return _t("Periode %(p)s belum dibuka.") % {"p": period}
+    if period.state == Period.State.CLOSED and not reopened:
+        return _t("Periode %(p)s sudah ditutup; minta pembukaan kembali.") % {"p": period}
+    due = effective_due_date(period, submission)
+    if today > due and not period.allow_late and not reopened:
+        return _t(
+            "Batas waktu %(due)s sudah lewat dan periode ini tidak menerima laporan terlambat; "
+            "minta pembukaan kembali kepada provinsi/Bangda."
+        ) % {"due": due.strftime("%d-%m-%Y")}
+    return None
+
+
+def is_late(
+    period: Period, submission: RegionSubmission | None, today: dt.date | None = None
+) -> bool:
+    return (today or timezone.localdate()) > effective_due_date(period, submission)
+
+
+def freeze_reason(submission: RegionSubmission | None) -> str | None:
+    if submission is None:
+        return None
+    if submission.status == S.ACCEPTED:
+        return _t(
+            "Laporan wilayah sudah diterima tingkat di atasnya; data dibekukan. "
+            "Perbaikan memerlukan pembukaan kembali."
+        )
+    if submission.status == S.SUBMITTED:
+        return _t("Laporan wilayah sedang ditinjau tingkat di atasnya; data tidak dapat diubah.")
+    return None
+
+
+def review_lock_reason(report: Report, submission: RegionSubmission | None = None) -> str | None:
+    """Why the review chain keeps this report's data from being edited now (None = editable).
+
+    `reporting.locks.entry_lock_reason` consults this, so the data-entry pages and the
+    workflow agree.
+    """
+    if submission is None:
+        submission = submission_for(report)
+    frozen = freeze_reason(submission)
+    if frozen:
+        return frozen
+    if report.status == R.AWAITING_HEAD:
+        return _t("Laporan menunggu persetujuan kepala OPD.")
+    if report.status == R.SUBMITTED:
+        return _t("Laporan sedang diverifikasi.")
+    if report.status == R.VERIFIED:
+        return _t("Laporan sudah diverifikasi; perbaikan memerlukan pembukaan kembali.")
+    return window_problem(report.period, submission)
+
+
+# ---------------------------------------------------------------- checks before a step
+
+
+def _agency_owner(report: Report) -> tuple[str, str]:
+    agency = report.agency
+    if agency is None:
+        return _t("(belum ditugaskan ke perangkat daerah)"), ""
+    contact = ", ".join(
+        x for x in (agency.contact_name, agency.contact_phone, agency.contact_email) if x
+    )
+    return agency.name, contact
+
+
+def report_problems(report: Report) -> list[Problem]:
+    """What is still empty in a report: recipients served, quality items, a stage status."""
+    owner, contact = _agency_owner(report)
+    where = f"{report.service_type.code}"
+    problems: list[str] = []
+    if report.recipients_served is None:
+        problems.append(_t("jumlah penerima terlayani belum diisi"))
+    answered = {}
+    for q in report.quality.all():
+        if q.quality_item.has_quantity:
+            answered[q.quality_item_id] = q.realised is not None
+        else:
+            answered[q.quality_item_id] = q.met is not None
+    items = list(report.service_type.quality_items.all())
+    unanswered = [i for i in items if not answered.get(i.id, False)]
+    if unanswered:
+        problems.append(
+            _t("%(n)d butir mutu belum dijawab (%(codes)s)")
+            % {"n": len(unanswered), "codes": ", ".join(i.code for i in unanswered[:5])}
+        )
+    if not any(s.status for s in report.stages.all()):
+        problems.append(_t("belum ada status tahap penerapan"))
+    return [Problem(f"{where}: {p}", owner, contact) for p in problems]
+
+
+def _check_report_complete(obj: Any, actor: Actor) -> list[Problem]:
+    return report_problems(obj)
+
+
+def _check_window_open(obj: Any, actor: Actor) -> list[Problem]:
+    submission = obj if isinstance(obj, RegionSubmission) else submission_for(obj)
+    problem = window_problem(obj.period, submission)
+    return [Problem(problem)] if problem else []
+
+
+def _check_region_open(obj: Any, actor: Actor) -> list[Problem]:
+    frozen = freeze_reason(submission_for(obj))
+    return [Problem(frozen)] if frozen else []
+
+
+def unverified_reports(submission: RegionSubmission) -> list[Report]:
+    return list(
+        Report.objects.filter(region_id=submission.region_id, period_id=submission.period_id)
+        .exclude(status=R.VERIFIED)
+        .select_related("agency", "service_type")
+        .order_by("agency__name", "service_type__order", "service_type__code")
+    )
+
+
+def region_problems(submission: RegionSubmission) -> list[Problem]:
+    """Exactly what keeps a region from submitting upward, with who owns each part."""
+    problems: list[Problem] = []
+    reports = Report.objects.filter(region_id=submission.region_id, period_id=submission.period_id)
+    if not reports.exists():
+        problems.append(Problem(_t("Belum ada laporan layanan untuk periode ini.")))
+    for report in unverified_reports(submission):
+        owner, contact = _agency_owner(report)
+        problems.append(
+            Problem(
+                _t("%(code)s %(name)s: status %(status)s, belum terverifikasi")
+                % {
+                    "code": report.service_type.code,
+                    "name": report.service_type.name,
+                    "status": report.get_status_display(),
+                },
+                owner,
+                contact,
+            )
+        )
+    if submission.region.is_province:
+        pending = RegionSubmission.objects.filter(
+            period_id=submission.period_id,
+            region__province_code=submission.region.code,
+            region__level__in=KABKOTA,
+            status=S.SUBMITTED,
+        ).select_related("region")
+        for child in pending:
+            problems.append(
+                Problem(
+                    _t("%(r)s: pengajuan kabupaten/kota menunggu keputusan provinsi")
+                    % {"r": child.region.name},
+                    child.region.name,
+                    child.region.contact_name,
+                )
+            )
+    return problems
+
+
+def _check_region_complete(obj: Any, actor: Actor) -> list[Problem]:
+    return region_problems(obj)
+
+
+def _check_parent_open(obj: Any, actor: Actor) -> list[Problem]:
+    """A province may reopen its kab/kota only while its own report is not with Bangda."""
+    if actor.role != Role.PROVINCE_REVIEWER:
+        return []
+    parent = RegionSubmission.objects.filter(
+        period_id=obj.period_id, region__code=obj.region.province_code
+    ).first()
+    if parent and parent.status in (S.SUBMITTED, S.ACCEPTED):
+        return [
+            Problem(
+                _t(
+                    "Laporan provinsi periode ini sudah diajukan/diterima Bangda; "
+                    "pembukaan kembali kabupaten/kota harus melalui Bangda."
+                )
+            )
+        ]
+    return []
+
+
+CHECKS: dict[str, Callable[[Any, Actor], list[Problem]]] = {
+    "report_complete": _check_report_complete,
+    "window_open": _check_window_open,
+    "region_open": _check_region_open,
+    "region_complete": _check_region_complete,
+    "parent_open": _check_parent_open,
+}
+
+
+# ---------------------------------------------------------------- snapshots
+
+
+def _num(value: Any) -> Any:
+    return None if value is None else str(value)
+
+
+def snapshot_report(report: Report) -> dict[str, Any]:
+    """The report's data as it stands, JSON-ready: what a later resubmission is diffed against."""
+    return {
+        "values": {
+            "recipients_target": report.recipients_target,
+            "recipients_served": report.recipients_served,
+            "recipients_breakdown": report.recipients_breakdown or {},
+            "problems": report.problems,
+            "solutions": report.solutions,
+            "capaian_index": _num(report.capaian_index),
+            "band": report.band,
+        },
+        "quality": {
+            q.quality_item.code: {
+                "label": q.quality_item.description,
+                "required": _num(q.required),
+                "realised": _num(q.realised),
+                "met": q.met,
+            }
+            for q in report.quality.select_related("quality_item")
+        },
+        "stages": {
+            str(s.stage): {"status": s.status, "note": s.note}
+            for s in ReportStage.objects.filter(report=report)
+        },
+        "budget": [
+            {
+                "key": f"{b.activity_code}/{b.sub_activity_code}",
+                "name": b.sub_activity_name or b.activity_name,
+                "allocated": b.allocated,
+                "realised": b.realised,
+            }
+            for b in report.budget_lines.all()
+        ],
+        "files": [
+            {"id": e.id, "name": e.original_name, "sha256": e.sha256}
+            for e in report.evidence.filter(deleted_at__isnull=True).order_by("id")
+        ],
+    }
+
+
+def snapshot_submission(submission: RegionSubmission) -> dict[str, Any]:
+    reports = Report.objects.filter(
+        region_id=submission.region_id, period_id=submission.period_id
+    ).select_related("service_type")
+    data: dict[str, Any] = {
+        "due_date": effective_due_date(submission.period, submission).isoformat(),
+        "is_late": submission.is_late,
+        "reports": {
+            r.service_type.code: {"status": r.status, "capaian_index": _num(r.capaian_index)}
+            for r in reports
+        },
+    }
+    if submission.region.is_province:
+        from reporting.recap import recap_snapshot
+
+        data["recap"] = recap_snapshot(submission.region, submission.period)
+    return data
+
+
+# ---------------------------------------------------------------- the service
+
+
+def available_actions(obj: Report | RegionSubmission, user: Any) -> list[Transition]:
+    """Transitions this user could fire on this object in its current state (checks aside)."""
+    kind = kind_of(obj)
+    return [
+        t
+        for t in TABLE
+        if t.kind == kind and obj.status in t.sources and actor_for(t, obj, user) is not None
+    ]
+
+
+def _lock(obj: Report | RegionSubmission, user: Any) -> Report | RegionSubmission:
+    model = type(obj)
+    qs = (
+        model.objects.visible_to(user, Action.VIEW)  # type: ignore[attr-defined]
+        .select_for_update(of=("self",))
+        .filter(pk=obj.pk)
+    )
+    locked = qs.first()
+    if locked is None:
+        raise NotFound
+    return locked  # type: ignore[no-any-return]
+
+
+def _last_event(obj: Report | RegionSubmission) -> WorkflowEvent | None:
+    return obj.events.select_related("actor").order_by("-at", "-id").first()
+
+
+def _stale_message(obj: Report | RegionSubmission) -> str:
+    last = _last_event(obj)
+    status = obj.get_status_display()  # type: ignore[union-attr]
+    if last is None:
+        return _t("Data sudah berubah; status sekarang: %(s)s. Muat ulang halaman.") % {"s": status}
+    return _t(
+        "Sudah ada yang bertindak lebih dulu: %(label)s oleh %(who)s pada %(at)s; "
+        "status sekarang: %(s)s."
+    ) % {
+        "label": ACTION_LABELS.get(last.action, last.action),
+        "who": last.actor,
+        "at": timezone.localtime(last.at).strftime("%d-%m-%Y %H:%M"),
+        "s": status,
+    }
+
+
+def transition(
+    obj: Report | RegionSubmission,
+    action: str,
+    user: Any,
+    *,
+    reason: str = "",
+    expected_version: int | None = None,
+    due_date: dt.date | None = None,
+) -> Result:
+    """Fire one workflow step. Raises NotFound (out of scope), NotAllowed (role), Refused/Stale.
+
+    A repeated click of the same step by the same user (same expected version) is answered
+    with `already_done=True` instead of a second transition.
+    """
+    kind = kind_of(obj)
+    spec = TRANSITIONS.get((kind, action))
+    if spec is None:
+        raise NotFound
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        locked = _lock(obj, user)
+        actor = actor_for(spec, locked, user)
+        if actor is None:
+            raise NotAllowed(_t("Peran Anda tidak dapat melakukan tindakan ini pada data ini."))
+        stale_version = expected_version is not None and expected_version != locked.version
+        if stale_version or locked.status not in spec.sources:
+            last = _last_event(locked)
+            if (
+                last is not None
+                and last.action == action
+                and last.actor_id == user.pk
+                and expected_version is not None
+                and locked.version == expected_version + 1
+            ):
+                return Result(locked, last, already_done=True)
+            if stale_version:
+                raise Stale(_stale_message(locked))
+            raise Refused(
+                _t("Tindakan ini tidak dapat dilakukan dari status %(s)s.")
+                % {"s": locked.get_status_display()}  # type: ignore[union-attr]
+            )
+        if spec.reason_required and not reason:
+            raise Refused(_t("Alasan wajib diisi."), field="reason")
+        if spec.due_date_required:
+            if due_date is None:
+                raise Refused(_t("Batas waktu baru wajib diisi."), field="due_date")
+            if due_date < timezone.localdate():
+                raise Refused(
+                    _t("Batas waktu baru tidak boleh sebelum hari ini."), field="due_date"
+                )
+        problems = [p for name in spec.checks for p in CHECKS[name](locked, actor)]
+        if problems:
+            raise Refused(_t("Belum dapat dilanjutkan; lengkapi dulu:"), problems=problems)
+        event = _apply(spec, locked, user, reason=reason, due_date=due_date)
+    return Result(locked, event)
+
+
+def _apply(
+    spec: Transition,
+    obj: Report | RegionSubmission,
+    user: Any,
+    *,
+    reason: str,
+    due_date: dt.date | None,
+) -> WorkflowEvent:
+    now = timezone.now()
+    from_status = obj.status
+    to_status = target_of(spec, obj)
+    obj.status = to_status
+    obj.version += 1
+    fields = ["status", "version"]
+    if isinstance(obj, Report):
+        if to_status in (R.SUBMITTED, R.AWAITING_HEAD):
+            obj.submitted_at = now
+            fields.append("submitted_at")
+        if to_status == R.VERIFIED:
+            obj.verified_at = now
+            fields.append("verified_at")
+        elif to_status == R.RETURNED:
+            obj.verified_at = None
+            fields.append("verified_at")
+        snapshot = snapshot_report(obj)
+        event_links: dict[str, Any] = {"report": obj, "agency_id": obj.agency_id}
+    else:
+        if spec.action == "submit_region":
+            obj.submitted_at, obj.submitted_by = now, user
+            obj.is_late = is_late(obj.period, obj)
+            obj.return_reason = ""
+            fields += ["submitted_at", "submitted_by", "is_late", "return_reason"]
+        elif spec.action in ("accept", "return_region"):
+            obj.decided_at, obj.decided_by = now, user
+            fields += ["decided_at", "decided_by"]
+            if spec.action == "return_region":
+                obj.return_reason = reason
+                fields.append("return_reason")
+        elif spec.action == "reopen_region":
+            obj.due_date = due_date
+            fields.append("due_date")
+        snapshot = snapshot_submission(obj)
+        event_links = {"submission": obj}
+    obj._history_user = user  # type: ignore[union-attr]
+    obj._change_reason = f"{spec.action}: {reason}" if reason else spec.action  # type: ignore[union-attr]
+    obj.save(update_fields=fields)
+    event = WorkflowEvent.objects.create(
+        region_id=obj.region_id,
+        action=spec.action,
+        from_status=from_status,
+        to_status=to_status,
+        actor=user,
+        reason=reason,
+        snapshot=snapshot,
+        **event_links,
+    )
+    from reporting import notifications
+
+    transaction.on_commit(lambda: notifications.dispatch(event.pk))
+    return event
+
+
+def bulk_verify(
+    reports: Iterable[Report], user: Any
+) -> tuple[list[Report], list[tuple[Report, str]]]:
+    """Verify each report on its own (one refusal doesn't undo the others)."""
+    done: list[Report] = []
+    refused: list[tuple[Report, str]] = []
+    for report in reports:
+        try:
+            result = transition(report, "verify", user, expected_version=report.version)
+        except TransitionError as exc:
+            refused.append((report, exc.message))
+        else:
+            done.append(result.obj)  # type: ignore[arg-type]
+    return done, refused
