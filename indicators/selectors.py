@@ -1,0 +1,198 @@
+"""Reads on the catalog, assignments and targets; other areas call these (keep the names)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from indicators.models import (
+    Assignment,
+    CatalogEdition,
+    CatalogYear,
+    QualityItem,
+    ServiceType,
+    Target,
+)
+from regions.models import Region
+from regions.roles import AGENCY_ROLES, Role
+from regions.scoping import grants_for, sees_everything
+
+
+def current_year() -> int:
+    return timezone.localdate().year
+
+
+def edition_for_year(year: int) -> CatalogEdition:
+    """The catalog edition a reporting year uses; raises CatalogYear.DoesNotExist if unmapped."""
+    return CatalogYear.objects.select_related("edition").get(year=year).edition
+
+
+def edition_for_year_or_none(year: int) -> CatalogEdition | None:
+    row = CatalogYear.objects.select_related("edition").filter(year=year).first()
+    return row.edition if row else None
+
+
+def service_types_for_region(region: Region, year: int) -> QuerySet[ServiceType]:
+    """The service types a region reports in a year: its level's types of the year's edition."""
+    edition = edition_for_year_or_none(year)
+    if edition is None or region.level == "national":
+        return ServiceType.objects.none()
+    return (
+        ServiceType.objects.filter(edition=edition, level=region.service_level)
+        .select_related("sector")
+        .order_by("order", "code")
+    )
+
+
+def assigned_agency_ids(
+    region_ids: Iterable[int], codes: Iterable[str] | None = None
+) -> dict[tuple[int, str], int]:
+    """(region id, service code) → agency id, for many regions at once (one query)."""
+    qs = Assignment.objects.filter(region_id__in=list(region_ids))
+    if codes is not None:
+        qs = qs.filter(service_code__in=list(codes))
+    return {(r, c): a for r, c, a in qs.values_list("region_id", "service_code", "agency_id")}
+
+
+def assignment_for(region: Region, code: str) -> Assignment | None:
+    return (
+        Assignment.objects.select_related("agency").filter(region=region, service_code=code).first()
+    )
+
+
+def target_for(region: Region, year: int, service_type: ServiceType) -> Target | None:
+    """The region's target for a service type in a year (by stable code, whatever its edition)."""
+    return (
+        Target.objects.select_related("service_type", "agency")
+        .prefetch_related("quality__quality_item")
+        .filter(region=region, year=year, service_type__code=service_type.code)
+        .first()
+    )
+
+
+def is_region_verifier(user: Any, region: Region) -> bool:
+    return any(g.role == Role.VERIFIER and g.region_id == region.pk for g in grants_for(user))
+
+
+def agency_ids_operated(user: Any, region: Region) -> set[int]:
+    """The agencies of `region` whose data the user enters (OPD operator or head)."""
+    return {
+        g.agency_id
+        for g in grants_for(user)
+        if g.role in AGENCY_ROLES and g.region_id == region.pk and g.agency_id
+    }
+
+
+def is_bangda(user: Any) -> bool:
+    return sees_everything(user)
+
+
+def unassigned_codes(region: Region, year: int | None = None) -> list[ServiceType]:
+    year = year or current_year()
+    assigned = set(Assignment.objects.filter(region=region).values_list("service_code", flat=True))
+    return [st for st in service_types_for_region(region, year) if st.code not in assigned]
+
+
+@dataclass
+class TargetRow:
+    service_type: ServiceType
+    agency_id: int | None
+    agency_name: str
+    target: Target | None
+    visible: bool = True
+
+
+@dataclass
+class RegionTargets:
+    region: Region
+    year: int
+    rows: list[TargetRow] = field(default_factory=list)
+    total: int = 0
+    verified: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.verified / self.total, 1) if self.total else 0.0
+
+
+def region_targets(user: Any, region: Region, year: int) -> RegionTargets:
+    """The region's service types for a year with their targets, and completeness."""
+    types = list(service_types_for_region(region, year))
+    assignments = {
+        a.service_code: a for a in Assignment.objects.filter(region=region).select_related("agency")
+    }
+    all_targets = {
+        t.service_type.code: t
+        for t in Target.objects.filter(region=region, year=year).select_related("service_type")
+    }
+    visible_ids = set(
+        Target.objects.visible_to(user)
+        .filter(region=region, year=year)
+        .values_list("id", flat=True)
+    )
+    own_agencies = agency_ids_operated(user, region)
+    agency_only = bool(own_agencies) and not _region_wide(user, region)
+    result = RegionTargets(region=region, year=year, total=len(types))
+    for st in types:
+        a = assignments.get(st.code)
+        t = all_targets.get(st.code)
+        if t and t.status == Target.Status.VERIFIED:
+            result.verified += 1
+        status = t.status if t else "none"
+        result.counts[status] = result.counts.get(status, 0) + 1
+        if agency_only and (a is None or a.agency_id not in own_agencies):
+            continue
+        result.rows.append(
+            TargetRow(
+                service_type=st,
+                agency_id=a.agency_id if a else None,
+                agency_name=str(a.agency) if a else "",
+                target=t if t and t.id in visible_ids else None,
+                visible=t is None or t.id in visible_ids,
+            )
+        )
+    return result
+
+
+def _region_wide(user: Any, region: Region) -> bool:
+    """Does the user see the whole region (not only an agency's part)?"""
+    if sees_everything(user):
+        return True
+    for g in grants_for(user):
+        if g.role in (Role.VERIFIER, Role.PROVINCE_REVIEWER, Role.AUDITOR, Role.SECTOR_VIEWER):
+            return True
+    return False
+
+
+def quality_items_for(service_type: ServiceType) -> QuerySet[QualityItem]:
+    return service_type.quality_items.order_by("order", "code")
+
+
+def edition_summary() -> QuerySet[CatalogEdition]:
+    return CatalogEdition.objects.annotate(
+        n_types=Count("service_types", distinct=True),
+    ).prefetch_related("years")
+
+
+def catalog_search(
+    edition: CatalogEdition, *, sector: str = "", level: str = "", q: str = ""
+) -> QuerySet[ServiceType]:
+    qs = ServiceType.objects.filter(edition=edition).select_related("sector")
+    if sector:
+        qs = qs.filter(sector__code=sector)
+    if level:
+        qs = qs.filter(level=level)
+    if q:
+        matching = ServiceType.objects.filter(
+            Q(code__icontains=q)
+            | Q(name__icontains=q)
+            | Q(recipient_definition__icontains=q)
+            | Q(quality_items__description__icontains=q)
+        ).values("pk")
+        qs = qs.filter(pk__in=matching)
+    return qs.annotate(n_quality=Count("quality_items")).order_by("order", "code")

@@ -1,0 +1,672 @@
+"""Writes on the catalog (loader, editions), assignments and yearly targets.
+
+Every write that a page, command, import or demo makes goes through one function here:
+it owns the transaction, the row locks, the optimistic ``version`` check and the audit
+(simple-history rows with the acting user and a change reason).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from indicators import selectors
+from indicators.models import (
+    Assignment,
+    CatalogEdition,
+    CatalogYear,
+    QualityItem,
+    Sector,
+    ServiceLevel,
+    ServiceType,
+    Target,
+    TargetQuality,
+)
+from regions.models import Agency, Region
+
+CATALOG_DIR = Path(__file__).resolve().parent / "data" / "catalog"
+SERVICE_CODE = re.compile(r"^(?P<prefix>[PK])-(?P<sector>[A-Z]+)-(?P<num>\d{2})$")
+QUALITY_CODE = re.compile(r"^[A-Z0-9][A-Z0-9.-]{0,29}$")
+LEVEL_BY_PREFIX = {"P": ServiceLevel.PROVINCE, "K": ServiceLevel.KABKOTA}
+
+
+class CatalogError(ValueError):
+    """The catalog data is invalid; nothing was written."""
+
+
+class TargetError(ValueError):
+    """A target change was refused; ``field`` names the form field when there is one."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class StaleVersion(TargetError):
+    """Someone saved the same record in between; the caller shows what changed."""
+
+    def __init__(self, message: str, current: Any = None) -> None:
+        super().__init__(message)
+        self.current = current
+
+
+# --------------------------------------------------------------------------- catalog loader
+
+
+@dataclass
+class LoadResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    years_created: int = 0
+    editions: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.deleted or self.years_created)
+
+
+def catalog_files() -> list[Path]:
+    return sorted(CATALOG_DIR.glob("*.yaml"))
+
+
+def read_catalog_file(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"{path.name}: YAML tidak valid: {exc}") from exc
+    if not isinstance(data, dict):
+        raise CatalogError(f"{path.name}: isi berkas harus berupa mapping")
+    return data
+
+
+def validate_catalog(data: Mapping[str, Any]) -> list[str]:
+    """All problems of one edition's data, in Indonesian, empty when the data is valid."""
+    problems: list[str] = []
+    edition = data.get("edition") or {}
+    if not str(edition.get("code", "")).strip():
+        problems.append("edisi: kode kosong")
+    if edition.get("status", "published") not in CatalogEdition.Status.values:
+        problems.append(f"edisi: status tidak dikenal {edition.get('status')!r}")
+    for y in edition.get("years") or []:
+        if not isinstance(y, int) or not 2000 <= y <= 2100:
+            problems.append(f"edisi: tahun tidak valid {y!r}")
+    sectors = data.get("sectors") or []
+    sector_codes = [str(s.get("code", "")) for s in sectors]
+    if len(set(sector_codes)) != len(sector_codes):
+        problems.append("bidang: kode ganda")
+    for s in sectors:
+        if not str(s.get("name", "")).strip():
+            problems.append(f"bidang {s.get('code')!r}: nama kosong")
+    seen: set[str] = set()
+    for st in data.get("service_types") or []:
+        code = str(st.get("code", ""))
+        where = f"jenis pelayanan {code or '?'}"
+        m = SERVICE_CODE.match(code)
+        if not m:
+            problems.append(f"{where}: kode tidak sesuai pola P-/K-BIDANG-NN")
+            continue
+        if code in seen:
+            problems.append(f"{where}: kode ganda")
+        seen.add(code)
+        if st.get("sector") not in sector_codes:
+            problems.append(f"{where}: bidang tidak dikenal {st.get('sector')!r}")
+        elif m["sector"] != st.get("sector"):
+            problems.append(f"{where}: kode tidak cocok dengan bidang {st.get('sector')}")
+        if st.get("level") != LEVEL_BY_PREFIX[m["prefix"]]:
+            problems.append(f"{where}: tingkat {st.get('level')!r} tidak cocok dengan kode")
+        if not str(st.get("name", "")).strip():
+            problems.append(f"{where}: nama kosong")
+        q_codes: set[str] = set()
+        for qi in st.get("quality") or []:
+            qcode = str(qi.get("code", ""))
+            if not QUALITY_CODE.match(qcode):
+                problems.append(f"{where}: kode mutu tidak valid {qcode!r}")
+            if qcode in q_codes:
+                problems.append(f"{where}: kode mutu ganda {qcode}")
+            q_codes.add(qcode)
+            if qi.get("kind") not in QualityItem.Kind.values:
+                problems.append(f"{where} {qcode}: jenis mutu harus goods atau staff")
+            if not str(qi.get("description", "")).strip():
+                problems.append(f"{where} {qcode}: uraian kosong")
+            if not isinstance(qi.get("has_quantity", True), bool):
+                problems.append(f"{where} {qcode}: has_quantity harus true/false")
+    if not seen:
+        problems.append("tidak ada jenis pelayanan")
+    return problems
+
+
+def _sync_fields(obj: Any, wanted: Mapping[str, Any]) -> bool:
+    changed = [k for k, v in wanted.items() if getattr(obj, k) != v]
+    for k in changed:
+        setattr(obj, k, wanted[k])
+    if changed:
+        obj.save(update_fields=changed)
+    return bool(changed)
+
+
+def _sync_edition(data: Mapping[str, Any], result: LoadResult) -> CatalogEdition:
+    spec = data["edition"]
+    sectors: dict[str, Sector] = {}
+    for s in data["sectors"]:
+        sector, created = Sector.objects.get_or_create(
+            code=s["code"], defaults={"name": s["name"], "order": s.get("order", 0)}
+        )
+        if created:
+            result.created += 1
+        elif _sync_fields(sector, {"name": s["name"], "order": s.get("order", 0)}):
+            result.updated += 1
+        sectors[sector.code] = sector
+    status = spec.get("status", CatalogEdition.Status.PUBLISHED)
+    edition, created = CatalogEdition.objects.get_or_create(
+        code=str(spec["code"]),
+        defaults={
+            "name": spec.get("name") or str(spec["code"]),
+            "notes": spec.get("notes", ""),
+            "status": status,
+            "published_at": timezone.now() if status == CatalogEdition.Status.PUBLISHED else None,
+        },
+    )
+    result.created += int(created)
+    if not created and _sync_fields(
+        edition, {"name": spec.get("name") or edition.code, "notes": spec.get("notes", "")}
+    ):
+        result.updated += 1
+    existing = {st.code: st for st in edition.service_types.prefetch_related("quality_items")}
+    for order, st in enumerate(data["service_types"], start=1):
+        wanted = {
+            "sector": sectors[st["sector"]],
+            "level": st["level"],
+            "name": st["name"].strip(),
+            "regulation": st.get("regulation", ""),
+            "recipient_definition": (st.get("recipients") or "").strip(),
+            "order": order,
+        }
+        row = existing.pop(st["code"], None)
+        if row is None:
+            row = ServiceType.objects.create(edition=edition, code=st["code"], **wanted)
+            result.created += 1
+        elif _sync_fields(row, wanted):
+            result.updated += 1
+        else:
+            result.unchanged += 1
+        _sync_quality(row, st.get("quality") or [], result)
+    for gone in existing.values():
+        try:
+            gone.delete()
+        except ProtectedError as exc:
+            raise CatalogError(
+                f"{gone.code} dipakai laporan/target dan tidak dapat dihapus dari edisi {edition.code}"
+            ) from exc
+        result.deleted += 1
+    for year in spec.get("years") or []:
+        _, made = CatalogYear.objects.get_or_create(year=year, defaults={"edition": edition})
+        result.years_created += int(made)
+    return edition
+
+
+def _sync_quality(st: ServiceType, items: list[Mapping[str, Any]], result: LoadResult) -> None:
+    existing = {qi.code: qi for qi in st.quality_items.all()}
+    for order, qi in enumerate(items, start=1):
+        wanted = {
+            "kind": qi["kind"],
+            "description": qi["description"].strip(),
+            "unit": qi.get("unit") or "",
+            "has_quantity": qi.get("has_quantity", True),
+            "source": qi.get("source") or st.regulation,
+            "order": order,
+        }
+        row = existing.pop(str(qi["code"]), None)
+        if row is None:
+            QualityItem.objects.create(service_type=st, code=str(qi["code"]), **wanted)
+            result.created += 1
+        elif _sync_fields(row, wanted):
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    for gone in existing.values():
+        try:
+            gone.delete()
+        except ProtectedError as exc:
+            raise CatalogError(f"{st.code} {gone.code} dipakai target/laporan") from exc
+        result.deleted += 1
+
+
+@transaction.atomic
+def load_catalog(sources: Iterable[Path | Mapping[str, Any]] | None = None) -> LoadResult:
+    """Create or update the catalog from the data files; all or nothing, idempotent.
+
+    Years already mapped to an edition are never re-pointed (Bangda may have moved them).
+    """
+    result = LoadResult()
+    datasets: list[tuple[str, Mapping[str, Any]]] = []
+    for src in catalog_files() if sources is None else sources:
+        if isinstance(src, Path):
+            datasets.append((src.name, read_catalog_file(src)))
+        else:
+            datasets.append(("data", src))
+    problems = [f"{name}: {p}" for name, data in datasets for p in validate_catalog(data)]
+    if problems:
+        raise CatalogError("; ".join(problems[:30]))
+    for _name, data in datasets:
+        result.editions.append(_sync_edition(data, result).code)
+    return result
+
+
+# --------------------------------------------------------------------------- editions
+
+
+def _require_bangda(user: Any) -> None:
+    if not selectors.is_bangda(user):
+        raise PermissionDenied(_("Hanya admin Bangda yang dapat mengubah katalog."))
+
+
+@transaction.atomic
+def create_draft_edition(
+    user: Any, source: CatalogEdition, code: str, name: str = ""
+) -> CatalogEdition:
+    """A draft copy of an edition (service types and quality items) for Bangda to edit."""
+    _require_bangda(user)
+    code = code.strip()
+    if not code:
+        raise CatalogError(_("Kode edisi wajib diisi."))
+    if CatalogEdition.objects.filter(code=code).exists():
+        raise CatalogError(_("Kode edisi %(code)s sudah dipakai.") % {"code": code})
+    draft = CatalogEdition.objects.create(
+        code=code,
+        name=name.strip() or _("Katalog SPM edisi %(code)s") % {"code": code},
+        status=CatalogEdition.Status.DRAFT,
+        based_on=source,
+        notes=_("Disalin dari edisi %(code)s.") % {"code": source.code},
+    )
+    for st in source.service_types.prefetch_related("quality_items").order_by("order"):
+        items = list(st.quality_items.all())
+        st.pk = None
+        st.edition = draft
+        st.save()
+        for qi in items:
+            qi.pk = None
+            qi.service_type = st
+        QualityItem.objects.bulk_create(items)
+    return draft
+
+
+@transaction.atomic
+def publish_edition(user: Any, edition: CatalogEdition, years: Iterable[int] = ()) -> list[int]:
+    """Publish a draft and point the given reporting years at it.
+
+    A year that already has targets keeps its edition: those targets (and the reports
+    made from them) were set under it. Returns the years actually re-pointed.
+    """
+    _require_bangda(user)
+    edition = CatalogEdition.objects.select_for_update().get(pk=edition.pk)
+    if edition.status == CatalogEdition.Status.DRAFT:
+        if not edition.service_types.exists():
+            raise CatalogError(_("Edisi tanpa jenis pelayanan tidak dapat diterbitkan."))
+        edition.status = CatalogEdition.Status.PUBLISHED
+        edition.published_at = timezone.now()
+        edition.save(update_fields=["status", "published_at"])
+    moved: list[int] = []
+    for year in sorted(set(years)):
+        if Target.objects.filter(year=year).exclude(service_type__edition=edition).exists():
+            raise CatalogError(
+                _("Tahun %(year)s sudah memiliki target pada edisi lain; tidak dapat dipindah.")
+                % {"year": year}
+            )
+        CatalogYear.objects.update_or_create(year=year, defaults={"edition": edition})
+        moved.append(year)
+    return moved
+
+
+@dataclass
+class QualityChange:
+    code: str
+    before: QualityItem | None
+    after: QualityItem | None
+    fields: list[str]
+
+
+@dataclass
+class ServiceChange:
+    code: str
+    before: ServiceType | None
+    after: ServiceType | None
+    fields: list[str] = field(default_factory=list)
+    quality: list[QualityChange] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        if self.before is None:
+            return "added"
+        if self.after is None:
+            return "removed"
+        return "changed"
+
+
+ST_FIELDS = ["name", "level", "regulation", "recipient_definition"]
+QI_FIELDS = ["kind", "description", "unit", "has_quantity", "source"]
+
+
+def diff_editions(old: CatalogEdition, new: CatalogEdition) -> list[ServiceChange]:
+    """Service types and quality items added, removed or changed from `old` to `new`."""
+
+    def load(ed: CatalogEdition) -> dict[str, ServiceType]:
+        qs = ed.service_types.select_related("sector").prefetch_related("quality_items")
+        return {st.code: st for st in qs}
+
+    a, b = load(old), load(new)
+    changes: list[ServiceChange] = []
+    for code in sorted(set(a) | set(b)):
+        before, after = a.get(code), b.get(code)
+        change = ServiceChange(code, before, after)
+        if before and after:
+            change.fields = [f for f in ST_FIELDS if getattr(before, f) != getattr(after, f)]
+            if before.sector.code != after.sector.code:
+                change.fields.append("sector")
+            qa = {q.code: q for q in before.quality_items.all()}
+            qb = {q.code: q for q in after.quality_items.all()}
+            for qcode in sorted(set(qa) | set(qb)):
+                x, y = qa.get(qcode), qb.get(qcode)
+                diff = [f for f in QI_FIELDS if x and y and getattr(x, f) != getattr(y, f)]
+                if x is None or y is None or diff:
+                    change.quality.append(QualityChange(qcode, x, y, diff))
+            if not change.fields and not change.quality:
+                continue
+        changes.append(change)
+    return changes
+
+
+# --------------------------------------------------------------------------- assignments
+
+
+@transaction.atomic
+def set_assignments(user: Any, region: Region, wanted: Mapping[str, int | None]) -> int:
+    """Set which agency handles each service code of the region; returns rows changed.
+
+    Open targets of this and later years follow the new agency (verified ones keep theirs).
+    """
+    from regions.scoping import Action, can
+
+    if not can(user, Action.CHANGE, region):
+        raise PermissionDenied(_("Anda tidak dapat mengubah penugasan wilayah ini."))
+    valid_codes = {
+        st.code for st in selectors.service_types_for_region(region, selectors.current_year())
+    }
+    agencies = {a.pk: a for a in Agency.objects.filter(region=region, is_active=True)}
+    problems = []
+    for code, agency_id in wanted.items():
+        if code not in valid_codes:
+            problems.append(_("%(code)s bukan jenis pelayanan wilayah ini") % {"code": code})
+        elif agency_id is not None and agency_id not in agencies:
+            problems.append(
+                _("%(code)s: perangkat daerah bukan milik wilayah ini") % {"code": code}
+            )
+    if problems:
+        raise TargetError("; ".join(problems))
+    existing = {
+        a.service_code: a for a in Assignment.objects.select_for_update().filter(region=region)
+    }
+    changed = 0
+    for code, agency_id in wanted.items():
+        row = existing.get(code)
+        if agency_id is None:
+            if row is not None:
+                row._history_user = user  # type: ignore[attr-defined]
+                row.delete()
+                changed += 1
+            continue
+        if row is None:
+            row = Assignment(region=region, service_code=code, agency=agencies[agency_id])
+        elif row.agency_id == agency_id:
+            continue
+        else:
+            row.agency = agencies[agency_id]
+        row._history_user = user  # type: ignore[attr-defined]
+        row.save()
+        changed += 1
+        for target in Target.objects.filter(
+            region=region,
+            service_type__code=code,
+            year__gte=selectors.current_year(),
+        ).exclude(status=Target.Status.VERIFIED):
+            target.agency_id = agency_id
+            target._history_user = user  # type: ignore[attr-defined]
+            target._change_reason = "penugasan berubah"  # type: ignore[attr-defined]
+            target.save(update_fields=["agency", "updated_at"])
+    return changed
+
+
+# --------------------------------------------------------------------------- targets
+
+
+@dataclass
+class TargetInput:
+    recipients_target: int | None
+    quality: dict[str, Decimal | None] = field(default_factory=dict)  # quality item code → qty
+
+
+def parse_quantity(raw: Any, label: str, *, integer: bool = False) -> Decimal | None:
+    """A non-negative number from a form or sheet cell; empty → None."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    text = str(raw).strip().replace(" ", "")
+    if isinstance(raw, str) and "," in text and "." not in text:
+        text = text.replace(",", ".")  # Indonesian decimal comma
+    try:
+        value = Decimal(text)
+    except InvalidOperation as exc:
+        raise TargetError(_("%(label)s harus berupa angka.") % {"label": label}) from exc
+    if not value.is_finite():
+        raise TargetError(_("%(label)s harus berupa angka.") % {"label": label})
+    if value < 0:
+        raise TargetError(_("%(label)s tidak boleh negatif.") % {"label": label})
+    if integer and value != value.to_integral_value():
+        raise TargetError(_("%(label)s harus bilangan bulat.") % {"label": label})
+    if value >= Decimal("1e12"):
+        raise TargetError(_("%(label)s terlalu besar.") % {"label": label})
+    return value
+
+
+def _check_service_type(region: Region, year: int, service_type: ServiceType) -> None:
+    edition = selectors.edition_for_year_or_none(year)
+    if edition is None:
+        raise TargetError(_("Tahun %(year)s belum memiliki katalog.") % {"year": year})
+    if service_type.edition_id != edition.pk:
+        raise TargetError(_("Jenis pelayanan bukan dari katalog tahun %(year)s.") % {"year": year})
+    if service_type.level != region.service_level:
+        raise TargetError(
+            _("%(code)s bukan jenis pelayanan untuk tingkat wilayah ini.")
+            % {"code": service_type.code}
+        )
+
+
+def _check_version(target: Target, version: int | None) -> None:
+    if version is not None and target.version != version:
+        raise StaleVersion(
+            _(
+                "Target ini sudah diubah orang lain (versi %(now)s, Anda membuka versi %(was)s). "
+                "Periksa nilai terbaru di bawah lalu simpan lagi."
+            )
+            % {"now": target.version, "was": version},
+            current=target,
+        )
+
+
+def _audit(target: Target, user: Any, reason: str) -> None:
+    target._history_user = user  # type: ignore[attr-defined]
+    target._change_reason = reason  # type: ignore[attr-defined]
+
+
+@transaction.atomic
+def save_target(
+    user: Any,
+    region: Region,
+    year: int,
+    service_type: ServiceType,
+    data: TargetInput,
+    *,
+    version: int | None,
+    reason: str = "",
+) -> Target:
+    """Create or update a target. The assigned agency's operator edits draft/returned
+    targets; after verification (locked) only the region's verifier may change it, with a reason.
+    """
+    _check_service_type(region, year, service_type)
+    assignment = selectors.assignment_for(region, service_type.code)
+    if assignment is None:
+        raise TargetError(
+            _("%(code)s belum ditugaskan ke perangkat daerah; hubungi verifikator.")
+            % {"code": service_type.code}
+        )
+    target = (
+        Target.objects.select_for_update()
+        .filter(region=region, year=year, service_type=service_type)
+        .first()
+    )
+    reason = reason.strip()
+    if target is None:
+        if assignment.agency_id not in selectors.agency_ids_operated(user, region):
+            raise PermissionDenied(
+                _("Target ini diisi oleh %(agency)s.") % {"agency": assignment.agency}
+            )
+        if version not in (None, 0):
+            raise StaleVersion(_("Target ini sudah dihapus atau belum dibuat."), current=None)
+        target = Target(region=region, year=year, service_type=service_type)
+        audit_reason = "dibuat"
+    else:
+        _check_version(target, version)
+        if target.is_locked:
+            if not selectors.is_region_verifier(user, region):
+                raise TargetError(
+                    _("Target sudah diverifikasi dan terkunci; perubahan hanya oleh verifikator.")
+                )
+            if not reason:
+                raise TargetError(
+                    _("Alasan perubahan wajib diisi untuk target terkunci."), "reason"
+                )
+            audit_reason = reason
+            target.change_reason = reason
+        else:
+            if target.agency_id and target.agency_id not in selectors.agency_ids_operated(
+                user, region
+            ):
+                raise PermissionDenied(_("Target ini diisi oleh perangkat daerah lain."))
+            if target.status == Target.Status.SUBMITTED:
+                raise TargetError(_("Target sedang menunggu verifikasi dan tidak dapat diubah."))
+            audit_reason = "diubah"
+    if data.recipients_target is not None and data.recipients_target < 0:
+        raise TargetError(_("Target jumlah penerima tidak boleh negatif."), "recipients_target")
+    items = list(selectors.quality_items_for(service_type))
+    known = {qi.code for qi in items}
+    unknown = set(data.quality) - known
+    if unknown:
+        raise TargetError(
+            _("Butir mutu tidak dikenal: %(codes)s") % {"codes": ", ".join(sorted(unknown))}
+        )
+    for code, qty in data.quality.items():
+        if qty is not None and qty < 0:
+            raise TargetError(
+                _("Jumlah mutu %(code)s tidak boleh negatif.") % {"code": code}, f"q_{code}"
+            )
+    if target.is_locked and data.recipients_target is None:
+        raise TargetError(
+            _("Target terkunci harus tetap berisi jumlah penerima."), "recipients_target"
+        )
+    target.agency = assignment.agency if not target.is_locked else target.agency
+    target.recipients_target = data.recipients_target
+    target.updated_by = user
+    target.version = (target.version or 0) + 1 if target.pk else 1
+    _audit(target, user, audit_reason)
+    target.save()
+    existing = {tq.quality_item_id: tq for tq in TargetQuality.objects.filter(target=target)}
+    for qi in items:
+        qty = data.quality.get(qi.code) if qi.has_quantity else None
+        tq = existing.get(qi.pk)
+        if tq is None:
+            tq = TargetQuality(target=target, quality_item=qi, required_quantity=qty)
+        elif tq.required_quantity == qty:
+            continue
+        tq.required_quantity = qty
+        tq._history_user = user  # type: ignore[attr-defined]
+        tq._change_reason = audit_reason  # type: ignore[attr-defined]
+        tq.save()
+    return target
+
+
+def _lock_target(target: Target, version: int | None) -> Target:
+    locked = Target.objects.select_for_update().get(pk=target.pk)
+    _check_version(locked, version)
+    return locked
+
+
+@transaction.atomic
+def submit_target(user: Any, target: Target, *, version: int | None) -> Target:
+    target = _lock_target(target, version)
+    if target.agency_id not in selectors.agency_ids_operated(user, target.region):
+        raise PermissionDenied(
+            _("Hanya operator perangkat daerah penanggung jawab yang dapat mengajukan.")
+        )
+    if target.status not in (Target.Status.DRAFT, Target.Status.RETURNED):
+        raise TargetError(_("Target ini tidak dalam status draf atau dikembalikan."))
+    missing = []
+    if target.recipients_target is None:
+        missing.append(_("target jumlah penerima"))
+    for tq in target.quality.select_related("quality_item"):
+        if tq.quality_item.has_quantity and tq.required_quantity is None:
+            missing.append(tq.quality_item.description)
+    if missing:
+        raise TargetError(_("Lengkapi dulu: %(what)s.") % {"what": "; ".join(missing)})
+    target.status = Target.Status.SUBMITTED
+    target.version += 1
+    target.updated_by = user
+    _audit(target, user, "diajukan")
+    target.save()
+    return target
+
+
+@transaction.atomic
+def verify_target(user: Any, target: Target, *, version: int | None) -> Target:
+    target = _lock_target(target, version)
+    if not selectors.is_region_verifier(user, target.region):
+        raise PermissionDenied(_("Hanya verifikator wilayah ini yang dapat memverifikasi."))
+    if target.status != Target.Status.SUBMITTED:
+        raise TargetError(_("Hanya target yang diajukan yang dapat diverifikasi."))
+    target.status = Target.Status.VERIFIED
+    target.verified_at = timezone.now()
+    target.verified_by = user
+    target.return_reason = ""
+    target.version += 1
+    _audit(target, user, "diverifikasi dan dikunci")
+    target.save()
+    return target
+
+
+@transaction.atomic
+def return_target(user: Any, target: Target, reason: str, *, version: int | None) -> Target:
+    target = _lock_target(target, version)
+    if not selectors.is_region_verifier(user, target.region):
+        raise PermissionDenied(_("Hanya verifikator wilayah ini yang dapat mengembalikan."))
+    reason = reason.strip()
+    if not reason:
+        raise TargetError(_("Alasan pengembalian wajib diisi."), "reason")
+    if target.status != Target.Status.SUBMITTED:
+        raise TargetError(_("Hanya target yang diajukan yang dapat dikembalikan."))
+    target.status = Target.Status.RETURNED
+    target.return_reason = reason
+    target.version += 1
+    _audit(target, user, f"dikembalikan: {reason}")
+    target.save()
+    return target
