@@ -1,1 +1,146 @@
-# Register your models here.
+"""Django admin: for Bangda admins (and superusers) only; everyone else works in the app.
+
+A staff flag alone opens nothing: every model admin here asks the scoping layer whether
+the user sees everything. Other apps may reuse ``BangdaOnlyAdmin`` for the same rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from regions.models import Agency, Membership, Region, User
+from regions.scoping import sees_everything
+
+admin.site.site_header = _("Admin e-SPM (Bangda)")
+admin.site.site_title = _("Admin e-SPM")
+
+
+class BangdaOnlyAdmin(admin.ModelAdmin):
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return sees_everything(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return sees_everything(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return sees_everything(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return sees_everything(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Deleting would orphan reports; deactivate instead. Superusers keep the escape hatch.
+        return bool(request.user.is_superuser)
+
+
+@admin.register(Region)
+class RegionAdmin(BangdaOnlyAdmin):
+    list_display = ["code", "name", "level", "parent", "is_active"]
+    list_filter = ["level", "is_active"]
+    search_fields = ["code", "name"]
+    # Codes and the tree come from the official list (load_regions), never from hand edits.
+    readonly_fields = ["code", "name", "level", "parent", "province_code"]
+    fields = [
+        "code",
+        "name",
+        "level",
+        "parent",
+        "province_code",
+        "is_active",
+        "contact_name",
+        "contact_position",
+        "contact_phone",
+        "contact_email",
+        "requires_head_signoff",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Agency)
+class AgencyAdmin(BangdaOnlyAdmin, SimpleHistoryAdmin):
+    list_display = ["short_name", "name", "region", "is_active", "contact_name", "contact_email"]
+    list_filter = ["is_active"]
+    search_fields = ["short_name", "name", "region__name", "region__code", "contact_name"]
+    list_select_related = ["region"]
+    raw_id_fields = ["region"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(BangdaOnlyAdmin, SimpleHistoryAdmin):
+    list_display = ["user", "role", "region", "agency", "sector_code", "is_active", "created_at"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["user__username", "user__full_name", "region__name", "region__code"]
+    list_select_related = ["user", "region", "agency"]
+    raw_id_fields = ["user", "region", "agency", "created_by"]
+    readonly_fields = ["created_at"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fk_name = "user"
+    extra = 0
+    raw_id_fields = ["region", "agency", "created_by"]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return sees_everything(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return sees_everything(request.user)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return sees_everything(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+
+@admin.register(User)
+class UserAdmin(BangdaOnlyAdmin, DjangoUserAdmin):
+    list_display = [
+        "username",
+        "full_name",
+        "email",
+        "is_active",
+        "is_staff",
+        "is_demo",
+        "last_login",
+    ]
+    list_filter = ["is_active", "is_staff", "is_demo"]
+    search_fields = ["username", "full_name", "email"]
+    inlines = [MembershipInline]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Data pribadi"), {"fields": ("full_name", "email", "phone", "position")}),
+        (
+            _("Hak akses"),
+            {
+                "fields": (
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "is_demo",
+                    "groups",
+                    "user_permissions",
+                )
+            },
+        ),
+        (_("Waktu"), {"fields": ("last_login", "date_joined")}),
+    )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = ["last_login", "date_joined", "is_demo"]
+        if not request.user.is_superuser:
+            # Only a superuser hands out superuser rights or raw permissions.
+            readonly += ["is_superuser", "groups", "user_permissions"]
+        return readonly

@@ -17,6 +17,9 @@ Rules (a user's grants are OR-ed; each grant is one active membership):
 | verifier | its region (a province verifier also sees its kab/kota) | its own region |
 | OPD operator / head | its agency's rows; region-level rows of its region | its agency's rows |
 
+``Action.MANAGE`` is the region's set-up (its agencies and its people): Bangda admins
+everywhere, a verifier in its own region, nobody else.
+
 Models flagged ``people=True`` (users' roles) are visible to Bangda, to the
 verifier of the region, and to auditors of the scope, and to nobody else.
 """
@@ -46,6 +49,7 @@ NOTHING = Q(pk__in=[])
 class Action(StrEnum):
     VIEW = "view"
     CHANGE = "change"
+    MANAGE = "manage"  # administer a region's agencies and users
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,8 @@ def _grant_q(paths: ScopePaths, grant: Grant, action: Action) -> Q:
     agency_field = paths.agency_field()
     if role == Role.BANGDA_ADMIN:
         return Q()
+    if action == Action.MANAGE:
+        return _own_region(paths, grant) if role == Role.VERIFIER else NOTHING
     if action == Action.CHANGE:
         if role == Role.VERIFIER:
             return _own_region(paths, grant)

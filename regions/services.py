@@ -1,14 +1,25 @@
-"""Writes on regions: the official region list loader."""
+"""Writes on regions: the official region list loader, agencies (OPD) and people."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 
-from regions.models import NATIONAL_CODE, Level, Region
+from regions.models import NATIONAL_CODE, Agency, Level, Membership, Region, User
+from regions.roles import Role
 
 NATIONAL_NAME = "Kementerian Dalam Negeri (Ditjen Bina Pembangunan Daerah)"
 PROVINCE_CODE = re.compile(r"^\d{2}$")
@@ -116,3 +127,173 @@ def sync_regions(
         gone = [code for code, reg in existing.items() if code not in listed and reg.is_active]
         result.deactivated = Region.objects.filter(code__in=gone).update(is_active=False)
     return result
+
+
+# ---------------------------------------------------------------- agencies (OPD)
+
+AGENCY_FIELDS = (
+    "name",
+    "short_name",
+    "is_active",
+    "contact_name",
+    "contact_position",
+    "contact_phone",
+    "contact_email",
+)
+
+
+class StaleEdit(ValidationError):
+    """Someone saved the object after this form was opened; nothing was overwritten."""
+
+    def __init__(self, changed: list[str]) -> None:
+        super().__init__(
+            _(
+                "Data ini sudah diubah orang lain sejak formulir dibuka (%(fields)s). Periksa lalu simpan lagi."
+            )
+            % {"fields": ", ".join(changed)}
+        )
+        self.changed = changed
+
+
+@transaction.atomic
+def create_agency(actor: User, region: Region, data: dict[str, Any], sectors: Any) -> Agency:
+    agency = Agency(region=region, **{k: data[k] for k in AGENCY_FIELDS if k in data})
+    agency.full_clean()
+    agency._change_reason = "dibuat"  # type: ignore[attr-defined]
+    agency.save()
+    agency.sectors.set(sectors)
+    return agency
+
+
+@transaction.atomic
+def update_agency(
+    actor: User, agency: Agency, data: dict[str, Any], sectors: Any, *, seen_version: str
+) -> Agency:
+    """Save the form's values unless the agency changed since the form was opened."""
+    current = Agency.objects.select_for_update().get(pk=agency.pk)
+    if agency_version(current) != seen_version:
+        changed = [
+            str(getattr(Agency._meta.get_field(f), "verbose_name", f))
+            for f in AGENCY_FIELDS
+            if getattr(current, f) != getattr(agency, f)
+        ]
+        raise StaleEdit(changed or [_("perangkat daerah")])
+    for field in AGENCY_FIELDS:
+        if field in data:
+            setattr(current, field, data[field])
+    current.full_clean()
+    current.save()
+    current.sectors.set(sectors)
+    return current
+
+
+def agency_version(agency: Agency) -> str:
+    """The optimistic-lock token of an agency: its last save time."""
+    return agency.updated_at.isoformat() if agency.updated_at else ""
+
+
+# ---------------------------------------------------------------- people
+
+
+@transaction.atomic
+def invite_user(
+    actor: User,
+    region: Region,
+    *,
+    username: str,
+    full_name: str,
+    email: str,
+    role: str,
+    agency: Agency | None = None,
+    sector_code: str = "",
+    base_url: str = "",
+) -> User:
+    """Create an account without a password and email a link to set one (the invitation)."""
+    # Bangda admins reach the Django admin; nobody else is staff.
+    user = User(
+        username=username, full_name=full_name, email=email, is_staff=role == Role.BANGDA_ADMIN
+    )
+    user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    membership = Membership(
+        user=user,
+        role=role,
+        region=region,
+        agency=agency,
+        sector_code=sector_code,
+        created_by=actor,
+    )
+    membership.full_clean()
+    membership._history_user = actor  # type: ignore[attr-defined]
+    membership._change_reason = "undangan"  # type: ignore[attr-defined]
+    membership.save()
+    transaction.on_commit(lambda: send_invitation(user.pk, base_url))
+    return user
+
+
+def invitation_link(user: User, base_url: str = "") -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+    return f"{base_url.rstrip('/')}{path}"
+
+
+def send_invitation(user_id: int, base_url: str = "") -> None:
+    """Email the set-password link; safe to repeat (a new token each time)."""
+    user = User.objects.get(pk=user_id)
+    if not user.email or not user.is_active:
+        return
+    context = {
+        "user": user,
+        "link": invitation_link(user, base_url or getattr(settings, "SITE_URL", "")),
+        "roles": list(user.memberships.filter(is_active=True).select_related("region", "agency")),
+    }
+    subject = render_to_string("registration/invitation_subject.txt", context).strip()
+    body = render_to_string("registration/invitation_email.txt", context)
+    send_mail(subject, body, None, [user.email])
+
+
+@transaction.atomic
+def deactivate_membership(actor: User, membership: Membership, reason: str = "") -> Membership:
+    current = Membership.objects.select_for_update().get(pk=membership.pk)
+    if current.is_active:
+        current.is_active = False
+        current._history_user = actor  # type: ignore[attr-defined]
+        current._change_reason = reason or "dinonaktifkan"  # type: ignore[attr-defined]
+        current.save()
+    return current
+
+
+@transaction.atomic
+def reactivate_membership(actor: User, membership: Membership) -> Membership:
+    current = Membership.objects.select_for_update().get(pk=membership.pk)
+    if not current.is_active:
+        current.is_active = True
+        current._history_user = actor  # type: ignore[attr-defined]
+        current._change_reason = "diaktifkan kembali"  # type: ignore[attr-defined]
+        current.save()
+    return current
+
+
+class NotAllYours(ValidationError):
+    """The person also holds roles the actor does not manage."""
+
+
+@transaction.atomic
+def deactivate_user(actor: User, person: User, manageable: Any) -> User:
+    """Switch off the account and all its roles — only when every role is the actor's to manage."""
+    roles = list(Membership.objects.select_for_update().filter(user=person, is_active=True))
+    allowed = set(manageable.values_list("pk", flat=True))
+    foreign = [m for m in roles if m.pk not in allowed]
+    if foreign:
+        raise NotAllYours(
+            _(
+                "Pengguna ini juga memegang peran di wilayah lain; nonaktifkan perannya di wilayah Anda saja."
+            )
+        )
+    for m in roles:
+        deactivate_membership(actor, m, "akun dinonaktifkan")
+    person.is_active = False
+    person.save(update_fields=["is_active"])
+    return person

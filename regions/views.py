@@ -4,14 +4,22 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import IntegrityError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from regions import selectors, services
+from regions.forms import AgencyForm, InviteForm
 from regions.middleware import SESSION_KEY
-from regions.models import Membership
+from regions.models import Agency, Membership
 from regions.roles import Role
+from regions.scoping import Action, scoped_get
 
 HOME_TEMPLATES = {
     Role.OPD_OPERATOR: "regions/home_operator.html",
@@ -75,3 +83,223 @@ def switch_role(request: HttpRequest) -> HttpResponse:
     if wanted.isdigit() and int(wanted) in ids:
         request.session[SESSION_KEY] = int(wanted)
     return redirect("home")
+
+
+# ---------------------------------------------------------------- regions and agencies (OPD)
+
+
+@login_required
+def region_index(request: HttpRequest) -> HttpResponse:
+    """The region picker: Bangda sees every region, province staff their kab/kota."""
+    q = request.GET.get("q", "").strip()
+    page = Paginator(selectors.regions_for_index(request.user, q), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "regions/region_index.html", {"page": page, "q": q})
+
+
+@login_required
+def agency_list(request: HttpRequest, code: str) -> HttpResponse:
+    region = selectors.region_for(request.user, code)
+    return render(
+        request,
+        "regions/agency_list.html",
+        {
+            "region": region,
+            "agencies": selectors.agencies_of(request.user, region),
+            "can_manage": selectors.can_manage(request.user, region),
+            "can_see_people": _sees_people(request, region.code),
+        },
+    )
+
+
+@login_required
+def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    agency = scoped_get(Agency, request.user, Action.VIEW, pk=pk)
+    return render(
+        request,
+        "regions/agency_detail.html",
+        {
+            "agency": agency,
+            "region": agency.region,
+            "missing": selectors.contact_missing(agency),
+            "can_manage": selectors.can_manage(request.user, agency.region),
+        },
+    )
+
+
+@login_required
+def agency_create(request: HttpRequest, code: str) -> HttpResponse:
+    region = selectors.region_for(request.user, code, Action.MANAGE)
+    form = AgencyForm(request.POST or None, region=region)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            agency = services.create_agency(request.user, region, data, data["sectors"])  # type: ignore[arg-type]
+        except (ValidationError, IntegrityError) as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(
+                request, _("Perangkat daerah %(name)s ditambahkan.") % {"name": agency.name}
+            )
+            return redirect("agency_list", code=region.code)
+    return render(request, "regions/agency_form.html", {"form": form, "region": region})
+
+
+@login_required
+def agency_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    agency = scoped_get(Agency, request.user, Action.MANAGE, pk=pk)
+    region = agency.region
+    if request.method == "POST":
+        form = AgencyForm(request.POST, instance=agency, region=region)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.update_agency(
+                    request.user,  # type: ignore[arg-type]
+                    form.instance,
+                    data,
+                    data["sectors"],
+                    seen_version=data.get("version", ""),
+                )
+            except ValidationError as exc:
+                form.add_error(None, _error_text(exc))
+            else:
+                messages.success(request, _("Perubahan disimpan."))
+                return redirect("agency_list", code=region.code)
+    else:
+        form = AgencyForm(
+            instance=agency, region=region, initial={"version": services.agency_version(agency)}
+        )
+    return render(
+        request, "regions/agency_form.html", {"form": form, "region": region, "agency": agency}
+    )
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return _("Data tidak dapat disimpan karena bentrok dengan data lain. Periksa lalu coba lagi.")
+
+
+# ---------------------------------------------------------------- people (users and their roles)
+
+
+def _sees_people(request: HttpRequest, code: str) -> bool:
+    try:
+        selectors.people_region_for(request.user, code)
+    except Http404:
+        return False
+    return True
+
+
+@login_required
+def user_list(request: HttpRequest, code: str) -> HttpResponse:
+    region = selectors.people_region_for(request.user, code)
+    return render(
+        request,
+        "regions/user_list.html",
+        {
+            "region": region,
+            "memberships": selectors.memberships_of(request.user, region),
+            "can_manage": selectors.can_manage(request.user, region),
+        },
+    )
+
+
+@login_required
+def user_create(request: HttpRequest, code: str) -> HttpResponse:
+    region = selectors.region_for(request.user, code, Action.MANAGE)
+    roles = selectors.assignable_roles(request.user, region)
+    form = InviteForm(request.POST or None, region=region, roles=roles)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            person = services.invite_user(
+                request.user,  # type: ignore[arg-type]
+                region,
+                username=data["username"],
+                full_name=data["full_name"],
+                email=data["email"],
+                role=data["role"],
+                agency=data.get("agency"),
+                sector_code=data.get("sector_code", ""),
+                base_url=request.build_absolute_uri("/"),
+            )
+        except (ValidationError, IntegrityError) as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(
+                request,
+                _("Akun %(username)s dibuat; tautan untuk membuat kata sandi dikirim ke %(email)s.")
+                % {"username": person.username, "email": person.email},
+            )
+            return redirect("user_list", code=region.code)
+    return render(request, "regions/user_form.html", {"form": form, "region": region})
+
+
+@login_required
+def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = selectors.person_for(request.user, pk)
+    manageable = set(
+        Membership.objects.visible_to(request.user, Action.CHANGE)
+        .filter(user=person)
+        .values_list("pk", flat=True)
+    )
+    return render(
+        request,
+        "regions/user_detail.html",
+        {
+            "person": person,
+            "memberships": person.visible_memberships,  # type: ignore[attr-defined]
+            "manageable": manageable,
+            "history": selectors.membership_history(request.user, person),
+        },
+    )
+
+
+@login_required
+@require_POST
+def membership_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = scoped_get(Membership, request.user, Action.CHANGE, pk=pk)
+    if membership.user_id == request.user.pk:
+        messages.error(request, _("Anda tidak dapat menonaktifkan peran Anda sendiri."))
+    elif membership.is_active:
+        services.deactivate_membership(request.user, membership)  # type: ignore[arg-type]
+        messages.success(request, _("Peran dinonaktifkan."))
+    else:
+        services.reactivate_membership(request.user, membership)  # type: ignore[arg-type]
+        messages.success(request, _("Peran diaktifkan kembali."))
+    return redirect("user_detail", pk=membership.user_id)
+
+
+@login_required
+@require_POST
+def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    person = selectors.person_for(request.user, pk)
+    manageable = Membership.objects.visible_to(request.user, Action.CHANGE).filter(user=person)
+    if not manageable.exists() or person.pk == request.user.pk:
+        raise Http404
+    try:
+        services.deactivate_user(request.user, person, manageable)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(
+            request, _("Akun %(username)s dinonaktifkan.") % {"username": person.username}
+        )
+    return redirect("user_detail", pk=person.pk)
+
+
+@login_required
+@require_POST
+def user_reinvite(request: HttpRequest, pk: int) -> HttpResponse:
+    person = selectors.person_for(request.user, pk)
+    if not Membership.objects.visible_to(request.user, Action.CHANGE).filter(user=person).exists():
+        raise Http404
+    services.send_invitation(person.pk, request.build_absolute_uri("/"))
+    messages.success(
+        request,
+        _("Tautan untuk membuat kata sandi dikirim ulang ke %(email)s.") % {"email": person.email},
+    )
+    return redirect("user_detail", pk=person.pk)

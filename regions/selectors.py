@@ -1,0 +1,137 @@
+"""Reads on regions, agencies and people — always through the scoping layer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from regions.models import Agency, Level, Membership, Region, User
+from regions.roles import NATIONAL_ROLES, Role
+from regions.scoping import Action, ScopePaths, scope_q, sees_everything
+
+# A region seen as the home of people: who may see (VIEW) or administer (MANAGE) its users.
+PEOPLE_OF_REGION = ScopePaths(region="", people=True)
+
+
+def region_for(user: Any, code: str, action: Action = Action.VIEW) -> Region:
+    """The region with this code if the user may act on it, else Http404."""
+    try:
+        return Region.objects.visible_to(user, action).get(code=code)
+    except Region.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def people_region_for(user: Any, code: str) -> Region:
+    """The region if the user may see its users (verifier, auditor, Bangda), else Http404."""
+    try:
+        return Region.objects.filter(scope_q(user, Action.VIEW, PEOPLE_OF_REGION)).get(code=code)
+    except Region.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def can_manage(user: Any, region: Region) -> bool:
+    return Region.objects.visible_to(user, Action.MANAGE).filter(pk=region.pk).exists()
+
+
+def regions_for_index(user: Any, q: str = "") -> QuerySet[Region]:
+    """Regions the user may see, for the region picker (Bangda, province staff)."""
+    qs = Region.objects.visible_to(user, Action.VIEW).select_related("parent")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(code__startswith=q))
+    return qs.order_by("code")
+
+
+def agencies_of(user: Any, region: Region) -> QuerySet[Agency]:
+    return (
+        Agency.objects.visible_to(user, Action.VIEW)
+        .filter(region=region)
+        .prefetch_related("sectors")
+        .order_by("-is_active", "name")
+    )
+
+
+def contact_missing(agency: Agency) -> list[str]:
+    """The data-contact fields (penanggung jawab data) still empty."""
+    fields = ("contact_name", "contact_position", "contact_phone", "contact_email")
+    return [f for f in fields if not getattr(agency, f)]
+
+
+@dataclass(frozen=True)
+class ContactCompleteness:
+    total: int
+    complete: int
+    incomplete: list[Agency]
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.complete / self.total) if self.total else 100
+
+
+def contact_completeness(user: Any, region: Region) -> ContactCompleteness:
+    agencies = list(agencies_of(user, region).filter(is_active=True))
+    incomplete = [a for a in agencies if contact_missing(a)]
+    return ContactCompleteness(len(agencies), len(agencies) - len(incomplete), incomplete)
+
+
+def memberships_of(user: Any, region: Region) -> QuerySet[Membership]:
+    return (
+        Membership.objects.visible_to(user, Action.VIEW)
+        .filter(region=region)
+        .select_related("user", "agency", "created_by")
+        .order_by("-is_active", "user__username", "role")
+    )
+
+
+def people_count(user: Any, region: Region) -> int:
+    return (
+        memberships_of(user, region)
+        .filter(is_active=True)
+        .aggregate(n=Count("user", distinct=True))["n"]
+    )
+
+
+def person_for(user: Any, pk: int) -> User:
+    """A user the actor may see through one of the user's roles; Http404 otherwise."""
+    visible = Membership.objects.visible_to(user, Action.VIEW)
+    qs = User.objects.filter(pk=pk)
+    if not sees_everything(user):
+        qs = qs.filter(memberships__in=visible).distinct()
+    person = qs.prefetch_related(
+        Prefetch(
+            "memberships",
+            queryset=visible.select_related("region", "agency").order_by("region__code", "role"),
+            to_attr="visible_memberships",
+        )
+    ).first()
+    if person is None:
+        raise Http404
+    return person
+
+
+def membership_history(user: Any, person: User) -> list[Any]:
+    """Audit trail (django-simple-history) of the person's roles the actor may see."""
+    visible_ids = Membership.objects.visible_to(user, Action.VIEW).filter(user=person)
+    return list(
+        Membership.history.filter(id__in=visible_ids.values("id"))
+        .select_related("history_user", "region", "agency")
+        .order_by("-history_date")[:50]
+    )
+
+
+def assignable_roles(user: Any, region: Region) -> list[Role]:
+    """Roles the actor may give in this region: a verifier its region's roles, Bangda all."""
+    if region.level == Level.NATIONAL:
+        roles = [Role.BANGDA_ADMIN, Role.SECTOR_VIEWER, Role.AUDITOR]
+    else:
+        roles = [Role.OPD_OPERATOR, Role.OPD_HEAD, Role.VERIFIER, Role.AUDITOR]
+        if region.level == Level.PROVINCE:
+            roles.append(Role.PROVINCE_REVIEWER)
+    if not can_manage(user, region):
+        return []
+    if sees_everything(user):
+        return roles
+    # A verifier never hands out roles above its own level.
+    return [r for r in roles if r not in NATIONAL_ROLES and r != Role.PROVINCE_REVIEWER]
