@@ -191,7 +191,14 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "espm")
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Beat only ticks; what is sent when (thresholds, times, channels) is ReminderRule in the database.
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "deadline-messages": {
+        "task": "reporting.tasks.tick",
+        "schedule": float(os.environ.get("REMINDER_TICK_SECONDS", "3600")),
+        "options": {"expires": 1800},
+    },
+}
 
 # Django 6.1 mailers; SMTP when EMAIL_HOST is set, the console otherwise.
 if os.environ.get("EMAIL_HOST"):

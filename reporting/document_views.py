@@ -1,0 +1,120 @@
+"""Generated documents: request (annex, quarter report, Bangda's batch), progress, download.
+
+Thin views over ``reporting.documents``; every object is reached through the scoping layer,
+so another region's document answers 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from regions.scoping import Action, scoped_get
+from reporting import documents
+from reporting.models import GeneratedDocument, Period
+
+RECENT = 30
+
+
+def _years() -> list[int]:
+    years = sorted(set(Period.objects.values_list("year", flat=True)), reverse=True)
+    return years or [timezone.localdate().year]
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    docs = list(
+        GeneratedDocument.objects.visible_to(request.user)
+        .select_related("region", "period", "requested_by")
+        .order_by("-created_at")[:RECENT]
+    )
+    for doc in docs:
+        doc.stale = documents.is_stale(doc)  # type: ignore[attr-defined]
+    regions = documents.document_regions(request.user).order_by("code").only("code", "name")
+    return render(
+        request,
+        "reporting/documents/index.html",
+        {
+            "documents": docs,
+            "regions": regions,
+            "years": _years(),
+            "quarters": [(1, "TW I"), (2, "TW II"), (3, "TW III"), (4, "TW IV")],
+            "batch_allowed": documents.may_batch(request.user),
+        },
+    )
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@login_required
+@require_POST
+def generate(request: HttpRequest) -> HttpResponse:
+    region = (
+        documents.document_regions(request.user).filter(code=request.POST.get("region", "")).first()
+    )
+    if region is None:
+        raise Http404
+    year = _int(request.POST.get("year"))
+    kind = request.POST.get("kind", GeneratedDocument.Kind.ANNEX)
+    if year is None or kind not in (GeneratedDocument.Kind.ANNEX, GeneratedDocument.Kind.QUARTER):
+        messages.error(request, _("Pilih jenis dokumen dan tahun yang benar."))
+        return redirect("reporting:documents")
+    period = None
+    if kind == GeneratedDocument.Kind.QUARTER:
+        period = Period.objects.filter(year=year, quarter=_int(request.POST.get("quarter"))).first()
+        if period is None:
+            messages.error(request, _("Periode triwulan itu belum ada."))
+            return redirect("reporting:documents")
+    doc = documents.request_document(request.user, kind, region, year, period)
+    return redirect("reporting:document_status", pk=doc.pk)
+
+
+@login_required
+@require_POST
+def generate_batch(request: HttpRequest) -> HttpResponse:
+    if not documents.may_batch(request.user):
+        raise Http404
+    year = _int(request.POST.get("year"))
+    if year is None:
+        messages.error(request, _("Pilih tahun."))
+        return redirect("reporting:documents")
+    doc = documents.request_batch(request.user, year)
+    return redirect("reporting:document_status", pk=doc.pk)
+
+
+@login_required
+@require_GET
+def status(request: HttpRequest, pk: int) -> HttpResponse:
+    doc = scoped_get(GeneratedDocument, request.user, Action.VIEW, pk=pk)
+    doc.stale = documents.is_stale(doc)  # type: ignore[attr-defined]
+    template = (
+        "reporting/documents/_progress.html"
+        if getattr(request, "htmx", False)
+        else "reporting/documents/status.html"
+    )
+    return render(request, template, {"doc": doc})
+
+
+@login_required
+@require_GET
+def download(request: HttpRequest, pk: int) -> FileResponse:
+    doc = scoped_get(GeneratedDocument, request.user, Action.VIEW, pk=pk)
+    if doc.status != GeneratedDocument.Status.DONE or not doc.file:
+        raise Http404
+    content_type = (
+        "application/zip" if doc.kind == GeneratedDocument.Kind.BATCH else "application/pdf"
+    )
+    return FileResponse(
+        doc.file.open("rb"),
+        as_attachment=True,
+        filename=doc.filename or doc.file.name.rsplit("/", 1)[-1],
+        content_type=content_type,
+    )

@@ -1,0 +1,388 @@
+"""The LPPD annex (annual SPM report of a region) and the one-quarter report, as PDF.
+
+Data is gathered in a few queries into plain dicts with every figure already formatted the
+Indonesian way (``76,00``, ``Rp1.500.000``, ``20 April 2026``), so the templates under
+``templates/reporting/pdf/`` only lay out. Capaian figures are the stored ones computed by
+``reporting.capaian`` and rolled up with ``capaian.rollup`` — the same numbers as the
+dashboards. Callers check scope first (see ``reporting.documents``): these functions
+read the whole region, because the document holds the whole region.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import lokal
+from django.conf import settings
+from django.db.models import Prefetch
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from indicators.models import CatalogEdition, CatalogYear, ServiceType
+from regions.models import Level, Region
+from reporting import capaian
+from reporting.models import Evidence, Period, RegionSubmission, Report, ReportStage, Stage
+from reporting.reminders import format_date
+
+# WeasyPrint logs every layout step at INFO; the worker log needs only its warnings.
+logging.getLogger("weasyprint").setLevel(logging.WARNING)
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+Progress = Callable[[int, str], None]
+CSS_PATH = settings.BASE_DIR / "static" / "css" / "pdf.css"
+DASH = "–"
+QUARTER_LABELS = ("TW I", "TW II", "TW III", "TW IV")
+ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX")
+
+
+# --- Indonesian formats -----------------------------------------------------------------------
+
+
+def fmt_number(value: Decimal | float | int | None, decimals: int = 2) -> str:
+    """1234.5 → "1.234,50" (dot thousands, comma decimals); None → "–"."""
+    if value is None:
+        return DASH
+    q = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    text = f"{q:,.{decimals}f}"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def fmt_int(value: int | Decimal | None) -> str:
+    return DASH if value is None else fmt_number(value, 0)
+
+
+def fmt_rupiah(value: int | None) -> str:
+    return DASH if value is None else lokal.format_rupiah(value)
+
+
+def short_name(region: Region) -> str:
+    """Klaten, Serang, Jawa Tengah: the name without its level word."""
+    for prefix in ("Kabupaten ", "Kota Administrasi ", "Kota "):
+        if region.name.startswith(prefix):
+            return region.name.removeprefix(prefix)
+    return region.name
+
+
+def head_title(region: Region) -> str:
+    """The head of region who signs: Bupati, Wali Kota or Gubernur."""
+    word = {Level.PROVINCE: "Gubernur", Level.KABUPATEN: "Bupati", Level.KOTA: "Wali Kota"}
+    return f"{word.get(region.level, 'Kepala Daerah')} {short_name(region)}"
+
+
+def government_name(region: Region) -> str:
+    if region.level == Level.PROVINCE:
+        return f"Pemerintah Provinsi {region.name}"
+    return f"Pemerintah {region.name}"
+
+
+# --- data -------------------------------------------------------------------------------------
+
+
+def edition_for(year: int) -> CatalogEdition | None:
+    row = CatalogYear.objects.filter(year=year).select_related("edition").first()
+    if row:
+        return row.edition
+    return CatalogEdition.objects.filter(status=CatalogEdition.Status.PUBLISHED).first()
+
+
+def service_types_for(region: Region, year: int, reports: Iterable[Report]) -> list[ServiceType]:
+    """The region's service types for the year (its level, the year's edition) plus any reported."""
+    found = {r.service_type_id: r.service_type for r in reports}
+    edition = edition_for(year)
+    if edition is not None:
+        for st in ServiceType.objects.filter(
+            edition=edition, level=region.service_level
+        ).select_related("sector"):
+            found.setdefault(st.pk, st)
+    return sorted(found.values(), key=lambda st: (st.sector.order, st.order, st.code))
+
+
+def _reports(region: Region, periods: list[Period]) -> list[Report]:
+    return list(
+        Report.objects.filter(region=region, period__in=periods)
+        .select_related("service_type__sector", "agency", "period")
+        .prefetch_related(
+            "quality__quality_item",
+            "stages",
+            "budget_lines",
+            Prefetch(
+                "evidence",
+                queryset=Evidence.objects.filter(deleted_at__isnull=True).select_related(
+                    "stage", "quality__quality_item"
+                ),
+            ),
+        )
+    )
+
+
+def _cell(index: Decimal | None, band: str = "") -> dict[str, str]:
+    return {
+        "value": fmt_number(index),
+        "band": band or (capaian.band_for(index) if index is not None else ""),
+    }
+
+
+def _rollup_cell(indices: list[Decimal | None], expected: int) -> dict[str, Any]:
+    mean, reported, missing = capaian.rollup(indices, expected)
+    return {**_cell(mean), "reported": reported, "missing": missing, "expected": expected}
+
+
+def _quality_rows(report: Report) -> list[dict[str, str]]:
+    rows = []
+    for q in report.quality.all():
+        item = q.quality_item
+        term = capaian.quality_term(
+            capaian.QualityInput(q.required, q.realised, item.has_quantity, q.met)
+        )
+        if item.has_quantity:
+            required, realised = fmt_number(q.required), fmt_number(q.realised)
+        else:
+            required = "Ya"
+            realised = DASH if q.met is None else ("Ya" if q.met else "Tidak")
+        rows.append(
+            {
+                "description": item.description,
+                "kind": item.get_kind_display(),
+                "unit": item.unit,
+                "required": required,
+                "realised": realised,
+                "pct": fmt_number(term.pct),
+            }
+        )
+    return rows
+
+
+def _stage_rows(report: Report | None) -> list[str]:
+    by_stage = {s.stage: s for s in report.stages.all()} if report else {}
+    out = []
+    for stage in Stage:
+        row: ReportStage | None = by_stage.get(stage.value)
+        out.append(row.get_status_display() if row and row.status else DASH)
+    return out
+
+
+def _service_block(st: ServiceType, by_quarter: dict[int, Report], quarters: list[int]) -> dict:
+    latest = by_quarter[max(by_quarter)] if by_quarter else None
+    budget = list(latest.budget_lines.all()) if latest else []
+    allocated = sum(b.allocated for b in budget)
+    realised = sum(b.realised for b in budget)
+    return {
+        "code": st.code,
+        "name": st.name,
+        "sector": st.sector.name,
+        "agency": (latest.agency.name if latest and latest.agency else DASH),
+        "recipient_definition": st.recipient_definition,
+        "cells": [
+            _cell(by_quarter[q].capaian_index, by_quarter[q].band)
+            if q in by_quarter
+            else {"value": DASH, "band": ""}
+            for q in quarters
+        ],
+        "latest_quarter": QUARTER_LABELS[max(by_quarter) - 1] if by_quarter else DASH,
+        "target": fmt_int(latest.recipients_target) if latest else DASH,
+        "served": fmt_int(latest.recipients_served) if latest else DASH,
+        "recipients_pct": fmt_number(latest.recipients_pct) if latest else DASH,
+        "quality_pct": fmt_number(latest.quality_pct) if latest else DASH,
+        "index": fmt_number(latest.capaian_index) if latest else DASH,
+        "band": (latest.band if latest else "") or "",
+        "no_target": bool(latest and latest.flag_no_target),
+        "quality": _quality_rows(latest) if latest else [],
+        "stages": _stage_rows(latest),
+        "budget": [
+            {
+                "activity": " ".join(filter(None, [b.activity_code, b.activity_name])),
+                "sub_activity": " ".join(filter(None, [b.sub_activity_code, b.sub_activity_name])),
+                "allocated": fmt_rupiah(b.allocated),
+                "realised": fmt_rupiah(b.realised),
+                "pct": fmt_number(Decimal(b.realised) * 100 / b.allocated) if b.allocated else DASH,
+            }
+            for b in budget
+        ],
+        "budget_allocated": allocated,
+        "budget_realised": realised,
+        "problems": [
+            {
+                "quarter": QUARTER_LABELS[q - 1],
+                "problems": by_quarter[q].problems,
+                "solutions": by_quarter[q].solutions,
+            }
+            for q in sorted(by_quarter)
+            if by_quarter[q].problems or by_quarter[q].solutions
+        ],
+    }
+
+
+def _evidence_rows(reports: list[Report]) -> list[dict[str, str]]:
+    rows = []
+    for report in sorted(
+        reports, key=lambda r: (r.period.quarter, r.service_type.order, r.service_type.code)
+    ):
+        for ev in sorted(report.evidence.all(), key=lambda e: e.uploaded_at):
+            attached = DASH
+            if ev.stage_id and ev.stage:
+                attached = f"Tahap {ev.stage.stage}"
+            elif ev.quality_id and ev.quality:
+                attached = ev.quality.quality_item.description
+            rows.append(
+                {
+                    "quarter": report.period.quarter_label,
+                    "service": report.service_type.code,
+                    "name": ev.original_name,
+                    "description": ev.description or attached,
+                    "uploaded": format_date(timezone.localtime(ev.uploaded_at).date()),
+                }
+            )
+    return rows
+
+
+def _recap(province: Region, periods: list[Period], quarters: list[int]) -> list[dict]:
+    """A province's kab/kota: capaian per quarter (with missing counts) and the latest status."""
+    children = list(
+        Region.objects.filter(
+            province_code=province.code, level__in=[Level.KABUPATEN, Level.KOTA], is_active=True
+        ).order_by("code")
+    )
+    edition = edition_for(periods[0].year) if periods else None
+    expected = (
+        ServiceType.objects.filter(edition=edition, level="kabkota").count() if edition else 0
+    )
+    indices: dict[tuple[int, int], list[Decimal | None]] = defaultdict(list)
+    for region_id, quarter, index in Report.objects.filter(
+        region__in=children, period__in=periods
+    ).values_list("region_id", "period__quarter", "capaian_index"):
+        indices[(region_id, quarter)].append(index)
+    status = {
+        (s.region_id, s.period.quarter): s.get_status_display()
+        for s in RegionSubmission.objects.filter(
+            region__in=children, period__in=periods
+        ).select_related("period")
+    }
+    last = max(quarters) if quarters else 0
+    return [
+        {
+            "code": child.code,
+            "name": child.name,
+            "cells": [
+                _rollup_cell(
+                    indices.get((child.pk, q), []), expected or len(indices[(child.pk, q)])
+                )
+                for q in quarters
+            ],
+            "status": status.get((child.pk, last), "Belum mengajukan"),
+        }
+        for child in children
+    ]
+
+
+def report_data(
+    region: Region, year: int, quarter: int | None = None, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Everything the annex (``quarter=None``) or one quarter's report shows, formatted."""
+    step = progress or (lambda pct, msg: None)
+    periods = list(Period.objects.filter(year=year).order_by("quarter"))
+    if quarter is not None:
+        periods = [p for p in periods if p.quarter == quarter]
+    quarters = [quarter] if quarter is not None else [1, 2, 3, 4]
+    reports = _reports(region, periods)
+    step(20, "Data laporan dimuat")
+    service_types = service_types_for(region, year, reports)
+    by_service: dict[int, dict[int, Report]] = defaultdict(dict)
+    for report in reports:
+        by_service[report.service_type_id][report.period.quarter] = report
+    services = [_service_block(st, by_service.get(st.pk, {}), quarters) for st in service_types]
+
+    sectors = []
+    by_sector: dict[str, list[ServiceType]] = defaultdict(list)
+    for st in service_types:
+        by_sector[st.sector.name].append(st)
+    for name, sts in by_sector.items():
+        cells = []
+        for q in quarters:
+            idx = [by_service[st.pk][q].capaian_index for st in sts if q in by_service[st.pk]]
+            cells.append(_rollup_cell(idx, len(sts)))
+        sectors.append({"name": name, "count": len(sts), "cells": cells})
+    region_cells = [
+        _rollup_cell(
+            [by_service[st.pk][q].capaian_index for st in service_types if q in by_service[st.pk]],
+            len(service_types),
+        )
+        for q in quarters
+    ]
+    step(35, "Capaian dihitung")
+    allocated = sum(s["budget_allocated"] for s in services)
+    realised = sum(s["budget_realised"] for s in services)
+    today = timezone.localdate()
+    data: dict[str, Any] = {
+        "region": region,
+        "region_name": region.name,
+        "government": government_name(region),
+        "head_title": head_title(region),
+        "place": short_name(region),
+        "year": year,
+        "quarter": quarter,
+        "quarter_label": QUARTER_LABELS[quarter - 1] if quarter else "",
+        "is_annex": quarter is None,
+        "is_province": region.is_province,
+        "quarter_labels": [QUARTER_LABELS[q - 1] for q in quarters],
+        "periods": [
+            {"label": str(p), "due": format_date(p.due_date), "state": p.get_state_display()}
+            for p in periods
+        ],
+        "sectors": sectors,
+        "region_cells": region_cells,
+        "services": services,
+        "budget_allocated": fmt_rupiah(allocated),
+        "budget_realised": fmt_rupiah(realised),
+        "budget_pct": fmt_number(Decimal(realised) * 100 / allocated) if allocated else DASH,
+        "stage_names": [s.label for s in Stage],
+        "problems": [s for s in services if s["problems"]],
+        "evidence": _evidence_rows(reports),
+        "recap": _recap(region, periods, quarters) if region.is_province else [],
+        "generated_on": format_date(today),
+        "report_count": len(reports),
+    }
+    data["chapters"] = _chapters(data)
+    return data
+
+
+def _chapters(data: dict[str, Any]) -> dict[str, str]:
+    names = ["summary", "recipients", "budget", "stages", "problems", "evidence"]
+    if data["is_province"]:
+        names.append("recap")
+    names.append("closing")
+    return {name: ROMAN[i] for i, name in enumerate(names)}
+
+
+# --- rendering --------------------------------------------------------------------------------
+
+
+def render_pdf(data: dict[str, Any], progress: Progress | None = None) -> bytes:
+    from weasyprint import CSS, HTML  # heavy import: only in the worker that renders
+
+    step = progress or (lambda pct, msg: None)
+    html = render_to_string("reporting/pdf/report.html", data)
+    step(50, "Dokumen disusun")
+    document = HTML(string=html, base_url=str(settings.BASE_DIR)).render(
+        stylesheets=[CSS(filename=str(CSS_PATH))]
+    )
+    step(85, f"{len(document.pages)} halaman ditata")
+    return document.write_pdf()
+
+
+def annex_pdf(region: Region, year: int, progress: Progress | None = None) -> bytes:
+    return render_pdf(report_data(region, year, None, progress), progress)
+
+
+def quarter_pdf(region: Region, period: Period, progress: Progress | None = None) -> bytes:
+    return render_pdf(report_data(region, period.year, period.quarter, progress), progress)
+
+
+def filename(region: Region, year: int, quarter: int | None = None) -> str:
+    slug = region.code.replace(".", "-")
+    if quarter:
+        return f"laporan-spm-{slug}-{year}-tw{quarter}.pdf"
+    return f"lampiran-lppd-spm-{slug}-{year}.pdf"

@@ -1,0 +1,72 @@
+"""Celery tasks: thin wrappers that take ids and call reporting.reminders / reporting.documents.
+
+Each task reloads its objects by id and re-checks state (and, for documents, the requester's
+scope) when it runs, so a task enqueued before a change never acts on stale assumptions.
+All are idempotent: the hourly tick can fire twice, a worker can die mid-task (acks_late).
+Transient failures (mail server down) are retried with backoff; bad data never is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from smtplib import SMTPException
+from typing import Any
+
+from celery import Task, shared_task
+from django.db import transaction
+from django.utils.dateparse import parse_datetime
+
+from reporting import documents, reminders
+from reporting.models import SentMessage
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="reporting.tasks.tick", ignore_result=True)
+def tick(now: str | None = None) -> int:
+    """Hourly (beat): plan the deadline messages due now and enqueue their delivery."""
+    moment: dt.datetime | None = parse_datetime(now) if now else None
+    created = reminders.plan_messages(moment)
+    for message_id in [*created, *reminders.stale_pending()]:
+        transaction.on_commit(lambda mid=message_id: deliver_message.delay(mid))
+    if created:
+        log.info("tick: %s deadline message(s) planned", len(created))
+    return len(created)
+
+
+class DeliverTask(Task):
+    """Marks a message failed once the retries are exhausted, so it shows in the admin."""
+
+    def on_failure(
+        self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
+    ) -> None:
+        message_id = args[0] if args else kwargs.get("message_id")
+        SentMessage.objects.filter(pk=message_id, status=SentMessage.Status.PENDING).update(
+            status=SentMessage.Status.FAILED, error=repr(exc)[:2000]
+        )
+
+
+@shared_task(
+    name="reporting.tasks.deliver_message",
+    autoretry_for=(SMTPException, ConnectionError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=6,
+    base=DeliverTask,
+)
+def deliver_message(message_id: int) -> str:
+    return reminders.deliver(message_id)
+
+
+@shared_task(name="reporting.tasks.generate_document", ignore_result=True)
+def generate_document(document_id: int) -> str:
+    """Build one PDF (annex or quarter report), reporting progress on the row."""
+    return documents.build(document_id)
+
+
+@shared_task(name="reporting.tasks.generate_batch", ignore_result=True)
+def generate_batch(document_id: int) -> str:
+    """Build every province's annex for a year into one zip (Bangda), reporting progress."""
+    return documents.build_batch(document_id)
