@@ -665,7 +665,7 @@ def _apply(
         snapshot = snapshot_submission(obj)
         event_links = {"submission": obj}
     obj._history_user = user  # type: ignore[union-attr]
-    obj._change_reason = f"{spec.action}: {reason}" if reason else spec.action  # type: ignore[union-attr]
+    obj._change_reason = (f"{spec.action}: {reason}" if reason else spec.action)[:100]  # type: ignore[union-attr]
     obj.save(update_fields=fields)
     event = WorkflowEvent.objects.create(
         region_id=obj.region_id,

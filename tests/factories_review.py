@@ -69,7 +69,7 @@ def service_types(region: Region, year: int) -> list[ServiceType]:
 
 
 def period(
-    year: int = 2026,
+    year: int = 2027,
     quarter: int = 1,
     *,
     due_date: dt.date | None = None,
@@ -100,7 +100,9 @@ def open_region(region: Region, p: Period) -> RegionSubmission:
             service_type=st,
             defaults={"agency": agency_for(region, st), "recipients_target": 100},
         )
-    sub, _ = RegionSubmission.objects.get_or_create(region=region, period=p)
+    sub, _ = RegionSubmission.objects.update_or_create(
+        region=region, period=p, defaults={"status": RegionSubmission.Status.IN_PROGRESS}
+    )
     return sub
 
 

@@ -1,0 +1,224 @@
+"""Reads of the review chain: inboxes, timelines, and the diff of a resubmission."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _t
+
+from regions.models import Level
+from regions.roles import Role
+from regions.scoping import Action, grants_for
+from reporting import workflow
+from reporting.models import RegionSubmission, Report, Stage, WorkflowEvent
+
+RETURNING = ("return", "head_return", "reopen")
+
+
+# ---------------------------------------------------------------- inboxes
+
+
+@dataclass
+class InboxRow:
+    report: Report
+    due_date: dt.date
+    waiting_since: dt.datetime | None
+    overdue: bool
+
+
+def reports_waiting(user: Any) -> list[InboxRow]:
+    """Service reports waiting for this user's decision (verifier or OPD head), oldest first."""
+    grants = grants_for(user)
+    region_ids = [g.region_id for g in grants if g.role == Role.VERIFIER]
+    agency_ids = [g.agency_id for g in grants if g.role == Role.OPD_HEAD and g.agency_id]
+    if not region_ids and not agency_ids:
+        return []
+    reports = list(
+        Report.objects.visible_to(user, Action.VIEW)
+        .filter(
+            Q(status=Report.Status.SUBMITTED, region_id__in=region_ids)
+            | Q(status=Report.Status.AWAITING_HEAD, agency_id__in=agency_ids)
+        )
+        .select_related("region", "period", "agency", "service_type")
+        .order_by("submitted_at", "id")
+    )
+    subs = {
+        (s.region_id, s.period_id): s
+        for s in RegionSubmission.objects.filter(
+            region_id__in={r.region_id for r in reports},
+            period_id__in={r.period_id for r in reports},
+        )
+    }
+    today = timezone.localdate()
+    rows = []
+    for r in reports:
+        due = workflow.effective_due_date(r.period, subs.get((r.region_id, r.period_id)))
+        rows.append(InboxRow(r, due, r.submitted_at, today > due))
+    return rows
+
+
+def bulk_candidates(user: Any, ids: list[int]) -> QuerySet[Report]:
+    return (
+        Report.objects.visible_to(user, Action.VIEW)
+        .filter(pk__in=ids)
+        .select_related("region", "period", "agency", "service_type")
+        .prefetch_related("quality", "stages", "service_type__quality_items")
+        .order_by("submitted_at", "id")
+    )
+
+
+def submissions_waiting(user: Any) -> QuerySet[RegionSubmission]:
+    """Region submissions this user decides on: a province's kab/kota, or Bangda's provinces."""
+    grants = grants_for(user)
+    province_codes = [g.region_code for g in grants if g.role == Role.PROVINCE_REVIEWER]
+    qs = RegionSubmission.objects.visible_to(user, Action.VIEW).select_related("region", "period")
+    if any(g.role == Role.BANGDA_ADMIN for g in grants):
+        return qs.filter(region__level=Level.PROVINCE).order_by(
+            "-period__year", "-period__quarter", "region__code"
+        )
+    if province_codes:
+        return qs.filter(
+            region__province_code__in=province_codes,
+            region__level__in=(Level.KABUPATEN, Level.KOTA),
+        ).order_by("-period__year", "-period__quarter", "region__code")
+    return qs.none()
+
+
+def own_submissions(user: Any) -> QuerySet[RegionSubmission]:
+    """The submissions of the regions this user verifies (what they submit upward)."""
+    region_ids = [g.region_id for g in grants_for(user) if g.role == Role.VERIFIER]
+    return (
+        RegionSubmission.objects.visible_to(user, Action.VIEW)
+        .filter(region_id__in=region_ids)
+        .select_related("region", "period")
+        .order_by("-period__year", "-period__quarter", "region__code")
+    )
+
+
+# ---------------------------------------------------------------- timelines and returns
+
+
+def timeline(obj: Report | RegionSubmission) -> list[WorkflowEvent]:
+    events = list(obj.events.select_related("actor").order_by("at", "id"))
+    for e in events:
+        e.label = workflow.ACTION_LABELS.get(e.action, e.action)  # type: ignore[attr-defined]
+    return events
+
+
+def last_return(obj: Report | RegionSubmission) -> WorkflowEvent | None:
+    """The latest step that sent the object back (its reason is what must be fixed)."""
+    actions = RETURNING if isinstance(obj, Report) else ("return_region", "reopen_region")
+    return (
+        obj.events.filter(action__in=actions).select_related("actor").order_by("-at", "-id").first()
+    )
+
+
+# ---------------------------------------------------------------- diff since the returned version
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    section: str
+    label: str
+    before: str
+    after: str
+
+
+VALUE_LABELS = {
+    "recipients_target": "Target penerima",
+    "recipients_served": "Penerima terlayani",
+    "recipients_breakdown": "Rincian penerima",
+    "problems": "Permasalahan",
+    "solutions": "Solusi",
+    "capaian_index": "Indeks capaian",
+    "band": "Kategori",
+}
+
+
+def _show(value: Any) -> str:
+    if value is None or value == "":
+        return "–"
+    if value is True:
+        return _t("ya")
+    if value is False:
+        return _t("tidak")
+    return str(value)
+
+
+def diff_snapshots(before: dict[str, Any], after: dict[str, Any]) -> list[DiffRow]:
+    """Values, quality items, stages, budget lines and files that differ between two snapshots."""
+    rows: list[DiffRow] = []
+    bv, av = before.get("values", {}), after.get("values", {})
+    for key in VALUE_LABELS:
+        if bv.get(key) != av.get(key):
+            rows.append(
+                DiffRow(_t("Isian"), _t(VALUE_LABELS[key]), _show(bv.get(key)), _show(av.get(key)))
+            )
+    bq, aq = before.get("quality", {}), after.get("quality", {})
+    for code in sorted(set(bq) | set(aq)):
+        b, a = bq.get(code, {}), aq.get(code, {})
+        for fld, label in (
+            ("required", _t("jumlah minimal")),
+            ("realised", _t("realisasi")),
+            ("met", _t("terpenuhi")),
+        ):
+            if b.get(fld) != a.get(fld):
+                name = (a or b).get("label", code)
+                rows.append(
+                    DiffRow(
+                        _t("Mutu"), f"{code} {name} — {label}", _show(b.get(fld)), _show(a.get(fld))
+                    )
+                )
+    bs, as_ = before.get("stages", {}), after.get("stages", {})
+    for stage in sorted(set(bs) | set(as_)):
+        b, a = bs.get(stage, {}), as_.get(stage, {})
+        for fld, label in (("status", _t("status")), ("note", _t("keterangan"))):
+            if b.get(fld) != a.get(fld):
+                rows.append(
+                    DiffRow(
+                        _t("Tahap"),
+                        f"{Stage(int(stage)).label} — {label}",
+                        _show(b.get(fld)),
+                        _show(a.get(fld)),
+                    )
+                )
+    bb = {line["key"]: line for line in before.get("budget", [])}
+    ab = {line["key"]: line for line in after.get("budget", [])}
+    for key in list(bb) + [k for k in ab if k not in bb]:
+        b, a = bb.get(key, {}), ab.get(key, {})
+        name = (a or b).get("name", key)
+        for fld, label in (("allocated", _t("pagu")), ("realised", _t("realisasi"))):
+            if b.get(fld) != a.get(fld):
+                rows.append(
+                    DiffRow(
+                        _t("Anggaran"),
+                        f"{key} {name} — {label}",
+                        _show(b.get(fld)),
+                        _show(a.get(fld)),
+                    )
+                )
+    bf = {x["sha256"] + x["name"]: x["name"] for x in before.get("files", [])}
+    af = {x["sha256"] + x["name"]: x["name"] for x in after.get("files", [])}
+    for key in bf.keys() - af.keys():
+        rows.append(DiffRow(_t("Bukti dukung"), bf[key], _t("ada"), _t("dihapus")))
+    for key in af.keys() - bf.keys():
+        rows.append(DiffRow(_t("Bukti dukung"), af[key], "–", _t("ditambahkan")))
+    return rows
+
+
+@dataclass
+class Changes:
+    returned: WorkflowEvent
+    rows: list[DiffRow]
+
+
+def changes_since_return(report: Report) -> Changes | None:
+    """What changed between the returned version and the report as it stands now."""
+    ret = last_return(report)
+    if ret is None:
+        return None
+    return Changes(ret, diff_snapshots(ret.snapshot or {}, workflow.snapshot_report(report)))

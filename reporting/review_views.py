@@ -1,0 +1,328 @@
+"""Pages of the review chain. Thin: every step goes through `reporting.workflow.transition`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _t
+from django.views.decorators.http import require_GET, require_POST
+
+from regions.scoping import Action, scoped_get
+from reporting import notifications, recap, review_selectors, workflow
+from reporting.models import Notification, RegionSubmission, Report
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    nxt = request.POST.get("next") or request.GET.get("next") or ""
+    if nxt and url_has_allowed_host_and_scheme(nxt, {request.get_host()}, request.is_secure()):
+        return nxt
+    return default
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value or "")
+    except ValueError:
+        return None
+
+
+def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    response = render(request, "reporting/review/forbidden.html", {"message": message}, status=403)
+    return response
+
+
+# ---------------------------------------------------------------- one report
+
+
+def _report(request: HttpRequest, pk: int) -> Report:
+    return scoped_get(Report, request.user, Action.VIEW, pk=pk)
+
+
+def _report_page(
+    request: HttpRequest, report: Report, *, error: workflow.TransitionError | None = None,
+    typed: dict[str, str] | None = None, status: int = 200,
+) -> HttpResponse:  # fmt: skip
+    submission = workflow.submission_for(report)
+    return render(
+        request,
+        "reporting/review/report_review.html",
+        {
+            "report": report,
+            "submission": submission,
+            "problems": workflow.report_problems(report),
+            "changes": review_selectors.changes_since_return(report),
+            "lock_reason": workflow.review_lock_reason(report, submission),
+            "error": error,
+            "typed": typed or {},
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def report_review(request: HttpRequest, pk: int) -> HttpResponse:
+    return _report_page(request, _report(request, pk))
+
+
+@login_required
+@require_POST
+def report_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    report = _report(request, pk)
+    typed = {"action": action, "reason": request.POST.get("reason", "")}
+    try:
+        result = workflow.transition(
+            report,
+            action,
+            request.user,
+            reason=typed["reason"],
+            expected_version=_int(request.POST.get("version")),
+        )
+    except workflow.NotAllowed as exc:
+        return _forbidden(request, exc.message)
+    except workflow.TransitionError as exc:
+        report.refresh_from_db()
+        return _report_page(request, report, error=exc, typed=typed)
+    if result.already_done:
+        messages.info(request, _t("Tindakan ini sudah tercatat sebelumnya; tidak diulang."))
+    else:
+        messages.success(
+            request,
+            _t("%(label)s: %(report)s — status sekarang %(status)s.")
+            % {
+                "label": workflow.ACTION_LABELS[action],
+                "report": report.service_type.code,
+                "status": result.obj.get_status_display(),  # type: ignore[union-attr]
+            },
+        )
+    return redirect(_safe_next(request, reverse("reporting:report_review", args=[pk])))
+
+
+# ---------------------------------------------------------------- inboxes and bulk verify
+
+
+@login_required
+@require_GET
+def review_inbox(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "reporting/review/inbox.html",
+        {
+            "rows": review_selectors.reports_waiting(request.user),
+            "own": review_selectors.own_submissions(request.user)[:12],
+        },
+    )
+
+
+@login_required
+def review_bulk_verify(request: HttpRequest) -> HttpResponse:
+    """Step 1 (GET or POST without `confirm`): list what passes; step 2 (POST confirm): verify."""
+    source = request.POST if request.method == "POST" else request.GET
+    ids = sorted({i for i in (_int(x) for x in source.getlist("ids")) if i is not None})
+    reports = list(review_selectors.bulk_candidates(request.user, ids))
+    if len(reports) != len(ids):
+        raise Http404
+    spec = workflow.TRANSITIONS[(workflow.Kind.REPORT, "verify")]
+    if any(workflow.actor_for(spec, r, request.user) is None for r in reports):
+        return _forbidden(
+            request, _t("Hanya verifikator wilayah laporan yang dapat memverifikasi.")
+        )
+    ready, blocked = [], []
+    for r in reports:
+        problems = workflow.report_problems(r) if r.status == Report.Status.SUBMITTED else []
+        if r.status != Report.Status.SUBMITTED:
+            blocked.append((r, [r.get_status_display()]))
+        elif problems:
+            blocked.append((r, [p.message for p in problems]))
+        else:
+            ready.append(r)
+    if request.method == "POST" and request.POST.get("confirm") == "1":
+        done, refused = workflow.bulk_verify(ready, request.user)
+        if done:
+            messages.success(request, _t("%(n)d laporan diverifikasi.") % {"n": len(done)})
+        for r, why in refused:
+            messages.error(request, f"{r.service_type.code}: {why}")
+        return redirect("reporting:review_inbox")
+    return render(
+        request, "reporting/review/bulk_confirm.html", {"ready": ready, "blocked": blocked}
+    )
+
+
+@login_required
+@require_GET
+def review_regions(request: HttpRequest) -> HttpResponse:
+    waiting = review_selectors.submissions_waiting(request.user)
+    return render(
+        request,
+        "reporting/review/regions.html",
+        {
+            "pending": [s for s in waiting if s.status == RegionSubmission.Status.SUBMITTED],
+            "all": waiting[:300],
+            "own": review_selectors.own_submissions(request.user)[:12],
+        },
+    )
+
+
+# ---------------------------------------------------------------- region submissions
+
+
+def _submission(request: HttpRequest, pk: int) -> RegionSubmission:
+    return scoped_get(RegionSubmission, request.user, Action.VIEW, pk=pk)
+
+
+def _submission_page(
+    request: HttpRequest, sub: RegionSubmission, *, error: workflow.TransitionError | None = None,
+    typed: dict[str, str] | None = None,
+) -> HttpResponse:  # fmt: skip
+    reports = (
+        Report.objects.visible_to(request.user, Action.VIEW)
+        .filter(region_id=sub.region_id, period_id=sub.period_id)
+        .select_related("agency", "service_type")
+        .order_by("service_type__order", "service_type__code")
+    )
+    return render(
+        request,
+        "reporting/review/submission.html",
+        {
+            "submission": sub,
+            "reports": reports,
+            "problems": workflow.region_problems(sub),
+            "window": workflow.window_problem(sub.period, sub),
+            "due_date": workflow.effective_due_date(sub.period, sub),
+            "error": error,
+            "typed": typed or {},
+        },
+    )
+
+
+@login_required
+@require_GET
+def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _submission_page(request, _submission(request, pk))
+
+
+@login_required
+@require_POST
+def submission_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    sub = _submission(request, pk)
+    typed = {
+        "action": action,
+        "reason": request.POST.get("reason", ""),
+        "due_date": request.POST.get("due_date", ""),
+    }
+    try:
+        result = workflow.transition(
+            sub,
+            action,
+            request.user,
+            reason=typed["reason"],
+            expected_version=_int(request.POST.get("version")),
+            due_date=_date(typed["due_date"]),
+        )
+    except workflow.NotAllowed as exc:
+        return _forbidden(request, exc.message)
+    except workflow.TransitionError as exc:
+        sub.refresh_from_db()
+        return _submission_page(request, sub, error=exc, typed=typed)
+    if result.already_done:
+        messages.info(request, _t("Tindakan ini sudah tercatat sebelumnya; tidak diulang."))
+    else:
+        messages.success(
+            request,
+            _t("%(label)s: %(region)s — status sekarang %(status)s.")
+            % {
+                "label": workflow.ACTION_LABELS[action],
+                "region": sub.region.name,
+                "status": result.obj.get_status_display(),  # type: ignore[union-attr]
+            },
+        )
+    return redirect("reporting:submission_detail", pk=pk)
+
+
+# ---------------------------------------------------------------- province recap
+
+
+def _recap(request: HttpRequest, pk: int) -> recap.Recap:
+    sub = _submission(request, pk)
+    if not sub.region.is_province:
+        raise Http404
+    return recap.build(sub.region, sub.period)
+
+
+@login_required
+@require_GET
+def recap_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "reporting/review/recap.html", {"recap": _recap(request, pk), "pk": pk})
+
+
+def _download(content: bytes, content_type: str, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_GET
+def recap_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    r = _recap(request, pk)
+    return _download(
+        recap.to_xlsx(r),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"rekap-spm-{r.province.code}-{r.period.year}-tw{r.period.quarter}.xlsx",
+    )
+
+
+@login_required
+@require_GET
+def recap_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    r = _recap(request, pk)
+    return _download(
+        recap.to_pdf(r, request.build_absolute_uri("/")),
+        "application/pdf",
+        f"rekap-spm-{r.province.code}-{r.period.year}-tw{r.period.quarter}.pdf",
+    )
+
+
+# ---------------------------------------------------------------- notifications
+
+
+@login_required
+@require_GET
+def notification_list(request: HttpRequest) -> HttpResponse:
+    items = Notification.objects.filter(user=request.user).order_by("-created_at")[:200]
+    return render(request, "reporting/review/notifications.html", {"items": items})
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    """Mark one (`id`) or all of the user's own notifications read; never anyone else's."""
+    one = _int(request.POST.get("id"))
+    notifications.mark_read(request.user, [one] if one else None)
+    if request.htmx:  # type: ignore[attr-defined]
+        return notifications_bell(request)
+    target = ""
+    if one:
+        target = (
+            Notification.objects.filter(user=request.user, pk=one)
+            .values_list("url", flat=True)
+            .first()
+            or ""
+        )
+    return redirect(_safe_next(request, target or reverse("reporting:notifications")))
+
+
+@login_required
+@require_GET
+def notifications_bell(request: HttpRequest) -> HttpResponse:
+    return render(request, "partials/bell.html", {})
