@@ -136,7 +136,7 @@ def region_targets(user: Any, region: Region, year: int) -> RegionTargets:
         .values_list("id", flat=True)
     )
     own_agencies = agency_ids_operated(user, region)
-    agency_only = bool(own_agencies) and not _region_wide(user, region)
+    agency_only = bool(own_agencies) and not sees_region_wide(user, region)
     result = RegionTargets(region=region, year=year, total=len(types))
     for st in types:
         a = assignments.get(st.code)
@@ -159,13 +159,18 @@ def region_targets(user: Any, region: Region, year: int) -> RegionTargets:
     return result
 
 
-def _region_wide(user: Any, region: Region) -> bool:
-    """Does the user see the whole region (not only an agency's part)?"""
+def sees_region_wide(user: Any, region: Region, sector: str | None = None) -> bool:
+    """Does the user see the whole region (not only an agency's part), optionally for a sector?"""
     if sees_everything(user):
         return True
     for g in grants_for(user):
-        if g.role in (Role.VERIFIER, Role.PROVINCE_REVIEWER, Role.AUDITOR, Role.SECTOR_VIEWER):
+        if g.role == Role.SECTOR_VIEWER and (sector is None or sector == g.sector_code):
             return True
+        if g.role in (Role.VERIFIER, Role.PROVINCE_REVIEWER, Role.AUDITOR):
+            if g.region_id == region.pk or (
+                g.region_level == "province" and region.province_code == g.region_code
+            ):
+                return True
     return False
 
 

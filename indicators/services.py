@@ -550,6 +550,8 @@ def save_target(
         _check_version(target, version)
         if target.is_locked:
             if not selectors.is_region_verifier(user, region):
+                if target.agency_id not in selectors.agency_ids_operated(user, region):
+                    raise PermissionDenied(_("Target ini diisi oleh perangkat daerah lain."))
                 raise TargetError(
                     _("Target sudah diverifikasi dan terkunci; perubahan hanya oleh verifikator.")
                 )
@@ -670,3 +672,152 @@ def return_target(user: Any, target: Target, reason: str, *, version: int | None
     _audit(target, user, f"dikembalikan: {reason}")
     target.save()
     return target
+
+
+# --------------------------------------------------------------------------- target sheet import
+
+
+@dataclass
+class ImportReport:
+    rows: list[Any]  # sheets.SheetRow
+    targets_changed: int = 0
+    committed: bool = False
+    sheet_error: str = ""
+
+    @property
+    def error_count(self) -> int:
+        return sum(1 for r in self.rows if r.errors) + (1 if self.sheet_error else 0)
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+
+class _Rollback(Exception):
+    pass
+
+
+def import_targets(
+    user: Any, region: Region, year: int, rows: list[Any], *, dry_run: bool
+) -> ImportReport:
+    """Apply an uploaded target sheet through `save_target`, all or nothing.
+
+    The dry run performs the very same writes inside a transaction that is rolled back,
+    so the preview shows exactly the errors a commit would meet.
+    """
+    report = ImportReport(rows=rows)
+    types = {
+        st.code: st
+        for st in selectors.service_types_for_region(region, year).prefetch_related("quality_items")
+    }
+    groups: dict[str, list[Any]] = {}
+    for row in rows:
+        if row.region_code != region.code:
+            row.errors.append(
+                _("Kode wilayah %(got)s bukan wilayah ini (%(want)s).")
+                % {"got": row.region_code or "—", "want": region.code}
+            )
+        if row.year != str(year):
+            row.errors.append(
+                _("Tahun %(got)s bukan %(want)s.") % {"got": row.year or "—", "want": year}
+            )
+        st = types.get(row.service_code)
+        if st is None:
+            row.errors.append(
+                _("Kode jenis pelayanan tidak dikenal: %(code)s")
+                % {"code": row.service_code or "—"}
+            )
+        elif row.quality_code and row.quality_code not in {
+            qi.code for qi in st.quality_items.all() if qi.has_quantity
+        }:
+            row.errors.append(
+                _("Kode mutu %(q)s tidak dikenal untuk %(code)s.")
+                % {"q": row.quality_code, "code": st.code}
+            )
+        try:
+            row.parsed = parse_quantity(row.value, _("Nilai"), integer=not row.quality_code)
+        except TargetError as exc:
+            row.errors.append(exc.message)
+        if row.version and not row.version.isdigit():
+            row.errors.append(_("Versi harus bilangan bulat."))
+        groups.setdefault(row.service_code, []).append(row)
+    if any(r.errors for r in rows):
+        return report
+    try:
+        with transaction.atomic():
+            for code, group in groups.items():
+                _import_group(user, region, year, types[code], group, report)
+            if dry_run or not report.ok:
+                raise _Rollback
+            report.committed = True
+    except _Rollback:
+        pass
+    return report
+
+
+def _import_group(
+    user: Any, region: Region, year: int, st: ServiceType, group: list[Any], report: ImportReport
+) -> None:
+    current = Target.objects.filter(region=region, year=year, service_type=st).first()
+    recipients = current.recipients_target if current else None
+    quality: dict[str, Decimal | None] = {}
+    if current is not None:
+        quality = {
+            tq.quality_item.code: tq.required_quantity
+            for tq in current.quality.select_related("quality_item")
+        }
+    new_recipients = recipients
+    new_quality = dict(quality)
+    versions = {r.version for r in group if r.version}
+    for row in group:
+        if row.quality_code:
+            new_quality[row.quality_code] = row.parsed
+        else:
+            new_recipients = int(row.parsed) if row.parsed is not None else None
+    if current is not None and new_recipients == recipients and new_quality == quality:
+        for row in group:
+            row.status = "unchanged"
+        return
+    version: int | None = None
+    if versions:
+        if len(versions) > 1:
+            _fail(group, _("Baris %(code)s memakai versi yang berbeda.") % {"code": st.code})
+            return
+        version = int(versions.pop())
+    elif current is not None:
+        version = current.version
+    try:
+        with transaction.atomic():
+            save_target(
+                user,
+                region,
+                year,
+                st,
+                TargetInput(new_recipients, new_quality),
+                version=version if current is not None else None,
+            )
+    except StaleVersion:
+        _fail(
+            group,
+            _("Target %(code)s sudah diubah sejak lembar diunduh; unduh ulang.")
+            % {"code": st.code},
+        )
+        return
+    except TargetError as exc:
+        _fail(group, exc.message)
+        return
+    except PermissionDenied as exc:
+        _fail(
+            group,
+            str(exc)
+            or _("Jenis pelayanan %(code)s bukan tugas perangkat daerah Anda.") % {"code": st.code},
+        )
+        return
+    report.targets_changed += 1
+    for row in group:
+        row.status = "new" if current is None else "changed"
+
+
+def _fail(group: list[Any], message: str) -> None:
+    for row in group:
+        row.errors.append(message)
