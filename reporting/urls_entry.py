@@ -1,3 +1,23 @@
-from django.urls import path  # noqa: F401
+"""Data entry: periods, report list + exports, the report form, evidence files."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from reporting import views
+
+urlpatterns = [
+    path("periode/", views.period_list, name="period_list"),
+    path("periode/baru/", views.period_create, name="period_create"),
+    path("periode/<int:pk>/ubah/", views.period_update, name="period_update"),
+    path("periode/<int:pk>/buka/", views.period_open, name="period_open"),
+    path("periode/<int:pk>/tutup/", views.period_close, name="period_close"),
+    path("daftar/", views.report_list, name="report_list"),
+    path("<int:pk>/", views.report_detail, name="report_detail"),
+    path("<int:pk>/riwayat/", views.report_history, name="report_history"),
+    path("<int:pk>/bagian/<slug:section>/", views.report_section, name="report_section"),
+    path("<int:pk>/anggaran/", views.budget_add, name="budget_add"),
+    path("<int:pk>/anggaran/<int:line_id>/", views.budget_update, name="budget_update"),
+    path("<int:pk>/anggaran/<int:line_id>/hapus/", views.budget_delete, name="budget_delete"),
+    path("<int:pk>/bukti/", views.evidence_upload, name="evidence_upload"),
+    path("bukti/<int:pk>/unduh/", views.evidence_download, name="evidence_download"),
+    path("bukti/<int:pk>/hapus/", views.evidence_delete, name="evidence_delete"),
+]

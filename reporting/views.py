@@ -1,1 +1,671 @@
-# Create your views here.
+"""Data-entry pages: periods, report list + exports, the report form and its HTMX sections, evidence.
+
+Views are thin: scoping through `scoped_get`/`visible_to` (out of scope → 404), rules in
+`reporting.locks`, writes in `reporting.services`, reads in `reporting.selectors`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import lokal
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from indicators.models import Sector, Target
+from regions.models import Agency
+from regions.scoping import Action, scoped_get, sees_everything
+from reporting import capaian, locks, selectors, services
+from reporting.evidence import ACCEPT_ATTR, human_size, max_bytes
+from reporting.forms import (
+    BudgetLineForm,
+    EvidenceForm,
+    PeriodForm,
+    ProblemsForm,
+    QualityForm,
+    RecipientsForm,
+    StagesForm,
+    VersionOnlyForm,
+    YearForm,
+)
+from reporting.models import BudgetLine, Evidence, Period, Report
+
+SECTIONS = ("recipients", "quality", "stages", "problems")
+PAGE_SIZE = 50
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _require_bangda(request: HttpRequest) -> None:
+    if not sees_everything(request.user):
+        raise Http404
+
+
+def _get_report(request: HttpRequest, pk: int, action: Action = Action.VIEW) -> Report:
+    report = scoped_get(Report, request.user, action, pk=pk)
+    # One query for the page header; scoped_get proved visibility.
+    return Report.objects.select_related(
+        "region", "period", "service_type__sector", "agency", "updated_by"
+    ).get(pk=report.pk)
+
+
+def _htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+def _required_editable(report: Report) -> bool:
+    """Quality minimums come from the year's verified target; without one the OPD may fill them."""
+    return not Target.objects.filter(
+        region_id=report.region_id,
+        year=report.period.year,
+        service_type_id=report.service_type_id,
+        status=Target.Status.VERIFIED,
+    ).exists()
+
+
+def _forms(
+    report: Report, rows: list[Any], stages: list[Any], overrides: dict[str, Any]
+) -> dict[str, Any]:
+    v = {"version": report.version}
+    forms = {
+        "recipients": RecipientsForm(
+            initial={
+                **v,
+                "recipients_served": report.recipients_served,
+                "breakdown": RecipientsForm.breakdown_text(report.recipients_breakdown),
+            }
+        ),
+        "quality": QualityForm(initial=v, rows=rows, required_editable=_required_editable(report)),
+        "stages": StagesForm(initial=v, stages=stages),
+        "problems": ProblemsForm(
+            initial={**v, "problems": report.problems, "solutions": report.solutions}
+        ),
+        "budget_new": BudgetLineForm(initial=v, prefix="new"),
+        "evidence": EvidenceForm(stages=stages, quality=rows),
+    }
+    forms.update(overrides)
+    return forms
+
+
+def _budget_rows(
+    report: Report, overrides: dict[int, BudgetLineForm] | None = None
+) -> list[dict[str, Any]]:
+    rows = []
+    for line in selectors.report_budget(report):
+        form = (overrides or {}).get(line.pk) or BudgetLineForm(
+            initial={
+                "version": report.version,
+                **{f: getattr(line, f) for f in services.BUDGET_FIELDS},
+            },
+            prefix=f"b{line.pk}",
+        )
+        rows.append({"line": line, "form": form})
+    return rows
+
+
+def _budget_totals(report: Report) -> dict[str, Any]:
+    lines = selectors.report_budget(report)
+    allocated = sum(line.allocated for line in lines)
+    realised = sum(line.realised for line in lines)
+    return {
+        "allocated": lokal.format_rupiah(allocated),
+        "realised": lokal.format_rupiah(realised),
+        "pct": round(realised * 100 / allocated, 2) if allocated else None,
+    }
+
+
+def _context(
+    request: HttpRequest,
+    report: Report,
+    overrides: dict[str, Any] | None = None,
+    budget_overrides: dict[int, BudgetLineForm] | None = None,
+    conflict: services.StaleVersion | None = None,
+    conflict_section: str = "",
+) -> dict[str, Any]:
+    rows = selectors.report_quality_rows(report)
+    stages = selectors.report_stages(report)
+    evidence = selectors.report_evidence(report)
+    lock_reason = locks.entry_lock_reason(report, request.user)
+    by_stage: dict[int, list[Evidence]] = {}
+    by_quality: dict[int, list[Evidence]] = {}
+    for ev in evidence:
+        if ev.stage_id:
+            by_stage.setdefault(ev.stage_id, []).append(ev)
+        if ev.quality_id:
+            by_quality.setdefault(ev.quality_id, []).append(ev)
+    return {
+        "report": report,
+        "submission": locks.submission_for(report),
+        "period": report.period,
+        "forms": _forms(report, rows, stages, overrides or {}),
+        "budget_rows": _budget_rows(report, budget_overrides),
+        "budget_totals": _budget_totals(report),
+        "evidence": evidence,
+        "evidence_by_stage": by_stage,
+        "evidence_by_quality": by_quality,
+        "explanation": selectors.explain(report, rows),
+        "bands": capaian.bands(),
+        "lock_reason": lock_reason,
+        "editable": lock_reason is None,
+        "due_date": locks.effective_due_date(report),
+        "days_left": locks.days_left(report),
+        "is_late": locks.is_late(report),
+        "earlier": selectors.served_so_far(report),
+        "conflict": conflict,
+        "conflict_section": conflict_section,
+        "max_upload": human_size(max_bytes()),
+        "accept": ACCEPT_ATTR,
+    }
+
+
+def _render_detail(
+    request: HttpRequest, report: Report, tab: str = "isian", status: int = 200, **extra: Any
+) -> HttpResponse:
+    ctx = _context(request, report, **extra)
+    ctx["tab"] = tab
+    if tab == "riwayat":
+        ctx["history"] = selectors.history(report)
+    return render(request, "reporting/report_detail.html", ctx, status=status)
+
+
+def _section_response(
+    request: HttpRequest,
+    report: Report,
+    section: str,
+    status: int,
+    **extra: Any,
+) -> HttpResponse:
+    """Re-render one section (errors, conflicts) keeping what the user typed."""
+    if not _htmx(request):
+        return _render_detail(request, report, status=status, **extra)
+    ctx = _context(request, report, **extra)
+    html = render_to_string(f"reporting/sections/_{section}.html", ctx, request=request)
+    response = HttpResponse(html, status=status)
+    response["HX-Retarget"] = f"#sec-{section}"
+    response["HX-Reswap"] = "outerHTML"
+    return response
+
+
+def _saved_response(
+    request: HttpRequest, report: Report, section: str, swap_section: bool = False
+) -> HttpResponse:
+    """After a good save: a 'saved' note, plus out-of-band capaian panel and version."""
+    if not _htmx(request):
+        messages.success(request, _("Tersimpan."))
+        return redirect(
+            reverse("reporting:report_detail", kwargs={"pk": report.pk}) + f"#sec-{section}"
+        )
+    ctx = _context(request, report)
+    ctx.update({"section": section, "saved_at": timezone.localtime(), "swap_section": swap_section})
+    html = render_to_string("reporting/_saved.html", ctx, request=request)
+    response = HttpResponse(html)
+    if swap_section:
+        response["HX-Retarget"] = f"#sec-{section}"
+        response["HX-Reswap"] = "outerHTML"
+    else:
+        response["HX-Retarget"] = f"#status-{section}"
+        response["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def _refused(
+    request: HttpRequest, report: Report, section: str, exc: services.EntryError, **extra: Any
+) -> HttpResponse:
+    if isinstance(exc, services.StaleVersion):
+        fresh = _get_report(request, report.pk)
+        return _section_response(
+            request, fresh, section, 409, conflict=exc, conflict_section=section, **extra
+        )
+    fresh = _get_report(request, report.pk)
+    if not _htmx(request):
+        messages.error(request, str(exc))
+    return _section_response(request, fresh, section, 403, **extra)
+
+
+# ---------------------------------------------------------------- periods
+
+
+@login_required
+@require_GET
+def period_list(request: HttpRequest) -> HttpResponse:
+    periods = list(Period.objects.order_by("-year", "quarter"))
+    export = request.GET.get("export")
+    if export in ("csv", "xlsx"):
+        headers = [
+            _("Tahun"),
+            _("Triwulan"),
+            _("Batas waktu"),
+            _("Status"),
+            _("Terlambat diizinkan"),
+        ]
+        data = [
+            [
+                p.year,
+                p.quarter_label,
+                p.due_date.isoformat(),
+                p.get_state_display(),
+                _("ya") if p.allow_late else _("tidak"),
+            ]
+            for p in periods
+        ]
+        return _export(headers, data, "periode", export)
+    report_counts = dict(
+        Report.objects.visible_to(request.user)
+        .order_by()
+        .values_list("period_id")
+        .annotate(n=Count("id"))
+        .values_list("period_id", "n")
+    )
+    is_bangda = sees_everything(request.user)
+    rows = [
+        {
+            "period": p,
+            "reports": report_counts.get(p.pk, 0),
+            "form": PeriodForm(
+                initial={"due_date": p.due_date, "allow_late": p.allow_late}, prefix=f"p{p.pk}"
+            ),
+        }
+        for p in periods
+    ]
+    return render(
+        request,
+        "reporting/period_list.html",
+        {
+            "rows": rows,
+            "is_bangda": is_bangda,
+            "year_form": YearForm(initial={"year": timezone.localdate().year}),
+        },
+    )
+
+
+@login_required
+@require_POST
+def period_create(request: HttpRequest) -> HttpResponse:
+    _require_bangda(request)
+    form = YearForm(request.POST)
+    if form.is_valid():
+        services.ensure_periods(form.cleaned_data["year"], request.user)
+        messages.success(
+            request, _("Periode TW I–IV %(year)s tersedia.") % {"year": form.cleaned_data["year"]}
+        )
+    else:
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    return redirect("reporting:period_list")
+
+
+@login_required
+@require_POST
+def period_update(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_bangda(request)
+    period = Period.objects.filter(pk=pk).first()
+    if period is None:
+        raise Http404
+    form = PeriodForm(request.POST, prefix=f"p{pk}")
+    if form.is_valid():
+        services.update_period(pk, request.user, **form.cleaned_data)
+        messages.success(request, _("Periode %(p)s diperbarui.") % {"p": period})
+    else:
+        messages.error(
+            request,
+            _("Periode %(p)s: %(err)s")
+            % {"p": period, "err": " ".join(str(e) for errs in form.errors.values() for e in errs)},
+        )
+    return redirect("reporting:period_list")
+
+
+@login_required
+@require_POST
+def period_open(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_bangda(request)
+    if not Period.objects.filter(pk=pk).exists():
+        raise Http404
+    try:
+        result = services.open_period(pk, request.user)
+    except services.PeriodError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Periode dibuka: %(n)s laporan baru untuk %(r)s wilayah.")
+            % {"n": result.reports_created, "r": result.regions},
+        )
+    return redirect("reporting:period_list")
+
+
+@login_required
+@require_POST
+def period_close(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_bangda(request)
+    if not Period.objects.filter(pk=pk).exists():
+        raise Http404
+    try:
+        services.close_period(pk, request.user)
+        messages.success(request, _("Periode ditutup."))
+    except services.PeriodError as exc:
+        messages.error(request, str(exc))
+    return redirect("reporting:period_list")
+
+
+# ---------------------------------------------------------------- report list + exports
+
+
+def _export(headers: list[str], rows: list[list[Any]], name: str, fmt: str) -> HttpResponse:
+    stamp = timezone.localdate().isoformat()
+    if fmt == "csv":
+        buffer = io.StringIO()
+        buffer.write("\ufeff")  # Excel opens UTF-8 CSV correctly with a BOM
+        writer = csv.writer(buffer, delimiter=";")
+        writer.writerow(headers)
+        writer.writerows(rows)
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="espm-{name}-{stamp}.csv"'
+        return response
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(name[:30])
+    ws.append(headers)
+    for row in rows:
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    response = HttpResponse(
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="espm-{name}-{stamp}.xlsx"'
+    return response
+
+
+@login_required
+@require_GET
+def report_list(request: HttpRequest) -> HttpResponse:
+    f = selectors.ReportFilters.from_query(request.GET)
+    if f.period is None:
+        current = selectors.current_period()
+        f.period = current.pk if current else None
+    qs = selectors.report_list(request.user, f)
+    export = request.GET.get("export")
+    if export in ("csv", "xlsx"):
+        headers = [
+            _("Periode"),
+            _("Kode wilayah"),
+            _("Wilayah"),
+            _("Bidang"),
+            _("Kode layanan"),
+            _("Jenis pelayanan dasar"),
+            _("Perangkat daerah"),
+            _("Status"),
+            _("Target penerima"),
+            _("Penerima terlayani"),
+            _("Capaian penerima (%)"),
+            _("Capaian mutu (%)"),
+            _("Indeks capaian"),
+            _("Kategori"),
+            _("Pertama diisi"),
+        ]
+        rows = [
+            [
+                str(r.period),
+                r.region.code,
+                r.region.name,
+                r.service_type.sector.name,
+                r.service_type.code,
+                r.service_type.name,
+                r.agency.short_name if r.agency else "",
+                r.get_status_display(),
+                r.recipients_target,
+                r.recipients_served,
+                float(round(r.recipients_pct, 2)) if r.recipients_pct is not None else None,
+                float(round(r.quality_pct, 2)) if r.quality_pct is not None else None,
+                float(round(r.capaian_index, 2)) if r.capaian_index is not None else None,
+                r.band,
+                timezone.localtime(r.entered_at).strftime("%Y-%m-%d %H:%M") if r.entered_at else "",
+            ]
+            for r in qs.iterator(chunk_size=2000)
+        ]
+        return _export(headers, rows, "laporan", export)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("hal"))
+    params = request.GET.copy()
+    params.pop("hal", None)
+    agencies = Agency.objects.visible_to(request.user).select_related("region")
+    if f.region:
+        agencies = agencies.filter(region__code=f.region)
+    return render(
+        request,
+        "reporting/report_list.html",
+        {
+            "page": page,
+            "filters": f,
+            "query": params.urlencode(),
+            "periods": Period.objects.exclude(state=Period.State.PLANNED).order_by(
+                "-year", "-quarter"
+            ),
+            "sectors": Sector.objects.all(),
+            "agencies": agencies[:300] if f.region else [],
+            "statuses": Report.Status.choices,
+            "bands": [label for _lo, label in capaian.bands()],
+            "status_counts": selectors.status_counts(qs),
+            "band_counts": selectors.band_counts(qs),
+            "total": page.paginator.count,
+            "sorts": selectors.SORTS,
+            "not_entered": selectors.NOT_ENTERED,
+        },
+    )
+
+
+# ---------------------------------------------------------------- the report page
+
+
+@login_required
+@require_GET
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _get_report(request, pk)
+    tab = request.GET.get("tab", "isian")
+    return _render_detail(
+        request, report, tab if tab in ("isian", "riwayat", "linimasa") else "isian"
+    )
+
+
+@login_required
+@require_GET
+def report_history(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _get_report(request, pk)
+    if _htmx(request):
+        return render(
+            request,
+            "reporting/_history.html",
+            {"history": selectors.history(report), "report": report},
+        )
+    return _render_detail(request, report, "riwayat")
+
+
+@login_required
+@require_POST
+def report_section(request: HttpRequest, pk: int, section: str) -> HttpResponse:
+    if section not in SECTIONS:
+        raise Http404
+    report = _get_report(request, pk, Action.CHANGE)
+    rows = selectors.report_quality_rows(report)
+    stages = selectors.report_stages(report)
+    form: Any
+    if section == "recipients":
+        form = RecipientsForm(request.POST)
+    elif section == "quality":
+        form = QualityForm(request.POST, rows=rows, required_editable=_required_editable(report))
+    elif section == "stages":
+        form = StagesForm(request.POST, stages=stages)
+    else:
+        form = ProblemsForm(request.POST)
+    if not form.is_valid():
+        return _section_response(request, report, section, 422, overrides={section: form})
+    version = form.cleaned_data["version"]
+    try:
+        if section == "recipients":
+            report = services.save_recipients(
+                pk,
+                request.user,
+                version,
+                served=form.cleaned_data["recipients_served"],
+                breakdown=form.cleaned_data["breakdown"],
+            )
+        elif section == "quality":
+            report = services.save_quality(pk, request.user, version, form.values())
+        elif section == "stages":
+            report = services.save_stages(pk, request.user, version, form.values())
+        else:
+            report = services.save_problems(
+                pk,
+                request.user,
+                version,
+                problems=form.cleaned_data["problems"],
+                solutions=form.cleaned_data["solutions"],
+            )
+    except services.EntryError as exc:
+        # Keep exactly what the user typed; only the version moves so a second save is deliberate.
+        data = request.POST.copy()
+        data["version"] = str(Report.objects.values_list("version", flat=True).get(pk=pk))
+        kept = _rebind(section, data, rows, stages, report)
+        kept.is_valid()
+        return _refused(request, report, section, exc, overrides={section: kept})
+    return _saved_response(request, _get_report(request, pk), section)
+
+
+def _rebind(section: str, data: Any, rows: list[Any], stages: list[Any], report: Report) -> Any:
+    if section == "recipients":
+        return RecipientsForm(data)
+    if section == "quality":
+        return QualityForm(data, rows=rows, required_editable=_required_editable(report))
+    if section == "stages":
+        return StagesForm(data, stages=stages)
+    return ProblemsForm(data)
+
+
+@login_required
+@require_POST
+def budget_add(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _get_report(request, pk, Action.CHANGE)
+    form = BudgetLineForm(request.POST, prefix="new")
+    if not form.is_valid():
+        return _section_response(request, report, "budget", 422, overrides={"budget_new": form})
+    data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+    try:
+        services.save_budget_line(pk, request.user, form.cleaned_data["version"], None, data)
+    except services.EntryError as exc:
+        post = request.POST.copy()
+        post["new-version"] = str(Report.objects.values_list("version", flat=True).get(pk=pk))
+        kept = BudgetLineForm(post, prefix="new")
+        kept.is_valid()
+        return _refused(request, report, "budget", exc, overrides={"budget_new": kept})
+    return _saved_response(request, _get_report(request, pk), "budget", swap_section=True)
+
+
+@login_required
+@require_POST
+def budget_update(request: HttpRequest, pk: int, line_id: int) -> HttpResponse:
+    report = _get_report(request, pk, Action.CHANGE)
+    if not BudgetLine.objects.filter(pk=line_id, report=report).exists():
+        raise Http404
+    form = BudgetLineForm(request.POST, prefix=f"b{line_id}")
+    if not form.is_valid():
+        return _section_response(request, report, "budget", 422, budget_overrides={line_id: form})
+    data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+    try:
+        services.save_budget_line(pk, request.user, form.cleaned_data["version"], line_id, data)
+    except services.EntryError as exc:
+        post = request.POST.copy()
+        post[f"b{line_id}-version"] = str(
+            Report.objects.values_list("version", flat=True).get(pk=pk)
+        )
+        kept = BudgetLineForm(post, prefix=f"b{line_id}")
+        kept.is_valid()
+        return _refused(request, report, "budget", exc, budget_overrides={line_id: kept})
+    return _saved_response(request, _get_report(request, pk), "budget")
+
+
+@login_required
+@require_POST
+def budget_delete(request: HttpRequest, pk: int, line_id: int) -> HttpResponse:
+    report = _get_report(request, pk, Action.CHANGE)
+    if not BudgetLine.objects.filter(pk=line_id, report=report).exists():
+        raise Http404
+    form = VersionOnlyForm(request.POST)
+    version = form.cleaned_data["version"] if form.is_valid() else None
+    try:
+        services.delete_budget_line(pk, request.user, version, line_id)
+    except services.EntryError as exc:
+        return _refused(request, report, "budget", exc)
+    return _saved_response(request, _get_report(request, pk), "budget", swap_section=True)
+
+
+# ---------------------------------------------------------------- evidence
+
+
+@login_required
+@require_POST
+def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _get_report(request, pk, Action.CHANGE)
+    rows = selectors.report_quality_rows(report)
+    stages = selectors.report_stages(report)
+    form = EvidenceForm(request.POST, request.FILES, stages=stages, quality=rows)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        stage_id, quality_id = form.target()
+        try:
+            services.add_evidence(
+                pk,
+                request.user,
+                upload,
+                name=upload.name,
+                size=upload.size,
+                description=form.cleaned_data["description"],
+                stage_id=stage_id,
+                quality_id=quality_id,
+            )
+        except services.EntryLocked as exc:
+            return _refused(request, report, "evidence", exc)
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            return _saved_response(request, _get_report(request, pk), "evidence", swap_section=True)
+    return _section_response(request, report, "evidence", 422, overrides={"evidence": form})
+
+
+@login_required
+@require_GET
+def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+    evidence = scoped_get(Evidence, request.user, Action.VIEW, pk=pk, deleted_at__isnull=True)
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = scoped_get(Evidence, request.user, Action.CHANGE, pk=pk, deleted_at__isnull=True)
+    report = _get_report(request, evidence.report_id)
+    try:
+        services.delete_evidence(pk, request.user)
+    except services.EntryLocked as exc:
+        return _refused(request, report, "evidence", exc)
+    return _saved_response(request, _get_report(request, report.pk), "evidence", swap_section=True)

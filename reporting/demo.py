@@ -1,0 +1,357 @@
+"""DEMO quarterly data for the 6 demo regions (never loaded by migrations; `seed_demo` only).
+
+2026: TW I and TW II filled and (mostly) verified and accepted, then closed; TW III open with
+varied states and capaian bands (Klaten: drafts, one returned with a reason, some submitted);
+TW IV planned. Every text written here says "demo". Idempotent: a period already seeded is skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from regions.demo import DEMO_REGIONS
+from regions.models import User
+from reporting import services
+from reporting.models import (
+    BudgetLine,
+    Period,
+    RegionSubmission,
+    Report,
+    ReportQuality,
+    ReportStage,
+    WorkflowEvent,
+)
+
+DEMO_YEAR = 2026
+DEMO_NOTE = "(Data demo)"
+BULK = 100
+# Klaten TW III: service code → wanted state (everything else: submitted).
+KLATEN_TW3 = {
+    "K-KES-01": "draft",
+    "K-KES-02": "draft_partial",
+    "K-KES-04": "returned",
+    "K-KES-08": "empty",
+    "K-DIK-01": "draft",
+    "K-DIK-02": "draft_partial",
+    "K-PU-01": "empty",
+}
+RETURN_REASON = (
+    "(Data demo) Jumlah penerima tidak sesuai data kohort ibu hamil di Puskesmas; "
+    "mohon lampirkan rekap kohort per Puskesmas dan perbaiki angka terlayani."
+)
+# Budget lines (Kepmendagri 900.1-2850/2025 style codes) per sector, demo values.
+BUDGET = {
+    "KES": ("1.02.02.2.02", "Penyediaan Layanan Kesehatan untuk UKM dan UKP Rujukan", "0001"),
+    "DIK": ("1.01.02.2.01", "Pengelolaan Pendidikan Sekolah Dasar", "0001"),
+    "PU": ("1.03.03.2.01", "Pengelolaan dan Pengembangan Sistem Penyediaan Air Minum", "0001"),
+    "PKP": ("1.04.02.2.01", "Pendataan Penyediaan dan Rehabilitasi Rumah Korban Bencana", "0001"),
+    "TRANTIB": ("1.05.02.2.01", "Penanganan Gangguan Ketenteraman dan Ketertiban Umum", "0001"),
+    "SOS": ("1.06.04.2.01", "Rehabilitasi Sosial Dasar Penyandang Disabilitas Telantar", "0001"),
+}
+
+
+def _score(*parts: object) -> float:
+    """A stable pseudo-random number in [0, 1) from the parts (same demo on every run)."""
+    digest = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
+    return int(digest[:8], 16) / 0xFFFFFFFF
+
+
+def _users() -> dict[str, User]:
+    return {u.username: u for u in User.objects.filter(is_demo=True)}
+
+
+def _operator(users: dict[str, User], report: Report) -> User | None:
+    if report.agency is None:
+        return None
+    prefix = DEMO_REGIONS.get(report.region.code)
+    return users.get(f"{prefix}.{report.agency.short_name.lower()}")
+
+
+def _verifier(users: dict[str, User], code: str) -> User | None:
+    prefix = DEMO_REGIONS.get(code)
+    return users.get(f"{prefix}.tapem") or users.get(f"{prefix}.biro")
+
+
+def _parent_reviewer(users: dict[str, User], code: str) -> User | None:
+    if "." not in code:
+        return users.get("bangda.admin")
+    return users.get(f"{DEMO_REGIONS.get(code.split('.')[0])}.biro")
+
+
+@dataclass
+class Batch:
+    """Everything one period's demo writes, saved in bulk (a few queries, not thousands)."""
+
+    reports: list[Report] = field(default_factory=list)
+    quality: list[ReportQuality] = field(default_factory=list)
+    stages: list[ReportStage] = field(default_factory=list)
+    budget: list[BudgetLine] = field(default_factory=list)
+    events: list[WorkflowEvent] = field(default_factory=list)
+
+    def save(self) -> None:
+        bulk_update_with_history(
+            self.quality, ReportQuality, ["required", "realised", "met"], batch_size=BULK
+        )
+        bulk_update_with_history(self.stages, ReportStage, ["status", "note"], batch_size=BULK)
+        bulk_create_with_history(self.budget, BudgetLine, batch_size=BULK)
+        bulk_update_with_history(self.reports, Report, REPORT_FIELDS, batch_size=BULK)
+        WorkflowEvent.objects.bulk_create(self.events, batch_size=BULK)
+
+
+REPORT_FIELDS = [
+    "recipients_target",
+    "recipients_served",
+    "recipients_breakdown",
+    "problems",
+    "solutions",
+    "recipients_pct",
+    "quality_pct",
+    "capaian_index",
+    "band",
+    "flag_no_target",
+    "flag_over_target",
+    "status",
+    "submitted_at",
+    "verified_at",
+    "entered_at",
+    "updated_by",
+    "version",
+]
+
+
+def _fill(
+    batch: Batch, report: Report, user: User, quarter: int, completeness: float = 1.0
+) -> None:
+    """Plausible demo data on the report (in memory; Batch.save writes it with history)."""
+    code = report.service_type.code
+    level = _score(report.region.code, code)  # the service's general performance
+    target = report.recipients_target or int(200 + 2000 * _score(code, report.region.code, "t"))
+    report.recipients_target = target
+    share = min(1.05, (0.45 + 0.55 * level) * (0.4 + 0.2 * quarter))
+    report.recipients_served = int(target * share)
+    report.recipients_breakdown = {
+        "Laki-laki": report.recipients_served // 2,
+        "Perempuan": report.recipients_served - report.recipients_served // 2,
+    }
+    rows = list(report.quality.all())
+    for i, row in enumerate(rows):
+        if completeness < 1 and i >= len(rows) * completeness:
+            break
+        if row.quality_item.has_quantity:
+            required = row.required or Decimal(int(5 + 50 * _score(code, i)))
+            row.required = required
+            factor = min(Decimal("1.1"), Decimal(str(round(0.5 + level * 0.6, 2))))
+            row.realised = (required * factor).quantize(Decimal(1))
+        else:
+            row.met = _score(code, i, quarter) < 0.5 + level / 2
+        row._history_user = user  # type: ignore[attr-defined]
+        batch.quality.append(row)
+    if completeness >= 1:
+        for stage in report.stages.all():
+            stage.status = (
+                ReportStage.Status.DONE
+                if stage.stage <= min(4, quarter + 1)
+                else ReportStage.Status.IN_PROGRESS
+            )
+            stage.note = f"{DEMO_NOTE} Tahap berjalan sesuai rencana aksi."
+            stage._history_user = user  # type: ignore[attr-defined]
+            batch.stages.append(stage)
+        act_code, act_name, sub = BUDGET.get(
+            report.service_type.sector.code, ("1.02.02.2.02", "Kegiatan SPM", "0001")
+        )
+        allocated = int(100_000_000 + 900_000_000 * _score(code, "b"))
+        line = BudgetLine(
+            report=report,
+            activity_code=act_code,
+            activity_name=act_name,
+            sub_activity_code=f"{act_code}.{sub}",
+            sub_activity_name=f"{DEMO_NOTE} {report.service_type.name[:200]}",
+            allocated=allocated,
+            realised=int(allocated * min(1.0, 0.2 * quarter + 0.1 * level)),
+            order=1,
+        )
+        line._history_user = user  # type: ignore[attr-defined]
+        batch.budget.append(line)
+        report.problems = (
+            f"{DEMO_NOTE} Keterbatasan tenaga dan data sasaran belum padan dengan Dukcapil."
+        )
+        report.solutions = f"{DEMO_NOTE} Pemutakhiran data sasaran bersama Dukcapil dan Puskesmas."
+    report.entered_at = report.entered_at or timezone.now()
+    report.updated_by = user
+    report.version += 1
+    services.recompute_capaian(report, rows)
+    report._history_user = user  # type: ignore[attr-defined]
+    batch.reports.append(report)
+
+
+def _set_status(
+    batch: Batch, report: Report, status: str, actor: User, action: str, reason: str = ""
+) -> None:
+    before = report.status
+    report.status = status
+    now = timezone.now()
+    if status == Report.Status.SUBMITTED:
+        report.submitted_at = now
+    if status == Report.Status.VERIFIED:
+        report.verified_at = now
+    snapshot: dict[str, Any] = {
+        "recipients_served": report.recipients_served,
+        "capaian_index": str(report.capaian_index),
+        "band": report.band,
+        "demo": True,
+    }
+    batch.events.append(
+        WorkflowEvent(
+            region=report.region,
+            agency=report.agency,
+            report=report,
+            action=action,
+            from_status=before,
+            to_status=status,
+            actor=actor,
+            reason=reason,
+            snapshot=snapshot,
+        )
+    )
+
+
+def _region_event(sub: RegionSubmission, action: str, before: str, actor: User) -> WorkflowEvent:
+    return WorkflowEvent(
+        region=sub.region,
+        submission=sub,
+        action=action,
+        from_status=before,
+        to_status=sub.status,
+        actor=actor,
+    )
+
+
+def _reports(period: Period) -> list[Report]:
+    return list(
+        Report.objects.filter(period=period, region__code__in=list(DEMO_REGIONS))
+        .select_related("region", "agency", "service_type__sector", "period")
+        .prefetch_related(
+            Prefetch(
+                "quality",
+                ReportQuality.objects.select_related("quality_item").order_by(
+                    "quality_item__order", "id"
+                ),
+            ),
+            "stages",
+        )
+        .order_by("region__code", "service_type__order")
+    )
+
+
+def _seed_closed_quarter(period: Period, users: dict[str, User]) -> None:
+    batch = Batch()
+    for report in _reports(period):
+        operator = _operator(users, report)
+        verifier = _verifier(users, report.region.code)
+        if operator is None or verifier is None:
+            continue
+        _fill(batch, report, operator, period.quarter)
+        _set_status(batch, report, Report.Status.SUBMITTED, operator, "submit")
+        # Mostly verified: a few stay with the verifier (the demo shows the backlog).
+        if _score(report.region.code, report.service_type.code, period.quarter, "v") < 0.9:
+            _set_status(batch, report, Report.Status.VERIFIED, verifier, "verify")
+    batch.save()
+    subs = list(
+        RegionSubmission.objects.filter(
+            period=period, region__code__in=list(DEMO_REGIONS)
+        ).select_related("region")
+    )
+    events = []
+    now = timezone.now()
+    for sub in subs:
+        verifier = _verifier(users, sub.region.code)
+        reviewer = _parent_reviewer(users, sub.region.code)
+        if verifier is None or reviewer is None:
+            continue
+        sub.status, sub.submitted_at, sub.submitted_by = (
+            RegionSubmission.Status.SUBMITTED,
+            now,
+            verifier,
+        )
+        events.append(
+            _region_event(sub, "submit_region", RegionSubmission.Status.IN_PROGRESS, verifier)
+        )
+        sub.status, sub.decided_at, sub.decided_by = (
+            RegionSubmission.Status.ACCEPTED,
+            now,
+            reviewer,
+        )
+        events.append(_region_event(sub, "accept", RegionSubmission.Status.SUBMITTED, reviewer))
+        sub._history_user = reviewer  # type: ignore[attr-defined]
+    bulk_update_with_history(
+        subs,
+        RegionSubmission,
+        ["status", "submitted_at", "submitted_by", "decided_at", "decided_by"],
+    )
+    WorkflowEvent.objects.bulk_create(events)
+
+
+def _seed_open_quarter(period: Period, users: dict[str, User]) -> None:
+    batch = Batch()
+    for report in _reports(period):
+        operator = _operator(users, report)
+        verifier = _verifier(users, report.region.code)
+        if operator is None or verifier is None:
+            continue
+        code = report.service_type.code
+        if report.region.code == "33.10":
+            wanted = KLATEN_TW3.get(code, "submitted")
+        else:
+            r = _score(report.region.code, code, "tw3")
+            wanted = (
+                "empty"
+                if r < 0.2
+                else "draft"
+                if r < 0.45
+                else "submitted"
+                if r < 0.8
+                else "verified"
+            )
+        if wanted == "empty":
+            continue
+        completeness = 0.5 if wanted == "draft_partial" else 1.0
+        _fill(batch, report, operator, period.quarter, completeness)
+        if wanted in ("submitted", "verified", "returned"):
+            _set_status(batch, report, Report.Status.SUBMITTED, operator, "submit")
+        if wanted == "verified":
+            _set_status(batch, report, Report.Status.VERIFIED, verifier, "verify")
+        if wanted == "returned":
+            _set_status(batch, report, Report.Status.RETURNED, verifier, "return", RETURN_REASON)
+    batch.save()
+
+
+def seed() -> None:
+    """Idempotent demo periods and reports for the 6 demo regions (needs the catalog)."""
+    if services.edition_for_year(DEMO_YEAR) is None:
+        return  # the catalog is not loaded yet
+    users = _users()
+    bangda = users.get("bangda.admin")
+    if bangda is None:
+        return
+    periods = services.ensure_periods(DEMO_YEAR, bangda)
+    codes = list(DEMO_REGIONS)
+    for period in periods[:2]:
+        if period.state == Period.State.CLOSED:
+            continue
+        with transaction.atomic():
+            services.open_period(period.pk, bangda, region_codes=codes)
+            _seed_closed_quarter(period, users)
+            services.close_period(period.pk, bangda)
+    tw3 = periods[2]
+    if tw3.state == Period.State.PLANNED:
+        with transaction.atomic():
+            services.open_period(tw3.pk, bangda, region_codes=codes)
+            _seed_open_quarter(tw3, users)

@@ -1,0 +1,385 @@
+"""Forms of the report page: one per section, Indonesian messages, forgiving number input."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import lokal
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from reporting.evidence import ACCEPT_ATTR
+from reporting.models import ReportQuality, ReportStage, Stage
+
+THOUSANDS = re.compile(r"^\d{1,3}([.\s]\d{3})+$")
+THOUSANDS_DEC = re.compile(r"^\d{1,3}(\.\d{3})+,\d+$")
+ACTIVITY_CODE = re.compile(r"^[0-9X]\.[0-9X]{2}\.\d{2}\.\d\.\d{2}$")
+SUB_ACTIVITY_CODE = re.compile(r"^[0-9X]\.[0-9X]{2}\.\d{2}\.\d\.\d{2}\.\d{4}$")
+
+
+class CountField(forms.Field):
+    """A whole, non-negative count; accepts Indonesian thousands separators ("1.234")."""
+
+    widget = forms.TextInput(attrs={"inputmode": "numeric", "class": "num", "autocomplete": "off"})
+
+    def to_python(self, value: Any) -> int | None:
+        text = str(value or "").strip()
+        if not text:
+            return None
+        if text.startswith("-"):
+            raise forms.ValidationError(_("Jumlah tidak boleh negatif."), code="negative")
+        if THOUSANDS.match(text):
+            text = re.sub(r"[.\s]", "", text)
+        if re.match(r"^\d+[,.]\d+$", text):
+            raise forms.ValidationError(
+                _("Jumlah orang harus bilangan bulat (tanpa koma)."), code="fraction"
+            )
+        if not text.isdigit():
+            raise forms.ValidationError(_("Isi dengan angka, misalnya 1.250."), code="invalid")
+        number = int(text)
+        if number > 2_000_000_000:
+            raise forms.ValidationError(_("Angka terlalu besar."), code="max")
+        return number
+
+
+class QuantityField(forms.Field):
+    """A non-negative quantity; decimal comma as Indonesians write it ("12,5")."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "class": "num", "autocomplete": "off"})
+
+    def to_python(self, value: Any) -> Decimal | None:
+        text = str(value or "").strip().replace(" ", "")
+        if not text:
+            return None
+        if text.startswith("-"):
+            raise forms.ValidationError(_("Jumlah tidak boleh negatif."), code="negative")
+        if THOUSANDS.match(text) or THOUSANDS_DEC.match(text):
+            text = text.replace(".", "")
+        text = text.replace(",", ".")
+        try:
+            number = Decimal(text)
+        except InvalidOperation as exc:
+            raise forms.ValidationError(
+                _("Isi dengan angka, misalnya 12 atau 12,5."), code="invalid"
+            ) from exc
+        if not number.is_finite() or number >= Decimal("1e12"):
+            raise forms.ValidationError(_("Angka tidak valid."), code="invalid")
+        return number.quantize(Decimal("0.01"))
+
+
+class RupiahField(forms.Field):
+    """Whole Rupiah; accepts "1.500.000", "Rp1.500.000" or "1,5 juta"."""
+
+    widget = forms.TextInput(
+        attrs={"inputmode": "numeric", "class": "num rupiah", "autocomplete": "off"}
+    )
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int):
+            return lokal.format_rupiah(value).removeprefix("Rp")
+        return value
+
+    def to_python(self, value: Any) -> int:
+        text = str(value or "").strip()
+        if not text:
+            return 0
+        if "-" in text:
+            raise forms.ValidationError(_("Nilai rupiah tidak boleh negatif."), code="negative")
+        parsed = lokal.parse_rupiah(text)
+        if parsed is None:
+            raise forms.ValidationError(
+                _("Isi dengan nominal rupiah, misalnya 1.500.000."), code="invalid"
+            )
+        amount = parsed.amount
+        if amount != int(amount):
+            raise forms.ValidationError(_("Nilai rupiah harus bilangan bulat."), code="fraction")
+        if amount > 10**15:
+            raise forms.ValidationError(_("Nominal terlalu besar."), code="max")
+        return int(amount)
+
+
+class VersionedForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput(attrs={"data-report-version": ""}))
+
+
+class RecipientsForm(VersionedForm):
+    recipients_served = CountField(
+        label=_("Jumlah penerima terlayani (kumulatif sejak Januari)"), required=False
+    )
+    breakdown = forms.CharField(
+        label=_("Rincian penerima (opsional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Laki-laki: 70\nPerempuan: 80"}),
+        help_text=_("Satu baris per kelompok, format “kelompok: jumlah”."),
+    )
+
+    def clean_breakdown(self) -> dict[str, int]:
+        result: dict[str, int] = {}
+        for n, line in enumerate(self.cleaned_data.get("breakdown", "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            label, sep, number = line.rpartition(":")
+            try:
+                value = CountField().to_python(number) if sep else None
+            except forms.ValidationError:
+                value = None
+            if not sep or not label.strip() or value is None:
+                raise forms.ValidationError(
+                    _(
+                        "Baris %(n)s tidak terbaca; tulis “kelompok: jumlah”, misalnya “Perempuan: 80”."
+                    )
+                    % {"n": n}
+                )
+            result[label.strip()[:80]] = value
+        return result
+
+    @staticmethod
+    def breakdown_text(data: dict[str, Any]) -> str:
+        return "\n".join(f"{k}: {v}" for k, v in (data or {}).items())
+
+
+class ProblemsForm(VersionedForm):
+    problems = forms.CharField(
+        label=_("Permasalahan"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    solutions = forms.CharField(
+        label=_("Solusi / tindak lanjut"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+MET_CHOICES = [("", _("— belum diisi —")), ("1", _("Terpenuhi")), ("0", _("Belum terpenuhi"))]
+
+
+class QualityForm(VersionedForm):
+    """One field per quality item: realised quantity, or met yes/no for items without quantity."""
+
+    def __init__(
+        self, *args: Any, rows: list[ReportQuality], required_editable: bool, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+        self.required_editable = required_editable
+        for row in rows:
+            item = row.quality_item
+            if item.has_quantity:
+                if required_editable:
+                    self.fields[f"req_{row.pk}"] = QuantityField(
+                        label=_("Jumlah minimal"), required=False, initial=row.required
+                    )
+                self.fields[f"q_{row.pk}"] = QuantityField(
+                    label=_("Realisasi"), required=False, initial=row.realised
+                )
+            else:
+                initial = "" if row.met is None else ("1" if row.met else "0")
+                self.fields[f"m_{row.pk}"] = forms.ChoiceField(
+                    label=_("Terpenuhi?"), choices=MET_CHOICES, required=False, initial=initial
+                )
+
+    def items(self) -> list[dict[str, Any]]:
+        """Rows with their bound fields, for the template."""
+        out = []
+        for row in self.rows:
+            out.append(
+                {
+                    "row": row,
+                    "req": self[f"req_{row.pk}"] if f"req_{row.pk}" in self.fields else None,
+                    "value": self[f"q_{row.pk}"]
+                    if row.quality_item.has_quantity
+                    else self[f"m_{row.pk}"],
+                }
+            )
+        return out
+
+    def values(self) -> dict[int, Any]:
+        from reporting.services import QualityValue
+
+        out: dict[int, Any] = {}
+        for row in self.rows:
+            if row.quality_item.has_quantity:
+                out[row.pk] = QualityValue(
+                    realised=self.cleaned_data.get(f"q_{row.pk}"),
+                    met=row.met,
+                    required=self.cleaned_data.get(f"req_{row.pk}"),
+                    set_required=self.required_editable,
+                )
+            else:
+                raw = self.cleaned_data.get(f"m_{row.pk}", "")
+                out[row.pk] = QualityValue(
+                    realised=row.realised, met=None if raw == "" else raw == "1"
+                )
+        return out
+
+
+class StagesForm(VersionedForm):
+    def __init__(self, *args: Any, stages: list[ReportStage], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.stage_rows = stages
+        status_choices = [("", _("— pilih status —")), *ReportStage.Status.choices]
+        for s in stages:
+            self.fields[f"status_{s.stage}"] = forms.ChoiceField(
+                label=_("Status"), choices=status_choices, required=False, initial=s.status
+            )
+            self.fields[f"note_{s.stage}"] = forms.CharField(
+                label=_("Keterangan"),
+                required=False,
+                max_length=3000,
+                initial=s.note,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def blocks(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "row": s,
+                "label": Stage(s.stage).label,
+                "status": self[f"status_{s.stage}"],
+                "note": self[f"note_{s.stage}"],
+            }
+            for s in self.stage_rows
+        ]
+
+    def values(self) -> dict[int, tuple[str, str]]:
+        return {
+            s.stage: (
+                self.cleaned_data.get(f"status_{s.stage}", ""),
+                self.cleaned_data.get(f"note_{s.stage}", ""),
+            )
+            for s in self.stage_rows
+        }
+
+
+class BudgetLineForm(VersionedForm):
+    activity_code = forms.CharField(
+        label=_("Kode kegiatan"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"placeholder": "1.02.02.2.02"}),
+        error_messages={"required": _("Kode kegiatan wajib diisi.")},
+    )
+    activity_name = forms.CharField(
+        label=_("Nama kegiatan"),
+        max_length=300,
+        error_messages={"required": _("Nama kegiatan wajib diisi.")},
+    )
+    sub_activity_code = forms.CharField(
+        label=_("Kode sub kegiatan"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "1.02.02.2.02.0001"}),
+    )
+    sub_activity_name = forms.CharField(
+        label=_("Nama sub kegiatan"), max_length=300, required=False
+    )
+    allocated = RupiahField(label=_("Pagu (Rp)"), required=False)
+    realised = RupiahField(label=_("Realisasi (Rp)"), required=False)
+
+    def clean_activity_code(self) -> str:
+        code = self.cleaned_data["activity_code"].strip()
+        if not ACTIVITY_CODE.match(code):
+            raise forms.ValidationError(
+                _(
+                    "Format kode kegiatan menurut Kepmendagri 900.1-2850/2025: X.XX.XX.X.XX, misalnya 1.02.02.2.02."
+                )
+            )
+        return code
+
+    def clean_sub_activity_code(self) -> str:
+        code = self.cleaned_data.get("sub_activity_code", "").strip()
+        if code and not SUB_ACTIVITY_CODE.match(code):
+            raise forms.ValidationError(
+                _("Format kode sub kegiatan: X.XX.XX.X.XX.XXXX, misalnya 1.02.02.2.02.0001.")
+            )
+        return code
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        act, sub = data.get("activity_code"), data.get("sub_activity_code")
+        if act and sub and not sub.startswith(act + "."):
+            self.add_error(
+                "sub_activity_code",
+                _("Kode sub kegiatan harus berawalan kode kegiatannya (%(code)s).") % {"code": act},
+            )
+        if sub and not data.get("sub_activity_name", "").strip():
+            self.add_error(
+                "sub_activity_name", _("Nama sub kegiatan wajib diisi bila kodenya diisi.")
+            )
+        allocated, realised = data.get("allocated"), data.get("realised")
+        if allocated is not None and realised is not None and realised > allocated:
+            self.add_error(
+                "realised",
+                _("Realisasi melebihi pagu (%(pagu)s).") % {"pagu": lokal.format_rupiah(allocated)},
+            )
+        return data
+
+
+class VersionOnlyForm(VersionedForm):
+    pass
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(
+        label=_("Berkas"),
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTR}),
+        error_messages={
+            "required": _("Pilih berkas yang akan diunggah."),
+            "empty": _("Berkas kosong."),
+        },
+    )
+    description = forms.CharField(label=_("Keterangan"), max_length=300, required=False)
+    attach_to = forms.ChoiceField(label=_("Lampirkan pada"), required=False)
+
+    def __init__(
+        self, *args: Any, stages: list[ReportStage], quality: list[ReportQuality], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        choices: list[tuple[str, str]] = [("", str(_("Laporan (umum)")))]
+        choices += [
+            (f"stage:{s.pk}", f"{_('Tahap')} {s.stage}: {Stage(s.stage).label}") for s in stages
+        ]
+        choices += [
+            (f"quality:{q.pk}", f"{_('Mutu')}: {q.quality_item.description[:80]}") for q in quality
+        ]
+        self.fields["attach_to"].choices = choices  # type: ignore[attr-defined]
+
+    def target(self) -> tuple[int | None, int | None]:
+        value = self.cleaned_data.get("attach_to") or ""
+        kind, _sep, pk = value.partition(":")
+        if kind == "stage" and pk.isdigit():
+            return int(pk), None
+        if kind == "quality" and pk.isdigit():
+            return None, int(pk)
+        return None, None
+
+
+class PeriodForm(forms.Form):
+    due_date = forms.DateField(
+        label=_("Batas waktu"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": _("Tanggal batas waktu wajib diisi."),
+            "invalid": _("Tanggal tidak valid."),
+        },
+    )
+    allow_late = forms.BooleanField(
+        label=_("Izinkan pengisian setelah batas waktu (ditandai terlambat)"), required=False
+    )
+
+
+class YearForm(forms.Form):
+    year = forms.IntegerField(
+        label=_("Tahun"),
+        min_value=2020,
+        max_value=2100,
+        error_messages={
+            "invalid": _("Isi tahun, misalnya 2027."),
+            "min_value": _("Tahun minimal 2020."),
+            "max_value": _("Tahun maksimal 2100."),
+        },
+    )

@@ -1,0 +1,350 @@
+"""Reads of the data-entry area: home lists, the report list with filters, history, capaian explanation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from regions.scoping import Action
+from reporting import capaian
+from reporting.models import (
+    BudgetLine,
+    Evidence,
+    Period,
+    Report,
+    ReportQuality,
+    ReportStage,
+)
+
+SORTS: dict[str, tuple[str, ...]] = {
+    "wilayah": ("region__code", "service_type__order"),
+    "layanan": ("service_type__order", "region__code"),
+    "status": ("status", "region__code", "service_type__order"),
+    "capaian": ("capaian_index", "region__code"),
+    "-capaian": ("-capaian_index", "region__code"),
+    "diubah": ("-updated_at",),
+}
+NOT_ENTERED = "belum"
+
+
+def open_periods() -> QuerySet[Period]:
+    return Period.objects.filter(state=Period.State.OPEN).order_by("-year", "-quarter")
+
+
+def current_period() -> Period | None:
+    return open_periods().first() or Period.objects.exclude(state=Period.State.PLANNED).first()
+
+
+def with_progress(qs: QuerySet[Report]) -> QuerySet[Report]:
+    """Annotate what is still missing, for the operator's to-do list."""
+    return qs.annotate(
+        n_quality=Count("quality", distinct=True),
+        n_quality_missing=Count(
+            "quality",
+            filter=Q(quality__realised__isnull=True, quality__met__isnull=True),
+            distinct=True,
+        ),
+        n_stages_missing=Count("stages", filter=Q(stages__status=""), distinct=True),
+        n_budget=Count("budget_lines", distinct=True),
+        n_evidence=Count("evidence", filter=Q(evidence__deleted_at__isnull=True), distinct=True),
+    )
+
+
+def missing_parts(report: Any) -> list[str]:
+    """Human list of what an annotated report still lacks."""
+    out = []
+    if report.recipients_served is None:
+        out.append(_("penerima terlayani"))
+    if getattr(report, "n_quality_missing", 0):
+        out.append(_("%(n)s item mutu") % {"n": report.n_quality_missing})
+    if getattr(report, "n_stages_missing", 0):
+        out.append(_("%(n)s tahap") % {"n": report.n_stages_missing})
+    if not getattr(report, "n_budget", 1):
+        out.append(_("anggaran"))
+    if not report.problems.strip():
+        out.append(_("permasalahan"))
+    if not getattr(report, "n_evidence", 1):
+        out.append(_("bukti dukung"))
+    return out
+
+
+def agency_reports(agency_id: int, user: Any) -> list[Report]:
+    """The agency's reports in the open period(s), with progress, as the operator sees them."""
+    qs = (
+        Report.objects.visible_to(user)
+        .filter(agency_id=agency_id, period__state=Period.State.OPEN)
+        .select_related("service_type", "period", "region")
+        .order_by("-period__year", "-period__quarter", "service_type__order")
+    )
+    return list(with_progress(qs))
+
+
+@dataclass
+class ReportFilters:
+    period: int | None = None
+    region: str = ""
+    sector: str = ""
+    agency: int | None = None
+    status: str = ""
+    band: str = ""
+    sort: str = "wilayah"
+
+    @classmethod
+    def from_query(cls, data: Any) -> ReportFilters:
+        def as_int(v: str | None) -> int | None:
+            return int(v) if v and v.isdigit() else None
+
+        sort = data.get("urut", "wilayah")
+        return cls(
+            period=as_int(data.get("periode")),
+            region=(data.get("wilayah") or "").strip(),
+            sector=(data.get("bidang") or "").strip(),
+            agency=as_int(data.get("opd")),
+            status=(data.get("status") or "").strip(),
+            band=(data.get("capaian") or "").strip(),
+            sort=sort if sort in SORTS else "wilayah",
+        )
+
+
+def report_list(user: Any, f: ReportFilters) -> QuerySet[Report]:
+    """The scoped, filtered, sorted report list used by the page AND the exports."""
+    qs = Report.objects.visible_to(user, Action.VIEW).select_related(
+        "region", "service_type__sector", "agency", "period"
+    )
+    if f.period:
+        qs = qs.filter(period_id=f.period)
+    if f.region:
+        qs = qs.filter(region__code=f.region)
+    if f.sector:
+        qs = qs.filter(service_type__sector__code=f.sector)
+    if f.agency:
+        qs = qs.filter(agency_id=f.agency)
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.band == NOT_ENTERED:
+        qs = qs.filter(entered_at__isnull=True)
+    elif f.band:
+        qs = qs.filter(band=f.band)
+    return qs.order_by(*SORTS[f.sort])
+
+
+def status_counts(qs: QuerySet[Report]) -> dict[str, int]:
+    rows = qs.order_by().values("status").annotate(n=Count("id"))
+    return {r["status"]: r["n"] for r in rows}
+
+
+def band_counts(qs: QuerySet[Report]) -> dict[str, int]:
+    rows = qs.order_by().values("band").annotate(n=Count("id"))
+    return {(r["band"] or NOT_ENTERED): r["n"] for r in rows}
+
+
+# ---------------------------------------------------------------- the report page
+
+
+def report_quality_rows(report: Report) -> list[ReportQuality]:
+    return list(report.quality.select_related("quality_item").order_by("quality_item__order", "id"))
+
+
+def report_stages(report: Report) -> list[ReportStage]:
+    return list(report.stages.order_by("stage"))
+
+
+def report_budget(report: Report) -> list[BudgetLine]:
+    return list(report.budget_lines.order_by("order", "id"))
+
+
+def report_evidence(report: Report) -> list[Evidence]:
+    return list(
+        report.evidence.filter(deleted_at__isnull=True)
+        .select_related("uploaded_by", "stage", "quality__quality_item")
+        .order_by("-uploaded_at")
+    )
+
+
+def served_so_far(report: Report) -> list[tuple[str, int | None]]:
+    """Earlier quarters of the same year for this service (cumulative figures), for context."""
+    rows = (
+        Report.objects.filter(
+            region_id=report.region_id,
+            service_type__code=report.service_type.code,
+            period__year=report.period.year,
+            period__quarter__lt=report.period.quarter,
+        )
+        .select_related("period")
+        .order_by("period__quarter")
+    )
+    return [(r.period.quarter_label, r.recipients_served) for r in rows]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """The capaian panel: inputs and arithmetic, so a verifier sees why a band."""
+
+    result: capaian.Capaian
+    entered: bool
+    w_r_pct: Decimal
+    w_q_pct: Decimal
+    recipients_part: Decimal
+    quality_part: Decimal
+    items: list[tuple[ReportQuality, capaian.QualityTerm]]
+
+
+def explain(report: Report, rows: list[ReportQuality]) -> Explanation:
+    from reporting.services import capaian_of
+
+    c = capaian_of(report, rows)
+    return Explanation(
+        result=c,
+        entered=report.entered_at is not None,
+        w_r_pct=c.weights[0] * 100,
+        w_q_pct=c.weights[1] * 100,
+        recipients_part=capaian.round2(c.weights[0] * c.recipients_pct),
+        quality_part=capaian.round2(c.weights[1] * c.quality_pct),
+        items=list(zip(rows, c.quality_terms, strict=True)),
+    )
+
+
+# ---------------------------------------------------------------- history (Riwayat)
+
+
+@dataclass
+class HistoryEntry:
+    at: Any
+    user: str
+    what: str
+    kind: str  # created / changed / deleted
+    changes: list[tuple[str, str, str]]
+
+
+SKIP_FIELDS = {
+    "id",
+    "version",
+    "updated_at",
+    "updated_by",
+    "created_at",
+    "entered_at",
+    "recipients_pct",
+    "quality_pct",
+    "flag_no_target",
+    "flag_over_target",
+    "report",
+    "file",
+    "sha256",
+    "order",
+}
+
+
+FIRST_ENTRY_FIELDS: dict[Any, tuple[str, ...]] = {
+    Report: ("recipients_served", "recipients_breakdown", "problems", "solutions"),
+    ReportQuality: ("required", "realised", "met"),
+    ReportStage: ("status", "note"),
+}
+
+
+def _fmt(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("ya") if value else _("tidak")
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}".replace(".", ",")
+    return str(value)
+
+
+def _label(model: Any, name: str) -> str:
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except Exception:
+        return name
+
+
+def _what(model: Any, rec: Any) -> str:
+    if model is ReportQuality:
+        return _("Mutu: %(item)s") % {
+            "item": rec.quality_item.description if rec.quality_item_id else ""
+        }
+    if model is ReportStage:
+        return _("Tahap: %(s)s") % {
+            "s": dict(ReportStage._meta.get_field("stage").choices or []).get(rec.stage, rec.stage)
+        }
+    if model is BudgetLine:
+        return _("Anggaran: %(code)s %(name)s") % {
+            "code": rec.sub_activity_code or rec.activity_code,
+            "name": rec.sub_activity_name or rec.activity_name,
+        }
+    if model is Evidence:
+        return _("Bukti dukung: %(name)s") % {"name": rec.original_name}
+    return _("Laporan")
+
+
+def _choice_display(model: Any, name: str, value: Any) -> str:
+    try:
+        choices = dict(model._meta.get_field(name).choices or [])
+    except Exception:
+        choices = {}
+    return str(choices.get(value, _fmt(value))) if choices else _fmt(value)
+
+
+def history(report: Report, limit: int = 300) -> list[HistoryEntry]:
+    """Every recorded change to the report and its parts, newest first, old → new values."""
+    entries: list[HistoryEntry] = []
+    sources: list[tuple[Any, QuerySet[Any]]] = [
+        (Report, Report.history.filter(id=report.pk)),  # type: ignore[attr-defined]
+        (
+            ReportQuality,
+            ReportQuality.history.filter(report_id=report.pk).select_related("quality_item"),
+        ),  # type: ignore[attr-defined]
+        (ReportStage, ReportStage.history.filter(report_id=report.pk)),  # type: ignore[attr-defined]
+        (BudgetLine, BudgetLine.history.filter(report_id=report.pk)),  # type: ignore[attr-defined]
+        (Evidence, Evidence.history.filter(report_id=report.pk)),  # type: ignore[attr-defined]
+    ]
+    for model, qs in sources:
+        previous: dict[int, Any] = {}
+        for rec in qs.select_related("history_user").order_by("history_date", "history_id"):
+            prev = previous.get(rec.id)
+            previous[rec.id] = rec
+            changes: list[tuple[str, str, str]] = []
+            if rec.history_type == "~" and prev is None:
+                # Rows bulk-created by a period opening have no "+" record: diff against empty.
+                for name in FIRST_ENTRY_FIELDS.get(model, ()):
+                    value = getattr(rec, name)
+                    if value not in (None, "", {}, []):
+                        changes.append(
+                            (_label(model, name), "—", _choice_display(model, name, value))
+                        )
+                if not changes:
+                    continue
+            elif rec.history_type == "~" and prev is not None:
+                delta = rec.diff_against(prev)
+                for ch in delta.changes:
+                    if ch.field in SKIP_FIELDS:
+                        continue
+                    changes.append(
+                        (
+                            _label(model, ch.field),
+                            _choice_display(model, ch.field, ch.old),
+                            _choice_display(model, ch.field, ch.new),
+                        )
+                    )
+                if not changes:
+                    continue
+            kind = {"+": "created", "~": "changed", "-": "deleted"}[rec.history_type]
+            if model is Evidence and rec.deleted_at and prev is not None and not prev.deleted_at:
+                kind = "deleted"
+            if kind == "created" and model in (ReportQuality, ReportStage) and prev is None:
+                continue  # the prefilled rows of a period opening are not user changes
+            entries.append(
+                HistoryEntry(
+                    at=rec.history_date,
+                    user=str(rec.history_user) if rec.history_user else _("sistem"),
+                    what=_what(model, rec),
+                    kind=kind,
+                    changes=changes,
+                )
+            )
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries[:limit]

@@ -1,0 +1,598 @@
+"""Writes of the data-entry area: periods, opening a quarter, saving report sections, evidence.
+
+Every section save follows one path (`_edit`): lock the report row, check the editing rules
+(`reporting.locks`), check the optimistic `version`, apply, recompute capaian in the same
+transaction, bump the version, and let simple-history record who/when/old/new.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from indicators.models import (
+    Assignment,
+    CatalogEdition,
+    QualityItem,
+    ServiceType,
+    Target,
+    TargetQuality,
+)
+from regions.models import Level, Region
+from reporting import capaian
+from reporting.evidence import check_upload
+from reporting.locks import entry_lock_reason
+from reporting.models import (
+    BudgetLine,
+    Evidence,
+    Period,
+    RegionSubmission,
+    Report,
+    ReportQuality,
+    ReportStage,
+    Stage,
+)
+
+BATCH = 2000
+
+
+# ---------------------------------------------------------------- errors
+
+
+class EntryError(Exception):
+    """Base for refusals shown to the user."""
+
+
+class EntryLocked(EntryError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Change:
+    label: str
+    theirs: str
+    yours: str
+
+
+@dataclass
+class StaleVersion(EntryError):
+    """Someone saved the report after this user loaded it."""
+
+    current_version: int
+    changed_by: str
+    changed_at: datetime.datetime | None
+    changes: list[Change] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return _("Laporan telah diubah oleh %(who)s.") % {"who": self.changed_by}
+
+
+class PeriodError(EntryError):
+    pass
+
+
+# ---------------------------------------------------------------- periods
+
+
+def default_due_date(year: int, quarter: int) -> datetime.date:
+    """The 20th of the month after the quarter (policy; settings.SPM_DUE_DAY)."""
+    day = int(getattr(settings, "SPM_DUE_DAY", 20))
+    month = quarter * 3 + 1
+    if month > 12:
+        return datetime.date(year + 1, month - 12, day)
+    return datetime.date(year, month, day)
+
+
+@transaction.atomic
+def ensure_periods(year: int, user: Any = None) -> list[Period]:
+    """TW I–IV of `year`, created as planned with default due dates; idempotent."""
+    periods = []
+    for quarter in (1, 2, 3, 4):
+        period = Period.objects.filter(year=year, quarter=quarter).first()
+        if period is None:
+            period = Period(year=year, quarter=quarter, due_date=default_due_date(year, quarter))
+            period._history_user = user  # type: ignore[attr-defined]
+            period.save()
+        periods.append(period)
+    return periods
+
+
+@transaction.atomic
+def update_period(
+    period_id: int, user: Any, *, due_date: datetime.date, allow_late: bool
+) -> Period:
+    period = Period.objects.select_for_update().get(pk=period_id)
+    period.due_date = due_date
+    period.allow_late = allow_late
+    period._history_user = user  # type: ignore[attr-defined]
+    period.save()
+    return period
+
+
+def edition_for_year(year: int) -> CatalogEdition | None:
+    """The catalog edition of a reporting year (the catalog area's selector)."""
+    from indicators.selectors import edition_for_year_or_none
+
+    return edition_for_year_or_none(year)
+
+
+@dataclass
+class OpenResult:
+    reports_created: int
+    submissions_created: int
+    regions: int
+
+
+@transaction.atomic
+def open_period(period_id: int, user: Any, region_codes: Iterable[str] | None = None) -> OpenResult:
+    """Open a quarter: one report per region × service type of the region's level.
+
+    Bulk inserts only (≈15k reports nationally, no per-row queries); idempotent — a re-open
+    creates only what is missing. `region_codes` limits it (the demo opens 6 regions).
+    """
+    period = Period.objects.select_for_update().get(pk=period_id)
+    edition = edition_for_year(period.year)
+    if edition is None:
+        raise PeriodError(
+            _("Tahun %(year)s belum memiliki edisi katalog; periode tidak dapat dibuka.")
+            % {"year": period.year}
+        )
+    services: list[dict[str, Any]] = [
+        dict(row)
+        for row in ServiceType.objects.filter(edition=edition).values("id", "code", "level")
+    ]
+    by_level: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for st in services:
+        by_level[st["level"]].append(st)
+    regions_qs = Region.objects.filter(is_active=True).exclude(level=Level.NATIONAL)
+    if region_codes is not None:
+        regions_qs = regions_qs.filter(code__in=list(region_codes))
+    regions = list(regions_qs.values("id", "level"))
+    region_ids = [r["id"] for r in regions]
+    existing = set(
+        Report.objects.filter(period=period, region_id__in=region_ids).values_list(
+            "region_id", "service_type_id"
+        )
+    )
+    assigned = {
+        (a["region_id"], a["service_code"]): a["agency_id"]
+        for a in Assignment.objects.filter(region_id__in=region_ids).values(
+            "region_id", "service_code", "agency_id"
+        )
+    }
+    service_ids = [s["id"] for s in services]
+    targets = {
+        (t["region_id"], t["service_type_id"]): t
+        for t in Target.objects.filter(
+            year=period.year, service_type_id__in=service_ids, region_id__in=region_ids
+        ).values("id", "region_id", "service_type_id", "recipients_target")
+    }
+    required: dict[int, dict[int, Decimal | None]] = defaultdict(dict)
+    for tq in TargetQuality.objects.filter(
+        target__year=period.year, target__region_id__in=region_ids
+    ).values("target_id", "quality_item_id", "required_quantity"):
+        required[tq["target_id"]][tq["quality_item_id"]] = tq["required_quantity"]
+    items: dict[int, list[int]] = defaultdict(list)
+    for qi in QualityItem.objects.filter(service_type_id__in=service_ids).values(
+        "id", "service_type_id"
+    ):
+        items[qi["service_type_id"]].append(qi["id"])
+
+    new_reports: list[Report] = []
+    for region in regions:
+        level = "province" if region["level"] == Level.PROVINCE else "kabkota"
+        for st in by_level.get(level, []):
+            if (region["id"], st["id"]) in existing:
+                continue
+            target = targets.get((region["id"], st["id"]))
+            new_reports.append(
+                Report(
+                    region_id=region["id"],
+                    period=period,
+                    service_type_id=st["id"],
+                    agency_id=assigned.get((region["id"], st["code"])),
+                    recipients_target=target["recipients_target"] if target else None,
+                )
+            )
+    created = Report.objects.bulk_create(new_reports, batch_size=BATCH)
+    qualities: list[ReportQuality] = []
+    stages: list[ReportStage] = []
+    for report in created:
+        target = targets.get((report.region_id, report.service_type_id))
+        req = required.get(target["id"], {}) if target else {}
+        for item_id in items.get(report.service_type_id, []):
+            qualities.append(
+                ReportQuality(
+                    report_id=report.pk, quality_item_id=item_id, required=req.get(item_id)
+                )
+            )
+        for stage in Stage:
+            stages.append(ReportStage(report_id=report.pk, stage=stage.value))
+    ReportQuality.objects.bulk_create(qualities, batch_size=BATCH)
+    ReportStage.objects.bulk_create(stages, batch_size=BATCH)
+
+    have_submission = set(
+        RegionSubmission.objects.filter(period=period, region_id__in=region_ids).values_list(
+            "region_id", flat=True
+        )
+    )
+    subs = RegionSubmission.objects.bulk_create(
+        [
+            RegionSubmission(region_id=rid, period=period)
+            for rid in region_ids
+            if rid not in have_submission
+        ],
+        batch_size=BATCH,
+    )
+    if period.state != Period.State.OPEN:
+        period.state = Period.State.OPEN
+        period.opened_at = timezone.now()
+        period.opened_by = user
+        period.closed_at = None
+        period._history_user = user  # type: ignore[attr-defined]
+        period.save()
+    return OpenResult(len(created), len(subs), len(region_ids))
+
+
+@transaction.atomic
+def close_period(period_id: int, user: Any) -> Period:
+    period = Period.objects.select_for_update().get(pk=period_id)
+    if period.state != Period.State.OPEN:
+        raise PeriodError(_("Hanya periode yang sedang dibuka yang dapat ditutup."))
+    period.state = Period.State.CLOSED
+    period.closed_at = timezone.now()
+    period._history_user = user  # type: ignore[attr-defined]
+    period.save()
+    return period
+
+
+# ---------------------------------------------------------------- capaian
+
+
+def quality_inputs(rows: Iterable[ReportQuality]) -> list[capaian.QualityInput]:
+    return [
+        capaian.QualityInput(
+            required=r.required,
+            realised=r.realised,
+            has_quantity=r.quality_item.has_quantity,
+            met=r.met,
+            label=r.quality_item.description,
+        )
+        for r in rows
+    ]
+
+
+def capaian_of(report: Report, rows: Iterable[ReportQuality] | None = None) -> capaian.Capaian:
+    """THE capaian of a report, from its current data (capaian.compute, nothing else)."""
+    if rows is None:
+        rows = report.quality.select_related("quality_item")
+    return capaian.compute(report.recipients_served, report.recipients_target, quality_inputs(rows))
+
+
+def recompute_capaian(report: Report, rows: Iterable[ReportQuality] | None = None) -> None:
+    """Store the capaian on the report (the caller saves it, in its transaction)."""
+    if report.entered_at is None:
+        # Nothing entered yet: dashboards show "belum diisi", never a computed 0.
+        report.recipients_pct = report.quality_pct = report.capaian_index = None
+        report.band = ""
+        report.flag_no_target = report.flag_over_target = False
+        return
+    c = capaian_of(report, rows)
+    report.recipients_pct = c.recipients_pct
+    report.quality_pct = c.quality_pct
+    report.capaian_index = c.index
+    report.band = c.band
+    report.flag_no_target = c.no_target
+    report.flag_over_target = c.over_target
+
+
+# ---------------------------------------------------------------- the one edit path
+
+
+def _display(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("ya") if value else _("tidak")
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}".replace(".", ",")
+    return str(value)
+
+
+def _edit(
+    report_id: int,
+    user: Any,
+    version: int | None,
+    apply: Callable[[Report], None],
+    diff: Callable[[Report], list[Change]] | None = None,
+) -> Report:
+    with transaction.atomic():
+        report = (
+            Report.objects.select_for_update(of=("self",))
+            .select_related("period", "region", "service_type", "agency", "updated_by")
+            .get(pk=report_id)
+        )
+        reason = entry_lock_reason(report, user)
+        if reason:
+            raise EntryLocked(reason)
+        if version is not None and int(version) != report.version:
+            raise StaleVersion(
+                current_version=report.version,
+                changed_by=str(report.updated_by or _("pengguna lain")),
+                changed_at=report.updated_at,
+                changes=[c for c in (diff(report) if diff else []) if c.theirs != c.yours],
+            )
+        apply(report)
+        if report.entered_at is None:
+            report.entered_at = timezone.now()
+        report.version += 1
+        report.updated_by = user
+        recompute_capaian(report)
+        report._history_user = user  # type: ignore[attr-defined]
+        report.save()
+        return report
+
+
+def _save_child(obj: Any, user: Any) -> None:
+    obj._history_user = user
+    obj.save()
+
+
+# ---------------------------------------------------------------- sections
+
+
+def save_recipients(
+    report_id: int, user: Any, version: int | None, *, served: int | None, breakdown: dict[str, int]
+) -> Report:
+    def diff(r: Report) -> list[Change]:
+        return [
+            Change(_("Penerima terlayani"), _display(r.recipients_served), _display(served)),
+            Change(
+                _("Rincian penerima"),
+                _display(r.recipients_breakdown or ""),
+                _display(breakdown or ""),
+            ),
+        ]
+
+    def apply(r: Report) -> None:
+        r.recipients_served = served
+        r.recipients_breakdown = breakdown
+
+    return _edit(report_id, user, version, apply, diff)
+
+
+def save_problems(
+    report_id: int, user: Any, version: int | None, *, problems: str, solutions: str
+) -> Report:
+    def diff(r: Report) -> list[Change]:
+        return [
+            Change(_("Permasalahan"), _display(r.problems), _display(problems)),
+            Change(_("Solusi"), _display(r.solutions), _display(solutions)),
+        ]
+
+    def apply(r: Report) -> None:
+        r.problems = problems
+        r.solutions = solutions
+
+    return _edit(report_id, user, version, apply, diff)
+
+
+@dataclass(frozen=True)
+class QualityValue:
+    realised: Decimal | None = None
+    met: bool | None = None
+    required: Decimal | None = None
+    set_required: bool = False  # only when no verified target fixes it
+
+
+def save_quality(
+    report_id: int, user: Any, version: int | None, values: Mapping[int, QualityValue]
+) -> Report:
+    def rows(r: Report) -> dict[int, ReportQuality]:
+        return {
+            q.pk: q
+            for q in r.quality.select_related("quality_item").select_for_update(of=("self",))
+        }
+
+    def diff(r: Report) -> list[Change]:
+        out = []
+        for pk, row in rows(r).items():
+            v = values.get(pk)
+            if v is None:
+                continue
+            label = row.quality_item.description
+            if row.quality_item.has_quantity:
+                out.append(Change(label, _display(row.realised), _display(v.realised)))
+            else:
+                out.append(Change(label, _display(row.met), _display(v.met)))
+        return out
+
+    def apply(r: Report) -> None:
+        for pk, row in rows(r).items():
+            v = values.get(pk)
+            if v is None:
+                continue
+            before = (row.realised, row.met, row.required)
+            row.realised = v.realised
+            row.met = v.met
+            if v.set_required:
+                row.required = v.required
+            if (row.realised, row.met, row.required) != before:
+                _save_child(row, user)
+
+    return _edit(report_id, user, version, apply, diff)
+
+
+def save_stages(
+    report_id: int, user: Any, version: int | None, values: Mapping[int, tuple[str, str]]
+) -> Report:
+    """values: stage number → (status, note)."""
+
+    def stage_rows(r: Report) -> dict[int, ReportStage]:
+        return {s.stage: s for s in r.stages.select_for_update(of=("self",))}
+
+    def diff(r: Report) -> list[Change]:
+        out = []
+        for number, row in stage_rows(r).items():
+            if number in values:
+                status, note = values[number]
+                label = Stage(number).label
+                out.append(
+                    Change(
+                        f"{label}: {_('status')}",
+                        _display(row.get_status_display()),
+                        _display(dict(ReportStage.Status.choices).get(status, "")),
+                    )
+                )
+                out.append(
+                    Change(f"{label}: {_('keterangan')}", _display(row.note), _display(note))
+                )
+        return out
+
+    def apply(r: Report) -> None:
+        current = stage_rows(r)
+        for number, (status, note) in values.items():
+            row = current.get(number) or ReportStage(report=r, stage=number)
+            if row.pk and (row.status, row.note) == (status, note):
+                continue
+            row.status, row.note = status, note
+            _save_child(row, user)
+
+    return _edit(report_id, user, version, apply, diff)
+
+
+BUDGET_FIELDS = (
+    "activity_code",
+    "activity_name",
+    "sub_activity_code",
+    "sub_activity_name",
+    "allocated",
+    "realised",
+)
+
+
+def save_budget_line(
+    report_id: int, user: Any, version: int | None, line_id: int | None, data: Mapping[str, Any]
+) -> tuple[Report, BudgetLine]:
+    saved: dict[str, BudgetLine] = {}
+
+    def diff(r: Report) -> list[Change]:
+        line = r.budget_lines.filter(pk=line_id).first() if line_id else None
+        if line is None:
+            return []
+        return [
+            Change(
+                str(getattr(BudgetLine._meta.get_field(f), "verbose_name", f)),
+                _display(getattr(line, f)),
+                _display(data.get(f)),
+            )
+            for f in BUDGET_FIELDS
+        ]
+
+    def apply(r: Report) -> None:
+        if line_id:
+            line = r.budget_lines.select_for_update().get(pk=line_id)
+        else:
+            last = r.budget_lines.order_by("-order").values_list("order", flat=True).first()
+            line = BudgetLine(report=r, order=(last or 0) + 1)
+        for f in BUDGET_FIELDS:
+            setattr(line, f, data.get(f, getattr(line, f)))
+        _save_child(line, user)
+        saved["line"] = line
+
+    report = _edit(report_id, user, version, apply, diff)
+    return report, saved["line"]
+
+
+def delete_budget_line(report_id: int, user: Any, version: int | None, line_id: int) -> Report:
+    def apply(r: Report) -> None:
+        line = r.budget_lines.get(pk=line_id)
+        line._history_user = user  # type: ignore[attr-defined]
+        line.delete()
+
+    return _edit(report_id, user, version, apply)
+
+
+# ---------------------------------------------------------------- evidence
+
+
+def add_evidence(
+    report_id: int,
+    user: Any,
+    upload: IO[bytes],
+    *,
+    name: str,
+    size: int,
+    description: str = "",
+    stage_id: int | None = None,
+    quality_id: int | None = None,
+) -> Evidence:
+    """Check the file by content and size, store it privately; no version bump (no data race)."""
+    checked = check_upload(upload, name, size)
+    with transaction.atomic():
+        report = (
+            Report.objects.select_for_update(of=("self",))
+            .select_related("period", "agency")
+            .get(pk=report_id)
+        )
+        reason = entry_lock_reason(report, user)
+        if reason:
+            raise EntryLocked(reason)
+        stage = report.stages.get(pk=stage_id) if stage_id else None
+        quality = report.quality.get(pk=quality_id) if quality_id else None
+        evidence = Evidence(
+            report=report,
+            stage=stage,
+            quality=quality,
+            original_name=name[:255],
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+            description=description[:300],
+            uploaded_by=user,
+        )
+        evidence.file.save(f"{uuid.uuid4().hex}.{checked.extension}", File(upload), save=False)
+        evidence._history_user = user  # type: ignore[attr-defined]
+        evidence.save()
+        if report.entered_at is None:
+            report.entered_at = timezone.now()
+            report.save(update_fields=["entered_at"])
+        return evidence
+
+
+def delete_evidence(evidence_id: int, user: Any) -> Evidence:
+    """Soft delete while the report is editable; after submission it is impossible."""
+    with transaction.atomic():
+        evidence = (
+            Evidence.objects.select_for_update(of=("self",))
+            .select_related("report__period", "report__agency")
+            .get(pk=evidence_id, deleted_at__isnull=True)
+        )
+        reason = entry_lock_reason(evidence.report, user)
+        if reason:
+            raise EntryLocked(reason)
+        evidence.deleted_at = timezone.now()
+        evidence.deleted_by = user
+        evidence._history_user = user  # type: ignore[attr-defined]
+        evidence.save()
+        return evidence
+
+
+def active_evidence(report: Report) -> QuerySet[Evidence]:
+    return report.evidence.filter(deleted_at__isnull=True).select_related(
+        "uploaded_by", "stage", "quality__quality_item"
+    )

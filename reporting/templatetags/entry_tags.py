@@ -1,0 +1,50 @@
+"""Display helpers for the data-entry pages (Indonesian number style)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import lokal
+from django import template
+from django.utils.text import slugify
+
+register = template.Library()
+
+
+@register.filter
+def rupiah(value: Any) -> str:
+    """1234567 → Rp1.234.567"""
+    if value is None or value == "":
+        return "—"
+    return lokal.format_rupiah(int(value))
+
+
+@register.filter
+def num(value: Any, places: int = 2) -> str:
+    """Decimal comma, dot thousands: 1234.5 → 1.234,50; None → —."""
+    if value is None or value == "":
+        return "—"
+    q = Decimal(value).quantize(Decimal(1).scaleb(-int(places)))
+    text = f"{q:,.{int(places)}f}"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+@register.filter
+def qty(value: Any) -> str:
+    """A quantity without trailing zeros: 5.00 → 5, 12.50 → 12,5."""
+    if value is None or value == "":
+        return "—"
+    d = Decimal(value).normalize()
+    text = f"{d:,f}"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+@register.filter
+def band_class(band: str) -> str:
+    return f"band-{slugify(band)}" if band else "band-none"
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    return mapping.get(key) if mapping else None
