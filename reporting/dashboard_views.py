@@ -1,0 +1,399 @@
+"""Dashboard pages, their data endpoints (JSON / CSV / Excel) and drill-down lists.
+
+Thin views: figures come from ``reporting.dashboards``; access goes through the scoping
+layer (out of scope → 404), the national dashboard needs a national role (else 403).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from regions.models import Level, Region
+from regions.roles import Role
+from regions.scoping import grants_for, scoped_get
+from reporting import dashboards as d
+from reporting.charts import Bar, column_chart, hbar_chart
+
+PROVINCE_ROLES = {Role.PROVINCE_REVIEWER, Role.VERIFIER, Role.AUDITOR}
+
+
+def has_national_view(user: Any) -> bool:
+    return bool(user.is_superuser) or any(g.is_national for g in grants_for(user))
+
+
+def _int(value: str | None, low: int, high: int) -> int | None:
+    if value and value.isdigit() and low <= int(value) <= high:
+        return int(value)
+    return None
+
+
+def year_quarter(request: HttpRequest) -> tuple[int, int]:
+    year = _int(request.GET.get("year"), 2000, 2100)
+    quarter = _int(request.GET.get("quarter"), 1, 4)
+    if year is None or quarter is None:
+        dy, dq = d.default_year_quarter()
+        return year or dy, quarter or dq
+    return year, quarter
+
+
+def _query(year: int, quarter: int, **extra: str) -> str:
+    return urlencode({"year": year, "quarter": quarter, **{k: v for k, v in extra.items() if v}})
+
+
+# ----------------------------------------------------------------------------- entry
+
+
+@login_required
+def dashboard_home(request: HttpRequest) -> HttpResponse:
+    """Send the user to the dashboard of their active role."""
+    m = request.active_membership  # type: ignore[attr-defined]
+    if has_national_view(request.user) and (m is None or m.region.level == Level.NATIONAL):
+        return redirect("reporting:dashboard_national")
+    if m is None:
+        raise Http404
+    if m.region.is_province and m.role in PROVINCE_ROLES:
+        return redirect("reporting:dashboard_province", code=m.region.code)
+    return redirect("reporting:dashboard_region", code=m.region.code)
+
+
+# ----------------------------------------------------------------------------- charts
+
+
+def status_chart(dash: d.NationalDashboard, base: str) -> str:
+    groups = []
+    for row in dash.status:
+        link = reverse("reporting:dashboard_regions") + f"?{base}&level={row.level}&status="
+        groups.append(
+            (
+                f"{row.label} ({row.total})",
+                [
+                    Bar(
+                        _("Mengisi"),
+                        row.entered_pct,
+                        "s-entered",
+                        _pct_text(row.entered, row.entered_pct),
+                        link + "entered",
+                    ),
+                    Bar(
+                        _("Mengirim"),
+                        row.submitted_pct,
+                        "s-submitted",
+                        _pct_text(row.submitted, row.submitted_pct),
+                        link + "submitted",
+                    ),
+                    Bar(
+                        _("Diterima"),
+                        row.accepted_pct,
+                        "s-accepted",
+                        _pct_text(row.accepted, row.accepted_pct),
+                        link + "accepted",
+                    ),
+                ],
+            )
+        )
+    return hbar_chart(groups, title=_("Status pengisian per tingkat (% wilayah)"), max_value=100)
+
+
+def band_chart(dash: d.NationalDashboard, base: str) -> str:
+    link = reverse("reporting:dashboard_reports") + f"?{base}&band="
+    bars = [
+        Bar(
+            b.label,
+            b.count,
+            b.css,
+            f"{b.count} ({_fmt_pct(b.share)})",
+            "" if b.band == d.MISSING_BAND else link + b.band,
+        )
+        for b in dash.bands
+    ]
+    return hbar_chart([("", bars)], title=_("Sebaran kategori capaian (jumlah laporan)"))
+
+
+def _fmt_pct(value: Decimal | None) -> str:
+    return "–" if value is None else f"{value:.2f}%".replace(".", ",")
+
+
+def _pct_text(n: int, p: Decimal | None) -> str:
+    return f"{n} ({_fmt_pct(p)})"
+
+
+# ----------------------------------------------------------------------------- national / province
+
+
+def _national_context(request: HttpRequest, province: Region | None) -> dict[str, Any]:
+    year, quarter = year_quarter(request)
+    dash = d.national_dashboard(request.user, year, quarter, province=province)
+    base = _query(year, quarter, province=province.code if province else "")
+    return {
+        "dash": dash,
+        "year": year,
+        "quarter": quarter,
+        "base": base,
+        "status_svg": status_chart(dash, base),
+        "band_svg": band_chart(dash, base),
+        "tie_rule": d.TIE_RULE,
+        "award_rule": d.award_rule_text(d.award_rule()),
+        "quarters": [(1, "I"), (2, "II"), (3, "III"), (4, "IV")],
+    }
+
+
+@login_required
+def national(request: HttpRequest) -> HttpResponse:
+    if not has_national_view(request.user):
+        raise PermissionDenied
+    ctx = _national_context(request, None)
+    ctx["data_url"] = reverse("reporting:dashboard_national_data")
+    return render(request, "reporting/dashboard/national.html", ctx)
+
+
+@login_required
+def national_data(request: HttpRequest) -> HttpResponse:
+    if not has_national_view(request.user):
+        raise PermissionDenied
+    year, quarter = year_quarter(request)
+    dash = d.national_dashboard(request.user, year, quarter)
+    return export(request, d.dashboard_tables(dash), f"dashboard-nasional-{year}-tw{quarter}", dash)
+
+
+def _province(request: HttpRequest, code: str) -> Region:
+    return scoped_get(Region, request.user, code=code, level=Level.PROVINCE)
+
+
+@login_required
+def province(request: HttpRequest, code: str) -> HttpResponse:
+    prov = _province(request, code)
+    ctx = _national_context(request, prov)
+    ctx["data_url"] = reverse("reporting:dashboard_province_data", args=[prov.code])
+    return render(request, "reporting/dashboard/province.html", ctx)
+
+
+@login_required
+def province_data(request: HttpRequest, code: str) -> HttpResponse:
+    prov = _province(request, code)
+    year, quarter = year_quarter(request)
+    dash = d.national_dashboard(request.user, year, quarter, province=prov)
+    return export(
+        request, d.dashboard_tables(dash), f"dashboard-{prov.code}-{year}-tw{quarter}", dash
+    )
+
+
+# ----------------------------------------------------------------------------- region
+
+
+def _region(request: HttpRequest, code: str) -> Region:
+    return scoped_get(Region, request.user, code=code, level__in=d.LEVELS, is_active=True)
+
+
+@login_required
+def region(request: HttpRequest, code: str) -> HttpResponse:
+    reg = _region(request, code)
+    year, quarter = year_quarter(request)
+    dash = d.region_dashboard(request.user, reg, year, quarter)
+    band_groups = [Bar(label, len(lines), css) for label, css, lines in dash.by_band] + [
+        Bar(_("Tidak ada laporan"), len(dash.missing), "band-missing")
+    ]
+    return render(
+        request,
+        "reporting/dashboard/region.html",
+        {
+            "dash": dash,
+            "year": year,
+            "quarter": quarter,
+            "base": _query(year, quarter, region=reg.code),
+            "quarters": [(1, "I"), (2, "II"), (3, "III"), (4, "IV")],
+            "band_svg": hbar_chart([("", band_groups)], title=_("Jenis layanan per kategori")),
+            "trend_svg": column_chart(
+                dash.trend_labels, dash.overall_trend, title=_("Tren capaian wilayah")
+            ),
+            "data_url": reverse("reporting:dashboard_region_data", args=[reg.code]),
+        },
+    )
+
+
+@login_required
+def region_data(request: HttpRequest, code: str) -> HttpResponse:
+    reg = _region(request, code)
+    year, quarter = year_quarter(request)
+    dash = d.region_dashboard(request.user, reg, year, quarter)
+    return export(request, d.region_tables(dash), f"dashboard-{reg.code}-{year}-tw{quarter}", dash)
+
+
+# ----------------------------------------------------------------------------- export
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def export(request: HttpRequest, tables: dict[str, d.Table], name: str, dash: Any) -> HttpResponse:
+    """JSON (all tables) by default; ``format=csv|xlsx`` with ``table=<key>`` for one table."""
+    fmt = request.GET.get("format", "json")
+    if fmt == "json":
+        payload = {
+            "year": dash.year,
+            "quarter": dash.quarter,
+            "tables": {k: t.as_dict() for k, t in tables.items()},
+        }
+        return JsonResponse(payload, json_dumps_params={"ensure_ascii": False}, encoder=_Encoder)
+    table = tables.get(request.GET.get("table", ""))
+    if table is None:
+        raise Http404
+    filename = f"{name}-{table.key}"
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow([h for _c, h in table.columns])
+        for row in table.rows:
+            writer.writerow(["" if row.get(c) is None else row.get(c) for c, _h in table.columns])
+        response = HttpResponse("\ufeff" + buf.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+        return response
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        ws = wb.active
+        assert ws is not None
+        ws.title = table.key[:31]
+        ws.append([h for _c, h in table.columns])
+        for row in table.rows:
+            ws.append([_plain(row.get(c)) for c, _h in table.columns])
+        out = io.BytesIO()
+        wb.save(out)
+        response = HttpResponse(
+            out.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+        return response
+    raise Http404
+
+
+class _Encoder(json.JSONEncoder):
+    def default(self, o: Any) -> Any:
+        if isinstance(o, Decimal):
+            return str(o)
+        return super().default(o)
+
+
+# ----------------------------------------------------------------------------- drill-down
+
+
+def _drill_scope(request: HttpRequest) -> tuple[d.Scope, Region | None, Region | None]:
+    prov_code = request.GET.get("province", "")
+    reg_code = request.GET.get("region", "")
+    prov = _province(request, prov_code) if prov_code else None
+    reg = _region(request, reg_code) if reg_code else None
+    return d.scope_for(request.user, province=prov, region=reg), prov, reg
+
+
+STATUS_PREDICATES = {
+    "all": lambda r: True,
+    "entered": lambda r: r.entered,
+    "submitted": lambda r: r.submitted,
+    "accepted": lambda r: r.accepted,
+    "nothing": lambda r: not r.entered and not r.submitted,
+    "on_time": lambda r: r.timeliness == "on_time",
+    "late": lambda r: r.timeliness == "late",
+    "missing": lambda r: not r.submitted,
+}
+STATUS_LABELS = {
+    "all": _("Semua wilayah"),
+    "entered": _("Sudah mengisi data"),
+    "submitted": _("Sudah mengirim"),
+    "accepted": _("Sudah diterima"),
+    "nothing": _("Belum ada data"),
+    "on_time": _("Mengirim tepat waktu"),
+    "late": _("Mengirim terlambat"),
+    "missing": _("Belum mengirim"),
+}
+
+
+@login_required
+def regions_list(request: HttpRequest) -> HttpResponse:
+    """The regions behind an input-status, timeliness or ranking figure."""
+    scope, prov, _reg = _drill_scope(request)
+    year, quarter = year_quarter(request)
+    status = request.GET.get("status", "all")
+    if status not in STATUS_PREDICATES:
+        status = "all"
+    level = request.GET.get("level", "")
+    period = d.get_period(year, quarter)
+    rows = d.rollup_by_region(scope, period, d.expected_services(year, scope.sectors))
+    rows = [r for r in rows if STATUS_PREDICATES[status](r) and (not level or r.level == level)]
+    if request.GET.get("sort") != "rank":
+        rows.sort(key=lambda r: r.key)
+    return render(
+        request,
+        "reporting/dashboard/regions_list.html",
+        {
+            "rows": rows,
+            "year": year,
+            "quarter": quarter,
+            "status_label": STATUS_LABELS.get(status, ""),
+            "level_label": d.LEVEL_LABELS.get(level) or "",
+            "province": prov,
+            "base": _query(year, quarter, province=prov.code if prov else ""),
+        },
+    )
+
+
+@login_required
+def reports_list(request: HttpRequest) -> HttpResponse:
+    """The reports behind a capaian figure (band, sector, service type, region)."""
+    scope, prov, reg = _drill_scope(request)
+    year, quarter = year_quarter(request)
+    qs = d.counted_reports(scope, d.get_period(year, quarter))
+    filters = {
+        "band": request.GET.get("band", ""),
+        "sector": request.GET.get("sector", ""),
+        "service_type": request.GET.get("service_type", ""),
+        "level": request.GET.get("level", ""),
+    }
+    if filters["band"]:
+        qs = qs.filter(band=filters["band"])
+    if filters["sector"]:
+        qs = qs.filter(service_type__sector__code=filters["sector"])
+    if filters["service_type"]:
+        qs = qs.filter(service_type__code=filters["service_type"])
+    if filters["level"]:
+        qs = qs.filter(region__level=filters["level"])
+    qs = qs.select_related("region", "service_type", "agency").order_by(
+        "region__code", "service_type__order", "service_type__code"
+    )
+    page = Paginator(qs, 100).get_page(request.GET.get("page"))
+    extra = {k: v for k, v in filters.items() if v}
+    return render(
+        request,
+        "reporting/dashboard/reports_list.html",
+        {
+            "page": page,
+            "year": year,
+            "quarter": quarter,
+            "filters": extra,
+            "province": prov,
+            "region": reg,
+            "query": _query(
+                year,
+                quarter,
+                province=prov.code if prov else "",
+                region=reg.code if reg else "",
+                **extra,
+            ),
+        },
+    )

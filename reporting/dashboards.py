@@ -1,0 +1,1137 @@
+"""Dashboard figures (selectors): input status, timeliness, capaian roll-ups, rankings, awards.
+
+Every figure is one SQL aggregate over stored fields (``Report.capaian_index``/``band``/
+``entered_at`` and ``RegionSubmission.status``/``submitted_at``/``is_late``), read through
+the scoping layer at request time: no cache, so a figure is as fresh as the last commit.
+The number of queries does not depend on the number of regions (pinned in tests).
+
+The same functions feed the pages, their CSV/Excel downloads, the drill-down lists and
+the API, so a figure is the same wherever it is shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.conf import settings
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from indicators.models import CatalogYear, ServiceType
+from regions.models import Level, Region
+from regions.roles import AGENCY_ROLES, Role
+from regions.scoping import grants_for, sees_everything
+from reporting.capaian import band_for, bands, round2
+from reporting.models import Period, RegionSubmission, Report
+
+LEVELS: tuple[str, ...] = (Level.PROVINCE, Level.KABUPATEN, Level.KOTA)
+LEVEL_LABELS: dict[str, Any] = {
+    Level.PROVINCE: _("Provinsi"),
+    Level.KABUPATEN: _("Kabupaten"),
+    Level.KOTA: _("Kota"),
+}
+SUBMITTED = (RegionSubmission.Status.SUBMITTED, RegionSubmission.Status.ACCEPTED)
+MISSING_BAND = "__missing__"
+
+# Filters a drill-down list accepts; each matches one figure of ``LevelRow``.
+REGION_STATUS_FILTERS: dict[str, Q] = {
+    "all": Q(),
+    "entered": Q(has_entered=True),
+    "submitted": Q(has_submitted=True),
+    "accepted": Q(has_accepted=True),
+    "nothing": Q(has_entered=False, has_submitted=False),
+    "on_time": Q(is_on_time=True),
+    "late": Q(is_late_sub=True),
+    "missing": Q(has_submitted=False),
+}
+
+DEFAULT_AWARD_RULE: dict[str, Any] = {
+    "top": 3,
+    "max_missing": 0,
+    "require_on_time": True,
+    "require_accepted": False,
+    "min_index": 0,
+}
+
+
+# ----------------------------------------------------------------------------- scope
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one dashboard reads: scoped reports/submissions and the regions it counts."""
+
+    reports: QuerySet[Report]
+    submissions: QuerySet[RegionSubmission]
+    regions: QuerySet[Region]
+    sectors: frozenset[str] | None = None  # a sector viewer's limit on expected services
+    province: Region | None = None
+    region: Region | None = None
+
+
+def sector_limit(user: Any) -> frozenset[str] | None:
+    """The sectors a purely sector-ministry user may read; None when not limited by sector."""
+    if sees_everything(user):
+        return None
+    grants = grants_for(user)
+    if grants and all(g.role == Role.SECTOR_VIEWER for g in grants):
+        return frozenset(g.sector_code for g in grants)
+    return None
+
+
+def scope_for(user: Any, *, province: Region | None = None, region: Region | None = None) -> Scope:
+    """The user's scope, optionally narrowed to one province (and its kab/kota) or one region."""
+    regions = Region.objects.visible_to(user).filter(is_active=True, level__in=LEVELS)
+    reports = Report.objects.visible_to(user)
+    submissions = RegionSubmission.objects.visible_to(user)
+    if province is not None:
+        regions = regions.filter(province_code=province.code)
+        reports = reports.filter(region__province_code=province.code)
+        submissions = submissions.filter(region__province_code=province.code)
+    if region is not None:
+        regions = regions.filter(pk=region.pk)
+        reports = reports.filter(region=region)
+        submissions = submissions.filter(region=region)
+    return Scope(reports, submissions, regions, sector_limit(user), province, region)
+
+
+def national_scope() -> Scope:
+    """Everything, for positions in the national ranking (only a rank number is shown)."""
+    return Scope(
+        Report.objects.all(),
+        RegionSubmission.objects.all(),
+        Region.objects.filter(is_active=True, level__in=LEVELS),
+    )
+
+
+# ----------------------------------------------------------------------------- periods
+
+
+def get_period(year: int, quarter: int) -> Period | None:
+    return Period.objects.filter(year=year, quarter=quarter).first()
+
+
+def default_year_quarter(today: dt.date | None = None) -> tuple[int, int]:
+    """The latest period that has been opened; else the quarter before today."""
+    latest = (
+        Period.objects.exclude(state=Period.State.PLANNED)
+        .order_by("-year", "-quarter")
+        .values_list("year", "quarter")
+        .first()
+    )
+    if latest:
+        return latest
+    today = today or timezone.localdate()
+    q = (today.month - 1) // 3 + 1
+    return (today.year, q - 1) if q > 1 else (today.year - 1, 4)
+
+
+def pct(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return round2(Decimal(part) * 100 / Decimal(whole))
+
+
+# ----------------------------------------------------------------------------- input status
+
+
+@dataclass(frozen=True)
+class LevelRow:
+    """Input status and timeliness of one level, as counts of ALL active regions of the level."""
+
+    level: str
+    total: int
+    entered: int
+    submitted: int
+    accepted: int
+    nothing: int
+    on_time: int
+    late: int
+
+    @property
+    def label(self) -> str:
+        return str(LEVEL_LABELS.get(self.level, self.level))
+
+    @property
+    def missing(self) -> int:
+        return self.total - self.submitted
+
+    def pct(self, name: str) -> Decimal | None:
+        return pct(getattr(self, name), self.total)
+
+    @property
+    def entered_pct(self) -> Decimal | None:
+        return self.pct("entered")
+
+    @property
+    def submitted_pct(self) -> Decimal | None:
+        return self.pct("submitted")
+
+    @property
+    def accepted_pct(self) -> Decimal | None:
+        return self.pct("accepted")
+
+    @property
+    def nothing_pct(self) -> Decimal | None:
+        return self.pct("nothing")
+
+    @property
+    def on_time_pct(self) -> Decimal | None:
+        return self.pct("on_time")
+
+    @property
+    def late_pct(self) -> Decimal | None:
+        return self.pct("late")
+
+    @property
+    def missing_pct(self) -> Decimal | None:
+        return self.pct("missing")
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"level": self.level, "label": self.label, "total": self.total}
+        for name in ("entered", "submitted", "accepted", "nothing", "on_time", "late", "missing"):
+            out[name] = getattr(self, name)
+            out[f"{name}_pct"] = self.pct(name)
+        return out
+
+
+def regions_with_status(scope: Scope, period: Period | None) -> QuerySet[Any]:
+    """The scope's regions, each annotated with its input-status and timeliness flags.
+
+    Dashboard counts aggregate exactly this queryset and drill-down lists filter it, so a
+    count and its list cannot disagree.
+    """
+    if period is None:
+        false = Value(False, output_field=BooleanField())
+        return scope.regions.annotate(
+            has_entered=false,
+            has_submitted=false,
+            has_accepted=false,
+            is_on_time=false,
+            is_late_sub=false,
+        )
+    reports = scope.reports.filter(period=period, region=OuterRef("pk"))
+    subs = scope.submissions.filter(period=period, region=OuterRef("pk"))
+    sent = subs.filter(status__in=SUBMITTED, submitted_at__isnull=False).annotate(
+        sent_on=TruncDate("submitted_at"), due=Coalesce(F("due_date"), Value(period.due_date))
+    )
+    return scope.regions.annotate(
+        has_entered=Exists(reports.filter(entered_at__isnull=False)),
+        has_submitted=Exists(subs.filter(status__in=SUBMITTED)),
+        has_accepted=Exists(subs.filter(status=RegionSubmission.Status.ACCEPTED)),
+        is_on_time=Exists(sent.filter(is_late=False, sent_on__lte=F("due"))),
+        is_late_sub=Exists(sent.filter(Q(is_late=True) | Q(sent_on__gt=F("due")))),
+    )
+
+
+def _input_status(scope: Scope, period: Period | None) -> list[LevelRow]:
+    flagged = regions_with_status(scope, period)
+    agg: dict[str, dict[str, Any]] = {
+        row["level"]: row
+        for row in flagged.order_by()
+        .values("level")
+        .annotate(
+            total=Count("pk"),
+            entered=Count("pk", filter=Q(has_entered=True)),
+            submitted=Count("pk", filter=Q(has_submitted=True)),
+            accepted=Count("pk", filter=Q(has_accepted=True)),
+            nothing=Count("pk", filter=Q(has_entered=False, has_submitted=False)),
+            on_time=Count("pk", filter=Q(is_on_time=True)),
+            late=Count("pk", filter=Q(is_late_sub=True)),
+        )
+    }
+    rows = []
+    for level in LEVELS:
+        a: dict[str, Any] | None = agg.get(level)
+        if a is None:
+            if scope.province is not None or scope.region is not None:
+                continue  # a narrowed dashboard only lists the levels it contains
+            a = dict.fromkeys(
+                ("total", "entered", "submitted", "accepted", "nothing", "on_time", "late"), 0
+            )
+        rows.append(
+            LevelRow(
+                level=level,
+                total=a["total"],
+                entered=a["entered"],
+                submitted=a["submitted"],
+                accepted=a["accepted"],
+                nothing=a["nothing"],
+                on_time=a["on_time"],
+                late=a["late"],
+            )
+        )
+    return rows
+
+
+def input_status(
+    user: Any, year: int, quarter: int, *, province: Region | None = None
+) -> list[LevelRow]:
+    """Per level: total active regions, entered / submitted / accepted / nothing, on time / late."""
+    return _input_status(scope_for(user, province=province), get_period(year, quarter))
+
+
+# ----------------------------------------------------------------------------- catalog
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    id: int
+    code: str
+    name: str
+    level: str  # ServiceLevel: province / kabkota
+    sector_code: str
+    sector_name: str
+
+
+def expected_services(year: int, sectors: frozenset[str] | None = None) -> list[ServiceInfo]:
+    """The service types a region is expected to report in ``year`` (one query)."""
+    qs = ServiceType.objects.select_related("sector").order_by("level", "order", "-edition_id")
+    edition = CatalogYear.objects.filter(year=year).values_list("edition_id", flat=True).first()
+    if edition is not None:
+        qs = qs.filter(edition_id=edition)
+    if sectors is not None:
+        qs = qs.filter(sector__code__in=sectors)
+    seen: set[str] = set()
+    out = []
+    for st in qs:
+        if st.code in seen:  # without a CatalogYear, keep one edition's row per code
+            continue
+        seen.add(st.code)
+        out.append(ServiceInfo(st.id, st.code, st.name, st.level, st.sector.code, st.sector.name))
+    return out
+
+
+def service_level_of(region_level: str) -> str:
+    return "province" if region_level == Level.PROVINCE else "kabkota"
+
+
+# ----------------------------------------------------------------------------- capaian
+
+
+def counted_reports(scope: Scope, period: Period | None) -> QuerySet[Report]:
+    """Reports that count in capaian: entered, with a stored index (live, any workflow state)."""
+    if period is None:
+        return scope.reports.none()
+    qs = scope.reports.filter(period=period, capaian_index__isnull=False, entered_at__isnull=False)
+    statuses = getattr(settings, "SPM_DASHBOARD_CAPAIAN_STATUSES", None)
+    if statuses:
+        qs = qs.filter(status__in=statuses)
+    return qs
+
+
+@dataclass
+class RollupRow:
+    """A roll-up: unweighted mean of reported indices, with reported and missing counts."""
+
+    key: str
+    label: str
+    mean: Decimal | None
+    reported: int
+    expected: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def missing(self) -> int:
+        return max(self.expected - self.reported, 0)
+
+    @property
+    def mean_display(self) -> Decimal | None:
+        return round2(self.mean) if self.mean is not None else None
+
+    @property
+    def band(self) -> str:
+        return band_for(self.mean) if self.mean is not None else ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "capaian": self.mean_display,
+            "band": self.band,
+            "reported": self.reported,
+            "missing": self.missing,
+            **{k: v for k, v in self.extra.items() if not k.startswith("_")},
+        }
+
+
+@dataclass
+class RegionRollup(RollupRow):
+    level: str = ""
+    province_code: str = ""
+    timeliness: str = "missing"  # on_time / late / missing
+    submitted: bool = False
+    accepted: bool = False
+    entered: bool = False
+    rank: int | None = None
+    province_rank: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "code": self.key,
+            "name": self.label,
+            "level": self.level,
+            "capaian": self.mean_display,
+            "band": self.band,
+            "reported": self.reported,
+            "missing": self.missing,
+            "timeliness": self.timeliness,
+            "accepted": self.accepted,
+        }
+
+
+def _as_decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def _level_counts(status: Sequence[LevelRow]) -> dict[str, int]:
+    return {row.level: row.total for row in status}
+
+
+def rollup_by_sector(
+    scope: Scope, period: Period | None, services: Sequence[ServiceInfo], totals: dict[str, int]
+) -> list[RollupRow]:
+    agg: dict[str, dict[str, Any]] = {
+        r["service_type__sector__code"]: dict(r)
+        for r in counted_reports(scope, period)
+        .order_by()
+        .values("service_type__sector__code")
+        .annotate(mean=Avg("capaian_index"), n=Count("pk"))
+    }
+    expected: dict[str, int] = defaultdict(int)
+    names: dict[str, str] = {}
+    for s in services:
+        names[s.sector_code] = s.sector_name
+        expected[s.sector_code] += _regions_for(s.level, totals)
+    return [
+        RollupRow(
+            code,
+            names[code],
+            _as_decimal(agg.get(code, {}).get("mean")),
+            agg.get(code, {}).get("n", 0),
+            expected[code],
+        )
+        for code in names
+    ]
+
+
+def _regions_for(service_level: str, totals: dict[str, int]) -> int:
+    if service_level == "province":
+        return totals.get(Level.PROVINCE, 0)
+    return totals.get(Level.KABUPATEN, 0) + totals.get(Level.KOTA, 0)
+
+
+def rollup_by_service_type(
+    scope: Scope, period: Period | None, services: Sequence[ServiceInfo], totals: dict[str, int]
+) -> list[RollupRow]:
+    agg: dict[str, dict[str, Any]] = {
+        r["service_type__code"]: dict(r)
+        for r in counted_reports(scope, period)
+        .order_by()
+        .values("service_type__code")
+        .annotate(mean=Avg("capaian_index"), n=Count("pk"))
+    }
+    return [
+        RollupRow(
+            s.code,
+            s.name,
+            _as_decimal(agg.get(s.code, {}).get("mean")),
+            agg.get(s.code, {}).get("n", 0),
+            _regions_for(s.level, totals),
+            {"sector": s.sector_code, "level": s.level},
+        )
+        for s in services
+        if _regions_for(s.level, totals)
+    ]
+
+
+@dataclass(frozen=True)
+class BandRow:
+    band: str
+    count: int
+    share: Decimal | None  # of all expected reports
+
+    @property
+    def css(self) -> str:
+        return "band-missing" if self.band == MISSING_BAND else "band-" + slug(self.band)
+
+    @property
+    def label(self) -> str:
+        return str(_("Tidak ada laporan")) if self.band == MISSING_BAND else self.band
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"band": self.label, "count": self.count, "share_pct": self.share}
+
+
+def slug(text: str) -> str:
+    return "-".join(text.lower().split())
+
+
+def band_distribution(scope: Scope, period: Period | None, expected: int) -> list[BandRow]:
+    """Reports per band (highest first), then the missing reports as their own row."""
+    agg = {
+        r["band"]: r["n"]
+        for r in counted_reports(scope, period).order_by().values("band").annotate(n=Count("pk"))
+    }
+    reported = sum(agg.values())
+    rows = [
+        BandRow(label, agg.get(label, 0), pct(agg.get(label, 0), expected))
+        for _lo, label in bands()
+    ]
+    missing = max(expected - reported, 0)
+    rows.append(BandRow(MISSING_BAND, missing, pct(missing, expected)))
+    return rows
+
+
+def rollup_by_region(
+    scope: Scope, period: Period | None, services: Sequence[ServiceInfo]
+) -> list[RegionRollup]:
+    """One row per region of the scope (reported or not), ranked within its level."""
+    per_level: dict[str, int] = defaultdict(int)
+    for s in services:
+        per_level[s.level] += 1
+    agg: dict[int, dict[str, Any]] = {
+        r["region_id"]: dict(r)
+        for r in counted_reports(scope, period)
+        .order_by()
+        .values("region_id")
+        .annotate(mean=Avg("capaian_index"), n=Count("pk"))
+    }
+    rows: list[RegionRollup] = []
+    for r in regions_with_status(scope, period).values(
+        "pk",
+        "code",
+        "name",
+        "level",
+        "province_code",
+        "has_entered",
+        "has_submitted",
+        "has_accepted",
+        "is_on_time",
+        "is_late_sub",
+    ):
+        a: dict[str, Any] = agg.get(r["pk"], {})
+        rows.append(
+            RegionRollup(
+                key=r["code"],
+                label=r["name"],
+                mean=_as_decimal(a.get("mean")),
+                reported=a.get("n", 0),
+                expected=per_level[service_level_of(r["level"])],
+                extra={"_id": r["pk"]},
+                level=r["level"],
+                province_code=r["province_code"],
+                timeliness="on_time"
+                if r["is_on_time"]
+                else ("late" if r["is_late_sub"] else "missing"),
+                submitted=r["has_submitted"],
+                accepted=r["has_accepted"],
+                entered=r["has_entered"],
+            )
+        )
+    return rank_regions(rows)
+
+
+TIMELINESS_ORDER = {"on_time": 0, "late": 1, "missing": 2}
+TIE_RULE = _(
+    "Peringkat per tingkat: capaian (dibulatkan 2 desimal) tertinggi; bila sama, pengiriman "
+    "tepat waktu didahulukan (tepat waktu, terlambat, belum mengirim); bila masih sama, "
+    "lebih sedikit jenis layanan tanpa laporan; terakhir kode wilayah terkecil. "
+    "Wilayah tanpa laporan tidak diperingkat."
+)
+
+
+def rank_key(row: RegionRollup) -> tuple[Any, ...]:
+    assert row.mean is not None
+    return (-round2(row.mean), TIMELINESS_ORDER[row.timeliness], row.missing, row.key)
+
+
+def rank_regions(rows: list[RegionRollup]) -> list[RegionRollup]:
+    """Rank within each level (stated tie rule) and, for kab/kota, within their province."""
+    ranked = sorted((r for r in rows if r.mean is not None), key=rank_key)
+    unranked = sorted((r for r in rows if r.mean is None), key=lambda r: r.key)
+    level_pos: dict[str, int] = defaultdict(int)
+    prov_pos: dict[str, int] = defaultdict(int)
+    for r in ranked:
+        level_pos[r.level] += 1
+        r.rank = level_pos[r.level]
+        if r.level != Level.PROVINCE:
+            prov_pos[r.province_code] += 1
+            r.province_rank = prov_pos[r.province_code]
+    return ranked + unranked
+
+
+def capaian_rollup(
+    user: Any,
+    year: int,
+    quarter: int,
+    by: Literal["region", "sector", "service_type"] = "region",
+    *,
+    province: Region | None = None,
+) -> list[RollupRow] | list[RegionRollup]:
+    """Capaian roll-up in the user's scope; missing reports are counted, never dropped."""
+    scope = scope_for(user, province=province)
+    period = get_period(year, quarter)
+    services = expected_services(year, scope.sectors)
+    if by == "region":
+        return rollup_by_region(scope, period, services)
+    totals = _level_counts(_input_status(scope, period))
+    if by == "sector":
+        return rollup_by_sector(scope, period, services, totals)
+    if by == "service_type":
+        return rollup_by_service_type(scope, period, services, totals)
+    raise ValueError(f"unknown roll-up: {by}")
+
+
+def mean_of(rows: Iterable[RollupRow]) -> Decimal | None:
+    values = [r.mean for r in rows if r.mean is not None]
+    return sum(values, Decimal(0)) / len(values) if values else None
+
+
+# ----------------------------------------------------------------------------- awards
+
+
+def award_rule() -> dict[str, Any]:
+    return {**DEFAULT_AWARD_RULE, **getattr(settings, "SPM_AWARD_RULE", {})}
+
+
+def award_rule_text(rule: dict[str, Any]) -> str:
+    parts = [str(_("urutan peringkat di atas"))]
+    if rule["max_missing"] == 0:
+        parts.append(str(_("semua jenis layanan dilaporkan")))
+    else:
+        parts.append(
+            str(_("paling banyak %(n)s jenis layanan tanpa laporan")) % {"n": rule["max_missing"]}
+        )
+    if rule["require_on_time"]:
+        parts.append(str(_("laporan wilayah dikirim tepat waktu")))
+    if rule["require_accepted"]:
+        parts.append(str(_("laporan wilayah sudah diterima")))
+    if rule["min_index"]:
+        parts.append(str(_("capaian minimal %(n)s")) % {"n": rule["min_index"]})
+    return str(
+        _("Kandidat Penghargaan SPM: %(top)s teratas per kategori dengan syarat: %(rules)s.")
+    ) % {
+        "top": rule["top"],
+        "rules": "; ".join(parts),
+    }
+
+
+def award_candidates(ranking: Sequence[RegionRollup]) -> dict[str, list[RegionRollup]]:
+    """Top N per category (province / kabupaten / kota) meeting the configured rule."""
+    rule = award_rule()
+    out: dict[str, list[RegionRollup]] = {level: [] for level in LEVELS}
+    for r in ranking:
+        if r.rank is None or r.level not in out or len(out[r.level]) >= rule["top"]:
+            continue
+        if r.missing > rule["max_missing"]:
+            continue
+        if rule["require_on_time"] and r.timeliness != "on_time":
+            continue
+        if rule["require_accepted"] and not r.accepted:
+            continue
+        if r.mean is not None and r.mean < Decimal(str(rule["min_index"])):
+            continue
+        out[r.level].append(r)
+    return out
+
+
+# ----------------------------------------------------------------------------- dashboards
+
+
+@dataclass
+class NationalDashboard:
+    year: int
+    quarter: int
+    period: Period | None
+    status: list[LevelRow]
+    ranking: list[RegionRollup]
+    sectors: list[RollupRow]
+    service_types: list[RollupRow]
+    bands: list[BandRow]
+    awards: dict[str, list[RegionRollup]]
+    province: Region | None = None
+    sector_limit: frozenset[str] | None = None
+    not_entered: list[dict[str, Any]] = field(default_factory=list)
+    agencies_pending: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def average(self) -> Decimal | None:
+        """Mean of the region capaian values (each reporting region counts once)."""
+        return mean_of(self.ranking)
+
+    def level_average(self, level: str) -> Decimal | None:
+        return mean_of(r for r in self.ranking if r.level == level)
+
+    @property
+    def level_averages(self) -> list[tuple[str, Decimal | None, int]]:
+        out = []
+        for row in self.status:
+            rows = [r for r in self.ranking if r.level == row.level]
+            mean = mean_of(rows)
+            out.append((row.label, round2(mean) if mean is not None else None, len(rows)))
+        return out
+
+    def top(self, level: str, n: int = 10) -> list[RegionRollup]:
+        return [r for r in self.ranking if r.level == level and r.rank is not None][:n]
+
+    @property
+    def tops(self) -> list[tuple[LevelRow, list[RegionRollup]]]:
+        return [(row, self.top(row.level)) for row in self.status]
+
+    @property
+    def award_list(self) -> list[tuple[str, list[RegionRollup]]]:
+        return [
+            (str(LEVEL_LABELS[level]), rows)
+            for level, rows in self.awards.items()
+            if self.province is None or level != Level.PROVINCE
+        ]
+
+    @property
+    def expected_reports(self) -> int:
+        return sum(r.expected for r in self.ranking)
+
+    @property
+    def reported_reports(self) -> int:
+        return sum(r.reported for r in self.ranking)
+
+
+def national_dashboard(
+    user: Any, year: int, quarter: int, *, province: Region | None = None
+) -> NationalDashboard:
+    """All national (or, with ``province``, province) figures for one period."""
+    scope = scope_for(user, province=province)
+    period = get_period(year, quarter)
+    services = expected_services(year, scope.sectors)
+    status = _input_status(scope, period)
+    totals = _level_counts(status)
+    ranking = rollup_by_region(scope, period, services)
+    expected = sum(r.expected for r in ranking)
+    dash = NationalDashboard(
+        year=year,
+        quarter=quarter,
+        period=period,
+        status=status,
+        ranking=ranking,
+        sectors=rollup_by_sector(scope, period, services, totals),
+        service_types=rollup_by_service_type(scope, period, services, totals),
+        bands=band_distribution(scope, period, expected),
+        awards=award_candidates(ranking),
+        province=province,
+        sector_limit=scope.sectors,
+    )
+    if province is not None:
+        dash.not_entered = list[dict[str, Any]](
+            regions_with_status(scope, period)
+            .filter(has_entered=False)
+            .order_by("code")
+            .values(
+                "code",
+                "name",
+                "level",
+                "contact_name",
+                "contact_position",
+                "contact_phone",
+                "contact_email",
+            )
+        )
+        dash.agencies_pending = agencies_pending(scope, period)
+    return dash
+
+
+def agencies_pending(scope: Scope, period: Period | None) -> list[dict[str, Any]]:
+    """Agencies with at least one report of the period not yet entered, with their contacts."""
+    if period is None:
+        return []
+    rows = (
+        scope.reports.filter(period=period, entered_at__isnull=True, agency__isnull=False)
+        .order_by("region__code", "agency__short_name")
+        .values(
+            "region__code",
+            "region__name",
+            "agency__short_name",
+            "agency__name",
+            "agency__contact_name",
+            "agency__contact_phone",
+            "agency__contact_email",
+        )
+        .annotate(pending=Count("pk"))
+    )
+    return [dict(r) for r in rows]
+
+
+# ----------------------------------------------------------------------------- region
+
+
+@dataclass
+class ServiceLine:
+    service: ServiceInfo
+    report_id: int | None = None
+    index: Decimal | None = None
+    band: str = ""
+    status: str = ""
+    agency: str = ""
+    entered: bool = False
+
+    @property
+    def index_display(self) -> Decimal | None:
+        return round2(self.index) if self.index is not None else None
+
+    @property
+    def band_css(self) -> str:
+        return "band-" + slug(self.band) if self.band else "band-missing"
+
+
+@dataclass
+class RegionDashboard:
+    region: Region
+    year: int
+    quarter: int
+    period: Period | None
+    lines: list[ServiceLine]
+    trend_periods: list[tuple[int, int]]
+    trend: list[tuple[ServiceInfo, list[Decimal | None]]]
+    overall_trend: list[Decimal | None]
+    national: RegionRollup | None
+    national_of: int
+    province_of: int
+    status: list[LevelRow]
+
+    @property
+    def reported(self) -> list[ServiceLine]:
+        return [line for line in self.lines if line.index is not None]
+
+    @property
+    def missing(self) -> list[ServiceLine]:
+        return [line for line in self.lines if line.index is None]
+
+    @property
+    def mean(self) -> Decimal | None:
+        values = [line.index for line in self.reported if line.index is not None]
+        return round2(sum(values, Decimal(0)) / len(values)) if values else None
+
+    @property
+    def by_band(self) -> list[tuple[str, str, list[ServiceLine]]]:
+        groups: dict[str, list[ServiceLine]] = defaultdict(list)
+        for line in self.reported:
+            groups[line.band].append(line)
+        return [(label, "band-" + slug(label), groups[label]) for _lo, label in bands()]
+
+    @property
+    def trend_labels(self) -> list[str]:
+        return [f"{['I', 'II', 'III', 'IV'][q - 1]}/{str(y)[2:]}" for y, q in self.trend_periods]
+
+
+def agency_limited_services(user: Any, region: Region) -> set[str] | None:
+    """For a user who reads the region only through agency roles: the codes of its services."""
+    if sees_everything(user):
+        return None
+    grants = [g for g in grants_for(user) if g.region_id == region.pk or g.is_national]
+    if not grants or not all(g.role in AGENCY_ROLES for g in grants):
+        return None
+    from indicators.models import Assignment
+
+    return set(
+        Assignment.objects.visible_to(user)
+        .filter(region=region)
+        .values_list("service_code", flat=True)
+    )
+
+
+def region_dashboard(user: Any, region: Region, year: int, quarter: int) -> RegionDashboard:
+    scope = scope_for(user, region=region)
+    period = get_period(year, quarter)
+    level = service_level_of(region.level)
+    services = [s for s in expected_services(year, scope.sectors) if s.level == level]
+    level_services = services
+    own = agency_limited_services(user, region)
+    reports = (
+        list(
+            scope.reports.filter(period=period)
+            .order_by()
+            .values(
+                "pk",
+                "service_type__code",
+                "capaian_index",
+                "band",
+                "status",
+                "agency__short_name",
+                "entered_at",
+            )
+        )
+        if period
+        else []
+    )
+    if own is not None:
+        # An OPD reads its own agency's part: its assigned services and its reports.
+        own |= {r["service_type__code"] for r in reports}
+        services = [s for s in services if s.code in own]
+    by_code: dict[str, dict[str, Any]] = {r["service_type__code"]: dict(r) for r in reports}
+    lines = []
+    for s in services:
+        r = by_code.get(s.code)
+        line = ServiceLine(s)
+        if r is not None:
+            counted = r["entered_at"] is not None and r["capaian_index"] is not None
+            line.report_id = r["pk"]
+            line.index = r["capaian_index"] if counted else None
+            line.band = r["band"] if counted else ""
+            line.status = r["status"]
+            line.agency = r["agency__short_name"] or ""
+            line.entered = r["entered_at"] is not None
+        lines.append(line)
+
+    # Trend: every period of the last three years up to the chosen one, per service (one query).
+    trend_rows = (
+        scope.reports.filter(
+            period__year__gte=year - 2,
+            capaian_index__isnull=False,
+            entered_at__isnull=False,
+        )
+        .filter(Q(period__year__lt=year) | Q(period__year=year, period__quarter__lte=quarter))
+        .order_by()
+        .values_list("period__year", "period__quarter", "service_type__code", "capaian_index")
+    )
+    cells: dict[tuple[int, int, str], Decimal] = {}
+    for y, q, code, index in trend_rows:
+        if index is not None:
+            cells[(y, q, code)] = index
+    trend_periods = sorted({(y, q) for y, q, _c in cells})
+    trend = [
+        (s, [_round_or_none(cells.get((y, q, s.code))) for y, q in trend_periods]) for s in services
+    ]
+    overall = []
+    for y, q in trend_periods:
+        vals = [cells[(y, q, s.code)] for s in services if (y, q, s.code) in cells]
+        overall.append(round2(sum(vals, Decimal(0)) / len(vals)) if vals else None)
+
+    # Positions in the national and provincial rankings (computed over all regions).
+    peers = [Level.PROVINCE] if region.is_province else [Level.KABUPATEN, Level.KOTA]
+    nat = national_scope()
+    nat = Scope(
+        nat.reports.filter(region__level__in=peers),
+        nat.submissions.filter(region__level__in=peers),
+        nat.regions.filter(level__in=peers),
+    )
+    # Ranks use every service of the level, whatever part of the region this user reads.
+    all_services = level_services if scope.sectors is None else expected_services(year)
+    ranking = rollup_by_region(nat, period, all_services) if period else []
+    mine = next((r for r in ranking if r.key == region.code), None)
+    national_of = sum(1 for r in ranking if r.rank is not None and r.level == region.level)
+    province_of = sum(
+        1
+        for r in ranking
+        if r.province_rank is not None and r.province_code == region.province_code
+    )
+    return RegionDashboard(
+        region=region,
+        year=year,
+        quarter=quarter,
+        period=period,
+        lines=lines,
+        trend_periods=trend_periods,
+        trend=trend,
+        overall_trend=overall,
+        national=mine,
+        national_of=national_of,
+        province_of=province_of,
+        status=_input_status(scope, period),
+    )
+
+
+def _round_or_none(value: Decimal | None) -> Decimal | None:
+    return round2(value) if value is not None else None
+
+
+# ----------------------------------------------------------------------------- tables
+
+
+@dataclass(frozen=True)
+class Table:
+    """A figure as rows: what a chart draws, the table beside it shows and a download holds."""
+
+    key: str
+    title: str
+    columns: tuple[tuple[str, str], ...]  # (field, heading)
+    rows: list[dict[str, Any]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "columns": [c for c, _h in self.columns],
+            "rows": [{c: row.get(c) for c, _h in self.columns} for row in self.rows],
+        }
+
+
+def _cols(*pairs: tuple[str, Any]) -> tuple[tuple[str, str], ...]:
+    return tuple((k, str(v)) for k, v in pairs)
+
+
+STATUS_COLUMNS = _cols(
+    ("label", _("Tingkat")),
+    ("total", _("Jumlah wilayah")),
+    ("entered", _("Mengisi")),
+    ("entered_pct", _("% mengisi")),
+    ("submitted", _("Mengirim")),
+    ("submitted_pct", _("% mengirim")),
+    ("accepted", _("Diterima")),
+    ("accepted_pct", _("% diterima")),
+    ("nothing", _("Belum ada data")),
+    ("nothing_pct", _("% belum ada data")),
+    ("level", _("Kode tingkat")),
+)
+TIMELINESS_COLUMNS = _cols(
+    ("label", _("Tingkat")),
+    ("total", _("Jumlah wilayah")),
+    ("on_time", _("Tepat waktu")),
+    ("on_time_pct", _("% tepat waktu")),
+    ("late", _("Terlambat")),
+    ("late_pct", _("% terlambat")),
+    ("missing", _("Belum mengirim")),
+    ("missing_pct", _("% belum mengirim")),
+    ("level", _("Kode tingkat")),
+)
+ROLLUP_COLUMNS = _cols(
+    ("key", _("Kode")),
+    ("label", _("Nama")),
+    ("capaian", _("Capaian")),
+    ("band", _("Kategori")),
+    ("reported", _("Laporan terisi")),
+    ("missing", _("Tanpa laporan")),
+)
+RANKING_COLUMNS = _cols(
+    ("rank", _("Peringkat")),
+    ("code", _("Kode")),
+    ("name", _("Wilayah")),
+    ("level", _("Tingkat")),
+    ("capaian", _("Capaian")),
+    ("band", _("Kategori")),
+    ("reported", _("Jenis layanan terisi")),
+    ("missing", _("Jenis layanan tanpa laporan")),
+    ("timeliness", _("Ketepatan waktu")),
+)
+
+
+def dashboard_tables(dash: NationalDashboard) -> dict[str, Table]:
+    status_rows = [row.as_dict() for row in dash.status]
+    tables = [
+        Table("input_status", str(_("Status pengisian per tingkat")), STATUS_COLUMNS, status_rows),
+        Table("timeliness", str(_("Ketepatan waktu")), TIMELINESS_COLUMNS, status_rows),
+        Table(
+            "bands",
+            str(_("Sebaran kategori capaian")),
+            _cols(("band", _("Kategori")), ("count", _("Jumlah laporan")), ("share_pct", _("%"))),
+            [b.as_dict() for b in dash.bands],
+        ),
+        Table(
+            "sectors",
+            str(_("Capaian per bidang")),
+            ROLLUP_COLUMNS,
+            [r.as_dict() for r in dash.sectors],
+        ),
+        Table(
+            "service_types",
+            str(_("Capaian per jenis layanan")),
+            ROLLUP_COLUMNS,
+            [r.as_dict() for r in dash.service_types],
+        ),
+        Table(
+            "ranking",
+            str(_("Peringkat wilayah")),
+            RANKING_COLUMNS,
+            [r.as_dict() for r in dash.ranking],
+        ),
+        Table(
+            "awards",
+            str(_("Kandidat Penghargaan SPM")),
+            _cols(
+                ("category", _("Kategori")),
+                ("rank", _("Peringkat")),
+                ("code", _("Kode")),
+                ("name", _("Wilayah")),
+                ("capaian", _("Capaian")),
+            ),
+            [{"category": cat, **r.as_dict()} for cat, rows in dash.award_list for r in rows],
+        ),
+    ]
+    if dash.province is not None:
+        tables.append(
+            Table(
+                "not_entered",
+                str(_("Belum mengisi data")),
+                _cols(
+                    ("code", _("Kode")),
+                    ("name", _("Wilayah")),
+                    ("level", _("Tingkat")),
+                    ("contact_name", _("Penanggung jawab data")),
+                    ("contact_phone", _("Telepon")),
+                    ("contact_email", _("Email")),
+                ),
+                dash.not_entered,
+            )
+        )
+    return {t.key: t for t in tables}
+
+
+def region_tables(dash: RegionDashboard) -> dict[str, Table]:
+    services = Table(
+        "services",
+        str(_("Capaian per jenis layanan")),
+        _cols(
+            ("code", _("Kode")),
+            ("name", _("Jenis layanan")),
+            ("agency", _("Perangkat daerah")),
+            ("capaian", _("Capaian")),
+            ("band", _("Kategori")),
+            ("status", _("Status")),
+        ),
+        [
+            {
+                "code": line.service.code,
+                "name": line.service.name,
+                "agency": line.agency,
+                "capaian": line.index_display,
+                "band": line.band or str(_("Tidak ada laporan")),
+                "status": line.status,
+            }
+            for line in dash.lines
+        ],
+    )
+    period_cols = tuple(
+        (f"p{y}_{q}", label)
+        for (y, q), label in zip(dash.trend_periods, dash.trend_labels, strict=True)
+    )
+    trend = Table(
+        "trend",
+        str(_("Tren capaian per jenis layanan")),
+        (("code", str(_("Kode"))), *period_cols),
+        [
+            {"code": s.code, **{c: v for (c, _l), v in zip(period_cols, values, strict=True)}}
+            for s, values in dash.trend
+        ]
+        + [
+            {
+                "code": str(_("Rata-rata wilayah")),
+                **{c: v for (c, _l), v in zip(period_cols, dash.overall_trend, strict=True)},
+            }
+        ],
+    )
+    return {"services": services, "trend": trend}

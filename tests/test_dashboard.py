@@ -1,0 +1,283 @@
+"""Dashboards with a small scenario computed by hand (test catalog year 2031, TW II).
+
+Expected per region: 2 provincial and 3 kab/kota service types (tests/factories_dashboard.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from regions.models import Region, User
+from reporting import dashboards as d
+from reporting.models import RegionSubmission
+from tests.factories_dashboard import YEAR, PeriodFactory, catalog, report, submission
+
+S = RegionSubmission.Status
+Q = 2
+
+
+@pytest.fixture
+def scenario(db):
+    st = catalog()
+    p = PeriodFactory(quarter=Q)
+    # Provinces: 33 complete + accepted on time; 35 one service missing, submitted late;
+    # 36 has a report row that nobody has filled in yet.
+    report("33", st["P-DIK-01"], p, "90")
+    report("33", st["P-KES-01"], p, "70")
+    submission("33", p, S.ACCEPTED)
+    report("35", st["P-DIK-01"], p, "80")
+    submission("35", p, S.SUBMITTED, days_before_due=-2)
+    report("36", st["P-DIK-01"], p, None, entered=False)
+    # Kabupaten: three at 85.00 to exercise the tie rule, one at 50.
+    for code in ("33.10", "33.13", "33.11"):
+        for s in ("K-DIK-01", "K-KES-01", "K-KES-02"):
+            report(code, st[s], p, "85")
+    submission("33.10", p, S.SUBMITTED)
+    submission("33.13", p, S.SUBMITTED)
+    report("35.21", st["K-DIK-01"], p, "80")
+    report("35.21", st["K-KES-01"], p, "90")
+    # Sent after the period's due date but before its own (reopened) due date: on time.
+    submission("35.21", p, S.SUBMITTED, due_date=p.due_date.replace(day=31), days_before_due=6)
+    report("33.12", st["K-DIK-01"], p, "50", status="draft")
+    # Kota: Serang entered, its submission was returned.
+    report("36.73", st["K-KES-01"], p, "100")
+    submission("36.73", p, S.RETURNED)
+    return p
+
+
+def bangda():
+    return User.objects.get(username="bangda.admin")
+
+
+def by_level(rows):
+    return {r.level: r for r in rows}
+
+
+def test_input_status_counts_and_percentages_by_hand(scenario):
+    rows = by_level(d.input_status(bangda(), YEAR, Q))
+    prov, kab, kota = rows["province"], rows["kabupaten"], rows["kota"]
+    assert (prov.total, prov.entered, prov.submitted, prov.accepted, prov.nothing) == (
+        38,
+        2,
+        2,
+        1,
+        36,
+    )
+    assert (prov.entered_pct, prov.accepted_pct, prov.nothing_pct) == (
+        Decimal("5.26"),
+        Decimal("2.63"),
+        Decimal("94.74"),
+    )
+    assert (prov.on_time, prov.late, prov.missing) == (1, 1, 36)
+    assert (kab.total, kab.entered, kab.submitted, kab.accepted, kab.nothing) == (416, 5, 3, 0, 411)
+    assert (kab.entered_pct, kab.submitted_pct) == (Decimal("1.20"), Decimal("0.72"))
+    assert (kab.on_time, kab.late, kab.missing) == (3, 0, 413)
+    assert (kota.total, kota.entered, kota.submitted, kota.nothing) == (98, 1, 0, 97)
+    assert kota.entered_pct == Decimal("1.02")
+
+
+def test_no_period_yet_counts_everyone_as_nothing(scenario):
+    rows = by_level(d.input_status(bangda(), YEAR, 4))
+    assert rows["kota"].total == 98 and rows["kota"].nothing == 98 and rows["kota"].entered == 0
+
+
+def test_region_rollup_counts_missing_reports(scenario):
+    rows = {r.key: r for r in d.capaian_rollup(bangda(), YEAR, Q, by="region")}
+    ngawi = rows["35.21"]
+    assert (ngawi.mean, ngawi.reported, ngawi.missing) == (Decimal(85), 2, 1)
+    assert (rows["35"].mean, rows["35"].missing) == (Decimal(80), 1)
+    # The unfilled report row of Banten is missing, not a zero.
+    assert (rows["36"].mean, rows["36"].reported, rows["36"].missing) == (None, 0, 2)
+    assert rows["51.01"].missing == 3 and rows["51.01"].rank is None
+
+
+def test_sector_and_service_type_rollups(scenario):
+    sectors = {r.key: r for r in d.capaian_rollup(bangda(), YEAR, Q, by="sector")}
+    assert sectors["DIK"].reported == 7 and sectors["DIK"].expected == 38 + 514
+    assert d.round2(sectors["DIK"].mean) == Decimal("79.29")  # 555 / 7
+    assert sectors["KES"].reported == 9 and sectors["KES"].missing == 38 + 514 * 2 - 9
+    assert d.round2(sectors["KES"].mean) == Decimal("85.56")  # 770 / 9
+    types = {r.key: r for r in d.capaian_rollup(bangda(), YEAR, Q, by="service_type")}
+    assert (types["P-KES-01"].mean, types["P-KES-01"].missing) == (Decimal(70), 37)
+
+
+def test_ranking_order_and_tie_rule(scenario):
+    ranking = d.capaian_rollup(bangda(), YEAR, Q, by="region")
+    kab = [r.key for r in ranking if r.level == "kabupaten" and r.rank is not None]
+    # 85.00 × 4: on time + nothing missing (by code 33.10 < 33.13), on time with a missing
+    # service (35.21), not sent (33.11); then 50.
+    assert kab == ["33.10", "33.13", "35.21", "33.11", "33.12"]
+    prov = [r.key for r in ranking if r.level == "province" and r.rank is not None]
+    assert prov == ["33", "35"]  # both 80.00: on time before late
+    rows = {r.key: r for r in ranking}
+    assert (rows["33.10"].rank, rows["33.10"].province_rank) == (1, 1)
+    assert (rows["35.21"].rank, rows["35.21"].province_rank) == (3, 1)
+    assert rows["33.11"].province_rank == 3
+
+
+def test_award_candidates_follow_the_rule(scenario, settings):
+    dash = d.national_dashboard(bangda(), YEAR, Q)
+    assert [r.key for r in dash.awards["kabupaten"]] == ["33.10", "33.13"]
+    assert [r.key for r in dash.awards["province"]] == ["33"]
+    settings.SPM_AWARD_RULE = {"max_missing": 1, "require_on_time": False, "top": 3}
+    dash = d.national_dashboard(bangda(), YEAR, Q)
+    assert [r.key for r in dash.awards["kabupaten"]] == ["33.10", "33.13", "35.21"]
+    assert dash.average == Decimal("81.25")  # mean of 8 region means
+
+
+def test_sector_viewer_sees_only_its_sector(scenario):
+    viewer = User.objects.get(username="kemenkes.viewer")
+    rows = by_level(d.input_status(viewer, YEAR, Q))
+    assert rows["province"].total == 38 and rows["province"].entered == 1  # only 33 has KES
+    assert rows["kabupaten"].entered == 4  # 33.12 reported DIK only
+    sectors = d.capaian_rollup(viewer, YEAR, Q, by="sector")
+    assert [s.key for s in sectors] == ["KES"]
+    regions = {r.key: r for r in d.capaian_rollup(viewer, YEAR, Q, by="region")}
+    assert regions["33"].mean == Decimal(70) and regions["33"].expected == 1
+    assert regions["35.21"].reported == 1 and regions["35.21"].expected == 2
+
+
+def test_province_dashboard_scope_and_contacts(scenario, login):
+    client = login("jateng.biro")
+    response = client.get(
+        reverse("reporting:dashboard_province", args=["33"]), {"year": YEAR, "quarter": Q}
+    )
+    assert response.status_code == 200
+    dash = response.context["dash"]
+    rows = by_level(dash.status)
+    assert rows["province"].total == 1 and rows["kabupaten"].total == 29 and rows["kota"].total == 6
+    assert rows["kabupaten"].entered == 4
+    assert {r["code"] for r in dash.not_entered} >= {"33.01", "33.71"}
+    assert "33.10" not in {r["code"] for r in dash.not_entered}
+    assert all(r.province_code == "33" for r in dash.ranking)
+    assert [r.key for r in dash.top("kabupaten")] == ["33.10", "33.13", "33.11", "33.12"]
+
+
+def test_region_dashboard_missing_trend_and_rank(scenario, login):
+    st = catalog()
+    earlier = PeriodFactory(quarter=1)
+    report("35.21", st["K-DIK-01"], earlier, "60")
+    response = login("ngawi.dinkes").get(
+        reverse("reporting:dashboard_region", args=["35.21"]), {"year": YEAR, "quarter": Q}
+    )
+    assert response.status_code == 200
+    response = login("ngawi.tapem").get(
+        reverse("reporting:dashboard_region", args=["35.21"]), {"year": YEAR, "quarter": Q}
+    )
+    dash = response.context["dash"]
+    assert [m.service.code for m in dash.missing] == ["K-KES-02"]
+    assert dash.trend_periods == [(YEAR, 1), (YEAR, 2)]
+    assert dash.overall_trend == [Decimal("60.00"), Decimal("85.00")]
+    assert (dash.national.rank, dash.national.province_rank, dash.national_of) == (3, 1, 5)
+
+
+def _count(response) -> int:
+    return int(response.content.decode().split('data-count="')[1].split('"')[0])
+
+
+def test_drilldown_lists_match_dashboard_figures(scenario, login):
+    client = login("bangda.admin")
+    response = client.get(reverse("reporting:dashboard_national"), {"year": YEAR, "quarter": Q})
+    dash = response.context["dash"]
+    url = reverse("reporting:dashboard_regions")
+    for row in dash.status:
+        for status in ("entered", "submitted", "accepted", "nothing", "on_time", "late", "missing"):
+            listed = client.get(
+                url, {"year": YEAR, "quarter": Q, "level": row.level, "status": status}
+            )
+            assert _count(listed) == getattr(row, status), (row.level, status)
+    reports = reverse("reporting:dashboard_reports")
+    for band in dash.bands:
+        if band.band != d.MISSING_BAND:
+            listed = client.get(reports, {"year": YEAR, "quarter": Q, "band": band.band})
+            assert _count(listed) == band.count, band.band
+    for sector in dash.sectors:
+        listed = client.get(reports, {"year": YEAR, "quarter": Q, "sector": sector.key})
+        assert _count(listed) == sector.reported
+
+
+def test_drilldown_is_scoped(scenario, login):
+    response = login("klaten.tapem").get(
+        reverse("reporting:dashboard_reports"), {"year": YEAR, "quarter": Q}
+    )
+    assert _count(response) == 3  # Klaten's own three reports only
+    response = login("klaten.tapem").get(
+        reverse("reporting:dashboard_regions"), {"year": YEAR, "quarter": Q, "province": "35"}
+    )
+    assert response.status_code == 404
+
+
+def test_downloads_hold_the_same_figures(scenario, login):
+    client = login("bangda.admin")
+    url = reverse("reporting:dashboard_national_data")
+    data = json.loads(client.get(url, {"year": YEAR, "quarter": Q}).content)
+    kota = next(r for r in data["tables"]["input_status"]["rows"] if r["level"] == "kota")
+    assert (kota["total"], kota["entered"], kota["entered_pct"]) == (98, 1, "1.02")
+    response = client.get(
+        url, {"year": YEAR, "quarter": Q, "table": "input_status", "format": "csv"}
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[3][:4] == ["Kota", "98", "1", "1.02"]
+    response = client.get(url, {"year": YEAR, "quarter": Q, "table": "ranking", "format": "xlsx"})
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert client.get(url, {"table": "nope", "format": "csv"}).status_code == 404
+
+
+def test_pages_render_charts_without_inline_styles(scenario, login):
+    for user, name, args in [
+        ("bangda.admin", "reporting:dashboard_national", []),
+        ("jateng.biro", "reporting:dashboard_province", ["33"]),
+        ("klaten.dinkes", "reporting:dashboard_region", ["33.10"]),
+    ]:
+        response = login(user).get(reverse(name, args=args), {"year": YEAR, "quarter": Q})
+        html = response.content.decode()
+        assert response.status_code == 200 and "<svg" in html
+        assert "style=" not in html and "<script>" not in html
+
+
+def test_dashboard_entry_redirects_by_role(login):
+    assert login("bangda.admin").get(reverse("reporting:dashboard")).url.endswith("/nasional/")
+    assert login("jateng.biro").get(reverse("reporting:dashboard")).url.endswith("/provinsi/33/")
+    assert (
+        login("klaten.dinkes").get(reverse("reporting:dashboard")).url.endswith("/wilayah/33.10/")
+    )
+    assert login("klaten.tapem").get(reverse("reporting:dashboard_national")).status_code == 403
+
+
+def _queries(client, url, params) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url, params).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "user,name,args",
+    [
+        ("bangda.admin", "reporting:dashboard_national", []),
+        ("bangda.admin", "reporting:dashboard_national_data", []),
+        ("jateng.biro", "reporting:dashboard_province", ["33"]),
+        ("klaten.tapem", "reporting:dashboard_region", ["33.10"]),
+        ("bangda.admin", "reporting:dashboard_regions", []),
+    ],
+)
+def test_query_count_is_constant(scenario, login, django_assert_max_num_queries, user, name, args):
+    client = login(user)
+    url = reverse(name, args=args)
+    params = {"year": YEAR, "quarter": Q}
+    with django_assert_max_num_queries(20):
+        assert client.get(url, params).status_code == 200
+    before = _queries(client, url, params)
+    st = catalog()
+    for region in Region.objects.filter(province_code="33", level="kabupaten")[:15]:
+        for s in ("K-DIK-01", "K-KES-01"):
+            if not region.reports.filter(period=scenario, service_type=st[s]).exists():
+                report(region.code, st[s], scenario, "75")
+    assert _queries(client, url, params) == before
