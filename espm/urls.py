@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("regions.urls")),
     path("katalog/", include("indicators.urls")),
     path("laporan/", include("reporting.urls")),
+    path("api/v1/", include("espm.api")),
 ]

@@ -1,0 +1,59 @@
+"""The REST API under /api/v1/ (namespace ``api``): router, schema and its documentation pages.
+
+Each app keeps its endpoints in its own ``api.py``; this module only assembles them.
+Swagger UI and Redoc are served from the vendored drf-spectacular-sidecar assets
+with our own templates, whose start-up code is a static file (strict CSP holds).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import include, path, reverse
+from django.utils.csp import CSP
+from django.views.decorators.csp import csp_override
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import DefaultRouter
+
+from indicators import api as indicators_api
+from regions import api as regions_api
+from reporting import api as reporting_api
+
+app_name = "api"
+
+router = DefaultRouter()
+router.include_root_view = False
+router.register("auth/tokens", regions_api.TokenViewSet, basename="token")
+router.register("regions", regions_api.RegionViewSet, basename="region")
+router.register("agencies", regions_api.AgencyViewSet, basename="agency")
+router.register("service-types", indicators_api.ServiceTypeViewSet, basename="service-type")
+router.register("targets", indicators_api.TargetViewSet, basename="target")
+router.register("periods", reporting_api.PeriodViewSet, basename="period")
+router.register("reports", reporting_api.ReportViewSet, basename="report")
+
+# Redoc renders with styled-components, which injects <style> elements: allow exactly
+# those carrying this response's nonce (handed to the page's static start-up script).
+DOCS_CSP: dict[str, Any] = {**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.NONCE]}
+
+
+@csp_override(DOCS_CSP)
+def swagger_ui(request: HttpRequest) -> HttpResponse:
+    return render(request, "api/swagger_ui.html", {"schema_url": reverse("api:schema")})
+
+
+@csp_override(DOCS_CSP)
+def redoc(request: HttpRequest) -> HttpResponse:
+    return render(request, "api/redoc.html", {"schema_url": reverse("api:schema")})
+
+
+urlpatterns = [
+    path("auth/token/", regions_api.TokenObtainView.as_view(), name="token-obtain"),
+    *reporting_api.extra_urlpatterns,
+    path("", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", swagger_ui, name="docs"),
+    path("redoc/", redoc, name="redoc"),
+]

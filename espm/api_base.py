@@ -1,0 +1,157 @@
+"""What every e-SPM API endpoint shares: the error shape, its schema, paging and throttles.
+
+One error shape everywhere (documented in docs/api.md)::
+
+    {"detail": "Data tidak valid.", "code": "invalid", "errors": {"field": ["message"]}}
+
+``errors`` is present (possibly empty) on every error; field-level messages sit under
+the field name, messages about the whole request under ``non_field_errors``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from rest_framework import exceptions, pagination, serializers, status, throttling
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Conflict(exceptions.APIException):
+    """The object changed since the client read it (stale ``version``), or the step is not allowed now."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("Data telah diubah oleh pengguna lain. Muat ulang lalu ulangi.")
+    default_code = "conflict"
+
+    def __init__(self, detail: Any = None, code: str | None = None, current: Any = None) -> None:
+        super().__init__(detail, code)
+        self.current = current
+
+
+class PreconditionFailed(Conflict):
+    """``If-Match`` names a version that is no longer current."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED  # type: ignore[assignment]
+    default_code = "precondition_failed"
+
+
+def _as_errors(detail: Any) -> dict[str, Any]:
+    if isinstance(detail, dict):
+        return dict(detail)
+    if isinstance(detail, list):
+        return {"non_field_errors": list(detail)}
+    return {}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler, reshaped to ``{"detail", "code", "errors"}``; service errors map to 400."""
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            exc = exceptions.ValidationError(exc.message_dict)
+        else:
+            exc = exceptions.ValidationError({"non_field_errors": exc.messages})
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _as_errors(exc.detail)
+        detail: Any = _("Data tidak valid. Periksa isian yang ditandai.")
+        code = "invalid"
+        if list(errors) == ["non_field_errors"] and len(errors["non_field_errors"]) == 1:
+            detail = errors["non_field_errors"][0]
+    else:
+        raw = getattr(exc, "detail", "")
+        errors = _as_errors(raw)
+        detail = raw if isinstance(raw, str) else _("Permintaan tidak dapat diproses.")
+        code = str(getattr(raw, "code", None) or getattr(exc, "default_code", "error"))
+    body: dict[str, Any] = {"detail": str(detail), "code": str(code), "errors": errors}
+    current = getattr(exc, "current", None)
+    if current is not None:
+        body["current"] = current
+    response.data = body
+    return response
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape of the API."""
+
+    detail = serializers.CharField(help_text="Pesan untuk manusia (Bahasa Indonesia).")
+    code = serializers.CharField(help_text="Kode mesin, mis. invalid, not_found, conflict.")
+    errors = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.JSONField(),
+        help_text="Pesan per kolom: {nama_kolom: [pesan, ...]}; non_field_errors untuk seluruh permintaan.",
+    )
+    current = serializers.JSONField(
+        required=False, help_text="Pada 409/412: data terkini di server, untuk dibandingkan."
+    )
+
+
+ERROR_DESCRIPTIONS = {
+    "400": "Masukan tidak valid (pesan per kolom di `errors`).",
+    "401": "Belum masuk: kirim `Authorization: Token <token>` atau sesi login.",
+    "403": "Dilarang: peran Anda tidak boleh melakukan ini.",
+    "404": "Tidak ditemukan, atau di luar wilayah/OPD yang boleh Anda lihat.",
+    "409": "Konflik: versi sudah berubah atau langkah alur kerja tidak berlaku sekarang.",
+    "412": "If-Match tidak cocok dengan versi terkini.",
+    "429": "Terlalu banyak permintaan; coba lagi setelah Retry-After detik.",
+}
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """drf-spectacular's schema plus the shared error responses on every operation."""
+
+    def error_codes(self) -> list[str]:
+        codes = ["400", "404", "429"]
+        if not getattr(self.view, "public_endpoint", False):
+            codes += ["401", "403"]
+        if self.method in ("PUT", "PATCH"):
+            codes += ["409", "412"]
+        if self.method == "POST":
+            codes += ["409"]
+        extra = getattr(self.view, "extra_error_codes", ())
+        return sorted(set(codes) | set(extra))
+
+    def get_response_serializers(self) -> Any:
+        from drf_spectacular.utils import OpenApiResponse
+
+        found = super().get_response_serializers()
+        if isinstance(found, dict):
+            responses = dict(found)
+        else:
+            if self.method == "DELETE":
+                code = "204"
+            elif self._is_create_operation():
+                code = "201"
+            else:
+                code = "200"
+            responses = {code: found}
+        present = {str(k[0] if isinstance(k, tuple) else k) for k in responses}
+        for code in self.error_codes():
+            if code not in present:
+                responses[code] = OpenApiResponse(ErrorSerializer, ERROR_DESCRIPTIONS[code])  # type: ignore[assignment]
+        return responses
+
+
+class Pagination(pagination.PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class TokenRateThrottle(throttling.ScopedRateThrottle):
+    """Per-IP limit on password-for-token exchanges (django-axes still locks per user+IP)."""
+
+    scope_attr = "throttle_scope"
+
+    def get_rate(self) -> str | None:
+        return self.THROTTLE_RATES.get(self.scope or "", "30/minute")
