@@ -1,0 +1,373 @@
+"""The audit trail, read-only: data changes (django-simple-history) and workflow steps.
+
+Every audited model's history table and ``WorkflowEvent`` are unioned in SQL into one
+stream of ``(at, user, kind, pk, op, reason)`` rows, each table filtered by the scoping
+layer with the live model's ``scope_paths`` (historical rows carry the same fields).
+Only audit roles read it: an auditor for its region (and below, for a province or
+national auditor), a verifier for its region, Bangda for everything.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+from django.db.models import CharField, F, Q, Value
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from regions.roles import Role
+from regions.scoping import NOTHING, Action, ScopePaths, _grant_q, grants_for
+
+if TYPE_CHECKING:
+    from regions.models import User
+
+AUDIT_ROLES = frozenset({Role.AUDITOR, Role.VERIFIER, Role.BANGDA_ADMIN})
+WORKFLOW = "workflow"
+OPS = {"+": _("dibuat"), "~": _("diubah"), "-": _("dihapus")}
+# Bookkeeping columns that change on every save and say nothing to an auditor.
+NOISE = frozenset({"updated_at", "version", "history_id", "history_date", "history_user"})
+
+
+@dataclass(frozen=True)
+class Source:
+    key: str
+    label: Any
+    model_path: str  # "app_label.ModelName" of the live model
+
+    @property
+    def model(self) -> type[models.Model]:
+        from django.apps import apps
+
+        return apps.get_model(self.model_path)
+
+    @property
+    def history_model(self) -> type[models.Model]:
+        return self.model.history.model  # type: ignore[attr-defined]
+
+
+SOURCES: tuple[Source, ...] = (
+    Source("report", _("Laporan triwulan"), "reporting.Report"),
+    Source("report_quality", _("Mutu layanan laporan"), "reporting.ReportQuality"),
+    Source("report_stage", _("Tahapan penerapan"), "reporting.ReportStage"),
+    Source("budget_line", _("Anggaran"), "reporting.BudgetLine"),
+    Source("evidence", _("Bukti dukung"), "reporting.Evidence"),
+    Source("action_plan", _("Rencana aksi"), "reporting.ActionPlan"),
+    Source("target", _("Target"), "indicators.Target"),
+    Source("target_quality", _("Target mutu"), "indicators.TargetQuality"),
+    Source("agency", _("Perangkat daerah"), "regions.Agency"),
+    Source("membership", _("Peran pengguna"), "regions.Membership"),
+)
+SOURCE_BY_KEY = {s.key: s for s in SOURCES}
+KIND_CHOICES: list[tuple[str, Any]] = [
+    *((s.key, s.label) for s in SOURCES),
+    (WORKFLOW, _("Langkah alur kerja")),
+]
+
+
+def can_read_audit(user: User | Any) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return bool(user.is_superuser) or any(g.role in AUDIT_ROLES for g in grants_for(user))
+
+
+def audit_scope_q(user: User | Any, paths: ScopePaths) -> Q:
+    """Rows of a model with ``paths`` inside the user's *audit* grants (other roles don't count).
+
+    Only audit grants are used, so an operator membership never widens the trail; and the
+    agency path (``pk`` on a history table is ``history_id``) is never consulted.
+    """
+    if user.is_superuser:
+        return Q()
+    combined: Q | None = None
+    for grant in grants_for(user):
+        if grant.role not in AUDIT_ROLES:
+            continue
+        q = _grant_q(paths, grant, Action.VIEW)
+        if q == Q():
+            return Q()
+        if q == NOTHING:
+            continue
+        combined = q if combined is None else combined | q
+    return combined if combined is not None else NOTHING
+
+
+@dataclass
+class AuditFilters:
+    kind: str = ""
+    username: str = ""
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    errors: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_query(cls, data: Any) -> AuditFilters:
+        f = cls()
+        kind = (data.get("kind") or "").strip()
+        if kind and kind not in dict(KIND_CHOICES):
+            f.errors.append(str(_("Jenis data tidak dikenal.")))
+        else:
+            f.kind = kind
+        f.username = (data.get("user") or "").strip()[:150]
+        for name, label in (("date_from", _("Dari tanggal")), ("date_to", _("Sampai tanggal"))):
+            raw = (data.get(name) or "").strip()
+            if not raw:
+                continue
+            try:
+                setattr(f, name, datetime.date.fromisoformat(raw))
+            except ValueError:
+                f.errors.append(str(_("%(f)s: tanggal tidak valid (YYYY-MM-DD).") % {"f": label}))
+        return f
+
+    def as_query(self) -> dict[str, str]:
+        out = {"kind": self.kind, "user": self.username}
+        out["date_from"] = self.date_from.isoformat() if self.date_from else ""
+        out["date_to"] = self.date_to.isoformat() if self.date_to else ""
+        return {k: v for k, v in out.items() if v}
+
+
+def _day_bounds(f: AuditFilters) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+    tz = timezone.get_current_timezone()
+    start = end = None
+    if f.date_from:
+        start = datetime.datetime.combine(f.date_from, datetime.time.min, tzinfo=tz)
+    if f.date_to:
+        end = datetime.datetime.combine(
+            f.date_to + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
+        )
+    return start, end
+
+
+COLUMNS = ("a_at", "a_user", "a_kind", "a_pk", "a_op", "a_reason")
+
+
+def _history_stream(user: Any, source: Source, f: AuditFilters) -> models.QuerySet:
+    start, end = _day_bounds(f)
+    qs = source.history_model.objects.filter(  # type: ignore[attr-defined]
+        audit_scope_q(user, source.model.scope_paths)  # type: ignore[attr-defined]
+    )
+    if start:
+        qs = qs.filter(history_date__gte=start)
+    if end:
+        qs = qs.filter(history_date__lt=end)
+    if f.username:
+        qs = qs.filter(history_user__username=f.username)
+    return qs.annotate(
+        a_at=F("history_date"),
+        a_user=F("history_user_id"),
+        a_kind=Value(source.key, output_field=CharField()),
+        a_pk=F("history_id"),
+        a_op=F("history_type"),
+        a_reason=F("history_change_reason"),
+    ).values(*COLUMNS)
+
+
+def _workflow_stream(user: Any, f: AuditFilters) -> models.QuerySet:
+    from reporting.models import WorkflowEvent
+
+    start, end = _day_bounds(f)
+    qs = WorkflowEvent.objects.filter(audit_scope_q(user, WorkflowEvent.scope_paths))
+    if start:
+        qs = qs.filter(at__gte=start)
+    if end:
+        qs = qs.filter(at__lt=end)
+    if f.username:
+        qs = qs.filter(actor__username=f.username)
+    return qs.annotate(
+        a_at=F("at"),
+        a_user=F("actor_id"),
+        a_kind=Value(WORKFLOW, output_field=CharField()),
+        a_pk=F("id"),
+        a_op=F("action"),
+        a_reason=F("reason"),
+    ).values(*COLUMNS)
+
+
+def audit_stream(user: Any, f: AuditFilters) -> models.QuerySet:
+    """One SQL UNION ALL of every audited table in the user's scope, newest first."""
+    parts: list[models.QuerySet] = []
+    if f.kind in ("", WORKFLOW):
+        parts.append(_workflow_stream(user, f))
+    for source in SOURCES:
+        if f.kind in ("", source.key):
+            parts.append(_history_stream(user, source, f))
+    first, *rest = parts
+    qs = first.union(*rest, all=True) if rest else first
+    return qs.order_by("-a_at", "-a_pk")
+
+
+@dataclass
+class AuditEntry:
+    at: datetime.datetime
+    user: str
+    kind: str
+    kind_label: Any
+    op: str
+    op_label: Any
+    reason: str
+    region: str = ""
+    subject: str = ""
+    changes: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def changes_text(self) -> str:
+        return "; ".join(f"{name}: {old} → {new}" for name, old, new in self.changes)
+
+
+def _fmt(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(_("ya")) if value else str(_("tidak"))
+    return str(value)
+
+
+def _subject(kind: str, obj: Any) -> tuple[str, str]:
+    """(region label, what was changed) of one history row or workflow event."""
+    if kind in ("report", "target"):
+        return obj.region.code, f"{obj.service_type.code} {getattr(obj, 'period', '') or obj.year}"
+    if kind in ("report_quality", "report_stage", "budget_line", "evidence"):
+        report = obj.report
+        detail = {
+            "report_quality": lambda: f"{obj.quality_item.code}",
+            "report_stage": lambda: f"{_('tahap')} {obj.stage}",
+            "budget_line": lambda: obj.activity_name,
+            "evidence": lambda: obj.original_name,
+        }[kind]()
+        return report.region.code, f"{report.service_type.code} {report.period} · {detail}"
+    if kind == "target_quality":
+        t = obj.target
+        return t.region.code, f"{t.service_type.code} {t.year} · {obj.quality_item.code}"
+    if kind == "agency":
+        return obj.region.code, obj.short_name
+    if kind == "membership":
+        return obj.region.code, f"{obj.user.username} · {obj.get_role_display()}"
+    if kind == "action_plan":
+        return obj.region.code, f"{_('Rencana aksi')} {obj.year}"
+    # workflow
+    target = obj.report or obj.submission
+    return obj.region.code, f"{target}" if target else ""
+
+
+RELATED: dict[str, tuple[str, ...]] = {
+    "report": ("region", "service_type", "period"),
+    "target": ("region", "service_type"),
+    "report_quality": ("report__region", "report__service_type", "report__period", "quality_item"),
+    "report_stage": ("report__region", "report__service_type", "report__period"),
+    "budget_line": ("report__region", "report__service_type", "report__period"),
+    "evidence": ("report__region", "report__service_type", "report__period"),
+    "target_quality": ("target__region", "target__service_type", "quality_item"),
+    "agency": ("region",),
+    "membership": ("region", "user"),
+    "action_plan": ("region",),
+    WORKFLOW: ("region", "report__region", "report__service_type", "report__period", "submission"),
+}
+
+
+def _changes(source: Source, rows: list[Any]) -> dict[int, list[tuple[str, str, str]]]:
+    """Field changes of each history row against the previous row of the same object.
+
+    One query per page for all predecessors (not simple-history's one query per row).
+    """
+    hm = source.history_model
+    if not rows:
+        return {}
+    ids = {r.id for r in rows}
+    latest = max(r.history_date for r in rows)
+    timeline: dict[int, list[Any]] = defaultdict(list)
+    for h in hm.objects.filter(id__in=ids, history_date__lte=latest).order_by(  # type: ignore[attr-defined]
+        "history_date", "history_id"
+    ):
+        timeline[h.id].append(h)
+    fields = [
+        f
+        for f in source.model._meta.concrete_fields
+        if f.attname not in NOISE and f.name not in NOISE
+    ]
+    out: dict[int, list[tuple[str, str, str]]] = {}
+    for row in rows:
+        history = timeline.get(row.id, [])
+        idx = next((i for i, h in enumerate(history) if h.history_id == row.history_id), None)
+        prev = history[idx - 1] if idx else None
+        if row.history_type != "~" or prev is None:
+            out[row.history_id] = []
+            continue
+        diffs = []
+        for f in fields:
+            old, new = getattr(prev, f.attname, None), getattr(row, f.attname, None)
+            if old != new:
+                diffs.append((str(f.verbose_name), _fmt(old), _fmt(new)))
+        out[row.history_id] = diffs
+    return out
+
+
+def resolve(rows: Iterable[dict[str, Any]]) -> list[AuditEntry]:
+    """Turn a page of stream rows into entries: who, what, where, and which fields changed."""
+    from regions.models import User
+    from reporting.models import WorkflowEvent
+
+    rows = list(rows)
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    for r in rows:
+        by_kind[r["a_kind"]].append(r["a_pk"])
+    usernames = dict(
+        User.objects.filter(id__in={r["a_user"] for r in rows if r["a_user"]}).values_list(
+            "id", "username"
+        )
+    )
+    objects: dict[tuple[str, int], Any] = {}
+    changes: dict[tuple[str, int], list[tuple[str, str, str]]] = {}
+    for kind, pks in by_kind.items():
+        if kind == WORKFLOW:
+            qs = WorkflowEvent.objects.select_related(*RELATED[kind]).filter(id__in=pks)
+            objects.update({(kind, o.id): o for o in qs})
+            continue
+        source = SOURCE_BY_KEY[kind]
+        hqs = source.history_model.objects.select_related(*RELATED[kind]).filter(  # type: ignore[attr-defined]
+            history_id__in=pks
+        )
+        hrows = list(hqs)
+        objects.update({(kind, h.history_id): h for h in hrows})
+        for hid, diff in _changes(source, hrows).items():
+            changes[(kind, hid)] = diff
+    entries = []
+    for r in rows:
+        kind, pk = r["a_kind"], r["a_pk"]
+        obj = objects.get((kind, pk))
+        region, subject = ("", "")
+        if obj is not None:
+            try:
+                region, subject = _subject(kind, obj)
+            except models.ObjectDoesNotExist:  # the live parent is gone; keep the row
+                region, subject = "", ""
+        is_workflow = kind == WORKFLOW
+        entries.append(
+            AuditEntry(
+                at=r["a_at"],
+                user=usernames.get(r["a_user"], "—") if r["a_user"] else str(_("sistem")),
+                kind=kind,
+                kind_label=dict(KIND_CHOICES)[kind],
+                op=r["a_op"] or "",
+                op_label=(r["a_op"] if is_workflow else OPS.get(r["a_op"], r["a_op"])) or "",
+                reason=r["a_reason"] or "",
+                region=region,
+                subject=subject,
+                changes=changes.get((kind, pk), []),
+            )
+        )
+    return entries
+
+
+def iter_entries(user: Any, f: AuditFilters, limit: int, chunk: int = 500) -> Iterator[AuditEntry]:
+    """Up to ``limit`` entries, newest first, resolved in chunks (for the CSV export)."""
+    stream = audit_stream(user, f)
+    for offset in range(0, limit, chunk):
+        rows = list(stream[offset : min(offset + chunk, limit)])
+        if not rows:
+            return
+        yield from resolve(rows)
+        if len(rows) < chunk:
+            return

@@ -1,0 +1,111 @@
+"""The audit trail for auditors, verifiers and Bangda: a read-only page and its CSV export.
+
+GET only: nothing here (or anywhere) can edit or delete an audit row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from espm.exports import safe_row
+from reporting import audit
+
+PAGE_SIZE = 50
+EXPORT_LIMIT = 20_000
+
+
+def _filters(request: HttpRequest) -> audit.AuditFilters:
+    if not audit.can_read_audit(request.user):
+        raise PermissionDenied
+    return audit.AuditFilters.from_query(request.GET)
+
+
+@login_required
+@require_GET
+def audit_trail(request: HttpRequest) -> HttpResponse:
+    f = _filters(request)
+    page = None
+    entries: list[audit.AuditEntry] = []
+    if not f.errors:
+        paginator = Paginator(audit.audit_stream(request.user, f), PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("page"))
+        entries = audit.resolve(page.object_list)
+    query = urlencode(f.as_query())
+    return render(
+        request,
+        "reporting/audit/trail.html",
+        {
+            "filters": f,
+            "kinds": audit.KIND_CHOICES,
+            "page": page,
+            "entries": entries,
+            "query": query,
+            "export_limit": EXPORT_LIMIT,
+        },
+    )
+
+
+def _csv_lines(request: HttpRequest, f: audit.AuditFilters) -> Iterator[str]:
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";")
+
+    def flush() -> str:
+        text = buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
+        return text
+
+    buf.write("\ufeff")  # Excel opens UTF-8 CSV correctly with a BOM
+    writer.writerow(
+        [
+            _("Waktu"),
+            _("Pengguna"),
+            _("Jenis data"),
+            _("Tindakan"),
+            _("Wilayah"),
+            _("Objek"),
+            _("Perubahan"),
+            _("Alasan"),
+        ]
+    )
+    yield flush()
+    for e in audit.iter_entries(request.user, f, EXPORT_LIMIT):
+        writer.writerow(
+            safe_row(
+                [
+                    timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
+                    e.user,
+                    str(e.kind_label),
+                    str(e.op_label),
+                    e.region,
+                    e.subject,
+                    e.changes_text(),
+                    e.reason,
+                ]
+            )
+        )
+        yield flush()
+
+
+@login_required
+@require_GET
+def audit_trail_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    f = _filters(request)
+    if f.errors:
+        return HttpResponse("\n".join(f.errors), status=400, content_type="text/plain")
+    response = StreamingHttpResponse(_csv_lines(request, f), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="espm-jejak-audit-{stamp}.csv"'
+    return response
