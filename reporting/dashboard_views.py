@@ -21,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from espm.exports import safe_row
 from regions.models import Level, Region
 from regions.roles import Role
 from regions.scoping import grants_for, scoped_get
@@ -259,7 +260,9 @@ def export(request: HttpRequest, tables: dict[str, d.Table], name: str, dash: An
         writer = csv.writer(buf)
         writer.writerow([h for _c, h in table.columns])
         for row in table.rows:
-            writer.writerow(["" if row.get(c) is None else row.get(c) for c, _h in table.columns])
+            writer.writerow(
+                safe_row("" if row.get(c) is None else row.get(c) for c, _h in table.columns)
+            )
         response = HttpResponse("\ufeff" + buf.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
         return response
@@ -272,7 +275,7 @@ def export(request: HttpRequest, tables: dict[str, d.Table], name: str, dash: An
         ws.title = table.key[:31]
         ws.append([h for _c, h in table.columns])
         for row in table.rows:
-            ws.append([_plain(row.get(c)) for c, _h in table.columns])
+            ws.append(safe_row(_plain(row.get(c)) for c, _h in table.columns))
         out = io.BytesIO()
         wb.save(out)
         response = HttpResponse(

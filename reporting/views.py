@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from espm.exports import safe_row
 from indicators.models import Sector, Target
 from regions.models import Agency
 from regions.scoping import Action, scoped_get, sees_everything
@@ -369,7 +370,7 @@ def _export(headers: list[str], rows: list[list[Any]], name: str, fmt: str) -> H
         buffer.write("\ufeff")  # Excel opens UTF-8 CSV correctly with a BOM
         writer = csv.writer(buffer, delimiter=";")
         writer.writerow(headers)
-        writer.writerows(rows)
+        writer.writerows(safe_row(r) for r in rows)
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="espm-{name}-{stamp}.csv"'
         return response
@@ -379,7 +380,7 @@ def _export(headers: list[str], rows: list[list[Any]], name: str, fmt: str) -> H
     ws = wb.create_sheet(name[:30])
     ws.append(headers)
     for row in rows:
-        ws.append(row)
+        ws.append(safe_row(row))
     out = io.BytesIO()
     wb.save(out)
     response = HttpResponse(
