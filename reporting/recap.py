@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _t
 
 from indicators.models import CatalogYear, Sector, ServiceType
 from regions.models import Level, Region
+from regions.roles import Role
+from regions.scoping import grants_for, sees_everything
 from reporting import capaian
 from reporting.models import Period, RegionSubmission, Report
 
@@ -67,6 +69,14 @@ class Recap:
     @property
     def kabkota(self) -> list[RecapRow]:
         return self.rows[1:]
+
+
+def may_see(user: Any, province: Region) -> bool:
+    """Bangda, and the province's own Biro (reviewer/verifier) and auditors."""
+    if sees_everything(user):
+        return True
+    roles = {Role.PROVINCE_REVIEWER, Role.VERIFIER, Role.AUDITOR}
+    return any(g.role in roles and g.region_code == province.code for g in grants_for(user))
 
 
 def _timeliness(sub: RegionSubmission | None, due: dt.date, today: dt.date) -> str:

@@ -371,22 +371,27 @@ def _check_region_open(obj: Any, actor: Actor) -> list[Problem]:
     return [Problem(frozen)] if frozen else []
 
 
-def unverified_reports(submission: RegionSubmission) -> list[Report]:
+def unverified_reports(submission: RegionSubmission, user: Any = None) -> list[Report]:
+    """All of them for the check; only those `user` may see when shown on a page."""
+    qs = Report.objects.visible_to(user, Action.VIEW) if user is not None else Report.objects
     return list(
-        Report.objects.filter(region_id=submission.region_id, period_id=submission.period_id)
+        qs.filter(region_id=submission.region_id, period_id=submission.period_id)
         .exclude(status=R.VERIFIED)
         .select_related("agency", "service_type")
         .order_by("agency__name", "service_type__order", "service_type__code")
     )
 
 
-def region_problems(submission: RegionSubmission) -> list[Problem]:
-    """Exactly what keeps a region from submitting upward, with who owns each part."""
+def region_problems(submission: RegionSubmission, user: Any = None) -> list[Problem]:
+    """Exactly what keeps a region from submitting upward, with who owns each part.
+
+    With `user`, lists only the reports that user may see (the check itself uses all).
+    """
     problems: list[Problem] = []
     reports = Report.objects.filter(region_id=submission.region_id, period_id=submission.period_id)
     if not reports.exists():
         problems.append(Problem(_t("Belum ada laporan layanan untuk periode ini.")))
-    for report in unverified_reports(submission):
+    for report in unverified_reports(submission, user):
         owner, contact = _agency_owner(report)
         problems.append(
             Problem(

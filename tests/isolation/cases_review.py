@@ -1,0 +1,159 @@
+"""Isolation cases for the review chain (reporting/urls_review.py).
+
+Objects are prepared lazily inside each test's transaction (rolled back afterwards): a 2027
+TW I period with Klaten's DINKES report and the Klaten / Jawa Tengah submissions in the
+state each step needs. Writes carry a snapshot so a refused step is proven to change nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from regions.models import Region
+from reporting.models import RegionSubmission, Report
+from tests import factories_review as f
+from tests.isolation.expect import EVERYONE, viewers
+from tests.isolation.framework import Case
+
+KLATEN_REPORT = ("33.10", "DINKES", "KES")
+KLATEN = ("33.10", None, None)
+JATENG = ("33", None, None)
+
+
+def _world() -> tuple[Report, RegionSubmission, RegionSubmission]:
+    p = f.period(2027, 1)
+    klaten, jateng = Region.objects.get(code="33.10"), Region.objects.get(code="33")
+    klaten_sub = f.open_region(klaten, p)
+    jateng_sub = f.open_region(jateng, p)
+    report = (
+        Report.objects.filter(region=klaten, period=p, service_type__code="K-KES-01")
+        .select_related("service_type")
+        .get()
+    )
+    f.fill(report)
+    return report, klaten_sub, jateng_sub
+
+
+def _report(status: str) -> Report:
+    report, _, _ = _world()
+    return f.set_status(report, status)  # type: ignore[return-value]
+
+
+def _klaten_report_pk() -> int:
+    return Report.objects.get(
+        period__year=2027, period__quarter=1, region__code="33.10", service_type__code="K-KES-01"
+    ).pk
+
+
+def _report_snapshot() -> Any:
+    return list(
+        Report.objects.filter(period__year=2027, region__code="33.10").values_list(
+            "pk", "status", "version"
+        )
+    )
+
+
+def _submission(code: str, status: str, *, all_verified: bool = False) -> RegionSubmission:
+    _, klaten_sub, jateng_sub = _world()
+    sub = klaten_sub if code == "33.10" else jateng_sub
+    if all_verified:
+        Report.objects.filter(region=sub.region, period=sub.period).update(status="verified")
+    return f.set_status(sub, status)  # type: ignore[return-value]
+
+
+def _submission_snapshot() -> Any:
+    return list(
+        RegionSubmission.objects.filter(period__year=2027, period__quarter=1).values_list(
+            "pk", "status", "version", "due_date"
+        )
+    )
+
+
+def _report_step(action: str, status: str, allowed: set[str], **data: Any) -> Case:
+    return Case(
+        "reporting:report_transition",
+        allowed=allowed,
+        owner=KLATEN_REPORT,
+        method="post",
+        kwargs=lambda: {"pk": _report(status).pk, "action": action},
+        data=lambda: data,
+        snapshot=_report_snapshot,
+        label=action,
+    )
+
+
+def _region_step(
+    code: str, action: str, status: str, allowed: set[str], verified: bool = False, **data: Any
+) -> Case:
+    return Case(
+        "reporting:submission_transition",
+        allowed=allowed,
+        owner=KLATEN if code == "33.10" else JATENG,
+        method="post",
+        kwargs=lambda: {
+            "pk": _submission(code, status, all_verified=verified).pk,
+            "action": action,
+        },
+        data=lambda: data,
+        snapshot=_submission_snapshot,
+        label=f"{action}:{code}",
+    )
+
+
+def _jateng_pk() -> dict[str, Any]:
+    return {"pk": _submission("33", "in_progress").pk}
+
+
+RECAP_READERS = {"jateng.biro", "bangda.admin"}
+DUE = "2099-01-31"
+
+CASES = [
+    Case("reporting:review_inbox", allowed=EVERYONE),
+    Case("reporting:review_regions", allowed=EVERYONE),
+    Case("reporting:notifications", allowed=EVERYONE),
+    Case("reporting:notifications_bell", allowed=EVERYONE),
+    Case("reporting:notifications_read", allowed=EVERYONE, method="post", data=lambda: {}),
+    Case(
+        "reporting:report_review",
+        allowed=viewers(*KLATEN_REPORT),
+        owner=KLATEN_REPORT,
+        kwargs=lambda: {"pk": _report("submitted").pk},
+    ),
+    _report_step("submit", "draft", {"klaten.dinkes"}),
+    _report_step("verify", "submitted", {"klaten.tapem"}),
+    _report_step("return", "submitted", {"klaten.tapem"}, reason="Data belum sesuai"),
+    _report_step("reopen", "verified", {"klaten.tapem"}, reason="Koreksi"),
+    Case(
+        "reporting:review_bulk_verify",
+        allowed={"klaten.tapem"},
+        owner=KLATEN_REPORT,
+        kwargs=lambda: (_report("submitted"), {})[1],
+        method="post",
+        data=lambda: {"ids": [_klaten_report_pk()], "confirm": "1"},
+        snapshot=_report_snapshot,
+        label="confirm",
+    ),
+    Case(
+        "reporting:submission_detail",
+        allowed=viewers(*KLATEN),
+        owner=KLATEN,
+        kwargs=lambda: {"pk": _submission("33.10", "submitted").pk},
+    ),
+    _region_step("33.10", "submit_region", "in_progress", {"klaten.tapem"}, verified=True),
+    _region_step("33.10", "accept", "submitted", {"jateng.biro"}),
+    _region_step("33.10", "return_region", "submitted", {"jateng.biro"}, reason="Belum lengkap"),
+    _region_step(
+        "33.10",
+        "reopen_region",
+        "accepted",
+        {"jateng.biro", "bangda.admin"},
+        reason="Koreksi",
+        due_date=DUE,
+    ),  # fmt: skip
+    _region_step("33", "submit_region", "in_progress", {"jateng.biro"}, verified=True),
+    _region_step("33", "accept", "submitted", {"bangda.admin"}),
+    _region_step("33", "return_region", "submitted", {"bangda.admin"}, reason="Rekap kurang"),
+    Case("reporting:recap", allowed=RECAP_READERS, owner=JATENG, kwargs=_jateng_pk),
+    Case("reporting:recap_xlsx", allowed=RECAP_READERS, owner=JATENG, kwargs=_jateng_pk),
+    Case("reporting:recap_pdf", allowed=RECAP_READERS, owner=JATENG, kwargs=_jateng_pk),
+]
