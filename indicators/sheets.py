@@ -13,7 +13,7 @@ from typing import Any
 import tablib
 from django.core.exceptions import ValidationError
 from import_export import fields, resources
-from import_export.widgets import ForeignKeyWidget
+from import_export.widgets import ForeignKeyWidget, NumberWidget
 
 from indicators import selectors
 from indicators.models import CatalogEdition, QualityItem, Sector, ServiceType
@@ -32,6 +32,8 @@ SHEET_HEADERS = [
     "status",
 ]
 RECIPIENTS_LABEL = "Target jumlah penerima layanan"
+# Numbers stay numbers in the .xlsx (Excel would flag text-numbers).
+NATIVE_NUMBER = NumberWidget(coerce_to_string=False)
 
 
 class SheetError(ValueError):
@@ -42,14 +44,14 @@ class TargetSheetResource(resources.Resource):
     """Columns of the target sheet; rows are plain dicts built by `target_sheet_rows`."""
 
     kode_wilayah = fields.Field(attribute="kode_wilayah", column_name="kode_wilayah")
-    tahun = fields.Field(attribute="tahun", column_name="tahun")
+    tahun = fields.Field(attribute="tahun", column_name="tahun", widget=NATIVE_NUMBER)
     kode_layanan = fields.Field(attribute="kode_layanan", column_name="kode_layanan")
     jenis_pelayanan = fields.Field(attribute="jenis_pelayanan", column_name="jenis_pelayanan")
     kode_mutu = fields.Field(attribute="kode_mutu", column_name="kode_mutu")
     uraian = fields.Field(attribute="uraian", column_name="uraian")
     satuan = fields.Field(attribute="satuan", column_name="satuan")
-    nilai = fields.Field(attribute="nilai", column_name="nilai")
-    versi = fields.Field(attribute="versi", column_name="versi")
+    nilai = fields.Field(attribute="nilai", column_name="nilai", widget=NATIVE_NUMBER)
+    versi = fields.Field(attribute="versi", column_name="versi", widget=NATIVE_NUMBER)
     status = fields.Field(attribute="status", column_name="status")
 
     class Meta:

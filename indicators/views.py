@@ -198,7 +198,9 @@ def assignments(request: HttpRequest, region: str) -> HttpResponse:
     may_change = can(request.user, Action.CHANGE, reg)
     types = list(selectors.service_types_for_region(reg, selectors.current_year()))
     agencies = list(Agency.objects.filter(region=reg, is_active=True).order_by("short_name"))
-    current = {a.service_code: a.agency_id for a in Assignment.objects.filter(region=reg)}
+    current: dict[str, int | None] = {
+        a.service_code: a.agency_id for a in Assignment.objects.filter(region=reg)
+    }
     error = ""
     if request.method == "POST":
         if not may_change:
