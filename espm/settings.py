@@ -148,7 +148,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Jakarta"
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+# Off: years and codes must never print as "2.026"; templates group figures with |intcomma.
+USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -218,6 +219,8 @@ if os.environ.get("EMAIL_HOST"):
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "e-SPM <no-reply@espm.local>")
+# Absolute links in emails sent outside a request (invitations, reminders).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # Content Security Policy (Django's built-in): no inline scripts anywhere.
 SECURE_CSP = {
@@ -278,6 +281,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ReportStatusEnum": "reporting.models.Report.Status",
+        "StageStatusEnum": "reporting.models.ReportStage.Status",
+        "TargetStatusEnum": "indicators.models.Target.Status",
+    },
 }
 
 # Demo cast password (seed_demo); documented in the README.
