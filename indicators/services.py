@@ -321,14 +321,33 @@ def publish_edition(user: Any, edition: CatalogEdition, years: Iterable[int] = (
         edition.save(update_fields=["status", "published_at"])
     moved: list[int] = []
     for year in sorted(set(years)):
-        if Target.objects.filter(year=year).exclude(service_type__edition=edition).exists():
+        if _year_in_use(year, edition):
             raise CatalogError(
-                _("Tahun %(year)s sudah memiliki target pada edisi lain; tidak dapat dipindah.")
+                _(
+                    "Tahun %(year)s sudah memiliki target/laporan pada edisi lain; tidak dapat dipindah."
+                )
                 % {"year": year}
             )
         CatalogYear.objects.update_or_create(year=year, defaults={"edition": edition})
         moved.append(year)
     return moved
+
+
+def _year_in_use(year: int, edition: CatalogEdition) -> bool:
+    """Does the year already hold targets or reports made under another edition?"""
+    from django.apps import apps
+
+    if Target.objects.filter(year=year).exclude(service_type__edition=edition).exists():
+        return True
+    try:
+        report_model = apps.get_model("reporting", "Report")
+    except LookupError:
+        return False
+    return (
+        report_model.objects.filter(period__year=year)
+        .exclude(service_type__edition=edition)
+        .exists()
+    )
 
 
 @dataclass
