@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import IO
@@ -85,6 +86,21 @@ def _looks_like_csv(head: bytes) -> bool:
     return True
 
 
+ZIP_MARKERS = {"xlsx": "xl/workbook.xml", "ods": "content.xml"}
+
+
+def _zip_has(upload: IO[bytes], member: str) -> bool:
+    """A generic zip passes only if it really is the office document it claims to be."""
+    upload.seek(0)
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            return member in archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+    finally:
+        upload.seek(0)
+
+
 def check_upload(upload: IO[bytes], name: str, size: int) -> CheckedFile:
     """Validate an uploaded file; raises ValidationError with an Indonesian message."""
     ext = PurePath(name).suffix.lower().lstrip(".")
@@ -109,6 +125,8 @@ def check_upload(upload: IO[bytes], name: str, size: int) -> CheckedFile:
         ok = kind is None and _looks_like_csv(head)
     else:
         ok = kind is not None and kind.mime in ALLOWED[ext]
+        if ok and kind is not None and kind.mime == "application/zip":
+            ok = _zip_has(upload, ZIP_MARKERS[ext])
     if not ok:
         found = kind.extension.upper() if kind is not None else _("tidak dikenal")
         raise ValidationError(

@@ -46,6 +46,7 @@ from reporting.models import (
 )
 
 BATCH = 2000
+STORED = Decimal("0.0001")
 
 
 # ---------------------------------------------------------------- errors
@@ -292,9 +293,10 @@ def recompute_capaian(report: Report, rows: Iterable[ReportQuality] | None = Non
         report.flag_no_target = report.flag_over_target = False
         return
     c = capaian_of(report, rows)
-    report.recipients_pct = c.recipients_pct
-    report.quality_pct = c.quality_pct
-    report.capaian_index = c.index
+    # Stored with the columns' 4 decimals; display rounds to 2 (capaian.round2).
+    report.recipients_pct = c.recipients_pct.quantize(STORED)
+    report.quality_pct = c.quality_pct.quantize(STORED)
+    report.capaian_index = c.index.quantize(STORED)
     report.band = c.band
     report.flag_no_target = c.no_target
     report.flag_over_target = c.over_target

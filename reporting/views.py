@@ -135,6 +135,7 @@ def _context(
     budget_overrides: dict[int, BudgetLineForm] | None = None,
     conflict: services.StaleVersion | None = None,
     conflict_section: str = "",
+    refusal: str = "",
 ) -> dict[str, Any]:
     rows = selectors.report_quality_rows(report)
     stages = selectors.report_stages(report)
@@ -167,6 +168,7 @@ def _context(
         "earlier": selectors.served_so_far(report),
         "conflict": conflict,
         "conflict_section": conflict_section,
+        "refusal": refusal,
         "max_upload": human_size(max_bytes()),
         "accept": ACCEPT_ATTR,
     }
@@ -233,7 +235,9 @@ def _refused(
     fresh = _get_report(request, report.pk)
     if not _htmx(request):
         messages.error(request, str(exc))
-    return _section_response(request, fresh, section, 403, **extra)
+    return _section_response(
+        request, fresh, section, 403, refusal=str(exc), conflict_section=section, **extra
+    )
 
 
 # ---------------------------------------------------------------- periods
