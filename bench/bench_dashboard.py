@@ -1,0 +1,207 @@
+# ruff: noqa: S608 — benchmark SQL is built from constant fragments; values are bound parameters
+"""Dashboard pages and data endpoints vs the bare SQL that computes the same figures.
+
+For each dashboard: p50/p95 of the page and of its JSON data endpoint (Django test client,
+logged in as the demo user who reads it), and p50/p95 of the hand-written SQL aggregates
+(the floor). Target: p95 < 300 ms and page/SQL ratio ≤ 2.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+TARGET_P95_MS = 300.0
+TARGET_RATIO = 2.0
+
+FLAGS = """
+SELECT r.id, r.level,
+  EXISTS(SELECT 1 FROM reporting_report x WHERE x.region_id = r.id AND x.period_id = %(p)s
+         AND x.entered_at IS NOT NULL) AS entered,
+  EXISTS(SELECT 1 FROM reporting_regionsubmission s WHERE s.region_id = r.id AND s.period_id = %(p)s
+         AND s.status IN ('submitted', 'accepted')) AS submitted,
+  EXISTS(SELECT 1 FROM reporting_regionsubmission s WHERE s.region_id = r.id AND s.period_id = %(p)s
+         AND s.status = 'accepted') AS accepted,
+  EXISTS(SELECT 1 FROM reporting_regionsubmission s WHERE s.region_id = r.id AND s.period_id = %(p)s
+         AND s.status IN ('submitted', 'accepted') AND s.submitted_at IS NOT NULL AND NOT s.is_late
+         AND (s.submitted_at AT TIME ZONE 'Asia/Jakarta')::date <= COALESCE(s.due_date, %(due)s)) AS on_time,
+  EXISTS(SELECT 1 FROM reporting_regionsubmission s WHERE s.region_id = r.id AND s.period_id = %(p)s
+         AND s.status IN ('submitted', 'accepted') AND s.submitted_at IS NOT NULL AND (s.is_late
+         OR (s.submitted_at AT TIME ZONE 'Asia/Jakarta')::date > COALESCE(s.due_date, %(due)s))) AS late
+FROM regions_region r
+WHERE r.is_active AND r.level IN ('province', 'kabupaten', 'kota') {region_filter}
+"""
+REPORTS = """
+FROM reporting_report x JOIN regions_region r ON r.id = x.region_id
+JOIN indicators_servicetype st ON st.id = x.service_type_id
+JOIN indicators_sector sc ON sc.id = st.sector_id
+WHERE x.period_id = %(p)s AND x.capaian_index IS NOT NULL AND x.entered_at IS NOT NULL {region_filter}
+"""
+
+
+def floor_queries(region_filter: str) -> list[str]:
+    """The figures of a national/province dashboard, as bare SQL."""
+    reports = REPORTS.format(region_filter=region_filter)
+    return [
+        f"SELECT level, count(*), count(*) FILTER (WHERE entered), count(*) FILTER (WHERE submitted), "
+        f"count(*) FILTER (WHERE accepted), count(*) FILTER (WHERE NOT entered AND NOT submitted), "
+        f"count(*) FILTER (WHERE on_time), count(*) FILTER (WHERE late) "
+        f"FROM ({FLAGS.format(region_filter=region_filter)}) f GROUP BY level",
+        FLAGS.format(region_filter=region_filter),
+        f"SELECT x.region_id, avg(x.capaian_index), count(*) {reports} GROUP BY x.region_id",
+        f"SELECT sc.code, avg(x.capaian_index), count(*) {reports} GROUP BY sc.code",
+        f"SELECT st.code, avg(x.capaian_index), count(*) {reports} GROUP BY st.code",
+        f"SELECT x.band, count(*) {reports} GROUP BY x.band",
+    ]
+
+
+def region_floor(level_filter: str) -> list[str]:
+    return [
+        "SELECT x.id, st.code, x.capaian_index, x.band FROM reporting_report x "
+        "JOIN indicators_servicetype st ON st.id = x.service_type_id "
+        "WHERE x.period_id = %(p)s AND x.region_id = %(rid)s",
+        "SELECT pe.year, pe.quarter, st.code, x.capaian_index FROM reporting_report x "
+        "JOIN reporting_period pe ON pe.id = x.period_id "
+        "JOIN indicators_servicetype st ON st.id = x.service_type_id "
+        "WHERE x.region_id = %(rid)s AND pe.year >= %(y)s - 2 AND x.capaian_index IS NOT NULL "
+        "AND x.entered_at IS NOT NULL AND (pe.year < %(y)s OR pe.quarter <= %(q)s)",
+        f"SELECT x.region_id, avg(x.capaian_index), count(*) {REPORTS.format(region_filter=level_filter)} "
+        "GROUP BY x.region_id",
+        FLAGS.format(region_filter=level_filter.replace("r.level", "r.level")),
+    ]
+
+
+def timed(fn: Callable[[], Any], runs: int, warmup: int = 3) -> dict[str, float]:
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    p95 = samples[min(len(samples) - 1, int(round(0.95 * (len(samples) - 1))))]
+    return {"p50": statistics.median(samples), "p95": p95, "min": samples[0], "max": samples[-1]}
+
+
+def sql_runner(queries: list[str], params: dict[str, Any]) -> Callable[[], None]:
+    from django.db import connection
+
+    def run() -> None:
+        with connection.cursor() as cursor:
+            for sql in queries:
+                cursor.execute(sql, params)
+                cursor.fetchall()
+
+    return run
+
+
+def page_runner(client: Any, url: str, params: dict[str, Any]) -> Callable[[], None]:
+    def run() -> None:
+        response = client.get(url, params)
+        assert response.status_code == 200, (url, response.status_code)
+        _ = response.content
+
+    return run
+
+
+def run(runs: int) -> dict[str, Any]:
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+
+    from regions.models import Region, User
+    from reporting.models import Period, Report
+
+    period = (
+        Period.objects.filter(reports__problems__startswith="[SINTETIS]", quarter=3)
+        .order_by("-year")
+        .first()
+    )
+    assert period is not None, "no synthetic data: run seed_synthetic first"
+    klaten = Region.objects.get(code="33.10")
+    params = {"year": period.year, "quarter": period.quarter}
+    sql_params = {
+        "p": period.pk,
+        "due": period.due_date,
+        "rid": klaten.pk,
+        "y": period.year,
+        "q": period.quarter,
+    }
+
+    def client(username: str) -> Any:
+        c = Client()
+        c.force_login(User.objects.get(username=username))
+        return c
+
+    national = client("bangda.admin")
+    province = client("jateng.biro")
+    region = client("klaten.tapem")
+    dashboards = [
+        (
+            "nasional",
+            national,
+            reverse("reporting:dashboard_national"),
+            reverse("reporting:dashboard_national_data"),
+            floor_queries(""),
+        ),
+        (
+            "provinsi 33",
+            province,
+            reverse("reporting:dashboard_province", args=["33"]),
+            reverse("reporting:dashboard_province_data", args=["33"]),
+            floor_queries("AND r.province_code = '33'"),
+        ),
+        (
+            "wilayah 33.10",
+            region,
+            reverse("reporting:dashboard_region", args=["33.10"]),
+            reverse("reporting:dashboard_region_data", args=["33.10"]),
+            region_floor("AND r.level IN ('kabupaten', 'kota')"),
+        ),
+    ]
+    reports = Report.objects.count()
+    print(
+        f"\nDashboard benchmark — {reports:,} laporan, periode {period}, {runs} kali per ukuran\n"
+    )
+    header = f"{'dashboard':<15} {'endpoint':<6} {'p50 ms':>8} {'p95 ms':>8} {'SQL p50':>8} {'SQL p95':>8} {'ratio':>6}  ok"
+    print(header)
+    print("-" * len(header))
+    results = []
+    ok = True
+    for name, c, page_url, data_url, floor in dashboards:
+        sql = timed(sql_runner(floor, sql_params), runs)
+        for kind, url in (("page", page_url), ("data", data_url)):
+            t = timed(page_runner(c, url, params), runs)
+            ratio = t["p50"] / sql["p50"] if sql["p50"] else float("inf")
+            good = t["p95"] < TARGET_P95_MS and ratio <= TARGET_RATIO
+            ok = ok and good
+            print(
+                f"{name:<15} {kind:<6} {t['p50']:8.1f} {t['p95']:8.1f} {sql['p50']:8.1f} "
+                f"{sql['p95']:8.1f} {ratio:6.2f}  {'ya' if good else 'TIDAK'}"
+            )
+            results.append(
+                {
+                    "dashboard": name,
+                    "endpoint": kind,
+                    "url": url,
+                    "time_ms": t,
+                    "sql_ms": sql,
+                    "ratio_p50": ratio,
+                    "ok": good,
+                }
+            )
+    print(
+        f"\nTarget: p95 < {TARGET_P95_MS:.0f} ms dan rasio (p50 halaman / p50 SQL) ≤ {TARGET_RATIO}."
+    )
+    return {
+        "benchmark": "dashboard",
+        "database": connection.settings_dict["NAME"],
+        "reports": reports,
+        "period": str(period),
+        "runs": runs,
+        "results": results,
+        "ok": ok,
+    }
