@@ -6,17 +6,41 @@ Reads go through the scoping layer; writes call the same services as the pages
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.http import FileResponse
+from django.urls import path
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import serializers, viewsets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import exceptions, parsers, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from espm.api_base import Pagination
-from regions.scoping import Action
+from espm.api_base import Conflict, Pagination, PreconditionFailed
+from regions.models import Region
+from regions.scoping import Action, scoped_get
+from reporting import dashboards, locks, patch, services, workflow
 from reporting.capaian import round2
-from reporting.models import BudgetLine, Period, Report, ReportQuality, ReportStage
+from reporting.evidence import SERVED_TYPE
+from reporting.models import (
+    BudgetLine,
+    Evidence,
+    Period,
+    Report,
+    ReportQuality,
+    ReportStage,
+)
 
 # ---------------------------------------------------------------- periods
 
@@ -177,7 +201,7 @@ class ReportSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(CapaianSerializer)
     def get_capaian(self, obj: Report) -> dict[str, Any]:
-        return capaian_of(obj)
+        return CapaianSerializer(capaian_of(obj)).data
 
 
 class ReportFilter(filters.FilterSet):
@@ -215,9 +239,181 @@ def reports_for(user: Any, action: Action = Action.VIEW) -> QuerySet[Report]:
     )
 
 
+# ---------------------------------------------------------------- report updates
+
+
+class QualityPatchSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=30, help_text="Kode mutu (lihat service-types).")
+    realised = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True
+    )
+    required = serializers.DecimalField(  # type: ignore[assignment]
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text="Hanya bila tahun ini belum ada target terverifikasi.",
+    )
+    met = serializers.BooleanField(
+        required=False, allow_null=True, help_text="Untuk mutu tanpa jumlah."
+    )
+
+
+class StagePatchSerializer(serializers.Serializer):
+    stage = serializers.IntegerField(help_text="1–4 (Permendagri 59/2021).")
+    status = serializers.ChoiceField(
+        choices=[("", "—"), *ReportStage.Status.choices], required=False
+    )
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class BudgetLinePatchSerializer(serializers.Serializer):
+    id = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Kosong: tambah baris baru."
+    )
+    activity_code = serializers.CharField(required=False, allow_blank=True)
+    activity_name = serializers.CharField(required=False, allow_blank=True)
+    sub_activity_code = serializers.CharField(required=False, allow_blank=True)
+    sub_activity_name = serializers.CharField(required=False, allow_blank=True)
+    allocated = serializers.IntegerField(required=False, min_value=0)
+    realised = serializers.IntegerField(required=False, min_value=0)
+
+
+class ReportUpdateSerializer(serializers.Serializer):
+    """Only the sections sent are changed; each is validated by the report form's rules."""
+
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="Versi yang Anda baca (atau header If-Match). Wajib salah satunya.",
+    )
+    recipients_served = serializers.IntegerField(required=False, allow_null=True)
+    recipients_breakdown = serializers.DictField(child=serializers.IntegerField(), required=False)
+    problems = serializers.CharField(required=False, allow_blank=True)
+    solutions = serializers.CharField(required=False, allow_blank=True)
+    quality = QualityPatchSerializer(many=True, required=False)
+    stages = StagePatchSerializer(many=True, required=False)
+    budget_lines = BudgetLinePatchSerializer(many=True, required=False)
+
+
+class TransitionSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False, allow_blank=True, help_text="Wajib untuk return/reopen."
+    )
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="Versi yang Anda lihat; langkah ganda tidak diulang."
+    )
+
+
+class TransitionResultSerializer(serializers.Serializer):
+    already_done = serializers.BooleanField()
+    report = ReportSerializer()
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
+    stage = serializers.IntegerField(source="stage.stage", read_only=True, allow_null=True)
+    quality = serializers.CharField(
+        source="quality.quality_item.code", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "id",
+            "original_name",
+            "content_type",
+            "size",
+            "sha256",
+            "description",
+            "stage",
+            "quality",
+            "uploaded_by",
+            "uploaded_at",
+        ]
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    description = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    stage = serializers.IntegerField(required=False, min_value=1, max_value=4)
+    quality = serializers.CharField(required=False, max_length=30, help_text="Kode mutu")
+
+
+ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
+
+
+def _if_match(request: Request) -> int | None:
+    raw = request.headers.get("If-Match")
+    if raw is None:
+        return None
+    found = ETAG.match(raw)
+    if not found:
+        raise exceptions.ValidationError(
+            {"If-Match": ['Header If-Match harus berisi versi, mis. "3".']}
+        )
+    return int(found.group(1))
+
+
+def _stale(exc: services.StaleVersion) -> dict[str, Any]:
+    return {
+        "version": exc.current_version,
+        "changed_by": exc.changed_by,
+        "changed_at": exc.changed_at.isoformat() if exc.changed_at else None,
+        "changes": [{"field": c.label, "theirs": c.theirs, "yours": c.yours} for c in exc.changes],
+    }
+
+
+def _locked(report: Report, user: Any, exc: services.EntryLocked) -> exceptions.APIException:
+    """Not the owning operator: 403; the operator at the wrong moment (state, window): 409."""
+    if not locks.is_agency_operator(user, report):
+        return exceptions.PermissionDenied(exc.reason)
+    return Conflict(exc.reason, code="locked")
+
+
+def _with_etag(response: Response, report: Report) -> Response:
+    response["ETag"] = f'"{report.version}"'
+    return response
+
+
+TRANSITION_DOC = {
+    "submit": "Ajukan ke verifikator (operator OPD). Sama dengan tombol di halaman laporan.",
+    "verify": "Verifikasi laporan (verifikator Tapem/Biro).",
+    "return": "Kembalikan laporan dengan alasan (verifikator).",
+    "head_approve": "Setujui dan teruskan (kepala OPD, bila wilayah mewajibkan).",
+    "head_return": "Kembalikan ke operator dengan alasan (kepala OPD).",
+    "reopen": "Buka kembali laporan terverifikasi dengan alasan (verifikator).",
+}
+
+
+def _transition_schema(name: str) -> Any:
+    return extend_schema(
+        tags=["reports"],
+        summary=TRANSITION_DOC[name],
+        request=TransitionSerializer,
+        responses={200: TransitionResultSerializer},
+    )
+
+
 @extend_schema_view(
     list=extend_schema(tags=["reports"], summary="Laporan triwulan yang boleh saya lihat"),
-    retrieve=extend_schema(tags=["reports"], summary="Satu laporan triwulan dengan capaiannya"),
+    retrieve=extend_schema(
+        tags=["reports"],
+        summary="Satu laporan triwulan dengan capaiannya (ETag = versi)",
+    ),
+    partial_update=extend_schema(
+        tags=["reports"],
+        summary="Ubah isi laporan (operator OPD pemilik), dengan version atau If-Match",
+        request=ReportUpdateSerializer,
+        parameters=[
+            OpenApiParameter(
+                "If-Match",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description='Versi yang Anda baca, mis. "3" (alternatif kolom version).',
+            )
+        ],
+    ),
 )
 class ReportViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ReportSerializer
@@ -228,6 +424,328 @@ class ReportViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Report]:
         return reports_for(self.request.user)
 
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        report = self.get_object()
+        return _with_etag(Response(self.get_serializer(report).data), report)
 
-# Plain API views that are not router viewsets (dashboards); espm/api.py includes them.
-extra_urlpatterns: list[Any] = []
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        report = self.get_object()
+        header_version = _if_match(request)
+        form = ReportUpdateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        body_version = data.pop("version", None)
+        if header_version is None and body_version is None:
+            raise exceptions.ValidationError(
+                {"version": ["Kirim version (versi yang Anda baca) atau header If-Match."]}
+            )
+        version = header_version if header_version is not None else body_version
+        plan = patch.plan(report, data)
+        if not plan.ok:
+            raise exceptions.ValidationError(plan.errors)
+        try:
+            updated = patch.apply(plan, request.user, version)
+        except services.EntryLocked as exc:
+            raise _locked(report, request.user, exc) from exc
+        except services.StaleVersion as exc:
+            error = PreconditionFailed if header_version is not None else Conflict
+            raise error(str(exc), current=_stale(exc)) from exc
+        fresh = self.get_queryset().get(pk=updated.pk)
+        return _with_etag(Response(self.get_serializer(fresh).data), fresh)
+
+    def _transition(self, request: Request, name: str) -> Response:
+        report = self.get_object()
+        form = TransitionSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            result = workflow.transition(
+                report,
+                name,
+                request.user,
+                reason=form.validated_data.get("reason", ""),
+                expected_version=form.validated_data.get("version"),
+            )
+        except workflow.NotAllowed as exc:
+            raise exceptions.PermissionDenied(exc.message) from exc
+        except workflow.TransitionError as exc:
+            if exc.field:
+                raise exceptions.ValidationError({exc.field: [exc.message]}) from exc
+            problems = [p.message for p in exc.problems]
+            raise Conflict(
+                exc.message,
+                code="stale" if isinstance(exc, workflow.Stale) else "refused",
+                current={"status": report.status, "version": report.version, "problems": problems},
+            ) from exc
+        fresh = self.get_queryset().get(pk=report.pk)
+        body = {"already_done": result.already_done, "report": self.get_serializer(fresh).data}
+        return _with_etag(Response(body), fresh)
+
+    @_transition_schema("submit")
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition(request, "submit")
+
+    @_transition_schema("verify")
+    @action(detail=True, methods=["post"])
+    def verify(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition(request, "verify")
+
+    @_transition_schema("return")
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition(request, "return")
+
+    @_transition_schema("head_approve")
+    @action(detail=True, methods=["post"], url_path="head-approve", url_name="head-approve")
+    def head_approve(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition(request, "head_approve")
+
+    @_transition_schema("head_return")
+    @action(detail=True, methods=["post"], url_path="head-return", url_name="head-return")
+    def head_return(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition(request, "head_return")
+
+    @_transition_schema("reopen")
+    @action(detail=True, methods=["post"])
+    def reopen(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition(request, "reopen")
+
+    # ------------------------------------------------------------ evidence
+
+    @extend_schema(
+        methods=["GET"],
+        tags=["evidence"],
+        summary="Bukti dukung laporan",
+        responses={200: EvidenceSerializer(many=True)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        tags=["evidence"],
+        summary="Unggah bukti dukung (PDF, gambar, lembar kerja; diperiksa menurut isinya)",
+        request={"multipart/form-data": EvidenceUploadSerializer},
+        responses={201: EvidenceSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        parser_classes=[parsers.MultiPartParser, parsers.FormParser],
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def evidence(self, request: Request, pk: str | None = None) -> Response:
+        report = self.get_object()
+        if request.method == "GET":
+            rows = services.active_evidence(report).order_by("-uploaded_at", "-id")
+            return Response(EvidenceSerializer(rows, many=True).data)
+        form = EvidenceUploadSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        upload = form.validated_data["file"]
+        stage_id = quality_id = None
+        if "stage" in form.validated_data:
+            stage_id = (
+                report.stages.filter(stage=form.validated_data["stage"])
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if stage_id is None:
+                raise exceptions.ValidationError({"stage": ["Tahap tidak ada pada laporan ini."]})
+        if form.validated_data.get("quality"):
+            quality_id = (
+                report.quality.filter(quality_item__code=form.validated_data["quality"])
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if quality_id is None:
+                raise exceptions.ValidationError(
+                    {"quality": ["Kode mutu tidak ada pada laporan ini."]}
+                )
+        try:
+            evidence = services.add_evidence(
+                report.pk,
+                request.user,
+                upload,
+                name=upload.name,
+                size=upload.size,
+                description=form.validated_data.get("description", ""),
+                stage_id=stage_id,
+                quality_id=quality_id,
+            )
+        except services.EntryLocked as exc:
+            raise _locked(report, request.user, exc) from exc
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError({"file": exc.messages}) from exc
+        return Response(EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        tags=["evidence"],
+        summary="Unduh satu bukti dukung",
+        responses={
+            **{(200, media): OpenApiTypes.BINARY for media in sorted(set(SERVED_TYPE.values()))},
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"evidence/(?P<evidence_id>[0-9]{1,18})/download",
+        url_name="evidence-download",
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def evidence_download(
+        self, request: Request, pk: str | None = None, evidence_id: str | None = None
+    ) -> FileResponse:
+        report = self.get_object()
+        # The page's rule: the file is reachable only through the scoping layer.
+        evidence = scoped_get(
+            Evidence,
+            request.user,
+            Action.VIEW,
+            pk=evidence_id,
+            report_id=report.pk,
+            deleted_at__isnull=True,
+        )
+        response = FileResponse(
+            evidence.file.open("rb"),
+            as_attachment=True,
+            filename=evidence.original_name,
+            content_type=evidence.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+# ---------------------------------------------------------------- dashboards
+
+
+class DashboardQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
+    quarter = serializers.IntegerField(required=False, min_value=1, max_value=4)
+    province = serializers.RegexField(
+        r"^[0-9]{2}$", required=False, help_text="Batasi ke satu provinsi dan kab/kotanya."
+    )
+
+
+class CapaianQuerySerializer(DashboardQuerySerializer):
+    by = serializers.ChoiceField(
+        choices=["region", "sector", "service_type"], required=False, default="region"
+    )
+
+
+class LevelRowSerializer(serializers.Serializer):
+    level = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
+    total = serializers.IntegerField()
+    entered = serializers.IntegerField()
+    entered_pct = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
+    submitted = serializers.IntegerField()
+    submitted_pct = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
+    accepted = serializers.IntegerField()
+    accepted_pct = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
+    on_time = serializers.IntegerField()
+    on_time_pct = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
+    late = serializers.IntegerField()
+    late_pct = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
+
+
+class InputStatusSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    quarter = serializers.IntegerField()
+    rows = LevelRowSerializer(many=True)
+
+
+class RollupRowSerializer(serializers.Serializer):
+    """One roll-up row: the same numbers as the dashboard pages (reporting.dashboards)."""
+
+    key = serializers.CharField(help_text="Kode wilayah, bidang atau jenis pelayanan.")
+    label = serializers.CharField()  # type: ignore[assignment]
+    capaian = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
+    band = serializers.CharField(allow_blank=True)
+    reported = serializers.IntegerField(help_text="Jumlah laporan yang dihitung.")
+    missing = serializers.IntegerField(help_text="Laporan yang belum ada (tidak dihitung 0).")
+    level = serializers.CharField(required=False)
+    sector = serializers.CharField(required=False)
+    rank = serializers.IntegerField(required=False, allow_null=True)
+    timeliness = serializers.CharField(required=False)
+    accepted = serializers.BooleanField(required=False)
+
+
+class CapaianSerializerOut(serializers.Serializer):
+    year = serializers.IntegerField()
+    quarter = serializers.IntegerField()
+    by = serializers.CharField()
+    rows = RollupRowSerializer(many=True)
+
+
+def _dashboard_args(request: Request, form_class: type[serializers.Serializer]) -> dict[str, Any]:
+    form = form_class(data=request.query_params)
+    form.is_valid(raise_exception=True)
+    data = dict(form.validated_data)
+    default_year, default_quarter = dashboards.default_year_quarter()
+    data.setdefault("year", default_year)
+    data.setdefault("quarter", default_quarter)
+    code = data.pop("province", None)
+    data["province"] = None
+    if code:
+        province = scoped_get(Region, request.user, Action.VIEW, code=code)
+        data["province"] = province
+    return data
+
+
+class InputStatusView(APIView):
+    """Per level (province, kabupaten, kota): of all active regions, how many entered/submitted/accepted."""
+
+    @extend_schema(
+        tags=["dashboard"],
+        summary="Status input per tingkat (angka yang sama dengan dasbor)",
+        parameters=[DashboardQuerySerializer],
+        responses={200: InputStatusSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        args = _dashboard_args(request, DashboardQuerySerializer)
+        rows = dashboards.input_status(
+            request.user, args["year"], args["quarter"], province=args["province"]
+        )
+        return Response(
+            InputStatusSerializer(
+                {
+                    "year": args["year"],
+                    "quarter": args["quarter"],
+                    "rows": [r.as_dict() for r in rows],
+                }
+            ).data
+        )
+
+
+class CapaianRollupView(APIView):
+    """Capaian roll-ups by region, sector or service type; missing reports are counted, not zero."""
+
+    @extend_schema(
+        tags=["dashboard"],
+        summary="Capaian per wilayah, bidang atau jenis pelayanan (angka yang sama dengan dasbor)",
+        parameters=[CapaianQuerySerializer],
+        responses={200: CapaianSerializerOut},
+    )
+    def get(self, request: Request) -> Response:
+        args = _dashboard_args(request, CapaianQuerySerializer)
+        rows = dashboards.capaian_rollup(
+            request.user, args["year"], args["quarter"], args["by"], province=args["province"]
+        )
+        out = []
+        for row in rows:
+            d = row.as_dict()
+            if "code" in d:  # a region row names its key "code"
+                d["key"], d["label"] = d.pop("code"), d.pop("name")
+            out.append(d)
+        return Response(
+            CapaianSerializerOut(
+                {"year": args["year"], "quarter": args["quarter"], "by": args["by"], "rows": out}
+            ).data
+        )
+
+
+# Plain API views that are not router viewsets; espm/api.py includes them.
+extra_urlpatterns: list[Any] = [
+    path("dashboard/input-status/", InputStatusView.as_view(), name="dashboard-input-status"),
+    path("dashboard/capaian/", CapaianRollupView.as_view(), name="dashboard-capaian"),
+]

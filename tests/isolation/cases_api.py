@@ -5,13 +5,17 @@ Anonymous callers get 401/403 (no redirect); out of scope is 404, as on the page
 
 from __future__ import annotations
 
+import io
+import json
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.authtoken.models import Token
 
 from indicators.models import ServiceType, Target
 from regions.models import Agency, User
-from reporting.models import Period, Report
+from reporting import services
+from reporting.models import Evidence, Period, Report
 from tests.isolation.expect import EVERYONE, viewers
 from tests.isolation.framework import ANONYMOUS, OK, Case
 
@@ -41,6 +45,40 @@ def klaten_report() -> Report:
     return Report.objects.create(
         region=_dinkes().region, period=period, service_type=service_type, agency=_dinkes()
     )
+
+
+def klaten_code(code: str) -> Report:
+    return (
+        Report.objects.filter(region__code="33.10", service_type__code=code)
+        .order_by("-period__year", "-period__quarter")
+        .first()
+    )  # type: ignore[return-value]
+
+
+def _report_state(code: str = "K-KES-01") -> Any:
+    return lambda: list(
+        Report.objects.filter(pk=klaten_code(code).pk).values(
+            "status", "version", "problems", "recipients_served"
+        )
+    )
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _evidence() -> Evidence:
+    report = klaten_report()
+    found = Evidence.objects.filter(report=report, deleted_at__isnull=True).first()
+    if found:
+        return found
+    operator = User.objects.get(username="klaten.dinkes")
+    return services.add_evidence(
+        report.pk, operator, io.BytesIO(PDF), name="bukti.pdf", size=len(PDF)
+    )
+
+
+def _evidence_state() -> list[Any]:
+    return sorted(Evidence.objects.values_list("pk", "deleted_at"))
 
 
 def _klaten_target() -> Target:
@@ -120,6 +158,100 @@ CASES = [
         owner=KLATEN_DINKES,
         kwargs=lambda: {"pk": klaten_report().pk},
     ),
+    # Writes: only the owning agency's operator; a viewer who may not gets 403, others 404.
+    Case(
+        "api:report-detail",
+        allowed={"klaten.dinkes"},
+        owner=KLATEN_DINKES,
+        method="patch",
+        kwargs=lambda: {"pk": klaten_report().pk},
+        data=lambda: json.dumps(  # type: ignore[arg-type,return-value]
+            {"version": klaten_report().version, "problems": "Uji isolasi (demo)."}
+        ),
+        headers={"Content-Type": "application/json"},
+        snapshot=_report_state(),
+    ),
+    Case(
+        "api:report-submit",
+        allowed={"klaten.dinkes"},
+        owner=KLATEN_DINKES,
+        method="post",
+        kwargs=lambda: {"pk": klaten_report().pk},
+        data=lambda: {"version": klaten_report().version},
+        snapshot=_report_state(),
+    ),
+    Case(
+        "api:report-verify",
+        allowed={"klaten.tapem"},
+        owner=KLATEN_DINKES,
+        method="post",
+        kwargs=lambda: {"pk": klaten_code("K-KES-03").pk},
+        snapshot=_report_state("K-KES-03"),
+    ),
+    Case(
+        "api:report-return",
+        allowed={"klaten.tapem"},
+        owner=KLATEN_DINKES,
+        method="post",
+        kwargs=lambda: {"pk": klaten_code("K-KES-03").pk},
+        data=lambda: {"reason": "Uji isolasi (demo)."},
+        snapshot=_report_state("K-KES-03"),
+    ),
+    # The OPD head and the verifier reach these steps; the report's state refuses them (409).
+    Case(
+        "api:report-head-approve",
+        allowed={"klaten.kadinkes"},
+        owner=KLATEN_DINKES,
+        method="post",
+        kwargs=lambda: {"pk": klaten_code("K-KES-03").pk},
+        ok_status=frozenset({409}),
+        snapshot=_report_state("K-KES-03"),
+    ),
+    Case(
+        "api:report-head-return",
+        allowed={"klaten.kadinkes"},
+        owner=KLATEN_DINKES,
+        method="post",
+        kwargs=lambda: {"pk": klaten_code("K-KES-03").pk},
+        data=lambda: {"reason": "Uji isolasi (demo)."},
+        ok_status=frozenset({409}),
+        snapshot=_report_state("K-KES-03"),
+    ),
+    Case(
+        "api:report-reopen",
+        allowed={"klaten.tapem"},
+        owner=KLATEN_DINKES,
+        method="post",
+        kwargs=lambda: {"pk": klaten_code("K-KES-03").pk},
+        data=lambda: {"reason": "Uji isolasi (demo)."},
+        ok_status=frozenset({409}),
+        snapshot=_report_state("K-KES-03"),
+    ),
+    # Evidence: read by the report's viewers, added by its operator, files only in scope.
+    Case(
+        "api:report-evidence",
+        allowed=viewers(*KLATEN_DINKES),
+        owner=KLATEN_DINKES,
+        kwargs=lambda: {"pk": klaten_report().pk},
+    ),
+    Case(
+        "api:report-evidence",
+        allowed={"klaten.dinkes"},
+        owner=KLATEN_DINKES,
+        method="post",
+        kwargs=lambda: {"pk": klaten_report().pk},
+        data=lambda: {"file": SimpleUploadedFile("bukti.pdf", PDF), "description": "uji"},
+        snapshot=_evidence_state,
+    ),
+    Case(
+        "api:report-evidence-download",
+        allowed=viewers(*KLATEN_DINKES),
+        owner=KLATEN_DINKES,
+        kwargs=lambda: {"pk": _evidence().report_id, "evidence_id": _evidence().pk},
+    ),
+    # Dashboards: everyone signed in, each sees the numbers of their own scope.
+    Case("api:dashboard-input-status", allowed=EVERYONE, query="year=2026&quarter=3"),
+    Case("api:dashboard-capaian", allowed=EVERYONE, query="year=2026&quarter=3&by=sector"),
 ]
 
 __all__ = ["CASES", "OK", "klaten_report"]
