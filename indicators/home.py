@@ -5,16 +5,33 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from indicators import selectors
+from indicators.models import CatalogEdition
 from regions.models import Membership
 from regions.roles import AGENCY_ROLES, Role
 from regions.views import Panel
 
 
 def panels(request: HttpRequest, membership: Membership | None) -> list[Panel]:
-    if membership is None or membership.region.level == "national":
+    if membership is None:
         return []
-    region = membership.region
     year = selectors.current_year()
+    if membership.role == Role.BANGDA_ADMIN:
+        return [
+            Panel(
+                "indicators/_panel_catalog.html",
+                {
+                    "year": year,
+                    "edition": selectors.edition_for_year_or_none(year),
+                    "drafts": list(
+                        CatalogEdition.objects.filter(status=CatalogEdition.Status.DRAFT)
+                    ),
+                },
+                order=60,
+            )
+        ]
+    region = membership.region
+    if region.level == "national":
+        return []
     if membership.role == Role.VERIFIER:
         data = selectors.region_targets(request.user, region, year)
         return [

@@ -236,3 +236,9 @@ def test_region_target_page_shows_completeness(login, django_assert_max_num_quer
     assert "K-KES-01" in body and "K-DIK-01" not in body
     home = login("klaten.dinkes").get(reverse("home")).content.decode()
     assert "K-KES-11" in home  # a draft to act on
+
+
+@pytest.mark.django_db
+def test_bangda_home_shows_the_catalog_panel(login):
+    body = login("bangda.admin").get(reverse("home")).content.decode()
+    assert "Tahun 2026 memakai edisi 2026.1" in body
