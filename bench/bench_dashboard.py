@@ -42,13 +42,9 @@ WHERE x.period_id = %(p)s AND x.capaian_index IS NOT NULL AND x.entered_at IS NO
 
 
 def floor_queries(region_filter: str) -> list[str]:
-    """The figures of a national/province dashboard, as bare SQL."""
+    """The figures of a national/province dashboard, as bare SQL (counts come from the flags)."""
     reports = REPORTS.format(region_filter=region_filter)
     return [
-        f"SELECT level, count(*), count(*) FILTER (WHERE entered), count(*) FILTER (WHERE submitted), "
-        f"count(*) FILTER (WHERE accepted), count(*) FILTER (WHERE NOT entered AND NOT submitted), "
-        f"count(*) FILTER (WHERE on_time), count(*) FILTER (WHERE late) "
-        f"FROM ({FLAGS.format(region_filter=region_filter)}) f GROUP BY level",
         FLAGS.format(region_filter=region_filter),
         f"SELECT x.region_id, avg(x.capaian_index), count(*) {reports} GROUP BY x.region_id",
         f"SELECT sc.code, avg(x.capaian_index), count(*) {reports} GROUP BY sc.code",

@@ -281,6 +281,31 @@ def _input_status(scope: Scope, period: Period | None) -> list[LevelRow]:
     return rows
 
 
+def status_from_rollup(rows: Sequence[RegionRollup], *, narrowed: bool) -> list[LevelRow]:
+    """The same counts as ``_input_status``, from region rows a page has already loaded.
+
+    Both read ``regions_with_status``, so they cannot disagree (tested); this saves a query.
+    """
+    out = []
+    for level in LEVELS:
+        mine = [r for r in rows if r.level == level]
+        if not mine and narrowed:
+            continue
+        out.append(
+            LevelRow(
+                level=level,
+                total=len(mine),
+                entered=sum(r.entered for r in mine),
+                submitted=sum(r.submitted for r in mine),
+                accepted=sum(r.accepted for r in mine),
+                nothing=sum(not r.entered and not r.submitted for r in mine),
+                on_time=sum(r.timeliness == "on_time" for r in mine),
+                late=sum(r.timeliness == "late" for r in mine),
+            )
+        )
+    return out
+
+
 def input_status(
     user: Any, year: int, quarter: int, *, province: Region | None = None
 ) -> list[LevelRow]:
@@ -721,9 +746,9 @@ def national_dashboard(
     scope = scope_for(user, province=province)
     period = get_period(year, quarter)
     services = expected_services(year, scope.sectors)
-    status = _input_status(scope, period)
-    totals = _level_counts(status)
     ranking = rollup_by_region(scope, period, services)
+    status = status_from_rollup(ranking, narrowed=province is not None)
+    totals = _level_counts(status)
     expected = sum(r.expected for r in ranking)
     dash = NationalDashboard(
         year=year,

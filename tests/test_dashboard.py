@@ -281,3 +281,24 @@ def test_query_count_is_constant(scenario, login, django_assert_max_num_queries,
             if not region.reports.filter(period=scenario, service_type=st[s]).exists():
                 report(region.code, st[s], scenario, "75")
     assert _queries(client, url, params) == before
+
+
+def test_page_counts_equal_the_sql_aggregate(scenario):
+    user = bangda()
+    page = d.national_dashboard(user, YEAR, Q)
+    assert [r.as_dict() for r in page.status] == [
+        r.as_dict() for r in d.input_status(user, YEAR, Q)
+    ]
+    prov = Region.objects.get(code="33")
+    page = d.national_dashboard(user, YEAR, Q, province=prov)
+    assert [r.as_dict() for r in page.status] == [
+        r.as_dict() for r in d.input_status(user, YEAR, Q, province=prov)
+    ]
+
+
+def test_home_panel_reads_the_meeting_sentence(scenario, login, settings):
+    response = login("bangda.admin").get(reverse("home"))
+    assert response.status_code == 200
+    assert reverse("reporting:dashboard_national") in response.content.decode()
+    response = login("klaten.dinkes").get(reverse("home"))
+    assert reverse("reporting:dashboard_region", args=["33.10"]) in response.content.decode()
