@@ -318,7 +318,11 @@ def _initial(target: Target | None) -> dict[str, Any]:
         "recipients_target": target.recipients_target,
     }
     for tq in target.quality.select_related("quality_item"):
-        initial[f"q_{tq.quality_item.code}"] = tq.required_quantity
+        qty = tq.required_quantity
+        # whole numbers without ".00": staff and goods are counted, rarely fractional
+        if qty is not None and qty == qty.to_integral_value():
+            qty = qty.quantize(Decimal(1))
+        initial[f"q_{tq.quality_item.code}"] = qty
     return initial
 
 
