@@ -17,12 +17,13 @@ PYTEST_WORKERS    ?= 2
 APT_PACKAGES := chromium chromium-driver poppler-utils gettext fonts-dejavu-core fonts-liberation \
 	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 postgresql-client redis-tools
 
-.PHONY: help venv run serve test lint typecheck pytest system-deps check-services bench clean
+.PHONY: help venv run serve test lint typecheck pytest system-deps check-services bench loadtest clean
 
 help:
 	@echo "make run    — install, migrate, load regions + catalog, seed the demo, serve on :8000"
 	@echo "make test   — lint, type-check and the whole suite on PostgreSQL + Redis + Chromium"
 	@echo "make bench  — national-scale benchmarks (PostgreSQL; see README, Performance)"
+	@echo "make loadtest — deadline-rush load test (Locust; LOAD_USERS=200 LOAD_DURATION=2m)"
 
 $(VENV)/.installed: requirements/dev.lock pyproject.toml
 	@test -n "$(PYTHON_BOOT)" || { echo "Python >= 3.12 not found (python3, python3.13, python3.12)"; exit 1; }
@@ -74,6 +75,11 @@ test: venv system-deps lint typecheck pytest
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/espm_bench
 bench: venv system-deps check-services
 	DATABASE_URL="$(BENCH_DATABASE_URL)" $(PY) bench/run.py
+
+LOAD_USERS    ?= 200
+LOAD_DURATION ?= 2m
+loadtest: venv check-services
+	DATABASE_URL="$(BENCH_DATABASE_URL)" $(PY) bench/loadtest.py --users $(LOAD_USERS) --duration $(LOAD_DURATION)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 private

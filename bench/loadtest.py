@@ -1,0 +1,326 @@
+"""`make loadtest`: the deadline rush — Locust, headless, against gunicorn on loopback.
+
+    python bench/loadtest.py [--users 200] [--spawn-rate 20] [--duration 2m] [--think 5,20]
+
+Prepares the benchmark database (bench/run.py's preparation: synthetic national data + demo
+cast), then a plan: one load-test operator account (``load.opNNN``) per simulated operator,
+each owning one report of the open period (made a draft), verifier accounts in those regions,
+and the demo national/province/region readers for dashboards. Sessions are created directly
+(no password hashing storm at start). After the run every report's data is compared with the
+last save the server acknowledged: a difference is a lost or overwritten save.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "espm.settings")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/espm_bench")
+os.environ.setdefault("SECURE_HTTPS", "0")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+
+TARGET_SAVE_P95_MS = 500.0
+LOAD_AGENCY = "UJIBEBAN"
+
+
+def _session_for(user: Any) -> str:
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return str(store.session_key)
+
+
+def _load_user(username: str, role: str, region: Any, agency: Any = None) -> Any:
+    from regions.models import Membership, User
+
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"full_name": f"Uji beban {username}"}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save()
+    Membership.objects.filter(user=user).exclude(region=region, agency=agency, role=role).delete()
+    Membership.objects.get_or_create(user=user, role=role, region=region, agency=agency)
+    return user
+
+
+def make_plan(n_ops: int, n_ver: int, n_view: int, think: list[float], out: str) -> dict[str, Any]:
+    from django.db import transaction
+    from django.urls import reverse
+
+    from regions.demo import DEMO_REGIONS
+    from regions.models import Agency, User
+    from regions.roles import Role
+    from reporting.locks import FROZEN_SUBMISSION
+    from reporting.models import Period, RegionSubmission, Report
+
+    period = Period.objects.filter(state=Period.State.OPEN).order_by("-year", "-quarter").first()
+    if period is None:
+        raise SystemExit("Tidak ada periode terbuka di basis data benchmark.")
+    demo_codes = list(DEMO_REGIONS)
+    frozen = RegionSubmission.objects.filter(period=period, status__in=FROZEN_SUBMISSION).values(
+        "region_id"
+    )
+    # Spread operators over regions: the first service of every region, then the second, ...
+    candidates = list(
+        Report.objects.filter(period=period)
+        .exclude(region_id__in=frozen)
+        .exclude(region__code__in=demo_codes)
+        .select_related("region")
+        .order_by("service_type__order", "region__code")[: max(n_ops, 1)]
+    )
+    chosen = candidates[:n_ops]
+    if len(chosen) < n_ops:
+        raise SystemExit(f"Hanya {len(chosen)} laporan tersedia untuk {n_ops} operator.")
+    with transaction.atomic():
+        # Synthetic regions have no agencies: a bench-only OPD owns the load test's reports.
+        for report in chosen:
+            report.agency, _ = Agency.objects.get_or_create(
+                region=report.region,
+                short_name=LOAD_AGENCY,
+                defaults={"name": "OPD Uji Beban (benchmark)"},
+            )
+        Report.objects.bulk_update(chosen, ["agency"])
+        Report.objects.filter(pk__in=[r.pk for r in chosen]).update(status=Report.Status.DRAFT)
+        operators = []
+        for i, report in enumerate(chosen, start=1):
+            user = _load_user(f"load.op{i:03d}", Role.OPD_OPERATOR, report.region, report.agency)
+            operators.append(
+                {"username": user.username, "report": report.pk, "sessionid": _session_for(user)}
+            )
+        regions = list(dict.fromkeys(r.region for r in chosen))
+        verifiers = []
+        for i in range(max(n_ver, 1)):
+            region = regions[i % len(regions)]
+            user = _load_user(f"load.ver{i + 1:03d}", Role.VERIFIER, region)
+            reports = list(
+                Report.objects.filter(period=period, region=region).values_list("pk", flat=True)[
+                    :30
+                ]
+            )
+            verifiers.append(
+                {"username": user.username, "reports": reports, "sessionid": _session_for(user)}
+            )
+        readers = [
+            ("bangda.admin", "nasional", [reverse("reporting:dashboard_national")]),
+            ("kemenkes.viewer", "nasional", [reverse("reporting:dashboard_national")]),
+            ("jateng.biro", "provinsi", [reverse("reporting:dashboard_province", args=["33"])]),
+            ("klaten.tapem", "wilayah", [reverse("reporting:dashboard_region", args=["33.10"])]),
+        ]
+        viewers = []
+        for i in range(max(n_view, 1)):
+            username, label, urls = readers[i % len(readers)]
+            user = User.objects.get(username=username)
+            viewers.append({"label": label, "urls": urls, "sessionid": _session_for(user)})
+    detail = reverse("reporting:report_detail", kwargs={"pk": 999999999})
+    section = reverse("reporting:report_section", kwargs={"pk": 999999999, "section": "xsecx"})
+    review = reverse("reporting:report_review", kwargs={"pk": 999999999})
+    return {
+        "period": str(period),
+        "think": think,
+        "out": out,
+        "operators": operators,
+        "verifiers": verifiers,
+        "viewers": viewers,
+        "urls": {
+            "detail": detail.replace("999999999", "{pk}"),
+            "section": section.replace("999999999", "{pk}").replace("xsecx", "{section}"),
+            "review": review.replace("999999999", "{pk}"),
+            "inbox": reverse("reporting:review_inbox"),
+        },
+    }
+
+
+def verify(results: dict[str, Any]) -> dict[str, Any]:
+    """Compare the last acknowledged save of each report with the database."""
+    from reporting.models import Report
+
+    saved: dict[str, dict[str, Any]] = results["saved"]
+    uncertain: dict[str, list[dict[str, Any]]] = results["uncertain"]
+    rows = Report.objects.in_bulk([int(pk) for pk in saved])
+    lost = []
+    for pk, expected in saved.items():
+        report = rows.get(int(pk))
+        if report is None:
+            lost.append({"report": pk, "reason": "missing"})
+            continue
+        for field in ("recipients_served", "problems"):
+            if field not in expected:
+                continue
+            actual = getattr(report, field)
+            allowed = [expected[field], *(u[field] for u in uncertain.get(pk, []) if field in u)]
+            if actual not in allowed:
+                lost.append({"report": pk, "field": field, "saved": expected[field], "db": actual})
+        if report.version < expected.get("version", 0):
+            lost.append(
+                {
+                    "report": pk,
+                    "field": "version",
+                    "saved": expected["version"],
+                    "db": report.version,
+                }
+            )
+    return {"reports_checked": len(saved), "lost_or_overwritten": lost}
+
+
+def read_stats(prefix: str) -> dict[str, dict[str, Any]]:
+    stats: dict[str, dict[str, Any]] = {}
+    path = Path(f"{prefix}_stats.csv")
+    if not path.exists():
+        return stats
+    with path.open() as fh:
+        for row in csv.DictReader(fh):
+            stats[row["Name"]] = {
+                "requests": int(row["Request Count"]),
+                "failures": int(row["Failure Count"]),
+                "p50": float(row["50%"] or 0),
+                "p95": float(row["95%"] or 0),
+                "p99": float(row["99%"] or 0),
+                "rps": float(row["Requests/s"] or 0),
+            }
+    return stats
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--spawn-rate", type=float, default=20)
+    parser.add_argument("--duration", default="2m")
+    parser.add_argument("--think", default="5,20", help="operator think time range, seconds")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from bench import server
+    from bench.run import prepare
+
+    if connection.vendor != "postgresql":
+        print("Uji beban memerlukan PostgreSQL (DATABASE_URL).", file=sys.stderr)
+        return 2
+    prepare(False)
+    n_ops = round(args.users * 0.7)
+    n_ver = round(args.users * 0.2)
+    n_view = max(args.users - n_ops - n_ver, 1)
+    tmp = Path(tempfile.mkdtemp(prefix="espm-load-"))
+    out = tmp / "saves.json"
+    plan = make_plan(n_ops, n_ver, n_view, [float(x) for x in args.think.split(",")], str(out))
+    plan_path = tmp / "plan.json"
+    plan_path.write_text(json.dumps(plan))
+    connection.close()
+    print(
+        f"Uji beban: {args.users} pengguna ({n_ops} operator, {n_ver} verifikator, {n_view} "
+        f"pemantau), {args.duration}, periode {plan['period']}, gunicorn -w {args.workers}",
+        flush=True,
+    )
+    locust = Path(sys.executable).parent / "locust"
+    with server.gunicorn(
+        os.environ["DATABASE_URL"], workers=args.workers, threads=args.threads
+    ) as base:
+        cmd = [
+            str(locust),
+            "-f",
+            str(ROOT / "bench" / "locustfile.py"),
+            "--headless",
+            "-u",
+            str(args.users),
+            "-r",
+            str(args.spawn_rate),
+            "-t",
+            args.duration,
+            "--host",
+            base,
+            "--csv",
+            str(tmp / "locust"),
+            "--only-summary",
+            "--stop-timeout",
+            "30",
+        ]
+        env = {**os.environ, "ESPM_LOAD_PLAN": str(plan_path)}
+        subprocess.run(cmd, env=env, check=False)  # noqa: S603
+    results = (
+        json.loads(out.read_text())
+        if out.exists()
+        else {"saved": {}, "uncertain": {}, "counts": {}}
+    )
+    checked = verify(results)
+    stats = read_stats(str(tmp / "locust"))
+    saves = [v for k, v in stats.items() if k.startswith("save ")]
+    save_requests = sum(s["requests"] for s in saves)
+    save_p95 = max((s["p95"] for s in saves), default=0.0)
+    total = stats.get("Aggregated", {})
+    errors = total.get("failures", 0)
+    lost = checked["lost_or_overwritten"]
+    print("\nHasil uji beban")
+    print(
+        f"{'permintaan':<26} {'jumlah':>7} {'gagal':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>7}"
+    )
+    for name, s in stats.items():
+        print(
+            f"{name:<26} {s['requests']:7d} {s['failures']:6d} {s['p50']:8.0f} {s['p95']:8.0f} "
+            f"{s['p99']:8.0f} {s['rps']:7.1f}"
+        )
+    counts = results.get("counts", {})
+    ok = (
+        errors == 0
+        and not lost
+        and save_p95 < TARGET_SAVE_P95_MS
+        and counts.get("conflicts", 0) == 0
+    )
+    print(
+        f"\nSimpan: {save_requests} permintaan, p95 {save_p95:.0f} ms (target < {TARGET_SAVE_P95_MS:.0f}); "
+        f"galat: {errors}; konflik 409: {counts.get('conflicts', 0)}; "
+        f"simpan hilang/tertimpa: {len(lost)} dari {checked['reports_checked']} laporan diperiksa; "
+        f"tak pasti (tanpa jawaban): {sum(len(v) for v in results.get('uncertain', {}).values())}"
+    )
+    print("LULUS" if ok else "TIDAK LULUS")
+    stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
+    result_path = ROOT / "bench" / "results" / f"loadtest-{stamp}.json"
+    result_path.parent.mkdir(exist_ok=True)
+    result_path.write_text(
+        json.dumps(
+            {
+                "benchmark": "loadtest",
+                "users": args.users,
+                "duration": args.duration,
+                "think": args.think,
+                "gunicorn_workers": args.workers,
+                "gunicorn_threads": args.threads,
+                "cpus": os.cpu_count(),
+                "stats": stats,
+                "save_p95_ms": save_p95,
+                "errors": errors,
+                "counts": counts,
+                "verification": checked,
+                "ok": ok,
+            },
+            indent=2,
+        )
+    )
+    print(f"→ {result_path.relative_to(ROOT)}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
