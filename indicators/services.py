@@ -421,9 +421,11 @@ def set_assignments(user: Any, region: Region, wanted: Mapping[str, int | None])
 
     if not can(user, Action.CHANGE, region):
         raise PermissionDenied(_("Anda tidak dapat mengubah penugasan wilayah ini."))
-    valid_codes = {
-        st.code for st in selectors.service_types_for_region(region, selectors.current_year())
-    }
+    valid_codes = set(
+        ServiceType.objects.filter(
+            edition__years__year__gte=selectors.current_year(), level=region.service_level
+        ).values_list("code", flat=True)
+    )  # this year's and later years' editions: a newer edition may add codes
     agencies = {a.pk: a for a in Agency.objects.filter(region=region, is_active=True)}
     problems = []
     for code, agency_id in wanted.items():

@@ -201,3 +201,22 @@ def test_catalog_page_filters_and_searches(login, django_assert_max_num_queries)
     assert detail.status_code == 200 and "Tablet tambah darah" in detail.content.decode()
     diff = client.get(reverse("indicators:edition_diff"))
     assert diff.status_code == 200
+
+
+@pytest.mark.django_db
+def test_admin_edits_only_draft_editions(login, cast):
+    admin = login("bangda.admin")
+    assert admin.get(reverse("admin:indicators_servicetype_import")).status_code == 200
+    published = ServiceType.objects.get(edition__code="2026.1", code="K-KES-01")
+    page = admin.get(reverse("admin:indicators_servicetype_change", args=[published.pk]))
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    draft = services.create_draft_edition(
+        cast["bangda.admin"], published.edition, "2027.1", "Katalog 2027"
+    )
+    st = draft.service_types.get(code="K-KES-01")
+    page = admin.get(reverse("admin:indicators_servicetype_change", args=[st.pk]))
+    assert 'name="_save"' in page.content.decode()
+    # other roles have no catalog admin
+    assert (
+        login("klaten.tapem").get(reverse("admin:indicators_servicetype_import")).status_code == 302
+    )
