@@ -405,6 +405,8 @@ def report_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.report_list(request.user, f)
     export = request.GET.get("export")
     if export in ("csv", "xlsx"):
+        # Labels once: get_status_display() re-hashes the lazy choices on every row (15k rows).
+        status_label = {value: str(label) for value, label in Report.Status.choices}
         headers = [
             _("Periode"),
             _("Kode wilayah"),
@@ -431,7 +433,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
                 r.service_type.code,
                 r.service_type.name,
                 r.agency.short_name if r.agency else "",
-                r.get_status_display(),
+                status_label.get(r.status, r.status),
                 r.recipients_target,
                 r.recipients_served,
                 float(round(r.recipients_pct, 2)) if r.recipients_pct is not None else None,
