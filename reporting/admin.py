@@ -1,1 +1,85 @@
-# Register your models here.
+"""Admin for Bangda: periods (state changes go through the Periode page/services) and a
+read-only view of reports and evidence with their history — data is entered in the app, where
+the editing rules, capaian recompute and version checks live."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from regions.admin import BangdaOnlyAdmin
+from reporting.models import BudgetLine, Evidence, Period, RegionSubmission, Report
+
+
+class ReadOnlyMixin:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Period)
+class PeriodAdmin(BangdaOnlyAdmin, SimpleHistoryAdmin):
+    list_display = ["__str__", "state", "due_date", "allow_late", "opened_at", "closed_at"]
+    list_filter = ["year", "state"]
+    # Opening creates thousands of reports: only through services.open_period (Periode page).
+    readonly_fields = ["state", "opened_at", "opened_by", "closed_at"]
+
+
+class BudgetLineInline(admin.TabularInline):
+    model = BudgetLine
+    extra = 0
+    can_delete = False
+    readonly_fields = [
+        "activity_code",
+        "activity_name",
+        "sub_activity_code",
+        "sub_activity_name",
+        "allocated",
+        "realised",
+    ]
+    exclude = ["order"]
+
+
+@admin.register(Report)
+class ReportAdmin(ReadOnlyMixin, BangdaOnlyAdmin, SimpleHistoryAdmin):  # type: ignore[misc]
+    list_display = ["__str__", "agency", "status", "capaian_index", "band", "entered_at"]
+    list_filter = ["period", "status", "band", "service_type__sector"]
+    search_fields = ["region__code", "region__name", "service_type__code"]
+    list_select_related = ["region", "period", "service_type", "agency"]
+    raw_id_fields = ["region", "service_type", "agency", "updated_by"]
+    inlines = [BudgetLineInline]
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ReadOnlyMixin, BangdaOnlyAdmin, SimpleHistoryAdmin):  # type: ignore[misc]
+    list_display = [
+        "original_name",
+        "report",
+        "content_type",
+        "size",
+        "uploaded_by",
+        "uploaded_at",
+        "deleted_at",
+    ]
+    list_select_related = [
+        "report__region",
+        "report__period",
+        "report__service_type",
+        "uploaded_by",
+    ]
+    exclude = ["file"]  # downloads only through the permission-checked view
+
+
+@admin.register(RegionSubmission)
+class RegionSubmissionAdmin(ReadOnlyMixin, BangdaOnlyAdmin, SimpleHistoryAdmin):  # type: ignore[misc]
+    list_display = ["__str__", "status", "due_date", "submitted_at", "is_late"]
+    list_filter = ["period", "status"]
+    list_select_related = ["region", "period"]
