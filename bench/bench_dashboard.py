@@ -17,7 +17,7 @@ TARGET_P95_MS = 300.0
 TARGET_RATIO = 2.0
 
 FLAGS = """
-SELECT r.id, r.level,
+SELECT r.id, r.code, r.name, r.level, r.contact_name, r.contact_phone, r.contact_email,
   EXISTS(SELECT 1 FROM reporting_report x WHERE x.region_id = r.id AND x.period_id = %(p)s
          AND x.entered_at IS NOT NULL) AS entered,
   EXISTS(SELECT 1 FROM reporting_regionsubmission s WHERE s.region_id = r.id AND s.period_id = %(p)s
@@ -50,6 +50,17 @@ def floor_queries(region_filter: str) -> list[str]:
         f"SELECT sc.code, avg(x.capaian_index), count(*) {reports} GROUP BY sc.code",
         f"SELECT st.code, avg(x.capaian_index), count(*) {reports} GROUP BY st.code",
         f"SELECT x.band, count(*) {reports} GROUP BY x.band",
+    ]
+
+
+def province_floor() -> list[str]:
+    return [
+        *floor_queries("AND r.province_code = '33'"),
+        "SELECT r.code, a.short_name, a.contact_name, a.contact_phone, a.contact_email, count(*) "
+        "FROM reporting_report x JOIN regions_region r ON r.id = x.region_id "
+        "JOIN regions_agency a ON a.id = x.agency_id WHERE x.period_id = %(p)s "
+        "AND x.entered_at IS NULL AND r.province_code = '33' "
+        "GROUP BY r.code, a.short_name, a.contact_name, a.contact_phone, a.contact_email",
     ]
 
 
@@ -148,7 +159,7 @@ def run(runs: int) -> dict[str, Any]:
             province,
             reverse("reporting:dashboard_province", args=["33"]),
             reverse("reporting:dashboard_province_data", args=["33"]),
-            floor_queries("AND r.province_code = '33'"),
+            province_floor(),
         ),
         (
             "wilayah 33.10",

@@ -526,6 +526,9 @@ def band_distribution(scope: Scope, period: Period | None, expected: int) -> lis
     return rows
 
 
+CONTACT_FIELDS = ("contact_name", "contact_position", "contact_phone", "contact_email")
+
+
 def rollup_by_region(
     scope: Scope, period: Period | None, services: Sequence[ServiceInfo]
 ) -> list[RegionRollup]:
@@ -552,6 +555,7 @@ def rollup_by_region(
         "has_accepted",
         "is_on_time",
         "is_late_sub",
+        *CONTACT_FIELDS,
     ):
         a: dict[str, Any] = agg.get(r["pk"], {})
         rows.append(
@@ -561,7 +565,7 @@ def rollup_by_region(
                 mean=_as_decimal(a.get("mean")),
                 reported=a.get("n", 0),
                 expected=per_level[service_level_of(r["level"])],
-                extra={"_id": r["pk"]},
+                extra={"_id": r["pk"], **{f"_{f}": r[f] for f in CONTACT_FIELDS}},
                 level=r["level"],
                 province_code=r["province_code"],
                 timeliness="on_time"
@@ -764,20 +768,16 @@ def national_dashboard(
         sector_limit=scope.sectors,
     )
     if province is not None:
-        dash.not_entered = list[dict[str, Any]](
-            regions_with_status(scope, period)
-            .filter(has_entered=False)
-            .order_by("code")
-            .values(
-                "code",
-                "name",
-                "level",
-                "contact_name",
-                "contact_position",
-                "contact_phone",
-                "contact_email",
-            )
-        )
+        dash.not_entered = [
+            {
+                "code": r.key,
+                "name": r.label,
+                "level": r.level,
+                **{f: r.extra[f"_{f}"] for f in CONTACT_FIELDS},
+            }
+            for r in sorted(ranking, key=lambda r: r.key)
+            if not r.entered
+        ]
         dash.agencies_pending = agencies_pending(scope, period)
     return dash
 
@@ -951,11 +951,9 @@ def region_dashboard(user: Any, region: Region, year: int, quarter: int) -> Regi
     # Positions in the national and provincial rankings (computed over all regions).
     peers = [Level.PROVINCE] if region.is_province else [Level.KABUPATEN, Level.KOTA]
     nat = national_scope()
-    nat = Scope(
-        nat.reports.filter(region__level__in=peers),
-        nat.submissions.filter(region__level__in=peers),
-        nat.regions.filter(level__in=peers),
-    )
+    # Only the regions are narrowed: the EXISTS flags and the per-region aggregate correlate
+    # on region id, and a level join inside them would cost more than the rows it saves.
+    nat = Scope(nat.reports, nat.submissions, nat.regions.filter(level__in=peers))
     # Ranks use every service of the level, whatever part of the region this user reads.
     all_services = level_services if scope.sectors is None else expected_services(year)
     ranking = rollup_by_region(nat, period, all_services) if period else []
