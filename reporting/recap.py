@@ -111,11 +111,11 @@ def build(province: Region, period: Period) -> Recap:
     indices: dict[int, dict[str, list[Decimal | None]]] = defaultdict(lambda: defaultdict(list))
     verified: dict[int, int] = defaultdict(int)
     reported_sectors: set[str] = set()
-    for region_id, sector, index, status in Report.objects.filter(
+    for region_id, sector_code, index, status in Report.objects.filter(
         period=period, region__in=regions
     ).values_list("region_id", "service_type__sector__code", "capaian_index", "status"):
-        indices[region_id][sector].append(index)
-        reported_sectors.add(sector)
+        indices[region_id][sector_code].append(index)
+        reported_sectors.add(sector_code)
         verified[region_id] += status == Report.Status.VERIFIED
     expected = _expected(period.year)
     sectors = [s for s in Sector.objects.order_by("order", "code")

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -87,6 +88,7 @@ def report_transition(request: HttpRequest, pk: int, action: str) -> HttpRespons
             request.user,
             reason=typed["reason"],
             expected_version=_int(request.POST.get("version")),
+            expected_status=request.POST.get("status") or None,
         )
     except workflow.NotAllowed as exc:
         return _forbidden(request, exc.message)
@@ -228,6 +230,7 @@ def submission_transition(request: HttpRequest, pk: int, action: str) -> HttpRes
             request.user,
             reason=typed["reason"],
             expected_version=_int(request.POST.get("version")),
+            expected_status=request.POST.get("status") or None,
             due_date=_date(typed["due_date"]),
         )
     except workflow.NotAllowed as exc:
@@ -298,10 +301,14 @@ def recap_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- notifications
 
 
+def _own_notifications(request: HttpRequest) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=request.user)  # type: ignore[misc]
+
+
 @login_required
 @require_GET
 def notification_list(request: HttpRequest) -> HttpResponse:
-    items = Notification.objects.filter(user=request.user).order_by("-created_at")[:200]
+    items = _own_notifications(request).order_by("-created_at")[:200]
     return render(request, "reporting/review/notifications.html", {"items": items})
 
 
@@ -316,10 +323,7 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     target = ""
     if one:
         target = (
-            Notification.objects.filter(user=request.user, pk=one)
-            .values_list("url", flat=True)
-            .first()
-            or ""
+            _own_notifications(request).filter(pk=one).values_list("url", flat=True).first() or ""
         )
     return redirect(_safe_next(request, target or reverse("reporting:notifications")))
 

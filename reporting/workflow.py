@@ -576,12 +576,16 @@ def transition(
     *,
     reason: str = "",
     expected_version: int | None = None,
+    expected_status: str | None = None,
     due_date: dt.date | None = None,
 ) -> Result:
     """Fire one workflow step. Raises NotFound (out of scope), NotAllowed (role), Refused/Stale.
 
-    A repeated click of the same step by the same user (same expected version) is answered
-    with `already_done=True` instead of a second transition.
+    `expected_version` / `expected_status` are what the user saw: if someone moved the object
+    since, the step is refused as Stale. Pages send the status (the operator's own section
+    saves bump the version but cannot happen once the report left draft/returned).
+    A repeated click of the same step by the same user is answered with `already_done=True`
+    instead of a second transition.
     """
     kind = kind_of(obj)
     spec = TRANSITIONS.get((kind, action))
@@ -593,18 +597,22 @@ def transition(
         actor = actor_for(spec, locked, user)
         if actor is None:
             raise NotAllowed(_t("Peran Anda tidak dapat melakukan tindakan ini pada data ini."))
-        stale_version = expected_version is not None and expected_version != locked.version
-        if stale_version or locked.status not in spec.sources:
+        stale = (expected_version is not None and expected_version != locked.version) or (
+            expected_status is not None and expected_status != locked.status
+        )
+        if stale or locked.status not in spec.sources:
             last = _last_event(locked)
             if (
                 last is not None
                 and last.action == action
                 and last.actor_id == user.pk
-                and expected_version is not None
-                and locked.version == expected_version + 1
+                and (
+                    (expected_version is not None and locked.version == expected_version + 1)
+                    or (expected_status is not None and last.from_status == expected_status)
+                )
             ):
                 return Result(locked, last, already_done=True)
-            if stale_version:
+            if stale:
                 raise Stale(_stale_message(locked))
             raise Refused(
                 _t("Tindakan ini tidak dapat dilakukan dari status %(s)s.")

@@ -150,12 +150,13 @@ def test_double_submit_makes_exactly_one_transition(
 ):
     _, report, _, _ = setup
     dinkes = login("klaten.dinkes")
-    version = report.version
+    # the operator's own section saves bump the version; the page sends the status it showed
+    Report.objects.filter(pk=report.pk).update(version=report.version + 3)
     for _ in range(2):
         with django_capture_on_commit_callbacks(execute=True):
             r = dinkes.post(
                 reverse("reporting:report_transition", args=[report.pk, "submit"]),
-                {"version": version},
+                {"status": "draft"},
             )
         assert r.status_code == 302
     assert WorkflowEvent.objects.filter(report=report, action="submit").count() == 1
