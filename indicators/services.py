@@ -367,6 +367,13 @@ class ServiceChange:
     quality: list[QualityChange] = field(default_factory=list)
 
     @property
+    def field_labels(self) -> list[str]:
+        return [
+            str(ServiceType._meta.get_field(f).verbose_name) if f != "sector" else _("bidang")
+            for f in self.fields
+        ]
+
+    @property
     def kind(self) -> str:
         if self.before is None:
             return "added"

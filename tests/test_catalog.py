@@ -220,3 +220,20 @@ def test_admin_edits_only_draft_editions(login, cast):
     assert (
         login("klaten.tapem").get(reverse("admin:indicators_servicetype_import")).status_code == 302
     )
+
+
+@pytest.mark.django_db
+def test_diff_page_shows_the_changes(login, cast):
+    old = CatalogEdition.objects.get(code="2026.1")
+    draft = services.create_draft_edition(cast["bangda.admin"], old, "2027.1")
+    st = draft.service_types.get(code="K-PU-01")
+    st.name = "Pemenuhan kebutuhan pokok air minum sehari-hari (revisi)"
+    st.save()
+    st.quality_items.get(code="S1").delete()
+    body = (
+        login("bangda.admin")
+        .get(reverse("indicators:edition_diff"), {"dari": "2026.1", "ke": "2027.1"})
+        .content.decode()
+    )
+    assert "K-PU-01" in body and "(revisi)" in body and "dihapus" in body
+    assert "K-KES-01" not in body
