@@ -166,7 +166,10 @@ def _stage_rows(report: Report | None) -> list[str]:
 
 
 def _service_block(st: ServiceType, by_quarter: dict[int, Report], quarters: list[int]) -> dict:
-    latest = by_quarter[max(by_quarter)] if by_quarter else None
+    # The latest quarter with data: recipients are cumulative, budget realisation too.
+    filled = [q for q, r in by_quarter.items() if r.entered_at or r.capaian_index is not None]
+    last_q = max(filled or by_quarter) if by_quarter else None
+    latest = by_quarter[last_q] if last_q else None
     budget = list(latest.budget_lines.all()) if latest else []
     allocated = sum(b.allocated for b in budget)
     realised = sum(b.realised for b in budget)
@@ -182,7 +185,7 @@ def _service_block(st: ServiceType, by_quarter: dict[int, Report], quarters: lis
             else {"value": DASH, "band": ""}
             for q in quarters
         ],
-        "latest_quarter": QUARTER_LABELS[max(by_quarter) - 1] if by_quarter else DASH,
+        "latest_quarter": QUARTER_LABELS[last_q - 1] if last_q else DASH,
         "target": fmt_int(latest.recipients_target) if latest else DASH,
         "served": fmt_int(latest.recipients_served) if latest else DASH,
         "recipients_pct": fmt_number(latest.recipients_pct) if latest else DASH,

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from typing import Any
 
 import lokal
 from django.conf import settings
@@ -326,12 +327,22 @@ class LevelStatus:
         return Decimal(n) * 100 / self.total if self.total else Decimal(0)
 
 
-def input_status_by_level(period: Period) -> list[LevelStatus]:
+def input_status_by_level(period: Period, viewer: Any = None) -> list[LevelStatus]:
     """Per level: regions in the list, that have entered data, that have submitted.
 
-    The dashboard's definitions: entered = at least one report with ``entered_at``;
+    The dashboard's figures when its selector is there (``viewer`` = a Bangda admin), else
+    the same definitions here: entered = at least one report with ``entered_at``;
     submitted = region submission submitted or accepted; denominators = active regions.
     """
+    try:
+        from reporting import dashboards
+    except ImportError:
+        dashboards = None  # type: ignore[assignment]
+    if viewer is not None and dashboards is not None and hasattr(dashboards, "input_status"):
+        return [
+            LevelStatus(row.level, str(row.label), row.total, row.entered, row.submitted)
+            for row in dashboards.input_status(viewer, period.year, period.quarter)
+        ]
     entered = set(
         Report.objects.filter(period=period, entered_at__isnull=False)
         .values_list("region_id", flat=True)
@@ -348,20 +359,20 @@ def input_status_by_level(period: Period) -> list[LevelStatus]:
 
 
 def _digest(period: Period, due: dt.date) -> Planned:
+    users = [u for group in members_by(Role.BANGDA_ADMIN, "region").values() for u in group]
     lines = [
         "Yth. Admin Bangda,",
         "",
         f"Ringkasan nasional status input e-SPM {period} (batas waktu {format_date(due)}):",
         "",
     ]
-    for row in input_status_by_level(period):
+    for row in input_status_by_level(period, users[0] if users else None):
         lines.append(
             f"- {row.label}: {row.entered} dari {row.total} telah mengisi data "
             f"({format_pct(row.pct(row.entered))}%), {row.submitted} telah mengajukan "
             f"({format_pct(row.pct(row.submitted))}%)"
         )
     lines += ["", "Pesan ini dikirim otomatis oleh e-SPM."]
-    users = [u for group in members_by(Role.BANGDA_ADMIN, "region").values() for u in group]
     return Planned(
         kind=SentMessage.Kind.DIGEST,
         key=f"digest:{due.isoformat()}",
@@ -418,6 +429,18 @@ def escalations_for(period: Period, due: dt.date, regions: RegionSet) -> list[Pl
     return planned
 
 
+DEFAULT_RULES = ((ReminderRule.Kind.REMINDER, 7), (ReminderRule.Kind.REMINDER, 3))
+DEFAULT_RULES += ((ReminderRule.Kind.REMINDER, 1), (ReminderRule.Kind.ESCALATION, 1))
+
+
+def ensure_default_rules() -> None:
+    """The policy defaults (as in migration 0002), restored only when the table is empty:
+    Bangda stops a rule by deactivating it, not by deleting every rule."""
+    if not ReminderRule.objects.exists():
+        for kind, days in DEFAULT_RULES:
+            ReminderRule.objects.get_or_create(kind=kind, working_days=days)
+
+
 def _reached(fire: dt.date, rule: ReminderRule, now: dt.datetime) -> bool:
     today = now.date()
     return fire < today or (fire == today and now.time() >= rule.send_time)
@@ -432,6 +455,7 @@ def due_now(now: dt.datetime | None = None) -> list[tuple[Period, Planned]]:
     """
     now = timezone.localtime(now or timezone.now())
     today = now.date()
+    ensure_default_rules()
     rules = list(ReminderRule.objects.filter(is_active=True))
     reminders = sorted(
         (r for r in rules if r.kind == ReminderRule.Kind.REMINDER), key=lambda r: r.working_days
@@ -525,7 +549,7 @@ def deliver(message_id: int) -> str:
     """Send one planned message exactly once; raises on transient mail failures (retried)."""
     with transaction.atomic():
         msg = (
-            SentMessage.objects.select_for_update()
+            SentMessage.objects.select_for_update(of=("self",))
             .select_related("period", "user")
             .filter(pk=message_id)
             .first()

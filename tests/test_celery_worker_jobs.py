@@ -1,0 +1,168 @@
+"""Jobs against a REAL Redis broker/backend and a REAL Celery worker (not eager mode).
+
+The worker runs in a thread of this process (celery.contrib.testing), so it shares the test
+database (committed data: transactional tests) and Django's locmem mail outbox.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from collections.abc import Callable
+from smtplib import SMTPServerDisconnected
+from unittest import mock
+
+import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
+from django.core import mail
+from django.core.mail import EmailMessage
+from pypdf import PdfReader
+
+from espm.celery import app
+from reporting import reminders, tasks
+from reporting.models import GeneratedDocument, SentMessage
+from tests.conftest import ensure_seeded
+from tests.test_pdf import YEAR, klaten_year
+from tests.test_reminders import DUE, at, build_scenario
+
+pytestmark = [
+    pytest.mark.celery_worker,
+    pytest.mark.xdist_group("celery"),
+    pytest.mark.django_db(transaction=True),
+]
+
+BROKER = os.environ.get("CELERY_TEST_BROKER", "redis://127.0.0.1:6379/6")
+
+
+def wait_for(check: Callable[[], bool], timeout: float = 90, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what or check}")
+
+
+@pytest.fixture
+def worker():
+    ensure_seeded()
+    redis.Redis.from_url(BROKER).flushdb()  # no leftovers from an earlier run
+    keys = ("broker_url", "result_backend", "task_always_eager")
+    saved = {k: app.conf[k] for k in keys}
+    app.conf.update(broker_url=BROKER, result_backend=BROKER, task_always_eager=False)
+    app._pool = None  # a pool made for another broker must not be reused
+    with start_worker(app, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30):
+        yield app
+    app.conf.update(saved)
+    app._pool = None
+
+
+def settled(period) -> bool:
+    qs = SentMessage.objects.filter(period=period)
+    return qs.exists() and not qs.filter(status="pending").exists()
+
+
+def test_reminder_once_per_recipient_per_threshold_even_when_beat_fires_twice(worker):
+    period = build_scenario()
+    now = at(reminders.add_working_days(DUE, -3)).isoformat()
+    tasks.tick.delay(now)
+    tasks.tick.delay(now)  # a second beat (or a redelivered task) at the same time
+    wait_for(lambda: settled(period), what="deliveries")
+    time.sleep(1)
+    tasks.tick.delay(now)  # and once more, later
+    time.sleep(2)
+    wait_for(lambda: settled(period), what="second round")
+
+    dinkes = [m for m in mail.outbox if "klaten.dinkes@demo.espm.local" in m.to]
+    assert len(dinkes) == 1
+    assert "K-KES-01" in dinkes[0].body and "K-DIK-01" not in dinkes[0].body
+    recipients = [m.to[0] for m in mail.outbox if m.subject.startswith("[e-SPM] Pengingat")]
+    assert len(recipients) == len(set(recipients))
+    assert not [m for m in mail.outbox if "klaten.dindik@demo.espm.local" in m.to]
+    assert not [m for m in mail.outbox if "ngawi." in m.to[0]]
+
+
+def test_escalation_lists_are_right_and_sent_once(worker):
+    period = build_scenario()
+    now = at(reminders.add_working_days(DUE, 1)).isoformat()
+    tasks.tick.delay(now)
+    tasks.tick.delay(now)
+    wait_for(lambda: settled(period), what="escalations")
+    tapem = [m for m in mail.outbox if "klaten.tapem@demo.espm.local" in m.to]
+    assert len(tapem) == 1 and "Dinas Kesehatan" in tapem[0].body
+    assert "Dinas Pendidikan" not in tapem[0].body
+    biro = [m for m in mail.outbox if m.to == ["jateng.biro@demo.espm.local"]]
+    assert sum("kabupaten/kota" in m.subject for m in biro) == 1
+    assert len([m for m in mail.outbox if m.to == ["bangda.admin@demo.espm.local"]]) == 1
+
+
+def test_transient_mail_failure_is_retried_and_still_sent_once(worker):
+    period = build_scenario()
+    real_send = EmailMessage.send
+    calls = {"n": 0}
+
+    def flaky(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise SMTPServerDisconnected("mail server down")
+        return real_send(self, *args, **kwargs)
+
+    with mock.patch.object(EmailMessage, "send", flaky):
+        tasks.tick.delay(at(reminders.add_working_days(DUE, -1)).isoformat())
+        wait_for(lambda: settled(period), timeout=120, what="retry")
+    assert calls["n"] > SentMessage.objects.filter(period=period, channel="email").count()
+    assert not SentMessage.objects.filter(period=period, status="failed").exists()
+    emails = [m.to[0] for m in mail.outbox]
+    assert len(emails) == len(set(emails))
+
+
+def test_annex_generated_by_the_worker_with_progress_then_downloaded(worker, client):
+    from regions.models import User
+
+    klaten_year()
+    client.force_login(User.objects.get(username="klaten.tapem"))
+    response = client.post(
+        "/laporan/dokumen/buat/", {"region": "33.10", "kind": "annex", "year": str(YEAR)}
+    )
+    assert response.status_code == 302
+    doc = GeneratedDocument.objects.get(region__code="33.10", year=YEAR)
+    seen: set[int] = set()
+
+    def done() -> bool:
+        doc.refresh_from_db()
+        seen.add(doc.progress)
+        return doc.status in ("done", "failed")
+
+    wait_for(done, timeout=180, what="annex")
+    assert doc.status == "done", doc.message
+    assert doc.progress == 100 and doc.duration_ms
+    page = client.get(f"/laporan/dokumen/{doc.pk}/", headers={"HX-Request": "true"})
+    assert b"<progress" in page.content
+    pdf = client.get(f"/laporan/dokumen/{doc.pk}/unduh/")
+    text = " ".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(b"".join(pdf.streaming_content))).pages
+    )
+    assert "Kabupaten Klaten" in text and "2027" in text
+    other = client.__class__()
+    other.force_login(User.objects.get(username="ngawi.tapem"))
+    assert other.get(f"/laporan/dokumen/{doc.pk}/unduh/").status_code == 404
+
+
+def test_document_task_is_idempotent_and_rechecks_scope(worker):
+    from regions.models import Membership, Region, User
+
+    klaten_year()
+    tapem = User.objects.get(username="klaten.tapem")
+    doc = GeneratedDocument.objects.create(
+        kind="annex", region=Region.objects.get(code="33.10"), year=YEAR, requested_by=tapem
+    )
+    Membership.objects.filter(user=tapem).update(is_active=False)  # lost the role meanwhile
+    tasks.generate_document.delay(doc.pk)
+    wait_for(lambda: GeneratedDocument.objects.get(pk=doc.pk).status == "failed", what="refusal")
+    assert not GeneratedDocument.objects.get(pk=doc.pk).file
+    # a finished document is never rebuilt
+    tasks.generate_document.delay(doc.pk)
+    time.sleep(1)
+    assert GeneratedDocument.objects.get(pk=doc.pk).status == "failed"

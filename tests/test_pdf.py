@@ -1,0 +1,173 @@
+"""The LPPD annex and quarter report PDFs: content (extracted with pypdf), generation through the
+views as a job, and scope (another region's user gets 404)."""
+
+from __future__ import annotations
+
+import io
+import re
+from decimal import Decimal
+
+import pytest
+from pypdf import PdfReader
+
+from espm.celery import app
+from indicators.models import CatalogYear, ServiceType
+from regions.models import Region
+from reporting import capaian, documents, pdf
+from reporting.models import BudgetLine, GeneratedDocument, Period, Report
+from tests.test_reminders import open_reports
+
+YEAR = 2027
+
+
+def text_of(content: bytes) -> str:
+    reader = PdfReader(io.BytesIO(content))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+def fill(report: Report, served: int, target: int, problems: str = "") -> Report:
+    result = capaian.compute(served, target, [])
+    report.recipients_target = target
+    report.recipients_served = served
+    report.recipients_pct = result.recipients_pct
+    report.quality_pct = result.quality_pct
+    report.capaian_index = result.index
+    report.band = result.band
+    report.problems = problems
+    report.solutions = "Solusi uji" if problems else ""
+    report.save()
+    return report
+
+
+def klaten_year() -> list[Report]:
+    """TW I and TW II 2027 for Klaten, with known figures; TW II leaves two services unreported."""
+    reports = []
+    for quarter in (1, 2):
+        period, _ = Period.objects.get_or_create(
+            year=YEAR, quarter=quarter, defaults={"due_date": f"{YEAR}-0{quarter * 3 + 1}-20"}
+        )
+        for i, report in enumerate(open_reports(period, "33.10")):
+            if quarter == 2 and i < 2:
+                continue
+            served = 50 + 10 * i + 40 * quarter
+            reports.append(
+                fill(report, min(served, 400), 400, "Kekurangan tenaga" if i == 3 else "")
+            )
+    BudgetLine.objects.create(
+        report=reports[0],
+        activity_code="1.01.02.2.01",
+        activity_name="Pengelolaan Pendidikan Sekolah Dasar",
+        allocated=1_500_000_000,
+        realised=750_250_000,
+    )
+    return reports
+
+
+@pytest.fixture
+def eager():
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved
+
+
+@pytest.mark.django_db
+def test_annex_contains_region_year_every_service_type_and_the_capaian_figures():
+    reports = klaten_year()
+    klaten = Region.objects.get(code="33.10")
+    text = text_of(pdf.annex_pdf(klaten, YEAR))
+
+    assert "PEMERINTAH KABUPATEN KLATEN" in text
+    assert "Kabupaten Klaten" in text and "Tahun Anggaran 2027" in text
+    assert "BUPATI KLATEN" in text
+    edition = CatalogYear.objects.get(year=YEAR).edition
+    for st in ServiceType.objects.filter(edition=edition, level="kabkota"):
+        assert st.code in text
+        assert " ".join(st.name.split()) in text, st.name
+    # every report's capaian and the region's roll-up per quarter (the dashboard's formula)
+    for report in reports:
+        assert pdf.fmt_number(report.capaian_index) in text
+    for quarter in (1, 2):
+        indices = [r.capaian_index for r in reports if r.period.quarter == quarter]
+        mean, _reported, missing = capaian.rollup(indices, 29)
+        assert mean is not None
+        assert pdf.fmt_number(mean) in text
+        assert (missing == 0) or f"{missing} belum lapor" in text
+    assert "Rp1.500.000.000" in text and "Rp750.250.000" in text
+    assert "Kekurangan tenaga" in text
+    assert re.search(r"Halaman 2 dari \d+", text)
+
+
+@pytest.mark.django_db
+def test_number_formats_are_indonesian():
+    assert pdf.fmt_number(Decimal("1234.5")) == "1.234,50"
+    assert pdf.fmt_number(Decimal("76")) == "76,00"
+    assert pdf.fmt_int(12000) == "12.000"
+    assert pdf.fmt_rupiah(1500000) == "Rp1.500.000"
+    assert pdf.head_title(Region.objects.get(code="36.73")) == "Wali Kota Serang"
+    assert pdf.head_title(Region.objects.get(code="33")) == "Gubernur Jawa Tengah"
+
+
+@pytest.mark.django_db
+def test_province_annex_adds_the_recap_of_its_kabkota():
+    klaten_year()
+    text = text_of(pdf.annex_pdf(Region.objects.get(code="33"), YEAR))
+    assert "PEMERINTAH PROVINSI JAWA TENGAH" in text
+    assert "REKAPITULASI CAPAIAN KABUPATEN/KOTA" in text
+    assert "33.10 Kabupaten Klaten" in text
+    assert "GUBERNUR JAWA TENGAH" in text
+
+
+@pytest.mark.django_db
+def test_quarter_report_pdf():
+    klaten_year()
+    period = Period.objects.get(year=YEAR, quarter=2)
+    text = text_of(pdf.quarter_pdf(Region.objects.get(code="33.10"), period))
+    assert "Triwulan II Tahun 2027" in text
+    assert "TW I " not in text
+
+
+@pytest.mark.django_db
+def test_generate_through_the_views_then_download_and_scope(
+    eager, login, django_capture_on_commit_callbacks
+):
+    klaten_year()
+    client = login("klaten.tapem")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/laporan/dokumen/buat/", {"region": "33.10", "kind": "annex", "year": str(YEAR)}
+        )
+    assert response.status_code == 302
+    doc = GeneratedDocument.objects.get(region__code="33.10", year=YEAR)
+    assert doc.status == "done" and doc.progress == 100 and doc.fingerprint
+    page = client.get(f"/laporan/dokumen/{doc.pk}/", headers={"HX-Request": "true"})
+    assert b"<progress" in page.content and b"unduh" in page.content
+    download = client.get(f"/laporan/dokumen/{doc.pk}/unduh/")
+    assert download.status_code == 200
+    assert "Kabupaten Klaten" in text_of(b"".join(download.streaming_content))
+
+    assert login("jateng.biro").get(f"/laporan/dokumen/{doc.pk}/unduh/").status_code == 200
+    for other in ("ngawi.tapem", "klaten.dinkes", "kemenkes.viewer", "serang.tapem"):
+        assert login(other).get(f"/laporan/dokumen/{doc.pk}/unduh/").status_code == 404, other
+    # and nobody outside can request one for Klaten either
+    refused = login("ngawi.tapem").post(
+        "/laporan/dokumen/buat/", {"region": "33.10", "kind": "annex", "year": str(YEAR)}
+    )
+    assert refused.status_code == 404
+
+
+@pytest.mark.django_db
+def test_document_is_marked_out_of_date_when_the_data_changes(
+    eager, login, django_capture_on_commit_callbacks
+):
+    reports = klaten_year()
+    client = login("klaten.tapem")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/laporan/dokumen/buat/", {"region": "33.10", "kind": "annex", "year": str(YEAR)}
+        )
+    doc = GeneratedDocument.objects.get(region__code="33.10", year=YEAR)
+    assert not documents.is_stale(doc)
+    fill(reports[5], 399, 400)
+    assert documents.is_stale(doc)
+    assert "Data laporan telah berubah" in client.get(f"/laporan/dokumen/{doc.pk}/").text
