@@ -11,7 +11,16 @@ from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from regions.admin import BangdaOnlyAdmin
-from reporting.models import BudgetLine, Evidence, Period, RegionSubmission, Report
+from reporting.models import (
+    BudgetLine,
+    Evidence,
+    GeneratedDocument,
+    Period,
+    RegionSubmission,
+    ReminderRule,
+    Report,
+    SentMessage,
+)
 
 
 class ReadOnlyMixin:
@@ -83,3 +92,35 @@ class RegionSubmissionAdmin(ReadOnlyMixin, BangdaOnlyAdmin, SimpleHistoryAdmin):
     list_display = ["__str__", "status", "due_date", "submitted_at", "is_late"]
     list_filter = ["period", "status"]
     list_select_related = ["region", "period"]
+
+
+# --- Jobs (issue #8): deadline rules editable by Bangda; the send log and documents read-only.
+
+
+@admin.register(ReminderRule)
+class ReminderRuleAdmin(BangdaOnlyAdmin, SimpleHistoryAdmin):
+    list_display = [
+        "__str__",
+        "kind",
+        "working_days",
+        "send_time",
+        "by_email",
+        "in_app",
+        "is_active",
+    ]
+    list_editable = ["send_time", "by_email", "in_app", "is_active"]
+    list_filter = ["kind", "is_active"]
+
+
+@admin.register(SentMessage)
+class SentMessageAdmin(ReadOnlyMixin, BangdaOnlyAdmin):
+    list_display = ["created_at", "kind", "channel", "recipient", "period", "key", "status"]
+    list_filter = ["kind", "channel", "status", "period"]
+    search_fields = ["recipient", "key", "subject"]
+
+
+@admin.register(GeneratedDocument)
+class GeneratedDocumentAdmin(ReadOnlyMixin, BangdaOnlyAdmin):
+    list_display = ["created_at", "kind", "region", "year", "period", "status", "progress"]
+    list_filter = ["kind", "status", "year"]
+    exclude = ["file"]

@@ -69,7 +69,8 @@ def generate(request: HttpRequest) -> HttpResponse:
         return redirect("reporting:documents")
     period = None
     if kind == GeneratedDocument.Kind.QUARTER:
-        period = Period.objects.filter(year=year, quarter=_int(request.POST.get("quarter"))).first()
+        quarter = _int(request.POST.get("quarter")) or 0
+        period = Period.objects.filter(year=year, quarter=quarter).first()
         if period is None:
             messages.error(request, _("Periode triwulan itu belum ada."))
             return redirect("reporting:documents")
@@ -115,6 +116,6 @@ def download(request: HttpRequest, pk: int) -> FileResponse:
     return FileResponse(
         doc.file.open("rb"),
         as_attachment=True,
-        filename=doc.filename or doc.file.name.rsplit("/", 1)[-1],
+        filename=doc.filename or (doc.file.name or "dokumen").rsplit("/", 1)[-1],
         content_type=content_type,
     )

@@ -69,7 +69,11 @@ def short_name(region: Region) -> str:
 
 def head_title(region: Region) -> str:
     """The head of region who signs: Bupati, Wali Kota or Gubernur."""
-    word = {Level.PROVINCE: "Gubernur", Level.KABUPATEN: "Bupati", Level.KOTA: "Wali Kota"}
+    word: dict[str, str] = {
+        Level.PROVINCE: "Gubernur",
+        Level.KABUPATEN: "Bupati",
+        Level.KOTA: "Wali Kota",
+    }
     return f"{word.get(region.level, 'Kepala Daerah')} {short_name(region)}"
 
 

@@ -123,8 +123,10 @@ def due_dates(period: Period) -> dict[dt.date, set[int] | None]:
     groups: dict[dt.date, set[int] | None] = {period.due_date: None}
     overrides = RegionSubmission.objects.filter(period=period, due_date__isnull=False)
     for region_id, due in overrides.values_list("region_id", "due_date"):
-        if due != period.due_date:
-            groups.setdefault(due, set()).add(region_id)  # type: ignore[union-attr]
+        if due is not None and due != period.due_date:
+            ids = groups.setdefault(due, set())
+            assert ids is not None
+            ids.add(region_id)
     return groups
 
 
@@ -429,8 +431,12 @@ def escalations_for(period: Period, due: dt.date, regions: RegionSet) -> list[Pl
     return planned
 
 
-DEFAULT_RULES = ((ReminderRule.Kind.REMINDER, 7), (ReminderRule.Kind.REMINDER, 3))
-DEFAULT_RULES += ((ReminderRule.Kind.REMINDER, 1), (ReminderRule.Kind.ESCALATION, 1))
+DEFAULT_RULES: tuple[tuple[str, int], ...] = (
+    (ReminderRule.Kind.REMINDER, 7),
+    (ReminderRule.Kind.REMINDER, 3),
+    (ReminderRule.Kind.REMINDER, 1),
+    (ReminderRule.Kind.ESCALATION, 1),
+)
 
 
 def ensure_default_rules() -> None:
@@ -482,7 +488,7 @@ def due_now(now: dt.datetime | None = None) -> list[tuple[Period, Planned]]:
 def record(period: Period, planned: Planned, rule_channels: tuple[bool, bool]) -> list[int]:
     """Insert one pending SentMessage per recipient and channel; returns only the new ids."""
     by_email, in_app = rule_channels
-    rows: list[tuple[str, str, object]] = []
+    rows: list[tuple[str, str, Any]] = []
     if by_email:
         rows += [(SentMessage.Channel.EMAIL, email, None) for email in sorted(planned.emails)]
     if in_app:

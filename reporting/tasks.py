@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from functools import partial
 from smtplib import SMTPException
 from typing import Any
 
@@ -29,7 +30,7 @@ def tick(now: str | None = None) -> int:
     moment: dt.datetime | None = parse_datetime(now) if now else None
     created = reminders.plan_messages(moment)
     for message_id in [*created, *reminders.stale_pending()]:
-        transaction.on_commit(lambda mid=message_id: deliver_message.delay(mid))
+        transaction.on_commit(partial(deliver_message.delay, message_id))
     if created:
         log.info("tick: %s deadline message(s) planned", len(created))
     return len(created)
