@@ -52,6 +52,12 @@ def effective_due_date(report: Report) -> datetime.date:
     return report.period.due_date
 
 
+def reopened(report: Report) -> bool:
+    """A reopen (reporting.workflow, reopen_region) gave the region a due date not yet passed."""
+    sub = submission_for(report)
+    return bool(sub is not None and sub.due_date and sub.due_date >= today())
+
+
 def today() -> datetime.date:
     return timezone.localdate()
 
@@ -72,7 +78,7 @@ def entry_lock_reason(report: Report, user: Any) -> str | None:
     period: Period = report.period
     if period.state == Period.State.PLANNED:
         return _("Periode %(period)s belum dibuka oleh Bangda.") % {"period": period}
-    if period.state == Period.State.CLOSED:
+    if period.state == Period.State.CLOSED and not reopened(report):
         return _("Periode %(period)s sudah ditutup (batas waktu %(due)s).") % {
             "period": period,
             "due": due,

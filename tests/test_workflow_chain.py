@@ -325,3 +325,19 @@ def test_inboxes_and_home_panels(setup, login, cast):
     page = login("jateng.biro").get(reverse("reporting:review_regions")).content.decode()
     assert "Kabupaten Klaten" in page or "KLATEN" in page.upper()
     assert "Kabupaten Ngawi" not in page
+
+
+def test_reopen_after_the_period_closed_opens_entry_until_the_new_due_date(setup, cast):
+    p, report, klaten_sub, _ = setup
+    p.state, p.due_date = "closed", timezone.localdate() - dt.timedelta(days=10)
+    p.save()
+    dinkes = cast["klaten.dinkes"]
+    assert locks.entry_lock_reason(Report.objects.get(pk=report.pk), dinkes)
+    with pytest.raises(workflow.Refused):
+        workflow.transition(report, "submit", dinkes)
+    workflow.transition(
+        klaten_sub, "reopen_region", cast["bangda.admin"], reason="Bencana banjir",
+        due_date=timezone.localdate() + dt.timedelta(days=3),
+    )  # fmt: skip
+    assert locks.entry_lock_reason(Report.objects.get(pk=report.pk), dinkes) is None
+    assert workflow.transition(report, "submit", dinkes).obj.status == "submitted"
