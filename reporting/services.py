@@ -302,6 +302,37 @@ def recompute_capaian(report: Report, rows: Iterable[ReportQuality] | None = Non
     report.flag_over_target = c.over_target
 
 
+def sync_target(report: Report) -> None:
+    """Follow the year's target: a verified one is authoritative, a draft only fills blanks.
+
+    A target verified (or changed with a recorded reason) after the period opened must reach
+    the open reports, or the capaian would use a stale denominator.
+    """
+    target = (
+        Target.objects.filter(
+            region_id=report.region_id,
+            year=report.period.year,
+            service_type__code=report.service_type.code,
+        )
+        .prefetch_related("quality")
+        .first()
+    )
+    if target is None:
+        return
+    verified = target.status == Target.Status.VERIFIED
+    if verified or report.recipients_target is None:
+        report.recipients_target = target.recipients_target
+    if not verified:
+        return
+    required = {tq.quality_item_id: tq.required_quantity for tq in target.quality.all()}
+    for row in report.quality.select_for_update(of=("self",)):
+        if row.quality_item_id in required and row.required != required[row.quality_item_id]:
+            row.required = required[row.quality_item_id]
+            row._history_user = None  # type: ignore[attr-defined]
+            row._change_reason = "target"  # type: ignore[attr-defined]
+            row.save(update_fields=["required"])
+
+
 # ---------------------------------------------------------------- the one edit path
 
 
@@ -338,6 +369,7 @@ def _edit(
                 changed_at=report.updated_at,
                 changes=[c for c in (diff(report) if diff else []) if c.theirs != c.yours],
             )
+        sync_target(report)
         apply(report)
         if report.entered_at is None:
             report.entered_at = timezone.now()

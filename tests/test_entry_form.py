@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from indicators.models import Target
 from reporting import locks, selectors, services
 from reporting.models import BudgetLine, Period, RegionSubmission, Report, ReportStage
 from tests.factories_reporting import demo_report
@@ -100,11 +101,29 @@ def test_over_target_is_allowed_capped_and_flagged(login, empty_report):
     post(
         client,
         section_url(empty_report, "recipients"),
-        {"version": empty_report.version, "recipients_served": "130"},
+        {"version": empty_report.version, "recipients_served": "5.000.000"},
     )
     report = Report.objects.get(pk=empty_report.pk)
     assert report.flag_over_target is True
     assert report.recipients_pct == Decimal(100)
+
+
+def test_a_target_verified_after_opening_reaches_the_report(login, empty_report):
+    target = Target.objects.filter(
+        region=empty_report.region, year=2026, service_type__code=empty_report.service_type.code
+    ).first()
+    if target is None:
+        pytest.skip("the demo has no target for this service")
+    Target.objects.filter(pk=target.pk).update(status=Target.Status.VERIFIED, recipients_target=400)
+    Report.objects.filter(pk=empty_report.pk).update(recipients_target=None)
+    post(
+        login("klaten.dinkes"),
+        section_url(empty_report, "recipients"),
+        {"version": empty_report.version, "recipients_served": "100"},
+    )
+    report = Report.objects.get(pk=empty_report.pk)
+    assert report.recipients_target == 400
+    assert report.recipients_pct == Decimal(25)
 
 
 def test_quality_save_caps_realised_and_counts_met_items(login, empty_report):
