@@ -197,3 +197,37 @@ def test_every_audited_model_keeps_history():
 
     for source in SOURCES:
         assert hasattr(source.model, "history"), source.model_path
+
+
+# ---------------------------------------------------------------- completeness
+
+
+def test_every_step_and_change_in_scope_is_listed(login):
+    """The trail of Klaten's auditor holds exactly Klaten's workflow steps and report changes."""
+    _touch("33.10", "AUDIT-COUNT")
+    client = login("klaten.inspektorat")
+    url = reverse("reporting:audit_trail")
+    steps = WorkflowEvent.objects.filter(region__code="33.10").count()
+    changes = Report.history.filter(region__code="33.10").count()
+    assert steps and changes
+    assert client.get(url, {"kind": "workflow"}).context["page"].paginator.count == steps
+    assert client.get(url, {"kind": "report"}).context["page"].paginator.count == changes
+
+
+def test_a_save_through_the_service_is_traced_with_user_and_values(login):
+    from reporting import services
+    from reporting.locks import entry_lock_reason
+
+    operator = User.objects.get(username="klaten.dinkes")
+    report = next(
+        r
+        for r in Report.objects.filter(region__code="33.10", agency__short_name="DINKES")
+        if entry_lock_reason(r, operator) is None
+    )
+    services.save_recipients(report.pk, operator, report.version, served=424242, breakdown={})
+    html = (
+        login("klaten.inspektorat")
+        .get(reverse("reporting:audit_trail"), {"kind": "report", "user": "klaten.dinkes"})
+        .content.decode()
+    )
+    assert "424242" in html or "424.242" in html
