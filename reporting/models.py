@@ -131,6 +131,8 @@ class Report(models.Model):
         indexes = [
             models.Index(fields=["period", "status"]),
             models.Index(fields=["period", "region"]),
+            # Sector/service aggregates of one period (sector viewers' national dashboard).
+            models.Index(fields=["period", "service_type"], name="report_period_service_idx"),
         ]
 
     def __str__(self) -> str:
