@@ -302,3 +302,23 @@ def test_home_panel_reads_the_meeting_sentence(scenario, login, settings):
     assert reverse("reporting:dashboard_national") in response.content.decode()
     response = login("klaten.dinkes").get(reverse("home"))
     assert reverse("reporting:dashboard_region", args=["33.10"]) in response.content.decode()
+
+
+def test_api_returns_the_dashboard_figures(scenario, login):
+    client = login("bangda.admin")
+    page = client.get(reverse("reporting:dashboard_national"), {"year": YEAR, "quarter": Q})
+    dash = page.context["dash"]
+    api = client.get("/api/v1/dashboard/input-status/", {"year": YEAR, "quarter": Q}).json()
+    for row, api_row in zip(dash.status, api["rows"], strict=True):
+        assert (api_row["level"], api_row["total"], api_row["entered"]) == (
+            row.level,
+            row.total,
+            row.entered,
+        )
+        assert api_row["entered_pct"] == str(row.entered_pct)
+    api = client.get(
+        "/api/v1/dashboard/capaian/", {"year": YEAR, "quarter": Q, "by": "sector"}
+    ).json()
+    assert {r["key"]: (r["reported"], r["missing"]) for r in api["rows"]} == {
+        s.key: (s.reported, s.missing) for s in dash.sectors
+    }
