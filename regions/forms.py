@@ -63,6 +63,23 @@ class AgencyForm(forms.ModelForm):
         pass
 
 
+class RegionSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Region
+        fields = [
+            "contact_name",
+            "contact_position",
+            "contact_phone",
+            "contact_email",
+            "requires_head_signoff",
+        ]
+        help_texts = {
+            "requires_head_signoff": _(
+                "Jika dicentang, entri OPD harus disetujui kepala OPD sebelum sampai ke verifikator."
+            )
+        }
+
+
 class InviteForm(forms.Form):
     username = forms.RegexField(
         label=_("Nama pengguna"),

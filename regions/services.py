@@ -192,6 +192,27 @@ def agency_version(agency: Agency) -> str:
     return agency.updated_at.isoformat() if agency.updated_at else ""
 
 
+REGION_SETTINGS_FIELDS = (
+    "contact_name",
+    "contact_position",
+    "contact_phone",
+    "contact_email",
+    "requires_head_signoff",
+)
+
+
+@transaction.atomic
+def update_region_settings(actor: User, region: Region, data: dict[str, Any]) -> Region:
+    """The region's own data contact and its head sign-off policy (never its code or name)."""
+    current = Region.objects.select_for_update().get(pk=region.pk)
+    for field in REGION_SETTINGS_FIELDS:
+        if field in data:
+            setattr(current, field, data[field])
+    current.full_clean()
+    current.save(update_fields=list(REGION_SETTINGS_FIELDS))
+    return current
+
+
 # ---------------------------------------------------------------- people
 
 

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("peran/ganti/", views.switch_role, name="switch_role"),
     path("wilayah/", views.region_index, name="region_index"),
+    path("wilayah/<str:code>/ubah/", views.region_edit, name="region_edit"),
     path("wilayah/<str:code>/perangkat-daerah/", views.agency_list, name="agency_list"),
     path("wilayah/<str:code>/perangkat-daerah/baru/", views.agency_create, name="agency_create"),
     path("perangkat-daerah/<int:pk>/", views.agency_detail, name="agency_detail"),

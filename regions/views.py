@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from regions import selectors, services
-from regions.forms import AgencyForm, InviteForm
+from regions.forms import AgencyForm, InviteForm, RegionSettingsForm
 from regions.middleware import SESSION_KEY
 from regions.models import Agency, Membership
 from regions.roles import Role
@@ -176,6 +176,17 @@ def agency_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@login_required
+def region_edit(request: HttpRequest, code: str) -> HttpResponse:
+    region = selectors.region_for(request.user, code, Action.MANAGE)
+    form = RegionSettingsForm(request.POST or None, instance=region)
+    if request.method == "POST" and form.is_valid():
+        services.update_region_settings(request.user, region, form.cleaned_data)  # type: ignore[arg-type]
+        messages.success(request, _("Perubahan disimpan."))
+        return redirect("agency_list", code=region.code)
+    return render(request, "regions/region_form.html", {"form": form, "region": region})
+
+
 def _error_text(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)
@@ -201,7 +212,7 @@ def user_list(request: HttpRequest, code: str) -> HttpResponse:
         "regions/user_list.html",
         {
             "region": region,
-            "memberships": selectors.memberships_of(request.user, region),
+            "roles": selectors.memberships_of(request.user, region),
             "can_manage": selectors.can_manage(request.user, region),
         },
     )
@@ -251,7 +262,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "regions/user_detail.html",
         {
             "person": person,
-            "memberships": person.visible_memberships,  # type: ignore[attr-defined]
+            "roles": person.visible_memberships,  # type: ignore[attr-defined]
             "manageable": manageable,
             "history": selectors.membership_history(request.user, person),
         },

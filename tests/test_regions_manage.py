@@ -447,3 +447,49 @@ def test_admin_pages_for_bangda(login, region):
     assert client.get(reverse("admin:regions_region_add")).status_code == 403
     dinkes = User.objects.get(username="klaten.dinkes")
     assert client.get(reverse("admin:regions_user_change", args=[dinkes.pk])).status_code == 200
+
+
+@pytest.mark.django_db
+def test_verifier_sets_the_region_data_contact_and_sign_off_policy(login, region):
+    client = login("klaten.tapem")
+    response = client.post(
+        reverse("region_edit", kwargs={"code": "33.10"}),
+        {
+            "contact_name": "Kabag Tapem",
+            "contact_position": "Kepala Bagian",
+            "contact_phone": "0272-321",
+            "contact_email": "tapem@klatenkab.go.id",
+            "requires_head_signoff": "on",
+        },
+    )
+    assert response.status_code == 302
+    klaten = region("33.10")
+    assert klaten.contact_name == "Kabag Tapem" and klaten.requires_head_signoff
+    assert klaten.code == "33.10" and klaten.name == "Kabupaten Klaten"
+    # The province sees it, cannot change it.
+    biro = login("jateng.biro")
+    assert (
+        "Kabag Tapem" in biro.get(reverse("agency_list", kwargs={"code": "33.10"})).content.decode()
+    )
+    assert biro.get(reverse("region_edit", kwargs={"code": "33.10"})).status_code == 404
+
+
+@pytest.mark.django_db
+def test_user_list_query_count_is_bounded(login, django_assert_max_num_queries):
+    client = login("klaten.tapem")
+    with django_assert_max_num_queries(15):
+        assert client.get(reverse("user_list", kwargs={"code": "33.10"})).status_code == 200
+
+
+@pytest.mark.django_db
+def test_people_pages_keep_the_role_switcher_to_the_viewers_own_roles(login):
+    """Regression: the pages once passed `memberships`, overriding the switcher's own list."""
+    client = login("jateng.biro")
+    pages = [
+        reverse("user_list", kwargs={"code": "33"}),
+        reverse("user_detail", kwargs={"pk": User.objects.get(username="jateng.dinkes").pk}),
+    ]
+    for url in pages:
+        html = client.get(url).content.decode()
+        switcher = html.split('id="role-switch"')[1].split("</select>")[0]
+        assert switcher.count("<option") == 2

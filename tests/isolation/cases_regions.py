@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core import mail
 
-from regions.models import Agency, Membership, User
+from regions.models import Agency, Membership, Region, User
 from regions.services import agency_version
 from tests.isolation.expect import EVERYONE, viewers
 from tests.isolation.framework import Case
@@ -60,6 +60,27 @@ CASES = [
     Case("home", allowed=EVERYONE),
     Case("switch_role", allowed=EVERYONE, method="post", data=lambda: {"membership": "0"}),
     Case("region_index", allowed=EVERYONE),
+    Case(
+        "region_edit",
+        allowed=KLATEN_MANAGERS,
+        owner=KLATEN,
+        kwargs=lambda: {"code": "33.10"},
+    ),
+    Case(
+        "region_edit",
+        allowed=KLATEN_MANAGERS,
+        owner=KLATEN,
+        kwargs=lambda: {"code": "33.10"},
+        method="post",
+        label="save",
+        data=lambda: {
+            "contact_name": "Kabag Tapem Baru",
+            "contact_email": "tapem@klatenkab.go.id",
+            "requires_head_signoff": "on",
+        },
+        snapshot=lambda: list(Region.objects.filter(code="33.10").values()),
+        ok_status=frozenset({302}),
+    ),
     Case(
         "agency_list",
         allowed=viewers("33.10"),
