@@ -10,11 +10,14 @@
     return el ? el.getAttribute("data-version") : null;
   }
 
+  // After our own save moved the report from N-1 to N, forms that were at N-1 have seen
+  // everything and move to N; a form left at an older version (a conflict shown elsewhere,
+  // someone else's save) stays stale on purpose, so its next save is checked.
   function syncVersions() {
-    var v = currentVersion();
+    var v = parseInt(currentVersion(), 10);
     if (!v) { return; }
     document.querySelectorAll("input[data-report-version]").forEach(function (input) {
-      input.value = v;
+      if (parseInt(input.value, 10) === v - 1) { input.value = String(v); }
     });
   }
 

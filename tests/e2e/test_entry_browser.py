@@ -39,6 +39,14 @@ def browser():
         b.close()
 
 
+def _login(page, live_server, username="klaten.dinkes"):
+    page.goto(f"{live_server.url}/akun/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", settings.DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.click(".login-box button[type=submit]")
+
+
 def _saved(page, section):
     page.wait_for_selector(f"#status-{section} .saved-note")
 
@@ -55,11 +63,7 @@ def test_operator_fills_a_report_in_the_browser(transactional_db, live_server, b
     page.set_default_timeout(15000)
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(f"{live_server.url}/akun/login/")
-    page.fill("#id_username", "klaten.dinkes")
-    page.fill("#id_password", settings.DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click(".login-box button[type=submit]")
+    _login(page, live_server)
     # The home panel lists the agency's reports; open the empty one.
     with page.expect_navigation():
         page.click("a:has-text('K-KES-08')")
@@ -132,3 +136,37 @@ def test_operator_fills_a_report_in_the_browser(transactional_db, live_server, b
     assert not [e for e in errors if "Content Security Policy" in e], errors
     for ev in Evidence.objects.filter(report=report):
         ev.file.storage.delete(ev.file.name)
+
+    # Phase 2 (same session DB, no second re-seed): nothing typed is lost.
+    other = Report.objects.get(
+        region__code="33.10", period__year=2026, period__quarter=3, service_type__code="K-KES-02"
+    )
+    url = f"{live_server.url}/laporan/{other.pk}/"
+    page.goto(url)
+    # Typed but never sent (no blur, tab closed/reloaded): restored from the browser.
+    page.fill("#id_problems", "Draf yang belum terkirim")
+    page.reload()
+    page.wait_for_selector("#sec-problems .draft-note")
+    assert page.input_value("#id_problems") == "Draf yang belum terkirim"
+    page.click("#sec-problems button[type=submit]")
+    _saved(page, "problems")
+    assert Report.objects.get(pk=other.pk).problems == "Draf yang belum terkirim"
+
+    # A colleague saves the same report in another browser; our stale save is refused.
+    colleague = browser.new_context(locale="id-ID").new_page()
+    colleague.set_default_timeout(15000)
+    _login(colleague, live_server)
+    colleague.goto(url)
+    colleague.fill("#id_recipients_served", "777")
+    colleague.click("#sec-recipients button[type=submit]")
+    _saved(colleague, "recipients")
+    page.fill("#id_recipients_served", "888")
+    page.click("#sec-recipients button[type=submit]")
+    page.wait_for_selector("#sec-recipients .conflict")
+    conflict = page.inner_text("#sec-recipients .conflict")
+    assert "Isian Anda belum disimpan" in conflict and "777" in conflict and "888" in conflict
+    assert page.input_value("#id_recipients_served") == "888"
+    assert Report.objects.get(pk=other.pk).recipients_served == 777
+    page.click("#sec-recipients button[type=submit]")  # deliberate second save
+    _saved(page, "recipients")
+    assert Report.objects.get(pk=other.pk).recipients_served == 888
