@@ -1,6 +1,6 @@
 """`make loadtest`: the deadline rush — Locust, headless, against gunicorn on loopback.
 
-    python bench/loadtest.py [--users 200] [--spawn-rate 20] [--duration 2m] [--think 5,20]
+    python bench/loadtest.py [--users 200] [--spawn-rate 20] [--duration 2m] [--think 10,30]
 
 Prepares the benchmark database (bench/run.py's preparation: synthetic national data + demo
 cast), then a plan: one load-test operator account (``load.opNNN``) per simulated operator,
@@ -203,7 +203,9 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--spawn-rate", type=float, default=20)
     parser.add_argument("--duration", default="2m")
-    parser.add_argument("--think", default="5,20", help="operator think time range, seconds")
+    parser.add_argument(
+        "--think", default="10,30", help="think time range between actions, seconds"
+    )
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
     args = parser.parse_args()

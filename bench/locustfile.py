@@ -20,7 +20,7 @@ from typing import Any
 from locust import HttpUser, between, events, task
 
 PLAN: dict[str, Any] = json.loads(open(os.environ["ESPM_LOAD_PLAN"]).read())  # noqa: SIM115
-THINK = tuple(float(x) for x in PLAN.get("think", [5, 20]))
+THINK = tuple(float(x) for x in PLAN.get("think", [10, 30]))
 VERSION = re.compile(r'name="version"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="version"')
 
 _slots: dict[str, itertools.count] = {k: itertools.count() for k in ("op", "ver", "view")}
