@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +22,8 @@ from django.utils.translation import gettext as _
 
 from regions.models import NATIONAL_CODE, Agency, Level, Membership, Region, User
 from regions.roles import Role
+
+logger = logging.getLogger(__name__)
 
 NATIONAL_NAME = "Kementerian Dalam Negeri (Ditjen Bina Pembangunan Daerah)"
 PROVINCE_CODE = re.compile(r"^\d{2}$")
@@ -260,11 +264,14 @@ def invitation_link(user: User, base_url: str = "") -> str:
     return f"{base_url.rstrip('/')}{path}"
 
 
-def send_invitation(user_id: int, base_url: str = "") -> None:
-    """Email the set-password link; safe to repeat (a new token each time)."""
+def send_invitation(user_id: int, base_url: str = "") -> bool:
+    """Email the set-password link; safe to repeat (a new token each time).
+
+    A mail server failure is logged, not raised: the account exists and "resend" can retry.
+    """
     user = User.objects.get(pk=user_id)
     if not user.email or not user.is_active:
-        return
+        return False
     context = {
         "user": user,
         "link": invitation_link(user, base_url or getattr(settings, "SITE_URL", "")),
@@ -272,7 +279,12 @@ def send_invitation(user_id: int, base_url: str = "") -> None:
     }
     subject = render_to_string("registration/invitation_subject.txt", context).strip()
     body = render_to_string("registration/invitation_email.txt", context)
-    send_mail(subject, body, None, [user.email])
+    try:
+        send_mail(subject, body, None, [user.email])
+    except (OSError, smtplib.SMTPException):
+        logger.exception("invitation email to user %s failed", user.pk)
+        return False
+    return True
 
 
 @transaction.atomic

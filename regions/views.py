@@ -308,7 +308,11 @@ def user_reinvite(request: HttpRequest, pk: int) -> HttpResponse:
     person = selectors.person_for(request.user, pk)
     if not Membership.objects.visible_to(request.user, Action.CHANGE).filter(user=person).exists():
         raise Http404
-    services.send_invitation(person.pk, request.build_absolute_uri("/"))
+    if not services.send_invitation(person.pk, request.build_absolute_uri("/")):
+        messages.error(
+            request, _("Email tidak terkirim. Periksa alamat email pengguna lalu coba lagi.")
+        )
+        return redirect("user_detail", pk=person.pk)
     messages.success(
         request,
         _("Tautan untuk membuat kata sandi dikirim ulang ke %(email)s.") % {"email": person.email},

@@ -493,3 +493,21 @@ def test_people_pages_keep_the_role_switcher_to_the_viewers_own_roles(login):
         html = client.get(url).content.decode()
         switcher = html.split('id="role-switch"')[1].split("</select>")[0]
         assert switcher.count("<option") == 2
+
+
+@pytest.mark.django_db
+def test_a_mail_server_failure_keeps_the_account_and_says_so(
+    login, monkeypatch, django_capture_on_commit_callbacks
+):
+    import smtplib
+
+    def broken(*args, **kwargs):
+        raise smtplib.SMTPException("server down")
+
+    monkeypatch.setattr(services, "send_mail", broken)
+    client = login("klaten.tapem")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _invite(client).status_code == 302
+    rina = User.objects.get(username="klaten.dinkes2")
+    response = client.post(reverse("user_reinvite", kwargs={"pk": rina.pk}), follow=True)
+    assert "Email tidak terkirim" in response.content.decode()
