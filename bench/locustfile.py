@@ -74,7 +74,12 @@ class Operator(PlanUser):
         payload = {"version": self.version, **data}
         try:
             with self.client.post(
-                url, data=payload, headers=self.csrf(), name=f"save {section}", catch_response=True
+                url,
+                data=payload,
+                headers=self.csrf(),
+                name=f"save {section}",
+                catch_response=True,
+                allow_redirects=False,  # a redirect (e.g. to login) is not a save
             ) as r:
                 if r.status_code == 200:
                     self.version += 1
