@@ -34,7 +34,7 @@ class Cell:
 
     @property
     def shown(self) -> str:
-        return "–" if self.mean is None else f"{capaian.round2(self.mean)}"
+        return "–" if self.mean is None else f"{capaian.round2(self.mean)}".replace(".", ",")
 
 
 @dataclass

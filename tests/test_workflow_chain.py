@@ -341,3 +341,19 @@ def test_reopen_after_the_period_closed_opens_entry_until_the_new_due_date(setup
     )  # fmt: skip
     assert locks.entry_lock_reason(Report.objects.get(pk=report.pk), dinkes) is None
     assert workflow.transition(report, "submit", dinkes).obj.status == "submitted"
+
+
+def test_review_pages_query_counts_are_bounded(setup, login, cast, django_assert_max_num_queries):
+    p, report, klaten_sub, jateng_sub = setup
+    workflow.transition(report, "submit", cast["klaten.dinkes"])
+    tapem, biro = login("klaten.tapem"), login("jateng.biro")
+    with django_assert_max_num_queries(40):
+        tapem.get(reverse("reporting:review_inbox"))
+    with django_assert_max_num_queries(60):
+        tapem.get(reverse("reporting:report_review", args=[report.pk]))
+    with django_assert_max_num_queries(60):
+        tapem.get(reverse("reporting:submission_detail", args=[klaten_sub.pk]))
+    with django_assert_max_num_queries(30):
+        biro.get(reverse("reporting:review_regions"))
+    with django_assert_max_num_queries(40):
+        biro.get(reverse("reporting:recap", args=[jateng_sub.pk]))
