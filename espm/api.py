@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import include, path, reverse
+from django.urls import include, path, re_path, reverse
 from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import SimpleRouter
 
 from indicators import api as indicators_api
 from regions import api as regions_api
@@ -24,8 +24,7 @@ from reporting import api as reporting_api
 
 app_name = "api"
 
-router = DefaultRouter()
-router.include_root_view = False
+router = SimpleRouter()
 router.register("auth/tokens", regions_api.TokenViewSet, basename="token")
 router.register("regions", regions_api.RegionViewSet, basename="region")
 router.register("agencies", regions_api.AgencyViewSet, basename="agency")
@@ -49,6 +48,12 @@ def redoc(request: HttpRequest) -> HttpResponse:
     return render(request, "api/redoc.html", {"schema_url": reverse("api:schema")})
 
 
+def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """Unknown paths under /api/v1/ answer in the API's error shape, not an HTML page."""
+    body = {"detail": "Alamat API tidak dikenal.", "code": "not_found", "errors": {}}
+    return JsonResponse(body, status=404)
+
+
 urlpatterns = [
     path("auth/token/", regions_api.TokenObtainView.as_view(), name="token-obtain"),
     *reporting_api.extra_urlpatterns,
@@ -56,4 +61,5 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", swagger_ui, name="docs"),
     path("redoc/", redoc, name="redoc"),
+    re_path(r"^(?P<rest>.*)$", not_found),
 ]

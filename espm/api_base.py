@@ -121,24 +121,16 @@ class AutoSchema(SpectacularAutoSchema):
         extra = getattr(self.view, "extra_error_codes", ())
         return sorted(set(codes) | set(extra))
 
-    def get_response_serializers(self) -> Any:
+    def _get_response_bodies(self, direction: Any = "response") -> Any:
+        # Hooked here, not in get_response_serializers: @extend_schema(responses=...) replaces that.
         from drf_spectacular.utils import OpenApiResponse
 
-        found = super().get_response_serializers()
-        if isinstance(found, dict):
-            responses = dict(found)
-        else:
-            if self.method == "DELETE":
-                code = "204"
-            elif self._is_create_operation():
-                code = "201"
-            else:
-                code = "200"
-            responses = {code: found}
-        present = {str(k[0] if isinstance(k, tuple) else k) for k in responses}
+        responses = super()._get_response_bodies(direction)
         for code in self.error_codes():
-            if code not in present:
-                responses[code] = OpenApiResponse(ErrorSerializer, ERROR_DESCRIPTIONS[code])  # type: ignore[assignment]
+            if code not in responses:
+                responses[code] = self._get_response_for_code(
+                    OpenApiResponse(ErrorSerializer, ERROR_DESCRIPTIONS[code]), code
+                )
         return responses
 
 

@@ -98,7 +98,7 @@ class ServiceTypeViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = Pagination
     filterset_class = ServiceTypeFilter
     lookup_field = "code"
-    lookup_value_regex = r"[A-Z]+-[A-Z]+-[0-9]{2}"
+    lookup_value_regex = r"[^/]+"
     queryset = ServiceType.objects.none()
 
     def _edition(self) -> CatalogEdition | None:
@@ -136,7 +136,7 @@ class TargetQualitySerializer(serializers.ModelSerializer):
 class TargetSerializer(serializers.ModelSerializer):
     region = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
     service_type = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
-    agency = serializers.PrimaryKeyRelatedField(read_only=True)  # type: ignore[var-annotated]
+    agency = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)  # type: ignore[var-annotated]
     quality = TargetQualitySerializer(many=True, read_only=True)
 
     class Meta:
@@ -177,6 +177,7 @@ class TargetViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = TargetSerializer
     pagination_class = Pagination
     filterset_class = TargetFilter
+    lookup_value_regex = r"[^/]+"
     queryset = Target.objects.none()
 
     def get_queryset(self) -> QuerySet[Target]:

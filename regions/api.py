@@ -96,7 +96,7 @@ class TokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.Gen
     serializer_class = TokenInfoSerializer
     pagination_class = Pagination
     lookup_url_kwarg = "prefix"
-    lookup_value_regex = "[0-9a-f]{8}"
+    lookup_value_regex = "[^/]+"
     queryset = Token.objects.none()
 
     def get_queryset(self) -> QuerySet[Token]:
@@ -118,7 +118,7 @@ class TokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.Gen
 
 
 class RegionSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[assignment,var-annotated]
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)  # type: ignore[assignment,var-annotated]
 
     class Meta:
         model = Region
@@ -157,7 +157,7 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = Pagination
     filterset_class = RegionFilter
     lookup_field = "code"
-    lookup_value_regex = r"[0-9]{2}(\.[0-9]{2})?"
+    lookup_value_regex = r"[^/]+"
     queryset = Region.objects.none()
 
     def get_queryset(self) -> QuerySet[Region]:
@@ -207,6 +207,7 @@ class AgencyViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AgencySerializer
     pagination_class = Pagination
     filterset_class = AgencyFilter
+    lookup_value_regex = r"[^/]+"
     queryset = Agency.objects.none()
 
     def get_queryset(self) -> QuerySet[Agency]:

@@ -85,6 +85,7 @@ class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = PeriodSerializer
     pagination_class = Pagination
     filterset_class = PeriodFilter
+    lookup_value_regex = r"[^/]+"
     queryset = Period.objects.none()
 
     def get_queryset(self) -> QuerySet[Period]:
@@ -163,7 +164,7 @@ class ReportSerializer(serializers.ModelSerializer):
     period = PeriodRefSerializer(read_only=True)
     service_type = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
     sector = serializers.CharField(source="service_type.sector.code", read_only=True)
-    agency = serializers.PrimaryKeyRelatedField(read_only=True)  # type: ignore[var-annotated]
+    agency = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)  # type: ignore[var-annotated]
     agency_name = serializers.CharField(source="agency.short_name", read_only=True, default="")
     capaian = serializers.SerializerMethodField()
     quality = ReportQualitySerializer(many=True, read_only=True)
@@ -419,6 +420,7 @@ class ReportViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ReportSerializer
     pagination_class = Pagination
     filterset_class = ReportFilter
+    lookup_value_regex = r"[^/]+"
     queryset = Report.objects.none()
 
     def get_queryset(self) -> QuerySet[Report]:
@@ -586,7 +588,7 @@ class ReportViewSet(viewsets.ReadOnlyModelViewSet):
     @action(
         detail=True,
         methods=["get"],
-        url_path=r"evidence/(?P<evidence_id>[0-9]{1,18})/download",
+        url_path=r"evidence/(?P<evidence_id>[^/]+)/download",
         url_name="evidence-download",
         pagination_class=None,
         filterset_class=None,
