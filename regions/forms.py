@@ -135,3 +135,12 @@ class InviteForm(forms.Form):
         if role != Role.SECTOR_VIEWER:
             data["sector_code"] = ""
         return data
+
+
+class AddRoleForm(InviteForm):
+    """Another role for an existing user, in the region of the URL."""
+
+    def __init__(self, *args: Any, region: Region, roles: list[Role], **kwargs: Any) -> None:
+        super().__init__(*args, region=region, roles=roles, **kwargs)
+        for name in ("username", "full_name", "email"):
+            del self.fields[name]

@@ -135,3 +135,18 @@ def assignable_roles(user: Any, region: Region) -> list[Role]:
         return roles
     # A verifier never hands out roles above its own level.
     return [r for r in roles if r not in NATIONAL_ROLES and r != Role.PROVINCE_REVIEWER]
+
+
+def regions_to_add_roles(user: Any, person: User) -> list[Region]:
+    """Regions where the actor may give this person another role: those of the person's roles it manages."""
+    visible = [m.region for m in getattr(person, "visible_memberships", [])]
+    managed = set(
+        Region.objects.visible_to(user, Action.MANAGE)
+        .filter(pk__in=[r.pk for r in visible])
+        .values_list("pk", flat=True)
+    )
+    seen: dict[int, Region] = {}
+    for region in visible:
+        if region.pk in managed:
+            seen.setdefault(region.pk, region)
+    return list(seen.values())

@@ -257,6 +257,44 @@ def invite_user(
     return user
 
 
+@transaction.atomic
+def add_role(
+    actor: User,
+    person: User,
+    region: Region,
+    *,
+    role: str,
+    agency: Agency | None = None,
+    sector_code: str = "",
+) -> Membership:
+    """Give an existing user one more role; an identical inactive role is reactivated instead."""
+    existing = (
+        Membership.objects.select_for_update()
+        .filter(user=person, role=role, region=region, agency=agency, sector_code=sector_code)
+        .first()
+    )
+    if existing is not None:
+        if existing.is_active:
+            raise ValidationError(_("Pengguna ini sudah memegang peran tersebut."))
+        return reactivate_membership(actor, existing)
+    membership = Membership(
+        user=person,
+        role=role,
+        region=region,
+        agency=agency,
+        sector_code=sector_code,
+        created_by=actor,
+    )
+    membership.full_clean()
+    membership._history_user = actor  # type: ignore[attr-defined]
+    membership._change_reason = "peran ditambahkan"  # type: ignore[attr-defined]
+    membership.save()
+    if role == Role.BANGDA_ADMIN and not person.is_staff:
+        person.is_staff = True
+        person.save(update_fields=["is_staff"])
+    return membership
+
+
 def invitation_link(user: User, base_url: str = "") -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("perangkat-daerah/<int:pk>/ubah/", views.agency_edit, name="agency_edit"),
     path("wilayah/<str:code>/pengguna/", views.user_list, name="user_list"),
     path("wilayah/<str:code>/pengguna/baru/", views.user_create, name="user_create"),
+    path("wilayah/<str:code>/pengguna/<int:pk>/peran/baru/", views.role_add, name="role_add"),
     path("pengguna/<int:pk>/", views.user_detail, name="user_detail"),
     path("pengguna/<int:pk>/nonaktifkan/", views.user_deactivate, name="user_deactivate"),
     path("pengguna/<int:pk>/undang-ulang/", views.user_reinvite, name="user_reinvite"),

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from regions import selectors, services
-from regions.forms import AgencyForm, InviteForm, RegionSettingsForm
+from regions.forms import AddRoleForm, AgencyForm, InviteForm, RegionSettingsForm
 from regions.middleware import SESSION_KEY
 from regions.models import Agency, Membership
 from regions.roles import Role
@@ -265,7 +265,36 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "roles": person.visible_memberships,  # type: ignore[attr-defined]
             "manageable": manageable,
             "history": selectors.membership_history(request.user, person),
+            "add_role_regions": selectors.regions_to_add_roles(request.user, person),
         },
+    )
+
+
+@login_required
+def role_add(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    region = selectors.region_for(request.user, code, Action.MANAGE)
+    person = selectors.person_for(request.user, pk)
+    form = AddRoleForm(
+        request.POST or None, region=region, roles=selectors.assignable_roles(request.user, region)
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.add_role(
+                request.user,  # type: ignore[arg-type]
+                person,
+                region,
+                role=data["role"],
+                agency=data.get("agency"),
+                sector_code=data.get("sector_code", ""),
+            )
+        except (ValidationError, IntegrityError) as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, _("Peran ditambahkan."))
+            return redirect("user_detail", pk=person.pk)
+    return render(
+        request, "regions/role_form.html", {"form": form, "region": region, "person": person}
     )
 
 

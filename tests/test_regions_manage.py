@@ -511,3 +511,46 @@ def test_a_mail_server_failure_keeps_the_account_and_says_so(
     rina = User.objects.get(username="klaten.dinkes2")
     response = client.post(reverse("user_reinvite", kwargs={"pk": rina.pk}), follow=True)
     assert "Email tidak terkirim" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_verifier_gives_an_existing_user_another_role_in_its_region(login, cast):
+    dinkes = cast["klaten.dinkes"]
+    client = login("klaten.tapem")
+    page = client.get(reverse("user_detail", kwargs={"pk": dinkes.pk})).content.decode()
+    url = reverse("role_add", kwargs={"code": "33.10", "pk": dinkes.pk})
+    assert url in page
+    response = client.post(url, {"role": "opd_head", "agency": _agency("33.10", "DINKES").pk})
+    assert response.status_code == 302
+    head = dinkes.memberships.get(role="opd_head")
+    assert head.created_by == cast["klaten.tapem"]
+    assert head.history.get().history_change_reason == "peran ditambahkan"
+    again = client.post(url, {"role": "opd_head", "agency": _agency("33.10", "DINKES").pk})
+    assert "sudah memegang peran tersebut" in again.content.decode()
+    # Not in a region it does not manage, and not for people it cannot see.
+    assert (
+        client.get(reverse("role_add", kwargs={"code": "35.21", "pk": dinkes.pk})).status_code
+        == 404
+    )
+    ngawi = cast["ngawi.dinkes"]
+    assert (
+        client.post(
+            reverse("role_add", kwargs={"code": "33.10", "pk": ngawi.pk}),
+            {"role": "opd_operator", "agency": _agency("33.10", "DINKES").pk},
+        ).status_code
+        == 404
+    )
+    assert not ngawi.memberships.filter(region__code="33.10").exists()
+
+
+@pytest.mark.django_db
+def test_a_reactivated_role_comes_back_instead_of_a_duplicate(login, cast):
+    dinkes = cast["klaten.dinkes"]
+    membership = dinkes.memberships.get()
+    client = login("klaten.tapem")
+    client.post(reverse("membership_toggle", kwargs={"pk": membership.pk}))
+    client.post(
+        reverse("role_add", kwargs={"code": "33.10", "pk": dinkes.pk}),
+        {"role": "opd_operator", "agency": _agency("33.10", "DINKES").pk},
+    )
+    assert dinkes.memberships.count() == 1 and dinkes.memberships.get().is_active

@@ -162,6 +162,23 @@ CASES = [
         ok_status=frozenset({302}),
     ),
     Case(
+        "role_add",
+        allowed=KLATEN_MANAGERS,
+        owner=("33.10", "DINKES", None),
+        kwargs=lambda: {"code": "33.10", "pk": _operator().pk},
+    ),
+    Case(
+        "role_add",
+        allowed=KLATEN_MANAGERS,
+        owner=("33.10", "DINKES", None),
+        kwargs=lambda: {"code": "33.10", "pk": _operator().pk},
+        method="post",
+        label="head",
+        data=lambda: {"role": "opd_head", "agency": _dinkes().pk},
+        snapshot=_people_state,
+        ok_status=frozenset({302}),
+    ),
+    Case(
         "user_detail",
         allowed=KLATEN_PEOPLE,
         owner=("33.10", "DINKES", None),
