@@ -13,13 +13,14 @@ from decimal import Decimal
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-WIDTH = 640
-LABEL_W = 190
-VALUE_W = 90
-ROW_H = 30
-BAR_H = 20
-GROUP_GAP = 14
-GROUP_HEAD = 24
+WIDTH = 420  # narrow viewBox: text stays legible when a phone scales the chart down
+VALUE_W = 130
+LABEL_H = 20  # bar labels sit above their bar, so long labels need no left column
+BAR_H = 22
+ROW_H = LABEL_H + BAR_H + 10
+GROUP_GAP = 12
+GROUP_HEAD = 26
+COL_W = 640
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def hbar_chart(
     """Horizontal bars, optionally grouped (e.g. per level: entered / submitted / accepted)."""
     values = [float(b.value) for _g, bars in groups for b in bars if b.value is not None]
     top = max_value if max_value is not None else max(values or [1]) or 1
-    area = WIDTH - LABEL_W - VALUE_W
+    area = WIDTH - VALUE_W
     parts: list[SafeString] = []
     y = 4
     for group_label, bars in groups:
@@ -62,28 +63,26 @@ def hbar_chart(
             width = 0.0 if bar.value is None else max(float(bar.value) / top * area, 0)
             width = min(width, area)
             text = bar.text or _fmt(bar.value)
+            bar_y = y + LABEL_H
             row = format_html(
-                '<text class="chart-label" x="{}" y="{}" text-anchor="end">{}</text>'
-                '<rect class="chart-track" x="{}" y="{}" width="{}" height="{}" rx="3"></rect>'
-                '<rect class="chart-bar {}" x="{}" y="{}" width="{}" height="{}" rx="3">'
+                '<text class="chart-label" x="0" y="{}">{}</text>'
+                '<rect class="chart-track" x="0" y="{}" width="{}" height="{}" rx="3"></rect>'
+                '<rect class="chart-bar {}" x="0" y="{}" width="{}" height="{}" rx="3">'
                 "<title>{}: {}</title></rect>"
                 '<text class="chart-value" x="{}" y="{}">{}</text>',
-                LABEL_W - 8,
-                y + BAR_H - 5,
+                y + LABEL_H - 5,
                 bar.label,
-                LABEL_W,
-                y,
+                bar_y,
                 area,
                 BAR_H,
                 bar.css,
-                LABEL_W,
-                y,
+                bar_y,
                 f"{width:.1f}",
                 BAR_H,
                 bar.label,
                 text,
-                f"{LABEL_W + width + 6:.1f}",
-                y + BAR_H - 5,
+                f"{width + 6:.1f}",
+                bar_y + BAR_H - 6,
                 text,
             )
             if bar.href:
@@ -110,11 +109,11 @@ def column_chart(
     height = 220
     base = height - 30
     plot_h = base - 24
-    slot = (WIDTH - 40) / n
+    slot = (COL_W - 40) / n
     col_w = min(slot * 0.7, 48)
     parts: list[SafeString] = [
         format_html(
-            '<line class="chart-axis" x1="30" y1="{}" x2="{}" y2="{}"></line>', base, WIDTH, base
+            '<line class="chart-axis" x1="30" y1="{}" x2="{}" y2="{}"></line>', base, COL_W, base
         )
     ]
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
@@ -143,7 +142,7 @@ def column_chart(
     return format_html(
         '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-label="{}" '
         'preserveAspectRatio="xMinYMin meet"><title>{}</title>{}</svg>',
-        WIDTH,
+        COL_W,
         height,
         title,
         title,
