@@ -272,3 +272,27 @@ def test_production_settings_come_from_the_environment(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_unknown_usernames_lock_the_same_way_so_the_lock_reveals_nothing():
+    client = Client()
+    responses = [
+        _post_login(client, "tidak.ada", "salah-salah-salah")
+        for _ in range(settings.AXES_FAILURE_LIMIT)
+    ]
+    assert [r.status_code for r in responses[:-1]] == [200] * (settings.AXES_FAILURE_LIMIT - 1)
+    assert responses[-1].status_code == 429
+
+
+@pytest.mark.django_db
+def test_activity_extends_the_session():
+    client = Client()
+    _post_login(client, "klaten.dinkes", PASSWORD)
+    key = client.session.session_key
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() + timedelta(minutes=5)
+    )
+    client.get(reverse("region_index"))
+    renewed = Session.objects.get(session_key=key).expire_date
+    assert renewed > timezone.now() + timedelta(hours=7)
