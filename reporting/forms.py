@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from reporting.evidence import ACCEPT_ATTR
 from reporting.models import ReportQuality, ReportStage, Stage
 
-THOUSANDS = re.compile(r"^\d{1,3}([.\s]\d{3})+$")
-THOUSANDS_DEC = re.compile(r"^\d{1,3}(\.\d{3})+,\d+$")
+THOUSANDS = re.compile(r"^[1-9]\d{0,2}([.\s]\d{3})+$")
+THOUSANDS_DEC = re.compile(r"^[1-9]\d{0,2}(\.\d{3})+,\d+$")
 ACTIVITY_CODE = re.compile(r"^[0-9X]\.[0-9X]{2}\.\d{2}\.\d\.\d{2}$")
 SUB_ACTIVITY_CODE = re.compile(r"^[0-9X]\.[0-9X]{2}\.\d{2}\.\d\.\d{2}\.\d{4}$")
 
@@ -23,6 +23,11 @@ class CountField(forms.Field):
     """A whole, non-negative count; accepts Indonesian thousands separators ("1.234")."""
 
     widget = forms.TextInput(attrs={"inputmode": "numeric", "class": "num", "autocomplete": "off"})
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f"{value:,}".replace(",", ".")
+        return value
 
     def to_python(self, value: Any) -> int | None:
         text = str(value or "").strip()
@@ -48,6 +53,12 @@ class QuantityField(forms.Field):
     """A non-negative quantity; decimal comma as Indonesians write it ("12,5")."""
 
     widget = forms.TextInput(attrs={"inputmode": "decimal", "class": "num", "autocomplete": "off"})
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, Decimal):
+            text = f"{value.normalize():,f}"
+            return text.replace(",", "_").replace(".", ",").replace("_", ".")
+        return value
 
     def to_python(self, value: Any) -> Decimal | None:
         text = str(value or "").strip().replace(" ", "")

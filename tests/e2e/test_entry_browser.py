@@ -120,7 +120,7 @@ def test_operator_fills_a_report_in_the_browser(transactional_db, live_server, b
     # Reload: everything is there.
     index_shown = page.inner_text("[data-testid=capaian-index]")
     page.reload()
-    assert page.input_value("#id_recipients_served") == "1500"
+    assert page.input_value("#id_recipients_served") == "1.500"
     assert page.input_value("#id_status_1") == "done"
     assert page.input_value("#id_problems") == "Skrining hipertensi belum merata"
     assert "skrining.pdf" in page.inner_text("#sec-evidence")
