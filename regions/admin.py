@@ -43,6 +43,7 @@ class BangdaOnlyAdmin(admin.ModelAdmin):
 class RegionAdmin(BangdaOnlyAdmin):
     list_display = ["code", "name", "level", "parent", "is_active"]
     list_filter = ["level", "is_active"]
+    list_select_related = ["parent"]
     search_fields = ["code", "name"]
     # Codes and the tree come from the official list (load_regions), never from hand edits.
     readonly_fields = ["code", "name", "level", "parent", "province_code"]

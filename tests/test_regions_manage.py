@@ -554,3 +554,10 @@ def test_a_reactivated_role_comes_back_instead_of_a_duplicate(login, cast):
         {"role": "opd_operator", "agency": _agency("33.10", "DINKES").pk},
     )
     assert dinkes.memberships.count() == 1 and dinkes.memberships.get().is_active
+
+
+@pytest.mark.django_db
+def test_admin_region_list_query_count_is_bounded(login, django_assert_max_num_queries):
+    client = login("bangda.admin")
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("admin:regions_region_changelist")).status_code == 200
