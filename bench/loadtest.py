@@ -148,6 +148,22 @@ def make_plan(n_ops: int, n_ver: int, n_view: int, think: list[float], out: str)
     }
 
 
+def warm_up(base: str, plan: dict[str, Any], workers: int) -> None:
+    """Every gunicorn worker loads its code and templates once, as a server at deadline time has."""
+    import requests
+
+    op, ver = plan["operators"][0], plan["verifiers"][0]
+    urls = [
+        (op, plan["urls"]["detail"].format(pk=op["report"])),
+        (ver, plan["urls"]["inbox"]),
+        (ver, "/"),
+        *((v, url) for v in plan["viewers"][:4] for url in v["urls"]),
+    ]
+    for _ in range(workers * 2):
+        for who, url in urls:
+            requests.get(base + url, cookies={"sessionid": who["sessionid"]}, timeout=120)
+
+
 def verify(results: dict[str, Any]) -> dict[str, Any]:
     """Compare the last acknowledged save of each report with the database."""
     from reporting.models import Report
@@ -256,9 +272,11 @@ def main() -> int:
             "--csv",
             str(tmp / "locust"),
             "--only-summary",
+            "--reset-stats",  # figures from the moment every user is running
             "--stop-timeout",
             "30",
         ]
+        warm_up(base, plan, args.workers)
         env = {**os.environ, "ESPM_LOAD_PLAN": str(plan_path)}
         subprocess.run(cmd, env=env, check=False)  # noqa: S603
     results = (
