@@ -145,6 +145,18 @@ def band_counts(qs: QuerySet[Report]) -> dict[str, int]:
 # ---------------------------------------------------------------- the report page
 
 
+def required_editable(report: Report) -> bool:
+    """Quality minimums come from the year's verified target; without one the OPD fills them."""
+    from indicators.models import Target
+
+    return not Target.objects.filter(
+        region_id=report.region_id,
+        year=report.period.year,
+        service_type__code=report.service_type.code,
+        status=Target.Status.VERIFIED,
+    ).exists()
+
+
 def report_quality_rows(report: Report) -> list[ReportQuality]:
     return list(report.quality.select_related("quality_item").order_by("quality_item__order", "id"))
 

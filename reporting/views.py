@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from espm.exports import safe_row
-from indicators.models import Sector, Target
+from indicators.models import Sector
 from regions.models import Agency
 from regions.scoping import Action, scoped_get, sees_everything
 from reporting import capaian, locks, selectors, services
@@ -68,13 +68,7 @@ def _htmx(request: HttpRequest) -> bool:
 
 
 def _required_editable(report: Report) -> bool:
-    """Quality minimums come from the year's verified target; without one the OPD may fill them."""
-    return not Target.objects.filter(
-        region_id=report.region_id,
-        year=report.period.year,
-        service_type_id=report.service_type_id,
-        status=Target.Status.VERIFIED,
-    ).exists()
+    return selectors.required_editable(report)
 
 
 def _forms(
