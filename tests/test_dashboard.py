@@ -169,6 +169,11 @@ def test_region_dashboard_missing_trend_and_rank(scenario, login):
         reverse("reporting:dashboard_region", args=["35.21"]), {"year": YEAR, "quarter": Q}
     )
     assert response.status_code == 200
+    # An OPD reads its own agency's part: its assigned (health) services only.
+    assert {line.service.code for line in response.context["dash"].lines} <= {
+        "K-KES-01",
+        "K-KES-02",
+    }
     response = login("ngawi.tapem").get(
         reverse("reporting:dashboard_region", args=["35.21"]), {"year": YEAR, "quarter": Q}
     )
