@@ -155,6 +155,7 @@ def _quality_rows(report: Report) -> list[dict[str, str]]:
                 "required": required,
                 "realised": realised,
                 "pct": fmt_number(term.pct),
+                "met": term.pct >= capaian.HUNDRED,
             }
         )
     return rows
@@ -175,6 +176,7 @@ def _service_block(st: ServiceType, by_quarter: dict[int, Report], quarters: lis
     last_q = max(filled or by_quarter) if by_quarter else None
     latest = by_quarter[last_q] if last_q else None
     budget = list(latest.budget_lines.all()) if latest else []
+    quality = _quality_rows(latest) if latest else []
     allocated = sum(b.allocated for b in budget)
     realised = sum(b.realised for b in budget)
     return {
@@ -197,7 +199,8 @@ def _service_block(st: ServiceType, by_quarter: dict[int, Report], quarters: lis
         "index": fmt_number(latest.capaian_index) if latest else DASH,
         "band": (latest.band if latest else "") or "",
         "no_target": bool(latest and latest.flag_no_target),
-        "quality": _quality_rows(latest) if latest else [],
+        "quality": quality,
+        "quality_met": sum(1 for q in quality if q["met"]),
         "stages": _stage_rows(latest),
         "budget": [
             {
