@@ -176,10 +176,15 @@ def update_agency(
     """Save the form's values unless the agency changed since the form was opened."""
     current = Agency.objects.select_for_update().get(pk=agency.pk)
     if agency_version(current) != seen_version:
+        # Name what others changed since the form was opened (history at the seen version).
+        seen = next(
+            (h for h in current.history.all()[:50] if agency_version(h) == seen_version), None
+        )
+        before = seen if seen is not None else agency
         changed = [
             str(getattr(Agency._meta.get_field(f), "verbose_name", f))
             for f in AGENCY_FIELDS
-            if getattr(current, f) != getattr(agency, f)
+            if getattr(current, f) != getattr(before, f)
         ]
         raise StaleEdit(changed or [_("perangkat daerah")])
     for field in AGENCY_FIELDS:
@@ -191,7 +196,7 @@ def update_agency(
     return current
 
 
-def agency_version(agency: Agency) -> str:
+def agency_version(agency: Any) -> str:
     """The optimistic-lock token of an agency: its last save time."""
     return agency.updated_at.isoformat() if agency.updated_at else ""
 

@@ -114,6 +114,7 @@ def test_a_stale_edit_is_refused_and_names_what_changed(login):
     assert response.status_code == 200
     html = response.content.decode()
     assert "sudah diubah orang lain" in html and "penanggung jawab data" in html
+    assert "telepon" not in html.split("sudah diubah orang lain")[1].split(")")[0]
     dinkes.refresh_from_db()
     assert dinkes.contact_name == "Baru" and dinkes.contact_phone != "0811"
 
