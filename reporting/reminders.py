@@ -186,7 +186,6 @@ class Planned:
     key: str
     subject: str
     body: str
-    url: str
     region: Region | None = None
     agency: Agency | None = None
     users: list = field(default_factory=list)  # in-app recipients
@@ -198,6 +197,25 @@ def _url(name: str, **kwargs: object) -> str:
         return reverse(name, kwargs=kwargs or None)
     except NoReverseMatch:
         return reverse("home")
+
+
+# Where each message leads (the page where the recipient acts), by the key's first part.
+LINKS = {
+    "H": "reporting:report_list",
+    "late-agencies": "reporting:review_inbox",
+    "late-kabkota": "reporting:review_regions",
+    "digest": "reporting:dashboard_national",
+}
+
+
+def link_for(key: str) -> str:
+    head = key.split(":", 1)[0]
+    return _url(LINKS.get("H" if head.startswith("H-") else head, "home"))
+
+
+def _footer(key: str) -> list[str]:
+    site = getattr(settings, "SITE_URL", "").rstrip("/")
+    return ["", f"Buka e-SPM: {site}{link_for(key)}", "Pesan ini dikirim otomatis oleh e-SPM."]
 
 
 def members_by(role: str, field: str, ids: Iterable[int] | None = None) -> dict[int, list]:
@@ -234,15 +252,13 @@ def _reminder(
         ),
         "",
         f"Jumlah: {len(reports)} laporan. Mohon segera dilengkapi dan diajukan melalui e-SPM.",
-        "",
-        "Pesan ini dikirim otomatis oleh e-SPM.",
+        *_footer("H-"),
     ]
     return Planned(
         kind=SentMessage.Kind.REMINDER,
         key=f"H-{days}:{due.isoformat()}:agency:{agency.pk}",
         subject=f"[e-SPM] Pengingat H-{days}: {len(reports)} laporan {period} belum diajukan",
         body="\n".join(lines),
-        url=_url("home"),
         region=agency.region,
         agency=agency,
         users=users,
@@ -275,13 +291,12 @@ def _verifier_escalation(
         lines += [f"    · {r.service_type.code} {r.service_type.name}" for r in reports]
     if not by_agency:
         lines.append("- (semua laporan layanan sudah diajukan; laporan wilayah belum diajukan)")
-    lines += ["", "Pesan ini dikirim otomatis oleh e-SPM."]
+    lines += _footer("late-agencies")
     return Planned(
         kind=SentMessage.Kind.ESCALATION,
         key=f"late-agencies:{due.isoformat()}:region:{region.pk}",
         subject=f"[e-SPM] Eskalasi: {len(by_agency)} perangkat daerah terlambat, {period}",
         body="\n".join(lines),
-        url=_url("home"),
         region=region,
         users=users,
         emails=_emails(users),
@@ -304,13 +319,12 @@ def _reviewer_escalation(
         lines.append(
             f"- {region.code} {region.name}" + (f" — kontak: {contact}" if contact else "")
         )
-    lines += ["", "Pesan ini dikirim otomatis oleh e-SPM."]
+    lines += _footer("late-kabkota")
     return Planned(
         kind=SentMessage.Kind.ESCALATION,
         key=f"late-kabkota:{due.isoformat()}:province:{province.pk}",
         subject=f"[e-SPM] Eskalasi: {len(late)} kabupaten/kota terlambat, {period}",
         body="\n".join(lines),
-        url=_url("home"),
         region=province,
         users=users,
         emails=_emails(users),
@@ -374,13 +388,12 @@ def _digest(period: Period, due: dt.date) -> Planned:
             f"({format_pct(row.pct(row.entered))}%), {row.submitted} telah mengajukan "
             f"({format_pct(row.pct(row.submitted))}%)"
         )
-    lines += ["", "Pesan ini dikirim otomatis oleh e-SPM."]
+    lines += _footer("digest")
     return Planned(
         kind=SentMessage.Kind.DIGEST,
         key=f"digest:{due.isoformat()}",
         subject=f"[e-SPM] Ringkasan nasional status input {period}",
         body="\n".join(lines),
-        url=_url("home"),
         users=users,
         emails=_emails(users),
     )
@@ -576,7 +589,7 @@ def deliver(message_id: int) -> str:
                         "kind": msg.kind,
                         "title": msg.subject.removeprefix("[e-SPM] ")[:300],
                         "body": msg.body,
-                        "url": _url("home"),
+                        "url": link_for(msg.key),
                     },
                 )
                 msg.status = SentMessage.Status.SENT

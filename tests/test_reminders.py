@@ -135,6 +135,7 @@ def test_reminder_lists_exactly_the_missing_reports_once_per_threshold():
     assert "K-DIK-01" not in body
     assert "H-3" in mine[0].subject and "3 hari kerja lagi" in body
     assert "20 April 2027" in body
+    assert "/laporan/daftar/" in body  # leads to the agency's report list
 
     user = User.objects.get(username="klaten.dinkes")
     assert Notification.objects.filter(user=user, kind="reminder").count() == 1
