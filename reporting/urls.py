@@ -1,6 +1,13 @@
 """reporting's URLs, one module per area: data entry, review chain, dashboards, documents."""
 
-from reporting import urls_audit, urls_dashboard, urls_documents, urls_entry, urls_review
+from reporting import (
+    urls_audit,
+    urls_dashboard,
+    urls_documents,
+    urls_entry,
+    urls_import,
+    urls_review,
+)
 
 app_name = "reporting"
 urlpatterns = [
@@ -9,4 +16,5 @@ urlpatterns = [
     *urls_dashboard.urlpatterns,
     *urls_documents.urlpatterns,
     *urls_audit.urlpatterns,
+    *urls_import.urlpatterns,
 ]

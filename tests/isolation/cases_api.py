@@ -9,13 +9,14 @@ import io
 import json
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.authtoken.models import Token
 
 from indicators.models import ServiceType, Target
 from regions.models import Agency, User
-from reporting import services
-from reporting.models import Evidence, Period, Report
+from reporting import importer, services
+from reporting.models import Evidence, Period, Report, private_storage
 from tests.isolation.expect import EVERYONE, viewers
 from tests.isolation.framework import ANONYMOUS, OK, Case
 
@@ -79,6 +80,44 @@ def _evidence() -> Evidence:
 
 def _evidence_state() -> list[Any]:
     return sorted(Evidence.objects.values_list("pk", "deleted_at"))
+
+
+def _klaten_state() -> list[Any]:
+    return sorted(
+        Report.objects.filter(region__code="33.10").values_list(
+            "pk", "version", "status", "recipients_served", "problems"
+        )
+    )
+
+
+def _import_target() -> dict[str, Any]:
+    period = klaten_report().period
+    return {"wilayah": "33.10", "periode": str(period.pk)}
+
+
+def _workbook() -> bytes:
+    report = klaten_report()
+    operator = User.objects.get(username="klaten.dinkes")
+    return importer.build_workbook(operator, report.region, report.period)
+
+
+def _import_upload() -> dict[str, Any]:
+    return {**_import_target(), "berkas": SimpleUploadedFile("isi.xlsx", _workbook())}
+
+
+def _import_draft() -> dict[str, Any]:
+    """klaten.dinkes's previewed upload, as the preview page leaves it for the commit."""
+    token = "0" * 32
+    operator = User.objects.get(username="klaten.dinkes")
+    name = f"imports/{operator.pk}/{token}.xlsx"
+    storage = private_storage()
+    if storage.exists(name):
+        storage.delete(name)
+    storage.save(name, ContentFile(_workbook()))
+    return {**_import_target(), "token": token}
+
+
+IMPORTERS_OF_KLATEN = {"klaten.dinkes", "klaten.dindik", "klaten.tapem"}
 
 
 def _klaten_target() -> Target:
@@ -248,6 +287,31 @@ CASES = [
         allowed=viewers(*KLATEN_DINKES),
         owner=KLATEN_DINKES,
         kwargs=lambda: {"pk": _evidence().report_id, "evidence_id": _evidence().pk},
+    ),
+    # Excel import: operators and the verifier of the region; previews never write.
+    Case("reporting:import_start", allowed=EVERYONE),
+    Case(
+        "reporting:import_download",
+        allowed=IMPORTERS_OF_KLATEN,
+        owner=("33.10", None, None),
+        query="wilayah=33.10&periode=2026-3",
+    ),
+    Case(
+        "reporting:import_preview",
+        allowed=IMPORTERS_OF_KLATEN,
+        owner=("33.10", None, None),
+        method="post",
+        data=_import_upload,
+        ok_status=frozenset({200, 422}),  # another agency's rows are refused row by row
+        snapshot=_klaten_state,
+    ),
+    Case(
+        "reporting:import_commit",
+        allowed={"klaten.dinkes"},
+        owner=("33.10", None, None),
+        method="post",
+        data=_import_draft,
+        snapshot=_klaten_state,
     ),
     # Dashboards: everyone signed in, each sees the numbers of their own scope.
     Case("api:dashboard-input-status", allowed=EVERYONE, query="year=2026&quarter=3"),

@@ -1,0 +1,521 @@
+"""Excel import of quarterly data: a prefilled workbook out, the same workbook back in.
+
+An agency operator downloads its region × period workbook (a verifier: the whole region),
+fills it offline and uploads it. `preview()` validates every row with the report form's
+rules (reporting.patch → reporting.forms), checks scope and editing locks and shows a diff
+against the current values; `commit()` writes everything through the entry services
+(reporting.services, via reporting.patch.apply) in ONE transaction — any refused row and
+nothing is written.
+
+Sheets: Layanan (one row per service type: recipients, problems, the four stages),
+Mutu (one row per quality item), Anggaran (budget lines; a blank id adds a line),
+and a hidden _meta sheet naming the region and period the workbook was made for.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from regions.models import Region
+from regions.scoping import Action
+from reporting import patch
+from reporting.locks import entry_lock_reason
+from reporting.models import Period, Report, ReportStage
+
+FORMAT = "espm-import-1"
+MAX_BYTES = 5 * 1024 * 1024
+STAGE_LABELS = {str(label).lower(): code for code, label in ReportStage.Status.choices}
+STAGE_CODES = {code: str(label) for code, label in ReportStage.Status.choices}
+
+SERVICE_COLUMNS = [
+    ("kode_wilayah", False),
+    ("kode_layanan", False),
+    ("jenis_pelayanan", False),
+    ("perangkat_daerah", False),
+    ("status", False),
+    ("versi", False),
+    ("target_penerima", False),
+    ("penerima_terlayani", True),
+    ("permasalahan", True),
+    ("solusi", True),
+    ("tahap_1", True),
+    ("tahap_2", True),
+    ("tahap_3", True),
+    ("tahap_4", True),
+]
+QUALITY_COLUMNS = [
+    ("kode_wilayah", False),
+    ("kode_layanan", False),
+    ("kode_mutu", False),
+    ("uraian", False),
+    ("satuan", False),
+    ("jumlah_minimal", True),
+    ("realisasi", True),
+    ("terpenuhi", True),
+]
+BUDGET_COLUMNS = [
+    ("kode_wilayah", True),
+    ("kode_layanan", True),
+    ("id_baris", False),
+    ("kode_kegiatan", True),
+    ("nama_kegiatan", True),
+    ("kode_sub_kegiatan", True),
+    ("nama_sub_kegiatan", True),
+    ("pagu", True),
+    ("realisasi", True),
+]
+BLANK_BUDGET_ROWS = 20
+EDITABLE_FILL = PatternFill("solid", fgColor="FFF7D6")
+HEADER_FONT = Font(bold=True)
+
+
+class WorkbookError(ValueError):
+    """The file is not a workbook made by e-SPM for this region and period."""
+
+
+def importable_reports(user: Any, region: Region, period: Period) -> list[Report]:
+    """The reports of the region and period this user may change (their agency's, or all)."""
+    return list(
+        Report.objects.visible_to(user, Action.CHANGE)
+        .filter(region=region, period=period)
+        .select_related("region", "period", "service_type", "agency")
+        .prefetch_related("quality__quality_item", "stages", "budget_lines")
+        .order_by("service_type__order", "service_type__code")
+    )
+
+
+# ---------------------------------------------------------------- download
+
+
+def _header(ws: Any, columns: list[tuple[str, bool]]) -> None:
+    ws.append([name for name, _editable in columns])
+    for cell in ws[1]:
+        cell.font = HEADER_FONT
+    ws.freeze_panes = "A2"
+
+
+def _mark_editable(ws: Any, columns: list[tuple[str, bool]], rows: int) -> None:
+    for idx, (_name, editable) in enumerate(columns, start=1):
+        if not editable:
+            continue
+        for r in range(2, rows + 2):
+            ws.cell(row=r, column=idx).fill = EDITABLE_FILL
+
+
+def build_workbook(user: Any, region: Region, period: Period) -> bytes:
+    """The prefilled workbook of every report of `region` × `period` the user may change."""
+    reports = importable_reports(user, region, period)
+    wb = Workbook()
+    guide: Any = wb.active
+    guide.title = "Petunjuk"
+    for line in (
+        [_("Impor data triwulan e-SPM")],
+        [_("Wilayah"), f"{region.code} {region.name}"],
+        [_("Periode"), str(period)],
+        [_("Dibuat"), timezone.localtime().strftime("%d-%m-%Y %H:%M")],
+        [],
+        [_("Isi hanya sel berwarna kuning. Jangan ubah kode wilayah, kode layanan, kode mutu,")],
+        [_("versi dan id_baris: semuanya dicocokkan saat unggah.")],
+        [_("Angka ditulis tanpa pemisah ribuan atau dengan titik (1.250); desimal dengan koma.")],
+        [_("Tahap: Belum dilaksanakan / Sedang dilaksanakan / Selesai. Terpenuhi: ya / tidak.")],
+        [_("Anggaran: baris dengan id_baris diperbarui; baris tanpa id_baris ditambahkan.")],
+        [_("Saat unggah Anda melihat pratinjau dan perbedaan; tidak ada yang disimpan sebelum")],
+        [_("Anda menyetujui, dan satu baris yang salah membatalkan seluruh impor.")],
+    ):
+        guide.append(list(line))
+    guide.column_dimensions["A"].width = 30
+    guide.column_dimensions["B"].width = 60
+
+    services_ws = wb.create_sheet("Layanan")
+    _header(services_ws, SERVICE_COLUMNS)
+    stage_list = DataValidation(
+        type="list", formula1='"' + ",".join(STAGE_CODES.values()) + '"', allow_blank=True
+    )
+    services_ws.add_data_validation(stage_list)
+    for report in reports:
+        stages = {s.stage: s for s in report.stages.all()}
+        services_ws.append(
+            [
+                region.code,
+                report.service_type.code,
+                report.service_type.name,
+                report.agency.short_name if report.agency else "",
+                report.get_status_display(),
+                report.version,
+                report.recipients_target,
+                report.recipients_served,
+                report.problems,
+                report.solutions,
+                *[
+                    STAGE_CODES.get(stages[n].status, "") if n in stages else ""
+                    for n in (1, 2, 3, 4)
+                ],
+            ]
+        )
+    stage_list.add(f"K2:N{len(reports) + 1}")
+    _mark_editable(services_ws, SERVICE_COLUMNS, len(reports))
+    services_ws.column_dimensions["C"].width = 50
+
+    quality_ws = wb.create_sheet("Mutu")
+    _header(quality_ws, QUALITY_COLUMNS)
+    count = 0
+    for report in reports:
+        for row in report.quality.all():
+            item = row.quality_item
+            quality_ws.append(
+                [
+                    region.code,
+                    report.service_type.code,
+                    item.code,
+                    item.description,
+                    item.unit,
+                    row.required,
+                    row.realised if item.has_quantity else None,
+                    None
+                    if item.has_quantity or row.met is None
+                    else ("ya" if row.met else "tidak"),
+                ]
+            )
+            count += 1
+    _mark_editable(quality_ws, QUALITY_COLUMNS, count)
+    quality_ws.column_dimensions["D"].width = 60
+
+    budget_ws = wb.create_sheet("Anggaran")
+    _header(budget_ws, BUDGET_COLUMNS)
+    count = 0
+    for report in reports:
+        for budget_line in report.budget_lines.all():
+            budget_ws.append(
+                [
+                    region.code,
+                    report.service_type.code,
+                    budget_line.pk,
+                    budget_line.activity_code,
+                    budget_line.activity_name,
+                    budget_line.sub_activity_code,
+                    budget_line.sub_activity_name,
+                    budget_line.allocated,
+                    budget_line.realised,
+                ]
+            )
+            count += 1
+    _mark_editable(budget_ws, BUDGET_COLUMNS, count + BLANK_BUDGET_ROWS)
+
+    meta = wb.create_sheet("_meta")
+    for key, value in (
+        ("format", FORMAT),
+        ("region", region.code),
+        ("year", period.year),
+        ("quarter", period.quarter),
+    ):
+        meta.append([key, value])
+    meta.sheet_state = "hidden"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def filename(region: Region, period: Period) -> str:
+    return f"espm-{region.code}-{period.year}-TW{period.quarter}.xlsx"
+
+
+# ---------------------------------------------------------------- upload
+
+
+@dataclass
+class RowError:
+    where: str  # "Layanan baris 5"
+    message: str
+
+
+@dataclass
+class ReportPreview:
+    report: Report
+    changes: list[patch.FieldChange] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    version: int | None = None
+    plan: patch.Plan | None = None
+
+
+@dataclass
+class Preview:
+    region: Region
+    period: Period
+    reports: list[ReportPreview] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)  # rows not tied to a known report
+
+    @property
+    def all_errors(self) -> list[RowError]:
+        return self.errors + [e for r in self.reports for e in r.errors]
+
+    @property
+    def ok(self) -> bool:
+        return not self.all_errors
+
+    @property
+    def changed(self) -> list[ReportPreview]:
+        return [r for r in self.reports if r.changes]
+
+
+def _rows(wb: Any, name: str, columns: list[tuple[str, bool]]) -> list[tuple[int, dict[str, Any]]]:
+    if name not in wb.sheetnames:
+        raise WorkbookError(_("Lembar %(name)s tidak ada; unduh templat baru.") % {"name": name})
+    ws = wb[name]
+    rows = ws.iter_rows(values_only=True)
+    header = [str(h or "").strip() for h in next(rows, ())]
+    wanted = [c for c, _editable in columns]
+    missing = [c for c in wanted if c not in header]
+    if missing:
+        raise WorkbookError(
+            _("Kolom %(cols)s tidak ada di lembar %(name)s; unduh templat baru.")
+            % {"cols": ", ".join(missing), "name": name}
+        )
+    out = []
+    for number, values in enumerate(rows, start=2):
+        row = dict(zip(header, values, strict=False))
+        if all(row.get(c) in (None, "") for c in wanted):
+            continue
+        out.append((number, row))
+    return out
+
+
+def _meta(wb: Any) -> dict[str, str]:
+    if "_meta" not in wb.sheetnames:
+        raise WorkbookError(
+            _("Berkas ini bukan templat impor e-SPM; unduh templat dari halaman impor.")
+        )
+    return {
+        str(k): str(v) for k, v, *_rest in wb["_meta"].iter_rows(values_only=True) if k is not None
+    }
+
+
+def _cell(value: Any) -> Any:
+    """A cell as the form would receive it: text stays text, numbers keep their value."""
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def _stage_code(value: Any) -> str | None:
+    text = str(value or "").strip()
+    if not text:
+        return ""
+    if text in STAGE_CODES:
+        return text
+    return STAGE_LABELS.get(text.lower())
+
+
+def open_workbook(upload: IO[bytes]) -> Any:
+    data = upload.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise WorkbookError(_("Berkas lebih dari 5 MB."))
+    try:
+        return load_workbook(io.BytesIO(data), data_only=True, read_only=False)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not xlsx
+        raise WorkbookError(_("Berkas tidak terbaca sebagai lembar kerja Excel (.xlsx).")) from exc
+
+
+def preview(user: Any, region: Region, period: Period, upload: IO[bytes]) -> Preview:
+    """Validate the whole workbook; nothing is written."""
+    wb = open_workbook(upload)
+    meta = _meta(wb)
+    if meta.get("format") != FORMAT:
+        raise WorkbookError(_("Versi templat tidak dikenal; unduh templat baru."))
+    if (meta.get("region"), meta.get("year"), meta.get("quarter")) != (
+        region.code,
+        str(period.year),
+        str(period.quarter),
+    ):
+        raise WorkbookError(
+            _(
+                "Templat ini untuk wilayah %(r)s, %(y)s TW %(q)s — bukan untuk %(region)s %(period)s."
+            )
+            % {
+                "r": meta.get("region"),
+                "y": meta.get("year"),
+                "q": meta.get("quarter"),
+                "region": region.code,
+                "period": period,
+            }
+        )
+    service_rows = _rows(wb, "Layanan", SERVICE_COLUMNS)
+    quality_rows = _rows(wb, "Mutu", QUALITY_COLUMNS)
+    budget_rows = _rows(wb, "Anggaran", BUDGET_COLUMNS)
+
+    result = Preview(region, period)
+    mine = {r.service_type.code: r for r in importable_reports(user, region, period)}
+    data: dict[str, dict[str, Any]] = defaultdict(dict)
+    versions: dict[str, int | None] = {}
+    where: dict[str, str] = {}
+
+    def known(sheet: str, number: int, row: dict[str, Any]) -> str | None:
+        place = _("%(sheet)s baris %(n)s") % {"sheet": sheet, "n": number}
+        region_code = str(row.get("kode_wilayah") or "").strip()
+        code = str(row.get("kode_layanan") or "").strip()
+        if region_code != region.code:
+            result.errors.append(
+                RowError(
+                    place,
+                    _("Kode wilayah %(got)s bukan %(want)s; baris wilayah lain tidak diterima.")
+                    % {"got": region_code or "—", "want": region.code},
+                )
+            )
+            return None
+        if code not in mine:
+            result.errors.append(
+                RowError(
+                    place,
+                    _("Kode layanan %(code)s tidak dikenal atau bukan laporan yang boleh Anda isi.")
+                    % {"code": code or "—"},
+                )
+            )
+            return None
+        where.setdefault(code, place)
+        return code
+
+    for number, row in service_rows:
+        code = known("Layanan", number, row)
+        if code is None:
+            continue
+        version = row.get("versi")
+        try:
+            versions[code] = int(version) if version not in (None, "") else None
+        except (TypeError, ValueError):
+            result.errors.append(
+                RowError(f"Layanan baris {number}", _("Kolom versi diubah; unduh templat baru."))
+            )
+        entry = data[code]
+        entry["recipients_served"] = _cell(row.get("penerima_terlayani"))
+        entry["problems"] = _cell(row.get("permasalahan")) or ""
+        entry["solutions"] = _cell(row.get("solusi")) or ""
+        stages = []
+        for n in (1, 2, 3, 4):
+            status = _stage_code(row.get(f"tahap_{n}"))
+            if status is None:
+                result.errors.append(
+                    RowError(
+                        f"Layanan baris {number}",
+                        _(
+                            "tahap_%(n)s: pilih Belum dilaksanakan, Sedang dilaksanakan atau Selesai."
+                        )
+                        % {"n": n},
+                    )
+                )
+                continue
+            stages.append({"stage": n, "status": status})
+        entry["stages"] = stages
+
+    for number, row in quality_rows:
+        code = known("Mutu", number, row)
+        if code is None:
+            continue
+        item = {"code": str(row.get("kode_mutu") or "").strip()}
+        report = mine[code]
+        current = next(
+            (q for q in report.quality.all() if q.quality_item.code == item["code"]), None
+        )
+        if current is not None and current.quality_item.has_quantity:
+            item["realised"] = _cell(row.get("realisasi"))
+            required = _cell(row.get("jumlah_minimal"))
+            if patch.as_text(required) != patch.as_text(current.required):
+                item["required"] = required
+        else:
+            item["met"] = _cell(row.get("terpenuhi"))
+        data[code].setdefault("quality", []).append(item)
+
+    for number, row in budget_rows:
+        code = known("Anggaran", number, row)
+        if code is None:
+            continue
+        data[code].setdefault("budget_lines", []).append(
+            {
+                "id": row.get("id_baris"),
+                "activity_code": _cell(row.get("kode_kegiatan")),
+                "activity_name": _cell(row.get("nama_kegiatan")),
+                "sub_activity_code": _cell(row.get("kode_sub_kegiatan")),
+                "sub_activity_name": _cell(row.get("nama_sub_kegiatan")),
+                "allocated": _cell(row.get("pagu")),
+                "realised": _cell(row.get("realisasi")),
+            }
+        )
+
+    for code, values in data.items():
+        report = mine[code]
+        preview_item = ReportPreview(report, version=versions.get(code, report.version))
+        result.reports.append(preview_item)
+        plan = patch.plan(report, values)
+        preview_item.plan = plan
+        for key, messages in plan.errors.items():
+            for message in messages:
+                preview_item.errors.append(RowError(f"{code} ({where[code]})", f"{key}: {message}"))
+        if not plan.ok:
+            continue
+        preview_item.changes = plan.changes
+        if plan.changed:
+            reason = entry_lock_reason(report, user)
+            if reason:
+                preview_item.errors.append(RowError(f"{code} ({where[code]})", reason))
+            elif preview_item.version is not None and preview_item.version != report.version:
+                preview_item.errors.append(
+                    RowError(
+                        f"{code} ({where[code]})",
+                        _(
+                            "Laporan telah diubah (versi %(now)s, templat versi %(was)s) oleh %(who)s; unduh templat baru."
+                        )
+                        % {
+                            "now": report.version,
+                            "was": preview_item.version,
+                            "who": report.updated_by or _("pengguna lain"),
+                        },
+                    )
+                )
+    return result
+
+
+@dataclass
+class CommitResult:
+    reports: int
+    changes: int
+
+
+def commit(user: Any, region: Region, period: Period, upload: IO[bytes]) -> CommitResult:
+    """Validate again and write every changed report through the services, all or nothing.
+
+    Raises WorkbookError when the workbook has any refused row; services.EntryError
+    (lock, stale version) from a race between preview and commit rolls everything back.
+    """
+    result = preview(user, region, period, upload)
+    if not result.ok:
+        raise WorkbookError(
+            _("Impor dibatalkan: %(n)s baris bermasalah; tidak ada data yang diubah.")
+            % {"n": len(result.all_errors)}
+        )
+    count = 0
+    with transaction.atomic():
+        for item in result.changed:
+            assert item.plan is not None
+            patch.apply(item.plan, user, item.version)
+            count += len(item.changes)
+    return CommitResult(len(result.changed), count)
+
+
+__all__ = [
+    "CommitResult",
+    "Preview",
+    "WorkbookError",
+    "build_workbook",
+    "commit",
+    "filename",
+    "importable_reports",
+    "preview",
+]
