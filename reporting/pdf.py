@@ -135,7 +135,7 @@ def _rollup_cell(indices: list[Decimal | None], expected: int) -> dict[str, Any]
     return {**_cell(mean), "reported": reported, "missing": missing, "expected": expected}
 
 
-def _quality_rows(report: Report) -> list[dict[str, str]]:
+def _quality_rows(report: Report) -> list[dict[str, Any]]:
     rows = []
     for q in report.quality.all():
         item = q.quality_item

@@ -498,8 +498,17 @@ def due_now(now: dt.datetime | None = None) -> list[tuple[Period, Planned]]:
     return out
 
 
-def record(period: Period, planned: Planned, rule_channels: tuple[bool, bool]) -> list[int]:
-    """Insert one pending SentMessage per recipient and channel; returns only the new ids."""
+def record(
+    period: Period,
+    planned: Planned,
+    rule_channels: tuple[bool, bool],
+    known: set[tuple[str, str, str]] | None = None,
+) -> list[int]:
+    """Insert one pending SentMessage per recipient and channel; returns only the new ids.
+
+    ``known`` (recipient, channel, key) rows are skipped without a query: the hourly tick
+    re-plans the same reminders until the due date, and nearly all of them exist already.
+    """
     by_email, in_app = rule_channels
     rows: list[tuple[str, str, Any]] = []
     if by_email:
@@ -508,6 +517,8 @@ def record(period: Period, planned: Planned, rule_channels: tuple[bool, bool]) -
         rows += [(SentMessage.Channel.IN_APP, f"user:{u.pk}", u) for u in planned.users]
     created: list[int] = []
     for channel, recipient, user in rows:
+        if known is not None and (recipient, channel, planned.key) in known:
+            continue
         try:
             with transaction.atomic():
                 msg, new = SentMessage.objects.get_or_create(
@@ -541,10 +552,15 @@ def plan_messages(now: dt.datetime | None = None) -> list[int]:
     """Insert the messages due at ``now``; returns the ids of rows created by this call."""
     created: list[int] = []
     channels: dict[str, tuple[bool, bool]] = {}
+    known: dict[int, set[tuple[str, str, str]]] = {}
     for period, planned in due_now(now):
         if planned.kind not in channels:
             channels[planned.kind] = _channels(planned.kind)
-        created += record(period, planned, channels[planned.kind])
+        if period.pk not in known:
+            known[period.pk] = set(
+                SentMessage.objects.filter(period=period).values_list("recipient", "channel", "key")
+            )
+        created += record(period, planned, channels[planned.kind], known[period.pk])
     return created
 
 
