@@ -47,9 +47,9 @@ def floor_queries(region_filter: str) -> list[str]:
     return [
         FLAGS.format(region_filter=region_filter),
         f"SELECT x.region_id, avg(x.capaian_index), count(*) {reports} GROUP BY x.region_id",
-        f"SELECT sc.code, avg(x.capaian_index), count(*) {reports} GROUP BY sc.code",
-        f"SELECT st.code, avg(x.capaian_index), count(*) {reports} GROUP BY st.code",
-        f"SELECT x.band, count(*) {reports} GROUP BY x.band",
+        # sector, service type and band figures are folds of this one grouping
+        f"SELECT st.code, sc.code, x.band, sum(x.capaian_index), count(*) {reports} "
+        "GROUP BY st.code, sc.code, x.band",
     ]
 
 

@@ -28,6 +28,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Sum,
     Value,
 )
 from django.db.models.functions import Coalesce, TruncDate
@@ -431,16 +432,41 @@ def _level_counts(status: Sequence[LevelRow]) -> dict[str, int]:
     return {row.level: row.total for row in status}
 
 
-def rollup_by_sector(
-    scope: Scope, period: Period | None, services: Sequence[ServiceInfo], totals: dict[str, int]
-) -> list[RollupRow]:
-    agg: dict[str, dict[str, Any]] = {
-        r["service_type__sector__code"]: dict(r)
+def service_band_totals(scope: Scope, period: Period | None) -> list[dict[str, Any]]:
+    """Sum and count of counted indices per service type × band: one scan for three figures.
+
+    Sector, service type and band roll-ups are exact folds of these rows (mean = sum / n).
+    """
+    return [
+        dict(r)
         for r in counted_reports(scope, period)
         .order_by()
-        .values("service_type__sector__code")
-        .annotate(mean=Avg("capaian_index"), n=Count("pk"))
-    }
+        .values("service_type__code", "service_type__sector__code", "band")
+        .annotate(total=Sum("capaian_index"), n=Count("pk"))
+    ]
+
+
+def _fold(rows: Iterable[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        acc = out.setdefault(r[key], {"total": Decimal(0), "n": 0})
+        acc["total"] += Decimal(str(r["total"]))
+        acc["n"] += r["n"]
+    for acc in out.values():
+        acc["mean"] = acc["total"] / acc["n"] if acc["n"] else None
+    return out
+
+
+def rollup_by_sector(
+    scope: Scope,
+    period: Period | None,
+    services: Sequence[ServiceInfo],
+    totals: dict[str, int],
+    rows: list[dict[str, Any]] | None = None,
+) -> list[RollupRow]:
+    if rows is None:
+        rows = service_band_totals(scope, period)
+    agg = _fold(rows, "service_type__sector__code")
     expected: dict[str, int] = defaultdict(int)
     names: dict[str, str] = {}
     for s in services:
@@ -465,15 +491,15 @@ def _regions_for(service_level: str, totals: dict[str, int]) -> int:
 
 
 def rollup_by_service_type(
-    scope: Scope, period: Period | None, services: Sequence[ServiceInfo], totals: dict[str, int]
+    scope: Scope,
+    period: Period | None,
+    services: Sequence[ServiceInfo],
+    totals: dict[str, int],
+    rows: list[dict[str, Any]] | None = None,
 ) -> list[RollupRow]:
-    agg: dict[str, dict[str, Any]] = {
-        r["service_type__code"]: dict(r)
-        for r in counted_reports(scope, period)
-        .order_by()
-        .values("service_type__code")
-        .annotate(mean=Avg("capaian_index"), n=Count("pk"))
-    }
+    if rows is None:
+        rows = service_band_totals(scope, period)
+    agg = _fold(rows, "service_type__code")
     return [
         RollupRow(
             s.code,
@@ -510,20 +536,21 @@ def slug(text: str) -> str:
     return "-".join(text.lower().split())
 
 
-def band_distribution(scope: Scope, period: Period | None, expected: int) -> list[BandRow]:
+def band_distribution(
+    scope: Scope, period: Period | None, expected: int, rows: list[dict[str, Any]] | None = None
+) -> list[BandRow]:
     """Reports per band (highest first), then the missing reports as their own row."""
-    agg = {
-        r["band"]: r["n"]
-        for r in counted_reports(scope, period).order_by().values("band").annotate(n=Count("pk"))
-    }
+    if rows is None:
+        rows = service_band_totals(scope, period)
+    agg = {band: acc["n"] for band, acc in _fold(rows, "band").items()}
     reported = sum(agg.values())
-    rows = [
+    out = [
         BandRow(label, agg.get(label, 0), pct(agg.get(label, 0), expected))
         for _lo, label in bands()
     ]
     missing = max(expected - reported, 0)
-    rows.append(BandRow(MISSING_BAND, missing, pct(missing, expected)))
-    return rows
+    out.append(BandRow(MISSING_BAND, missing, pct(missing, expected)))
+    return out
 
 
 CONTACT_FIELDS = ("contact_name", "contact_position", "contact_phone", "contact_email")
@@ -754,15 +781,16 @@ def national_dashboard(
     status = status_from_rollup(ranking, narrowed=province is not None)
     totals = _level_counts(status)
     expected = sum(r.expected for r in ranking)
+    totals_rows = service_band_totals(scope, period)
     dash = NationalDashboard(
         year=year,
         quarter=quarter,
         period=period,
         status=status,
         ranking=ranking,
-        sectors=rollup_by_sector(scope, period, services, totals),
-        service_types=rollup_by_service_type(scope, period, services, totals),
-        bands=band_distribution(scope, period, expected),
+        sectors=rollup_by_sector(scope, period, services, totals, totals_rows),
+        service_types=rollup_by_service_type(scope, period, services, totals, totals_rows),
+        bands=band_distribution(scope, period, expected, totals_rows),
         awards=award_candidates(ranking),
         province=province,
         sector_limit=scope.sectors,
