@@ -16,6 +16,10 @@ def panels(request: HttpRequest, membership: Membership | None) -> list[Panel]:
         return []
     user = request.user
     out: list[Panel] = []
+    if membership.role == Role.OPD_OPERATOR and membership.agency_id:
+        returned = review_selectors.returned_to_agency(user, membership.agency_id)
+        if returned:
+            out.append(Panel("reporting/review/_panel_returned.html", {"rows": returned}, order=5))
     if membership.role in (Role.VERIFIER, Role.OPD_HEAD):
         rows = review_selectors.reports_waiting(user)
         out.append(

@@ -61,6 +61,26 @@ def reports_waiting(user: Any) -> list[InboxRow]:
     return rows
 
 
+def returned_to_agency(
+    user: Any, agency_id: int, limit: int = 20
+) -> list[tuple[Report, WorkflowEvent | None]]:
+    """The agency's returned reports with the reason that came with them (for the operator)."""
+    reports = list(
+        Report.objects.visible_to(user, Action.VIEW)
+        .filter(agency_id=agency_id, status=Report.Status.RETURNED)
+        .select_related("region", "period", "service_type")
+        .order_by("-updated_at")[:limit]
+    )
+    latest: dict[int, WorkflowEvent] = {}
+    for e in (
+        WorkflowEvent.objects.filter(report__in=reports, action__in=RETURNING)
+        .select_related("actor")
+        .order_by("-at", "-id")
+    ):
+        latest.setdefault(e.report_id, e)  # type: ignore[arg-type]
+    return [(r, latest.get(r.pk)) for r in reports]
+
+
 def bulk_candidates(user: Any, ids: list[int]) -> QuerySet[Report]:
     return (
         Report.objects.visible_to(user, Action.VIEW)

@@ -86,6 +86,13 @@ def test_full_chain_with_a_return_at_each_level(
     assert any("tidak sesuai data Puskesmas" in m.body for m in mailoutbox)
     page = dinkes.get(reverse("reporting:report_review", args=[report.pk])).content.decode()
     assert "tidak sesuai data Puskesmas" in page
+    home = dinkes.get(reverse("home")).content.decode()
+    assert "Dikembalikan kepada Anda" in home and "tidak sesuai data Puskesmas" in home
+    # …and not to another agency's operator
+    assert (
+        "tidak sesuai data Puskesmas"
+        not in login("klaten.dindik").get(reverse("home")).content.decode()
+    )
 
     # 4. the operator fixes and resubmits; the verifier sees what changed
     Report.objects.filter(pk=report.pk).update(recipients_served=95)
