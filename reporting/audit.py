@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import CharField, F, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -187,17 +187,49 @@ def _workflow_stream(user: Any, f: AuditFilters) -> models.QuerySet:
     ).values(*COLUMNS)
 
 
-def audit_stream(user: Any, f: AuditFilters) -> models.QuerySet:
-    """One SQL UNION ALL of every audited table in the user's scope, newest first."""
-    parts: list[models.QuerySet] = []
-    if f.kind in ("", WORKFLOW):
-        parts.append(_workflow_stream(user, f))
-    for source in SOURCES:
-        if f.kind in ("", source.key):
-            parts.append(_history_stream(user, source, f))
-    first, *rest = parts
-    qs = first.union(*rest, all=True) if rest else first
-    return qs.order_by("-a_at", "-a_pk")
+ORDER = ("-a_at", "-a_pk")
+
+
+class AuditStream:
+    """Every audited table in the user's scope as one newest-first stream (SQL UNION ALL).
+
+    Sliceable and countable, so Django's Paginator can page it. A slice ``[a:b]`` asks each
+    table only for its newest ``b`` rows (where the database allows ORDER BY/LIMIT inside a
+    UNION), so a page never sorts a national history; the count is the sum of each table's.
+    """
+
+    def __init__(self, user: Any, f: AuditFilters) -> None:
+        self.parts: list[models.QuerySet] = []
+        if f.kind in ("", WORKFLOW):
+            self.parts.append(_workflow_stream(user, f))
+        for source in SOURCES:
+            if f.kind in ("", source.key):
+                self.parts.append(_history_stream(user, source, f))
+
+    def count(self) -> int:
+        return sum(part.order_by().count() for part in self.parts)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def _union(self, stop: int | None) -> models.QuerySet:
+        first, *rest = self.parts
+        if not rest:
+            return first.order_by(*ORDER)
+        if stop is not None and connection.features.supports_slicing_ordering_in_compound:
+            first, *rest = (p.order_by(*ORDER)[:stop] for p in self.parts)
+        return first.union(*rest, all=True).order_by(*ORDER)
+
+    def __getitem__(self, key: slice) -> list[dict[str, Any]]:
+        if not isinstance(key, slice):
+            raise TypeError("AuditStream supports slices only")
+        if key.stop is not None and key.stop <= (key.start or 0):
+            return []
+        return list(self._union(key.stop)[key])
+
+
+def audit_stream(user: Any, f: AuditFilters) -> AuditStream:
+    return AuditStream(user, f)
 
 
 @dataclass

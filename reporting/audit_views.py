@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -39,7 +40,8 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     page = None
     entries: list[audit.AuditEntry] = []
     if not f.errors:
-        paginator = Paginator(audit.audit_stream(request.user, f), PAGE_SIZE)
+        stream: Any = audit.audit_stream(request.user, f)  # sliceable + countable
+        paginator: Paginator[dict[str, Any]] = Paginator(stream, PAGE_SIZE)
         page = paginator.get_page(request.GET.get("page"))
         entries = audit.resolve(page.object_list)
     query = urlencode(f.as_query())

@@ -231,3 +231,16 @@ def test_a_save_through_the_service_is_traced_with_user_and_values(login):
         .content.decode()
     )
     assert "424242" in html or "424.242" in html
+
+
+def test_pages_merge_all_tables_newest_first(login):
+    for i in range(3):
+        _touch("33.10", f"AUDIT-ORDER-{i}")
+        _event("33.10", f"AUDIT-ORDER-EVENT-{i}")
+    client = login("bangda.admin")
+    url = reverse("reporting:audit_trail")
+    first = client.get(url).context["entries"]
+    second = client.get(url, {"page": 2}).context["entries"]
+    times = [e.at for e in first + second]
+    assert times == sorted(times, reverse=True)
+    assert {"workflow", "report"} <= {e.kind for e in first}
