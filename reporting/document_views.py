@@ -34,8 +34,14 @@ def index(request: HttpRequest) -> HttpResponse:
         .select_related("region", "period", "requested_by")
         .order_by("-created_at")[:RECENT]
     )
+    # One fingerprint per distinct document subject; the national batch only on its own page.
+    prints: dict[tuple, str] = {}
     for doc in docs:
-        doc.stale = documents.is_stale(doc)  # type: ignore[attr-defined]
+        subject = (doc.kind, doc.region_id, doc.year, doc.period_id)
+        if doc.status == GeneratedDocument.Status.DONE and doc.kind != GeneratedDocument.Kind.BATCH:
+            if subject not in prints:
+                prints[subject] = documents.fingerprint(doc)
+            doc.stale = doc.fingerprint != prints[subject]  # type: ignore[attr-defined]
     regions = documents.document_regions(request.user).order_by("code").only("code", "name")
     return render(
         request,

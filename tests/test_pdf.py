@@ -171,3 +171,17 @@ def test_document_is_marked_out_of_date_when_the_data_changes(
     fill(reports[5], 399, 400)
     assert documents.is_stale(doc)
     assert "Data laporan telah berubah" in client.get(f"/laporan/dokumen/{doc.pk}/").text
+
+
+@pytest.mark.django_db
+def test_documents_page_query_count_does_not_grow_with_documents(
+    login, django_assert_max_num_queries
+):
+    klaten = Region.objects.get(code="33.10")
+    for _ in range(8):
+        GeneratedDocument.objects.create(kind="annex", region=klaten, year=YEAR, status="done")
+    client = login("jateng.biro")
+    with django_assert_max_num_queries(25):
+        response = client.get("/laporan/dokumen/")
+    assert response.status_code == 200
+    assert response.text.count("Lampiran LPPD (laporan tahunan SPM)") >= 8
