@@ -786,6 +786,13 @@ def import_targets(
 def _import_group(
     user: Any, region: Region, year: int, st: ServiceType, group: list[Any], report: ImportReport
 ) -> None:
+    assignment = selectors.assignment_for(region, st.code)
+    if assignment is None or assignment.agency_id not in selectors.agency_ids_operated(
+        user, region
+    ):
+        # checked before comparing values, so the sheet is no oracle for others' targets
+        _fail(group, _("%(code)s bukan tugas perangkat daerah Anda.") % {"code": st.code})
+        return
     current = Target.objects.filter(region=region, year=year, service_type=st).first()
     recipients = current.recipients_target if current else None
     quality: dict[str, Decimal | None] = {}

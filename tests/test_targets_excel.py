@@ -159,7 +159,7 @@ def test_locked_target_and_another_agencys_service_are_refused(login):
     assert r.status_code == 400
     body = r.content.decode()
     assert "terkunci" in body
-    assert "perangkat daerah lain" in body
+    assert "K-SOS-01 bukan tugas perangkat daerah Anda" in body
     assert snapshot() == before
 
 
@@ -230,3 +230,12 @@ def test_admin_catalog_export_is_for_bangda(login):
         login("klaten.tapem").get(reverse("admin:indicators_servicetype_changelist")).status_code
         == 302
     )
+
+
+@pytest.mark.django_db
+def test_another_agencys_unchanged_rows_are_refused_too(login):
+    """Otherwise "unchanged" would tell DINDIK what DINKES's targets are."""
+    wb = download(login("klaten.dinkes"))
+    r = upload(login("klaten.dindik"), wb)
+    assert r.status_code == 400
+    assert "bukan tugas perangkat daerah Anda" in r.content.decode()
