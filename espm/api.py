@@ -34,8 +34,16 @@ router.register("periods", reporting_api.PeriodViewSet, basename="period")
 router.register("reports", reporting_api.ReportViewSet, basename="report")
 
 # Redoc renders with styled-components, which injects <style> elements: allow exactly
-# those carrying this response's nonce (handed to the page's static start-up script).
-DOCS_CSP: dict[str, Any] = {**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.NONCE]}
+# those carrying this response's nonce (handed to the page's static start-up script), plus
+# the two fixed <style> blocks its bundle adds before it can apply the nonce (by hash).
+REDOC_STYLE_HASHES = [
+    "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
+    "'sha256-QMIg+bpjm3JdElJ388KYke01izlUW0UoNOeKjpMxdgc='",
+]
+DOCS_CSP: dict[str, Any] = {
+    **settings.SECURE_CSP,
+    "style-src": [CSP.SELF, CSP.NONCE, *REDOC_STYLE_HASHES],
+}
 
 
 @csp_override(DOCS_CSP)

@@ -20,12 +20,13 @@
   }
 
   function startRedoc(el) {
-    // styled-components reads this nonce for the <style> elements it injects (strict CSP).
-    window.__webpack_nonce__ = el.getAttribute("data-style-nonce");
+    // Search is off: it runs in a blob: worker, which the strict CSP forbids.
+    // Redoc hands this nonce to the <style> elements it injects (strict CSP).
+    var nonce = el.getAttribute("data-style-nonce");
     var script = document.createElement("script");
     script.src = el.getAttribute("data-redoc-src");
     script.onload = function () {
-      window.Redoc.init(el.getAttribute("data-schema-url"), { hideDownloadButton: false }, el);
+      window.Redoc.init(el.getAttribute("data-schema-url"), { nonce: nonce, disableSearch: true, hideDownloadButton: false }, el);
     };
     document.head.appendChild(script);
   }
