@@ -327,3 +327,17 @@ def test_api_returns_the_dashboard_figures(scenario, login):
     assert {r["key"]: (r["reported"], r["missing"]) for r in api["rows"]} == {
         s.key: (s.reported, s.missing) for s in dash.sectors
     }
+
+
+def test_figures_link_to_their_drilldown(scenario, login):
+    html = (
+        login("bangda.admin")
+        .get(reverse("reporting:dashboard_national"), {"year": YEAR, "quarter": Q})
+        .content.decode()
+    )
+    regions = reverse("reporting:dashboard_regions")
+    assert f'href="{regions}?year={YEAR}&amp;quarter={Q}&amp;level=kota&amp;status=entered"' in html
+    assert (
+        f'href="{reverse("reporting:dashboard_reports")}?year={YEAR}&amp;quarter={Q}&amp;sector=KES"'
+        in html
+    )
