@@ -369,7 +369,9 @@ class ServiceChange:
     @property
     def field_labels(self) -> list[str]:
         return [
-            str(ServiceType._meta.get_field(f).verbose_name) if f != "sector" else _("bidang")
+            _("bidang")
+            if f == "sector"
+            else str(getattr(ServiceType._meta.get_field(f), "verbose_name", f))
             for f in self.fields
         ]
 
