@@ -353,3 +353,11 @@ def test_dashboard_province_outside_scope_is_404_and_bad_params_400():
     assert ok.status_code == 200
     bad = client.get(reverse("api:dashboard-capaian"), {"quarter": "7", "by": "planet"})
     assert bad.status_code == 400 and {"quarter", "by"} <= set(bad.json()["errors"])
+
+
+def test_report_list_query_count_is_flat(django_assert_max_num_queries):
+    client = api("bangda.admin")
+    client.get(reverse("api:report-list"), {"page_size": 5})  # warm the per-user caches
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("api:report-list"), {"page_size": 200})
+    assert len(response.json()["results"]) == 200
