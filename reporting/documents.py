@@ -9,6 +9,7 @@ row it would create is not visible to the requester.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import tempfile
@@ -44,6 +45,8 @@ Status = GeneratedDocument.Status
 
 # The scope of a whole-region document, evaluated on Region rows: the constant annotations
 # stand in for GeneratedDocument's empty agency and sector, so the rule stays in scoping.py.
+# An identical job queued or running this recently is shown instead of starting another.
+REUSE_WINDOW = dt.timedelta(minutes=30)
 WHOLE_REGION = ScopePaths(region="", agency="doc_agency", sector="doc_sector")
 
 
@@ -122,6 +125,8 @@ def request_document(
             year=year,
             period=period,
             status__in=[Status.QUEUED, Status.RUNNING],
+            created_at__gte=timezone.now()
+            - REUSE_WINDOW,  # a job lost in a crash is not waited for
         ).first()
         if running and GeneratedDocument.objects.visible_to(user).filter(pk=running.pk).exists():
             return running
