@@ -389,7 +389,7 @@ def preview(user: Any, region: Region, period: Period, upload: IO[bytes]) -> Pre
             continue
         version = row.get("versi")
         try:
-            versions[code] = int(version) if version not in (None, "") else None
+            versions[code] = int(version)
         except (TypeError, ValueError):
             result.errors.append(
                 RowError(f"Layanan baris {number}", _("Kolom versi diubah; unduh templat baru."))
@@ -451,8 +451,18 @@ def preview(user: Any, region: Region, period: Period, upload: IO[bytes]) -> Pre
 
     for code, values in data.items():
         report = mine[code]
-        preview_item = ReportPreview(report, version=versions.get(code, report.version))
+        preview_item = ReportPreview(report, version=versions.get(code))
         result.reports.append(preview_item)
+        if preview_item.version is None:
+            # Without the downloaded version a concurrent change could be overwritten unseen.
+            preview_item.errors.append(
+                RowError(
+                    f"{code} ({where[code]})",
+                    _("Baris Layanan %(code)s (dengan kolom versi) tidak ada; unduh templat baru.")
+                    % {"code": code},
+                )
+            )
+            continue
         plan = patch.plan(report, values)
         preview_item.plan = plan
         for key, messages in plan.errors.items():

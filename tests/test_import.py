@@ -63,13 +63,25 @@ def as_file(wb) -> io.BytesIO:
     return out
 
 
-def row_of(ws, code: str, column: str = "kode_layanan", value_col: str | None = None) -> int:
+def row_of(ws, code: str, column: str = "kode_layanan") -> int:
     header = [c.value for c in ws[1]]
     idx = header.index(column)
     for r in range(2, ws.max_row + 1):
         if ws.cell(row=r, column=idx + 1).value == code:
             return r
     raise AssertionError(f"{code} not in {ws.title}")
+
+
+def quality_row(ws, service: str, item: str) -> int:
+    header = [c.value for c in ws[1]]
+    s_col, q_col = header.index("kode_layanan") + 1, header.index("kode_mutu") + 1
+    for r in range(2, ws.max_row + 1):
+        if (ws.cell(row=r, column=s_col).value, ws.cell(row=r, column=q_col).value) == (
+            service,
+            item,
+        ):
+            return r
+    raise AssertionError(f"{service} {item} not in {ws.title}")
 
 
 def set_cell(ws, row: int, column: str, value) -> None:
@@ -113,7 +125,7 @@ def test_round_trip_preview_then_commit_through_the_pages():
     set_cell(services_ws, r, "tahap_2", importer.STAGE_CODES[new_stage])
     quality = wb["Mutu"]
     item = target.quality.select_related("quality_item").filter(quality_item__has_quantity=True)[0]
-    qr = row_of(quality, item.quality_item.code, column="kode_mutu")
+    qr = quality_row(quality, "K-KES-01", item.quality_item.code)
     set_cell(quality, qr, "realisasi", 3.5)
     budget = wb["Anggaran"]
     budget.append(
@@ -253,3 +265,15 @@ def test_download_is_scoped():
     response = client.get(url)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_rows_without_their_version_are_refused():
+    wb = workbook()
+    ws = wb["Layanan"]
+    ws.delete_rows(row_of(ws, "K-KES-01"))
+    quality = wb["Mutu"]
+    item = report("K-KES-01").quality.filter(quality_item__has_quantity=True)[0]
+    set_cell(quality, quality_row(quality, "K-KES-01", item.quality_item.code), "realisasi", 9)
+    result = importer.preview(user("klaten.dinkes"), klaten(), tw3(), as_file(wb))
+    assert not result.ok
+    assert any("versi" in e.message for e in result.all_errors)
