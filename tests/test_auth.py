@@ -242,7 +242,9 @@ PRODUCTION = {
 
 
 @override_settings(**PRODUCTION)
-def test_production_settings_pass_check_deploy_without_warnings():
+def test_production_settings_pass_check_deploy_without_warnings(monkeypatch):
+    # Browser tests set this for Playwright's sync API in the same process; production never does.
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
     call_command("check", "--deploy", "--fail-level", "WARNING", verbosity=0)
 
 
@@ -262,6 +264,7 @@ def test_production_settings_come_from_the_environment(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
     }
     env.pop("REDIS_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=settings.BASE_DIR,
