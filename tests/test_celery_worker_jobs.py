@@ -48,12 +48,19 @@ def wait_for(check: Callable[[], bool], timeout: float = 90, what: str = "") -> 
 @pytest.fixture
 def worker():
     ensure_seeded()
-    redis.Redis.from_url(BROKER).flushdb()  # no leftovers from an earlier run
-    keys = ("broker_url", "result_backend", "task_always_eager")
+    redis.Redis.from_url(BROKER).delete(f"espm-test-{os.getpid()}")  # no leftovers
+    keys = ("broker_url", "result_backend", "task_always_eager", "task_default_queue")
     saved = {k: app.conf[k] for k in keys}
-    app.conf.update(broker_url=BROKER, result_backend=BROKER, task_always_eager=False)
+    # A queue of this process only: a worker of another pytest process (xdist) never takes
+    # our tasks to its own test database.
+    queue = f"espm-test-{os.getpid()}"
+    app.conf.update(
+        broker_url=BROKER, result_backend=BROKER, task_always_eager=False, task_default_queue=queue
+    )
     app._pool = None  # a pool made for another broker must not be reused
-    with start_worker(app, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30):
+    with start_worker(
+        app, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30, queues=[queue]
+    ):
         yield app
     app.conf.update(saved)
     app._pool = None
