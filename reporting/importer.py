@@ -389,7 +389,7 @@ def preview(user: Any, region: Region, period: Period, upload: IO[bytes]) -> Pre
             continue
         version = row.get("versi")
         try:
-            versions[code] = int(version)
+            versions[code] = int(version)  # type: ignore[arg-type]  # None/text → caught below
         except (TypeError, ValueError):
             result.errors.append(
                 RowError(f"Layanan baris {number}", _("Kolom versi diubah; unduh templat baru."))
