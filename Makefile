@@ -67,7 +67,11 @@ typecheck: venv
 
 pytest: venv system-deps check-services
 	DATABASE_URL="$(TEST_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" SECURE_HTTPS=0 \
-		$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+		$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not celery_worker" $(PYTEST_ARGS)
+	@# The real-worker tests run on their own, in one process: a worker thread must not share
+	@# the machine's broker and test database with the browser tests of a parallel run.
+	DATABASE_URL="$(TEST_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" SECURE_HTTPS=0 \
+		$(VENV)/bin/pytest -p no:xdist -m celery_worker $(PYTEST_ARGS)
 
 test: venv system-deps lint typecheck pytest
 
