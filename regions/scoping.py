@@ -128,7 +128,8 @@ def _own_region(paths: ScopePaths, grant: Grant) -> Q:
     return Q(**{paths.region_field("id"): grant.region_id})
 
 
-def _grant_q(paths: ScopePaths, grant: Grant, action: Action) -> Q:
+def grant_q(paths: ScopePaths, grant: Grant, action: Action) -> Q:
+    """The rows one grant opens for an action (scope_q ORs these over a user's grants)."""
     role = grant.role
     agency_field = paths.agency_field()
     if role == Role.BANGDA_ADMIN:
@@ -170,7 +171,7 @@ def scope_q(user: User | AnonymousUser | None, action: Action | str, paths: Scop
         return Q()
     combined: Q | None = None
     for grant in grants_for(user):
-        q = _grant_q(paths, grant, action)
+        q = grant_q(paths, grant, action)
         if q == Q():
             return Q()
         if q == NOTHING:

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from regions.roles import Role
-from regions.scoping import NOTHING, Action, ScopePaths, _grant_q, grants_for
+from regions.scoping import NOTHING, Action, ScopePaths, grant_q, grants_for
 
 if TYPE_CHECKING:
     from regions.models import User
@@ -87,7 +87,7 @@ def audit_scope_q(user: User | Any, paths: ScopePaths) -> Q:
     for grant in grants_for(user):
         if grant.role not in AUDIT_ROLES:
             continue
-        q = _grant_q(paths, grant, Action.VIEW)
+        q = grant_q(paths, grant, Action.VIEW)
         if q == Q():
             return Q()
         if q == NOTHING:

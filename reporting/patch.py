@@ -54,9 +54,9 @@ def as_text(value: Any) -> str:
 
 def required_editable(report: Report) -> bool:
     """The report page's rule: minimums are editable only without a verified target."""
-    from reporting.views import _required_editable
+    from reporting import selectors
 
-    return _required_editable(report)
+    return selectors.required_editable(report)
 
 
 @dataclass

@@ -67,10 +67,6 @@ def _htmx(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False))
 
 
-def _required_editable(report: Report) -> bool:
-    return selectors.required_editable(report)
-
-
 def _forms(
     report: Report, rows: list[Any], stages: list[Any], overrides: dict[str, Any]
 ) -> dict[str, Any]:
@@ -83,7 +79,9 @@ def _forms(
                 "breakdown": RecipientsForm.breakdown_text(report.recipients_breakdown),
             }
         ),
-        "quality": QualityForm(initial=v, rows=rows, required_editable=_required_editable(report)),
+        "quality": QualityForm(
+            initial=v, rows=rows, required_editable=selectors.required_editable(report)
+        ),
         "stages": StagesForm(initial=v, stages=stages),
         "problems": ProblemsForm(
             initial={**v, "problems": report.problems, "solutions": report.solutions}
@@ -506,7 +504,9 @@ def report_section(request: HttpRequest, pk: int, section: str) -> HttpResponse:
     if section == "recipients":
         form = RecipientsForm(request.POST)
     elif section == "quality":
-        form = QualityForm(request.POST, rows=rows, required_editable=_required_editable(report))
+        form = QualityForm(
+            request.POST, rows=rows, required_editable=selectors.required_editable(report)
+        )
     elif section == "stages":
         form = StagesForm(request.POST, stages=stages)
     else:
@@ -549,7 +549,7 @@ def _rebind(section: str, data: Any, rows: list[Any], stages: list[Any], report:
     if section == "recipients":
         return RecipientsForm(data)
     if section == "quality":
-        return QualityForm(data, rows=rows, required_editable=_required_editable(report))
+        return QualityForm(data, rows=rows, required_editable=selectors.required_editable(report))
     if section == "stages":
         return StagesForm(data, stages=stages)
     return ProblemsForm(data)
