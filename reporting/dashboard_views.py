@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -16,15 +17,18 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from espm.exports import safe_row
 from regions.models import Level, Region
 from regions.roles import Role
 from regions.scoping import grants_for, scoped_get
+from reporting import dashboard_cache as dc
 from reporting import dashboards as d
 from reporting.charts import Bar, column_chart, hbar_chart
 
@@ -134,30 +138,81 @@ def _pct_text(n: int, p: Decimal | None) -> str:
 # ----------------------------------------------------------------------------- national / province
 
 
-def _national_context(request: HttpRequest, province: Region | None) -> dict[str, Any]:
-    year, quarter = year_quarter(request)
+def _national_context(
+    request: HttpRequest, province: Region | None, year: int, quarter: int
+) -> dict[str, Any]:
     dash = d.national_dashboard(request.user, year, quarter, province=province)
     base = _query(year, quarter, province=province.code if province else "")
     return {
         "dash": dash,
         "year": year,
         "quarter": quarter,
+        "province": province,
         "base": base,
         "status_svg": status_chart(dash, base),
         "band_svg": band_chart(dash, base),
         "tie_rule": d.TIE_RULE,
         "award_rule": d.award_rule_text(d.award_rule()),
-        "quarters": [(1, "I"), (2, "II"), (3, "III"), (4, "IV")],
+        "quarters": QUARTERS,
     }
+
+
+QUARTERS = [(1, "I"), (2, "II"), (3, "III"), (4, "IV")]
+
+
+def _cache_key(kind: str, year: int, quarter: int, region: Region | None = None) -> dc.Key:
+    """What a dashboard's figures depend on: the rows whose fingerprint guards its cache."""
+    if kind.startswith("national"):
+        parts = dc.national_parts(year, quarter)
+    elif kind.startswith("province"):
+        assert region is not None
+        parts = dc.province_parts(year, quarter, region)
+    else:
+        assert region is not None
+        parts = dc.region_parts(year, quarter, region)
+    return dc.Key(kind, (year, quarter, region.code if region else ""), parts)
+
+
+def _page(
+    request: HttpRequest,
+    template: str,
+    body_template: str,
+    key: dc.Key | None,
+    context: Callable[[], dict[str, Any]],
+    **page: Any,
+) -> HttpResponse:
+    """Render the page frame around the figures' body, the body reused while its rows stand."""
+    body = dc.cached(request.user, key, lambda: render_to_string(body_template, context()))
+    return render(request, template, {**page, "body": mark_safe(body)})  # noqa: S308 — our template
+
+
+def _data(
+    request: HttpRequest,
+    key: dc.Key | None,
+    dashboard: Callable[[], Any],
+    tables: Callable[[Any], dict[str, d.Table]],
+    name: str,
+) -> HttpResponse:
+    if request.GET.get("format", "json") == "json":
+        payload = dc.cached(request.user, key, lambda: _json(dashboard(), tables))
+        return HttpResponse(payload, content_type="application/json")
+    dash = dashboard()
+    return export(request, tables(dash), name, dash)
 
 
 @login_required
 def national(request: HttpRequest) -> HttpResponse:
     if not has_national_view(request.user):
         raise PermissionDenied
-    ctx = _national_context(request, None)
-    ctx["data_url"] = reverse("reporting:dashboard_national_data")
-    return render(request, "reporting/dashboard/national.html", ctx)
+    year, quarter = year_quarter(request)
+    data_url = reverse("reporting:dashboard_national_data")
+    return _page(
+        request,
+        "reporting/dashboard/national.html",
+        "reporting/dashboard/_national_body.html",
+        _cache_key("national", year, quarter),
+        lambda: {**_national_context(request, None, year, quarter), "data_url": data_url},
+    )
 
 
 @login_required
@@ -165,8 +220,13 @@ def national_data(request: HttpRequest) -> HttpResponse:
     if not has_national_view(request.user):
         raise PermissionDenied
     year, quarter = year_quarter(request)
-    dash = d.national_dashboard(request.user, year, quarter)
-    return export(request, d.dashboard_tables(dash), f"dashboard-nasional-{year}-tw{quarter}", dash)
+    return _data(
+        request,
+        _cache_key("national-data", year, quarter),
+        lambda: d.national_dashboard(request.user, year, quarter),
+        d.dashboard_tables,
+        f"dashboard-nasional-{year}-tw{quarter}",
+    )
 
 
 def _province(request: HttpRequest, code: str) -> Region:
@@ -176,18 +236,28 @@ def _province(request: HttpRequest, code: str) -> Region:
 @login_required
 def province(request: HttpRequest, code: str) -> HttpResponse:
     prov = _province(request, code)
-    ctx = _national_context(request, prov)
-    ctx["data_url"] = reverse("reporting:dashboard_province_data", args=[prov.code])
-    return render(request, "reporting/dashboard/province.html", ctx)
+    year, quarter = year_quarter(request)
+    data_url = reverse("reporting:dashboard_province_data", args=[prov.code])
+    return _page(
+        request,
+        "reporting/dashboard/province.html",
+        "reporting/dashboard/_province_body.html",
+        _cache_key("province", year, quarter, prov),
+        lambda: {**_national_context(request, prov, year, quarter), "data_url": data_url},
+        province=prov,
+    )
 
 
 @login_required
 def province_data(request: HttpRequest, code: str) -> HttpResponse:
     prov = _province(request, code)
     year, quarter = year_quarter(request)
-    dash = d.national_dashboard(request.user, year, quarter, province=prov)
-    return export(
-        request, d.dashboard_tables(dash), f"dashboard-{prov.code}-{year}-tw{quarter}", dash
+    return _data(
+        request,
+        _cache_key("province-data", year, quarter, prov),
+        lambda: d.national_dashboard(request.user, year, quarter, province=prov),
+        d.dashboard_tables,
+        f"dashboard-{prov.code}-{year}-tw{quarter}",
     )
 
 
@@ -198,29 +268,37 @@ def _region(request: HttpRequest, code: str) -> Region:
     return scoped_get(Region, request.user, code=code, level__in=d.LEVELS, is_active=True)
 
 
-@login_required
-def region(request: HttpRequest, code: str) -> HttpResponse:
-    reg = _region(request, code)
-    year, quarter = year_quarter(request)
+def _region_context(request: HttpRequest, reg: Region, year: int, quarter: int) -> dict[str, Any]:
     dash = d.region_dashboard(request.user, reg, year, quarter)
     band_groups = [Bar(label, len(lines), css) for label, css, lines in dash.by_band] + [
         Bar(_("Tidak ada laporan"), len(dash.missing), "band-missing")
     ]
-    return render(
+    return {
+        "dash": dash,
+        "region": reg,
+        "year": year,
+        "quarter": quarter,
+        "base": _query(year, quarter, region=reg.code),
+        "quarters": QUARTERS,
+        "band_svg": hbar_chart([("", band_groups)], title=_("Jenis layanan per kategori")),
+        "trend_svg": column_chart(
+            dash.trend_labels, dash.overall_trend, title=_("Tren capaian wilayah")
+        ),
+        "data_url": reverse("reporting:dashboard_region_data", args=[reg.code]),
+    }
+
+
+@login_required
+def region(request: HttpRequest, code: str) -> HttpResponse:
+    reg = _region(request, code)
+    year, quarter = year_quarter(request)
+    return _page(
         request,
         "reporting/dashboard/region.html",
-        {
-            "dash": dash,
-            "year": year,
-            "quarter": quarter,
-            "base": _query(year, quarter, region=reg.code),
-            "quarters": [(1, "I"), (2, "II"), (3, "III"), (4, "IV")],
-            "band_svg": hbar_chart([("", band_groups)], title=_("Jenis layanan per kategori")),
-            "trend_svg": column_chart(
-                dash.trend_labels, dash.overall_trend, title=_("Tren capaian wilayah")
-            ),
-            "data_url": reverse("reporting:dashboard_region_data", args=[reg.code]),
-        },
+        "reporting/dashboard/_region_body.html",
+        _cache_key("region", year, quarter, reg),
+        lambda: _region_context(request, reg, year, quarter),
+        region=reg,
     )
 
 
@@ -228,8 +306,13 @@ def region(request: HttpRequest, code: str) -> HttpResponse:
 def region_data(request: HttpRequest, code: str) -> HttpResponse:
     reg = _region(request, code)
     year, quarter = year_quarter(request)
-    dash = d.region_dashboard(request.user, reg, year, quarter)
-    return export(request, d.region_tables(dash), f"dashboard-{reg.code}-{year}-tw{quarter}", dash)
+    return _data(
+        request,
+        _cache_key("region-data", year, quarter, reg),
+        lambda: d.region_dashboard(request.user, reg, year, quarter),
+        d.region_tables,
+        f"dashboard-{reg.code}-{year}-tw{quarter}",
+    )
 
 
 # ----------------------------------------------------------------------------- export
@@ -245,12 +328,7 @@ def export(request: HttpRequest, tables: dict[str, d.Table], name: str, dash: An
     """JSON (all tables) by default; ``format=csv|xlsx`` with ``table=<key>`` for one table."""
     fmt = request.GET.get("format", "json")
     if fmt == "json":
-        payload = {
-            "year": dash.year,
-            "quarter": dash.quarter,
-            "tables": {k: t.as_dict() for k, t in tables.items()},
-        }
-        return JsonResponse(payload, json_dumps_params={"ensure_ascii": False}, encoder=_Encoder)
+        return HttpResponse(_json(dash, lambda _d: tables), content_type="application/json")
     table = tables.get(request.GET.get("table", ""))
     if table is None:
         raise Http404
@@ -285,6 +363,15 @@ def export(request: HttpRequest, tables: dict[str, d.Table], name: str, dash: An
         response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
         return response
     raise Http404
+
+
+def _json(dash: Any, tables: Callable[[Any], dict[str, d.Table]]) -> str:
+    payload = {
+        "year": dash.year,
+        "quarter": dash.quarter,
+        "tables": {k: t.as_dict() for k, t in tables(dash).items()},
+    }
+    return json.dumps(payload, ensure_ascii=False, cls=_Encoder)
 
 
 class _Encoder(json.JSONEncoder):

@@ -1,0 +1,195 @@
+"""A consistent cache for dashboard bodies and data: reused only while the data is unchanged.
+
+A dashboard is read far more often than its data changes (a national meeting, a province
+office refreshing its page), so its rendered body and its JSON are kept — but never served
+once a figure could differ. Every request first reads a **fingerprint** of the rows the
+dashboard depends on: for each table, ``count(*)`` and the sum of PostgreSQL's ``xmin`` (the
+id of the transaction that wrote each row version) over the dashboard's rows. Any committed
+insert, update or delete — through the ORM, a bulk update, an import, the admin or raw SQL —
+gives the touched rows a newer ``xmin`` or changes the count, so the fingerprint changes and
+the figures are computed afresh. Nothing has to remember to invalidate anything.
+
+The key also holds what else the output depends on: the user's grants (so users never share
+a body unless they have the same scope), the language, the dashboard and its arguments, the
+settings that shape the figures, the code and templates of this build, and the database.
+
+Only on PostgreSQL (``xmin``); elsewhere (the embedded SQLite default) nothing is cached.
+``DASHBOARD_CACHE_SECONDS = 0`` turns it off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache as default_cache
+from django.db import connection
+from django.utils.translation import get_language
+
+from regions.models import Region
+from regions.scoping import grants_for
+
+# Tables every dashboard reads whole: small, and they shape every figure.
+CATALOG = (
+    ("reporting_period", "TRUE", ()),
+    ("indicators_servicetype", "TRUE", ()),
+    ("indicators_sector", "TRUE", ()),
+    ("indicators_catalogyear", "TRUE", ()),
+)
+IN_PROVINCE = "region_id IN (SELECT id FROM regions_region WHERE province_code = %s)"
+
+Part = tuple[str, str, Sequence[Any]]  # (table, WHERE clause, parameters)
+
+
+@dataclass(frozen=True)
+class Key:
+    kind: str  # national / province / region, page or data
+    args: tuple[Any, ...]
+    parts: tuple[Part, ...]
+
+
+# The period by its year and quarter, inside the fingerprint (no lookup of its own).
+PERIOD = "period_id = (SELECT id FROM reporting_period WHERE year = %s AND quarter = %s)"
+
+
+def national_parts(year: int, quarter: int) -> tuple[Part, ...]:
+    return (
+        ("reporting_report", PERIOD, (year, quarter)),
+        ("reporting_regionsubmission", PERIOD, (year, quarter)),
+        ("regions_region", "TRUE", ()),
+        *CATALOG,
+    )
+
+
+def province_parts(year: int, quarter: int, province: Region) -> tuple[Part, ...]:
+    code = province.code
+    return (
+        ("reporting_report", f"{PERIOD} AND {IN_PROVINCE}", (year, quarter, code)),
+        ("reporting_regionsubmission", f"{PERIOD} AND {IN_PROVINCE}", (year, quarter, code)),
+        ("regions_region", "province_code = %s", (code,)),
+        ("regions_agency", IN_PROVINCE, (code,)),
+        *CATALOG,
+    )
+
+
+def region_parts(year: int, quarter: int, region: Region) -> tuple[Part, ...]:
+    # The region's own rows (every quarter: the trend) and the whole period (its national rank).
+    return (
+        ("reporting_report", "region_id = %s", (region.pk,)),
+        ("reporting_report", PERIOD, (year, quarter)),
+        ("reporting_regionsubmission", PERIOD, (year, quarter)),
+        ("regions_region", "TRUE", ()),
+        ("regions_agency", "region_id = %s", (region.pk,)),
+        ("indicators_assignment", "region_id = %s", (region.pk,)),
+        *CATALOG,
+    )
+
+
+def enabled() -> bool:
+    return connection.vendor == "postgresql" and seconds() > 0
+
+
+def seconds() -> int:
+    return int(getattr(settings, "DASHBOARD_CACHE_SECONDS", 600))
+
+
+def fingerprint(parts: Iterable[Part]) -> str | None:
+    """One round trip: ``count:sum(xmin)`` of each part, hashed.
+
+    None inside a transaction that has written rows itself: its own uncommitted rows carry
+    its own transaction id, a second write to them would not change ``xmin``, and nothing
+    uncommitted may be shared with other requests anyway.
+    """
+    selects = ["(pg_current_xact_id_if_assigned() IS NOT NULL)::text"]
+    params: list[Any] = []
+    for table, where, args in parts:
+        selects.append(
+            f"(SELECT count(*)::text || ':' || coalesce(sum(xmin::text::bigint), 0)::text "  # noqa: S608
+            f"FROM {table} WHERE {where})"
+        )
+        params.extend(args)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(selects), params)
+        row = cursor.fetchone()
+    if row[0] == "true":
+        return None
+    return hashlib.sha256("|".join(row).encode()).hexdigest()[:32]
+
+
+def scope_signature(user: Any) -> str:
+    """Users share a cached body only if they have exactly the same grants."""
+    grants = sorted(
+        (g.role, g.region_id, g.agency_id or 0, g.sector_code) for g in grants_for(user)
+    )
+    return hashlib.sha256(repr((bool(user.is_superuser), grants)).encode()).hexdigest()[:24]
+
+
+@cache
+def build_signature() -> str:
+    """Code, templates and translations of this build: a deploy never serves an old body."""
+    root = Path(settings.BASE_DIR)
+    files = sorted(
+        [
+            *(root / "reporting").glob("*.py"),
+            *(root / "templates" / "reporting" / "dashboard").glob("*.html"),
+            *(root / "templates" / "reporting").glob("_*.html"),
+            *(root / "locale").glob("*/LC_MESSAGES/*.mo"),
+        ]
+    )
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def settings_signature() -> str:
+    shaping = [
+        getattr(settings, name, None)
+        for name in (
+            "SPM_AWARD_RULE",
+            "SPM_DASHBOARD_CAPAIAN_STATUSES",
+            "SPM_CAPAIAN_BANDS",
+            "SPM_CAPAIAN_WEIGHTS",
+            "SPM_DUE_DAY",
+        )
+    ]
+    return hashlib.sha256(repr(shaping).encode()).hexdigest()[:16]
+
+
+def cache_key(user: Any, key: Key) -> str | None:
+    rows = fingerprint(key.parts)
+    if rows is None:
+        return None
+    return ":".join(
+        (
+            "dash",
+            build_signature(),
+            str(connection.settings_dict["NAME"]),
+            key.kind,
+            get_language() or "",
+            scope_signature(user),
+            settings_signature(),
+            hashlib.sha256(repr(key.args).encode()).hexdigest()[:16],
+            rows,
+        )
+    )
+
+
+def cached(user: Any, key: Key | None, build: Callable[[], Any]) -> Any:
+    """``build()``'s result, reused while the key's rows are unchanged; uncached when off."""
+    if key is None or not enabled():
+        return build()
+    name = cache_key(user, key)
+    if name is None:
+        return build()
+    value = default_cache.get(name)
+    if value is None:
+        value = build()
+        default_cache.set(name, value, seconds())
+    return value

@@ -1,0 +1,159 @@
+"""The consistent dashboard cache: reused while nothing changed, never once something did.
+
+Transactional tests: the cache is only used outside a transaction with writes of its own,
+i.e. as in production, where every save is its own committed transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from regions.models import Region, User
+from reporting import dashboard_cache as dc
+from reporting.capaian import band_for
+from reporting.models import Report
+from tests.conftest import ensure_seeded
+from tests.factories_dashboard import YEAR, PeriodFactory, catalog, report
+
+Q = 2
+PARAMS = {"year": YEAR, "quarter": Q}
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def committed():
+    if connection.vendor != "postgresql":
+        pytest.skip("the fingerprint reads PostgreSQL's xmin")
+    ensure_seeded()
+    st = catalog()
+    p = PeriodFactory(quarter=Q)
+    klaten = report("33.10", st["K-DIK-01"], p, "60")
+    report("33.10", st["K-KES-01"], p, "80")
+    report("33", st["P-DIK-01"], p, "90")
+    return klaten
+
+
+def client(username: str) -> Client:
+    c = Client()
+    c.force_login(User.objects.get(username=username))
+    return c
+
+
+def counted(c: Client, url: str, params=PARAMS) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = c.get(url, params)
+    assert response.status_code == 200
+    html = response.content.decode()
+    # The figures (the frame around them holds a per-request CSRF token).
+    return len(ctx.captured_queries), html[html.index('<main id="main">') :]
+
+
+def set_index(pk: int, value: str) -> None:
+    """A bulk update: no model save, no signal — the fingerprint must still see it."""
+    Report.objects.filter(pk=pk).update(capaian_index=Decimal(value), band=band_for(Decimal(value)))
+
+
+def tables(c: Client, url: str) -> dict:
+    return json.loads(c.get(url, PARAMS).content)["tables"]
+
+
+def check_repeated_reads_are_reused_and_every_commit_shows_at_once(committed):
+    admin = client("bangda.admin")
+    for name, args in (
+        ("reporting:dashboard_national", []),
+        ("reporting:dashboard_province", ["33"]),
+        ("reporting:dashboard_region", ["33.10"]),
+    ):
+        url = reverse(name, args=args)
+        first, html = counted(admin, url)
+        again, html_again = counted(admin, url)
+        assert again < first and again <= 9, (name, first, again)
+        assert html_again == html
+        set_index(committed.pk, "97.5")
+        changed, html_changed = counted(admin, url)
+        assert changed > again, name  # computed afresh after the commit
+        assert html_changed != html
+        set_index(committed.pk, "60")
+
+    data = reverse("reporting:dashboard_region_data", args=["33.10"])
+    before = tables(admin, data)["services"]["rows"]
+    assert tables(admin, data)["services"]["rows"] == before
+    set_index(committed.pk, "12.5")
+    rows = {r["code"]: r for r in tables(admin, data)["services"]["rows"]}
+    assert rows["K-DIK-01"]["capaian"] == "12.50"
+
+
+def check_contacts_and_new_reports_are_not_served_stale(committed):
+    biro = client("jateng.biro")
+    url = reverse("reporting:dashboard_province", args=["33"])
+    _n, html = counted(biro, url)
+    Region.objects.filter(code="33.11").update(contact_name="Kontak Baru Uji Cache")
+    _n, html = counted(biro, url)
+    assert "Kontak Baru Uji Cache" in html
+    data = reverse("reporting:dashboard_province_data", args=["33"])
+    reported = {r["code"]: r["reported"] for r in tables(biro, data)["ranking"]["rows"]}
+    report("33.11", catalog()["K-DIK-01"], committed.period, "70")
+    after = {r["code"]: r["reported"] for r in tables(biro, data)["ranking"]["rows"]}
+    assert after["33.11"] == reported["33.11"] + 1
+    Report.objects.filter(region__code="33.11", period=committed.period).delete()
+    assert {r["code"]: r["reported"] for r in tables(biro, data)["ranking"]["rows"]} == reported
+
+
+def check_users_share_a_body_only_with_the_same_grants(committed):
+    url = reverse("reporting:dashboard_national_data")
+    everything = tables(client("bangda.admin"), url)
+    sector = tables(client("kemenkes.viewer"), url)  # read after the admin's body was cached
+    assert {r["key"] for r in sector["sectors"]["rows"]} == {"KES"}
+    assert {r["key"] for r in everything["sectors"]["rows"]} >= {"DIK", "KES"}
+    admin = User.objects.get(username="bangda.admin")
+    viewer = User.objects.get(username="kemenkes.viewer")
+    assert dc.scope_signature(admin) != dc.scope_signature(viewer)
+
+
+def check_the_language_is_part_of_the_key(committed):
+    admin = client("bangda.admin")
+    url = reverse("reporting:dashboard_national")
+    _n, indonesian = counted(admin, url)
+    admin.cookies["django_language"] = "en"
+    response = admin.get(url, PARAMS)
+    english = response.content.decode()
+    assert 'lang="en"' in english
+    assert english[english.index('<main id="main">') :] != indonesian
+
+
+def check_nothing_is_cached_inside_a_transaction_with_its_own_writes(committed, settings):
+    calls = []
+    key = dc.Key("test", (1,), dc.national_parts(YEAR, Q))
+    admin = User.objects.get(username="bangda.admin")
+    with transaction.atomic():
+        set_index(committed.pk, "55")
+        assert dc.cache_key(admin, key) is None
+        dc.cached(admin, key, lambda: calls.append(1))
+        dc.cached(admin, key, lambda: calls.append(1))
+    assert len(calls) == 2
+    assert dc.cached(admin, key, lambda: "built") == "built"
+    assert dc.cached(admin, key, lambda: "again") == "built"  # reused: nothing changed
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    assert dc.cached(admin, key, lambda: "off") == "off"
+
+
+# One database, seeded once per test: each transactional test re-seeds after the flush.
+
+
+def test_reused_while_unchanged_and_fresh_after_every_commit(committed):
+    check_repeated_reads_are_reused_and_every_commit_shows_at_once(committed)
+    check_contacts_and_new_reports_are_not_served_stale(committed)
+
+
+def test_key_separates_scopes_and_languages_and_skips_own_writes(committed, settings):
+    check_users_share_a_body_only_with_the_same_grants(committed)
+    check_the_language_is_part_of_the_key(committed)
+    check_nothing_is_cached_inside_a_transaction_with_its_own_writes(committed, settings)
