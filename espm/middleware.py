@@ -7,8 +7,11 @@ switches only on the language cookie set by the language switch (set_language).
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
@@ -20,3 +23,27 @@ class DefaultLanguageMiddleware(LocaleMiddleware):
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class SessionRenewalMiddleware:
+    """Slide a logged-in session's expiry on activity, writing it at most once a minute.
+
+    Django's SESSION_SAVE_EVERY_REQUEST would write the session row (an UPDATE and a commit)
+    on every page, HTMX partial and download; renewing when the last renewal is older than
+    ``SESSION_RENEW_SECONDS`` keeps the idle timeout (``SESSION_COOKIE_AGE``) exact to that
+    margin. Sits after SessionMiddleware, so the session is saved on the way out.
+    """
+
+    KEY = "_renewed_at"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key and not session.is_empty():
+            now = int(time.time())
+            if now - int(session.get(self.KEY, 0)) >= settings.SESSION_RENEW_SECONDS:
+                session[self.KEY] = now
+        return response

@@ -12,7 +12,9 @@ from django.contrib.sessions.models import Session
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -289,7 +291,8 @@ def test_unknown_usernames_lock_the_same_way_so_the_lock_reveals_nothing():
 
 
 @pytest.mark.django_db
-def test_activity_extends_the_session():
+def test_activity_extends_the_session(settings):
+    settings.SESSION_RENEW_SECONDS = 0  # renew on this very request
     client = Client()
     _post_login(client, "klaten.dinkes", PASSWORD)
     key = client.session.session_key
@@ -299,3 +302,21 @@ def test_activity_extends_the_session():
     client.get(reverse("region_index"))
     renewed = Session.objects.get(session_key=key).expire_date
     assert renewed > timezone.now() + timedelta(hours=7)
+
+
+@pytest.mark.django_db
+def test_session_is_written_at_most_once_a_minute():
+    """Reading pages does not write the session row each time; the first request renews it."""
+    client = Client()
+    _post_login(client, "klaten.dinkes", PASSWORD)
+    key = client.session.session_key
+    client.get(reverse("region_index"))
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() + timedelta(minutes=5)
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("region_index")).status_code == 200
+    assert not [
+        q for q in ctx.captured_queries if "UPDATE" in q["sql"] and "django_session" in q["sql"]
+    ]
+    assert Session.objects.get(session_key=key).expire_date < timezone.now() + timedelta(hours=1)
