@@ -15,6 +15,7 @@ import os
 import random
 import re
 import threading
+import time
 from typing import Any
 
 from locust import HttpUser, between, events, task
@@ -165,7 +166,16 @@ class Viewer(PlanUser):
         self.client.get(url, name=f"dashboard {self.session['label']}")
 
 
+TRACE: list[tuple[float, str, float]] = []
+
+
+@events.request.add_listener
+def _trace(request_type: str, name: str, response_time: float, **_kwargs: Any) -> None:
+    """Every request's start time and duration, for the time profile of the run."""
+    TRACE.append((time.time() - response_time / 1000, name, response_time))
+
+
 @events.test_stop.add_listener
 def _write_results(**_kwargs: Any) -> None:
     with open(PLAN["out"], "w") as fh:
-        json.dump({"saved": SAVED, "uncertain": UNCERTAIN, "counts": COUNTS}, fh)
+        json.dump({"saved": SAVED, "uncertain": UNCERTAIN, "counts": COUNTS, "trace": TRACE}, fh)
