@@ -329,7 +329,7 @@ class ServiceInfo:
 
 def expected_services(year: int, sectors: frozenset[str] | None = None) -> list[ServiceInfo]:
     """The service types a region is expected to report in ``year`` (one query)."""
-    qs = ServiceType.objects.select_related("sector").order_by("level", "order", "-edition_id")
+    qs = ServiceType.objects.order_by("level", "order", "-edition_id")
     edition = CatalogYear.objects.filter(year=year).values_list("edition_id", flat=True).first()
     if edition is not None:
         qs = qs.filter(edition_id=edition)
@@ -337,11 +337,11 @@ def expected_services(year: int, sectors: frozenset[str] | None = None) -> list[
         qs = qs.filter(sector__code__in=sectors)
     seen: set[str] = set()
     out = []
-    for st in qs:
-        if st.code in seen:  # without a CatalogYear, keep one edition's row per code
+    for row in qs.values_list("id", "code", "name", "level", "sector__code", "sector__name"):
+        if row[1] in seen:  # without a CatalogYear, keep one edition's row per code
             continue
-        seen.add(st.code)
-        out.append(ServiceInfo(st.id, st.code, st.name, st.level, st.sector.code, st.sector.name))
+        seen.add(row[1])
+        out.append(ServiceInfo(*row))
     return out
 
 
@@ -866,7 +866,6 @@ class RegionDashboard:
     national: RegionRollup | None
     national_of: int
     province_of: int
-    status: list[LevelRow]
 
     @property
     def reported(self) -> list[ServiceLine]:
@@ -1004,7 +1003,6 @@ def region_dashboard(user: Any, region: Region, year: int, quarter: int) -> Regi
         national=mine,
         national_of=national_of,
         province_of=province_of,
-        status=_input_status(scope, period),
     )
 
 
