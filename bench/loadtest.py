@@ -196,6 +196,31 @@ def verify(results: dict[str, Any]) -> dict[str, Any]:
     return {"reports_checked": len(saved), "lost_or_overwritten": lost}
 
 
+def time_profile(trace: list[list[Any]], window: float = 15.0) -> list[dict[str, Any]]:
+    """Requests and save p95 per window of the run (ramp-up included): where a tail comes from."""
+    if not trace:
+        return []
+    start = min(t for t, _n, _ms in trace)
+    windows: dict[int, list[tuple[str, float]]] = {}
+    for t, name, ms in trace:
+        windows.setdefault(int((t - start) // window), []).append((name, ms))
+    out = []
+    for i in sorted(windows):
+        rows = windows[i]
+        saves = sorted(ms for name, ms in rows if name.startswith("save "))
+        p95 = saves[min(len(saves) - 1, int(round(0.95 * (len(saves) - 1))))] if saves else None
+        out.append(
+            {
+                "from_s": i * window,
+                "requests": len(rows),
+                "saves": len(saves),
+                "save_p95_ms": p95,
+                "max_ms": max(ms for _n, ms in rows),
+            }
+        )
+    return out
+
+
 def read_stats(prefix: str) -> dict[str, dict[str, Any]]:
     stats: dict[str, dict[str, Any]] = {}
     path = Path(f"{prefix}_stats.csv")
@@ -301,6 +326,14 @@ def main() -> int:
             f"{name:<26} {s['requests']:7d} {s['failures']:6d} {s['p50']:8.0f} {s['p95']:8.0f} "
             f"{s['p99']:8.0f} {s['rps']:7.1f}"
         )
+    profile = time_profile(results.get("trace", []))
+    print("\nProfil waktu (semua permintaan, termasuk saat pengguna mulai berdatangan)")
+    print(f"{'detik ke':>9} {'permintaan':>11} {'simpan':>7} {'p95 simpan':>11} {'maks ms':>8}")
+    for w in profile:
+        p95 = "–" if w["save_p95_ms"] is None else f"{w['save_p95_ms']:.0f}"
+        print(
+            f"{w['from_s']:9.0f} {w['requests']:11d} {w['saves']:7d} {p95:>11} {w['max_ms']:8.0f}"
+        )
     counts = results.get("counts", {})
     ok = (
         errors == 0
@@ -333,6 +366,7 @@ def main() -> int:
                 "errors": errors,
                 "counts": counts,
                 "verification": checked,
+                "time_profile": profile,
                 "ok": ok,
             },
             indent=2,
