@@ -174,6 +174,41 @@ def sees_region_wide(user: Any, region: Region, sector: str | None = None) -> bo
     return False
 
 
+def may_see_target(
+    user: Any,
+    region: Region,
+    service_type: ServiceType,
+    assignment: Assignment | None,
+    target: Target | None,
+) -> bool:
+    """May the user see this target, or the place where it would be (None: not yet created)?
+
+    An agency's staff see only their agency's service types; the region-wide readers see all
+    (a sector viewer its sector). The target page and the API answer 404 when this is False.
+    """
+    if target is not None:
+        return Target.objects.visible_to(user).filter(pk=target.pk).exists()
+    own = agency_ids_operated(user, region)
+    if own and (assignment is None or assignment.agency_id not in own):
+        if not sees_region_wide(user, region):
+            return False
+    return bool(own) or sees_region_wide(user, region, service_type.sector.code)
+
+
+def may_edit_target(
+    user: Any, region: Region, assignment: Assignment | None, target: Target | None
+) -> bool:
+    """The assigned agency's staff edit draft/returned targets; a locked one only the verifier."""
+    if target is not None and target.is_locked:
+        return is_region_verifier(user, region)
+    if target is not None and target.status == Target.Status.SUBMITTED:
+        return False
+    agency_id = target.agency_id if target and target.agency_id else None
+    if agency_id is None and assignment is not None:
+        agency_id = assignment.agency_id
+    return agency_id is not None and agency_id in agency_ids_operated(user, region)
+
+
 def quality_items_for(service_type: ServiceType) -> QuerySet[QualityItem]:
     return service_type.quality_items.order_by("order", "code")
 

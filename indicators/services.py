@@ -535,9 +535,13 @@ def _check_version(target: Target, version: int | None) -> None:
         )
 
 
+# simple-history keeps a change reason in 100 characters; the full text stays on the target.
+HISTORY_REASON_MAX = 100
+
+
 def _audit(target: Target, user: Any, reason: str) -> None:
     target._history_user = user  # type: ignore[attr-defined]
-    target._change_reason = reason  # type: ignore[attr-defined]
+    target._change_reason = reason[:HISTORY_REASON_MAX]  # type: ignore[attr-defined]
 
 
 @transaction.atomic
@@ -633,7 +637,7 @@ def save_target(
             continue
         tq.required_quantity = qty
         tq._history_user = user  # type: ignore[attr-defined]
-        tq._change_reason = audit_reason  # type: ignore[attr-defined]
+        tq._change_reason = audit_reason[:HISTORY_REASON_MAX]  # type: ignore[attr-defined]
         tq.save()
     return target
 

@@ -285,29 +285,9 @@ def _target_context(
     )
     assignment = selectors.assignment_for(reg, code)
     target = Target.objects.filter(region=reg, year=year, service_type=st).first()
-    user = request.user
-    if target is not None:
-        if not Target.objects.visible_to(user).filter(pk=target.pk).exists():
-            raise Http404
-    else:
-        own = selectors.agency_ids_operated(user, reg)
-        if own and (assignment is None or assignment.agency_id not in own):
-            if not selectors.sees_region_wide(user, reg):
-                raise Http404
-        if not own and not selectors.sees_region_wide(user, reg, st.sector.code):
-            raise Http404
+    if not selectors.may_see_target(request.user, reg, st, assignment, target):
+        raise Http404
     return reg, st, assignment, target
-
-
-def _may_edit(user: Any, reg: Region, assignment: Assignment | None, target: Target | None) -> bool:
-    if target is not None and target.is_locked:
-        return selectors.is_region_verifier(user, reg)
-    if target is not None and target.status == Target.Status.SUBMITTED:
-        return False
-    agency_id = target.agency_id if target and target.agency_id else None
-    if agency_id is None and assignment is not None:
-        agency_id = assignment.agency_id
-    return agency_id is not None and agency_id in selectors.agency_ids_operated(user, reg)
 
 
 def _initial(target: Target | None) -> dict[str, Any]:
@@ -330,7 +310,7 @@ def _initial(target: Target | None) -> dict[str, Any]:
 def target_detail(request: HttpRequest, region: str, year: int, code: str) -> HttpResponse:
     reg, st, assignment, target = _target_context(request, region, year, code)
     items = list(st.quality_items.all())
-    may_edit = _may_edit(request.user, reg, assignment, target)
+    may_edit = selectors.may_edit_target(request.user, reg, assignment, target)
     locked = bool(target and target.is_locked)
     status = 200
     conflict = None

@@ -242,3 +242,19 @@ def test_region_target_page_shows_completeness(login, django_assert_max_num_quer
 def test_bangda_home_shows_the_catalog_panel(login):
     body = login("bangda.admin").get(reverse("home")).content.decode()
     assert "Tahun 2026 memakai edisi 2026.1" in body
+
+
+@pytest.mark.django_db
+def test_a_long_change_reason_is_kept_whole_and_the_history_reason_is_cut(login):
+    """simple-history keeps 100 characters of a reason: a longer one made the page answer 500."""
+    t = target("K-KES-01")
+    reason = "Revisi proyeksi penduduk BPS 2026 setelah pemutakhiran data kependudukan. " * 3
+    data = {"version": t.version, "recipients_target": 17600, "reason": reason}
+    for tq in t.quality.select_related("quality_item"):
+        if tq.quality_item.has_quantity:
+            data[f"q_{tq.quality_item.code}"] = str(tq.required_quantity)
+    response = login("klaten.tapem").post(url("target", "K-KES-01"), data)
+    assert response.status_code == 302
+    t.refresh_from_db()
+    assert t.recipients_target == 17600 and t.change_reason == reason.strip()
+    assert t.history.first().history_change_reason == reason.strip()[:100]
