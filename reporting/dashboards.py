@@ -1034,7 +1034,8 @@ def _cols(*pairs: tuple[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple((k, str(v)) for k, v in pairs)
 
 
-STATUS_COLUMNS = _cols(
+# Headings stay lazy here and become text in the request's language when a table is built.
+STATUS_COLUMNS = (
     ("label", _("Tingkat")),
     ("total", _("Jumlah wilayah")),
     ("entered", _("Mengisi")),
@@ -1047,7 +1048,7 @@ STATUS_COLUMNS = _cols(
     ("nothing_pct", _("% belum ada data")),
     ("level", _("Kode tingkat")),
 )
-TIMELINESS_COLUMNS = _cols(
+TIMELINESS_COLUMNS = (
     ("label", _("Tingkat")),
     ("total", _("Jumlah wilayah")),
     ("on_time", _("Tepat waktu")),
@@ -1058,7 +1059,7 @@ TIMELINESS_COLUMNS = _cols(
     ("missing_pct", _("% belum mengirim")),
     ("level", _("Kode tingkat")),
 )
-ROLLUP_COLUMNS = _cols(
+ROLLUP_COLUMNS = (
     ("key", _("Kode")),
     ("label", _("Nama")),
     ("capaian", _("Capaian")),
@@ -1066,7 +1067,7 @@ ROLLUP_COLUMNS = _cols(
     ("reported", _("Laporan terisi")),
     ("missing", _("Tanpa laporan")),
 )
-RANKING_COLUMNS = _cols(
+RANKING_COLUMNS = (
     ("rank", _("Peringkat")),
     ("code", _("Kode")),
     ("name", _("Wilayah")),
@@ -1082,8 +1083,13 @@ RANKING_COLUMNS = _cols(
 def dashboard_tables(dash: NationalDashboard) -> dict[str, Table]:
     status_rows = [row.as_dict() for row in dash.status]
     tables = [
-        Table("input_status", str(_("Status pengisian per tingkat")), STATUS_COLUMNS, status_rows),
-        Table("timeliness", str(_("Ketepatan waktu")), TIMELINESS_COLUMNS, status_rows),
+        Table(
+            "input_status",
+            str(_("Status pengisian per tingkat")),
+            _cols(*STATUS_COLUMNS),
+            status_rows,
+        ),
+        Table("timeliness", str(_("Ketepatan waktu")), _cols(*TIMELINESS_COLUMNS), status_rows),
         Table(
             "bands",
             str(_("Sebaran kategori capaian")),
@@ -1093,19 +1099,19 @@ def dashboard_tables(dash: NationalDashboard) -> dict[str, Table]:
         Table(
             "sectors",
             str(_("Capaian per bidang")),
-            ROLLUP_COLUMNS,
+            _cols(*ROLLUP_COLUMNS),
             [r.as_dict() for r in dash.sectors],
         ),
         Table(
             "service_types",
             str(_("Capaian per jenis layanan")),
-            ROLLUP_COLUMNS,
+            _cols(*ROLLUP_COLUMNS),
             [r.as_dict() for r in dash.service_types],
         ),
         Table(
             "ranking",
             str(_("Peringkat wilayah")),
-            RANKING_COLUMNS,
+            _cols(*RANKING_COLUMNS),
             [r.as_dict() for r in dash.ranking],
         ),
         Table(
