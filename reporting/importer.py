@@ -19,8 +19,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
@@ -34,8 +35,11 @@ from reporting.models import Period, Report, ReportStage
 
 FORMAT = "espm-import-1"
 MAX_BYTES = 5 * 1024 * 1024
-STAGE_LABELS = {str(label).lower(): code for code, label in ReportStage.Status.choices}
-STAGE_CODES = {code: str(label) for code, label in ReportStage.Status.choices}
+# Stage values in the workbook are the Indonesian labels (the guide sheet names them), whatever
+# language the request that happens to import this module first is in.
+with translation.override(settings.LANGUAGE_CODE):
+    STAGE_LABELS = {str(label).lower(): code for code, label in ReportStage.Status.choices}
+    STAGE_CODES = {code: str(label) for code, label in ReportStage.Status.choices}
 
 SERVICE_COLUMNS = [
     ("kode_wilayah", False),
