@@ -1,15 +1,39 @@
-"""API: the SPM catalog (service types with their quality items) and yearly targets."""
+"""API: the SPM catalog (service types with their quality items) and yearly targets.
+
+Target writes take the target page's path: the page's visibility and edit rules
+(`indicators.selectors.may_see_target` / `may_edit_target`), its form (`TargetForm`) for
+validation and `indicators.services.save_target` for the write, version check and history.
+"""
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import QuerySet
 from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, serializers, viewsets
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
 
-from espm.api_base import Pagination
+from espm.api_base import (
+    ERROR_DESCRIPTIONS,
+    Conflict,
+    ErrorSerializer,
+    Pagination,
+    PreconditionFailed,
+)
+from indicators import selectors, services
+from indicators.forms import TargetForm
 from indicators.models import (
     CatalogEdition,
     CatalogYear,
@@ -19,7 +43,8 @@ from indicators.models import (
     Target,
     TargetQuality,
 )
-from regions.scoping import Action
+from regions.models import Region
+from regions.scoping import Action, scoped_get
 
 
 def edition_for_year(year: int | None) -> CatalogEdition | None:
@@ -169,11 +194,255 @@ class TargetFilter(filters.FilterSet):
         fields = ["region", "year", "service_type", "sector", "status", "agency"]
 
 
+# ---------------------------------------------------------------- target writes
+
+
+class TargetQualityInputSerializer(serializers.Serializer):
+    quality_item = serializers.CharField(max_length=30, help_text="Kode butir mutu.")
+    required_quantity = serializers.DecimalField(
+        max_digits=14, decimal_places=2, allow_null=True, help_text="Jumlah minimal; null = kosong."
+    )
+
+
+class TargetWriteSerializer(serializers.Serializer):
+    """What the target page's form takes; PATCH sends only what changes, PUT sends it all."""
+
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="Versi yang Anda baca (atau header If-Match). Wajib salah satunya.",
+    )
+    recipients_target = serializers.IntegerField(
+        required=False, allow_null=True, max_value=2**31 - 1, help_text="Target jumlah penerima."
+    )
+    quality = TargetQualityInputSerializer(
+        many=True,
+        required=False,
+        help_text="Butir mutu yang memiliki jumlah; pada PUT semuanya wajib dikirim.",
+    )
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Alasan perubahan: wajib untuk target terverifikasi (terkunci).",
+    )
+
+
+class TargetCreateSerializer(TargetWriteSerializer):
+    version = None  # type: ignore[assignment]
+    region = serializers.CharField(max_length=13, help_text="Kode wilayah, mis. 33.10")
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    service_type = serializers.CharField(max_length=30, help_text="Kode katalog tahun itu.")
+
+
+ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description='Versi yang Anda baca, mis. "3" (alternatif kolom version).',
+)
+STALE_RESPONSES = {
+    409: OpenApiResponse(ErrorSerializer, ERROR_DESCRIPTIONS["409"]),
+    412: OpenApiResponse(ErrorSerializer, ERROR_DESCRIPTIONS["412"]),
+}
+
+
+def _if_match(request: Request) -> int | None:
+    raw = request.headers.get("If-Match")
+    if raw is None:
+        return None
+    found = ETAG.match(raw)
+    if not found:
+        raise exceptions.ValidationError(
+            {"If-Match": ['Header If-Match harus berisi versi, mis. "3".']}
+        )
+    return int(found.group(1))
+
+
+def _current(target: Target | None) -> dict[str, Any] | None:
+    if target is None:
+        return None
+    return {
+        "id": target.pk,
+        "version": target.version,
+        "status": target.status,
+        "recipients_target": target.recipients_target,
+        "quality": {
+            tq.quality_item.code: None
+            if tq.required_quantity is None
+            else str(tq.required_quantity)
+            for tq in target.quality.select_related("quality_item")
+        },
+    }
+
+
+def _with_etag(response: Response, target: Target) -> Response:
+    response["ETag"] = f'"{target.version}"'
+    return response
+
+
+class TargetWrite:
+    """One write of a target, as the target page does it: rules, form, service, errors."""
+
+    def __init__(
+        self,
+        request: Request,
+        region: Region,
+        service_type: ServiceType,
+        target: Target | None,
+    ) -> None:
+        self.request = request
+        self.user = request.user
+        self.region = region
+        self.service_type = service_type
+        self.target = target
+        self.assignment = selectors.assignment_for(region, service_type.code)
+        self.items = list(selectors.quality_items_for(service_type))
+
+    def check_may_edit(self) -> None:
+        if selectors.may_edit_target(self.user, self.region, self.assignment, self.target):
+            return
+        owner = self.target is not None and self.target.agency_id in (
+            selectors.agency_ids_operated(self.user, self.region)
+        )
+        if not owner or self.target is None:
+            raise exceptions.PermissionDenied(
+                "Peran Anda tidak dapat mengubah target ini; target diisi oleh perangkat daerah "
+                "penanggung jawab dan, setelah terverifikasi, diubah oleh verifikator wilayah."
+            )
+        # A verified target belongs to the verifier now (403, as on the page); a submitted one
+        # comes back to its agency if returned, so that is the moment, not the role (409).
+        if self.target.is_locked:
+            raise exceptions.PermissionDenied(
+                "Target sudah diverifikasi dan terkunci; perubahan hanya oleh verifikator."
+            )
+        raise Conflict(
+            "Target sedang menunggu verifikasi dan tidak dapat diubah.",
+            code="locked",
+            current=_current(self.target),
+        )
+
+    def values(self, data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
+        """The form's data: the target's current values under what was sent (PATCH), or only
+        what was sent (PUT/POST), checked against this service type's quality items."""
+        with_qty = {qi.code: qi for qi in self.items if qi.has_quantity}
+        errors: dict[str, list[str]] = {}
+        form: dict[str, Any] = {}
+        if partial and self.target is not None:
+            form["recipients_target"] = self.target.recipients_target
+            for tq in self.target.quality.select_related("quality_item"):
+                form[f"q_{tq.quality_item.code}"] = tq.required_quantity
+        if "recipients_target" in data:
+            form["recipients_target"] = data["recipients_target"]
+        elif not partial:
+            errors["recipients_target"] = ["Wajib dikirim (null untuk kosong)."]
+        self.positions: dict[str, int] = {}
+        for i, row in enumerate(data.get("quality", [])):
+            code = row["quality_item"]
+            key = f"quality[{i}].quality_item"
+            if code in self.positions:
+                errors[key] = [f"Butir mutu {code} dikirim dua kali."]
+            elif code not in with_qty:
+                known = {qi.code for qi in self.items}
+                errors[key] = [
+                    f"Butir mutu {code} tidak memiliki jumlah."
+                    if code in known
+                    else f"Kode mutu {code} tidak dikenal untuk {self.service_type.code}."
+                ]
+            else:
+                self.positions[code] = i
+                form[f"q_{code}"] = row["required_quantity"]
+        if not partial and self.target is not None:
+            missing = sorted(set(with_qty) - set(self.positions))
+            if missing:
+                errors["quality"] = [
+                    "PUT mengganti seluruh target; kirim juga butir mutu: " + ", ".join(missing)
+                ]
+        if errors:
+            raise exceptions.ValidationError(errors)
+        form["reason"] = data.get("reason", "")
+        return form
+
+    def _field(self, name: str | None) -> str:
+        if name and name.startswith("q_"):
+            code = name[2:]
+            if code in self.positions:
+                return f"quality[{self.positions[code]}].required_quantity"
+            return "quality"
+        if name in ("recipients_target", "reason"):
+            return name
+        return "non_field_errors"
+
+    def save(self, data: dict[str, Any], *, partial: bool, version: int, if_match: bool) -> Target:
+        locked = bool(self.target and self.target.is_locked)
+        form = TargetForm(self.values(data, partial=partial), items=self.items, locked=locked)
+        if not form.is_valid():
+            errors: dict[str, list[str]] = {}
+            for name, messages in form.errors.items():
+                key = self._field(None if name == "__all__" else name)
+                errors.setdefault(key, []).extend(str(m) for m in messages)
+            raise exceptions.ValidationError(errors)
+        cd = form.cleaned_data
+        values = services.TargetInput(
+            recipients_target=cd.get("recipients_target"),
+            quality={qi.code: cd.get(f"q_{qi.code}") for qi in form.items},
+        )
+        try:
+            return services.save_target(
+                self.user,
+                self.region,
+                self.target.year if self.target else data["year"],
+                self.service_type,
+                values,
+                version=version,
+                reason=cd.get("reason") or "",
+            )
+        except DjangoPermissionDenied as exc:
+            raise exceptions.PermissionDenied(*exc.args) from exc
+        except services.StaleVersion as exc:
+            error = PreconditionFailed if if_match else Conflict
+            raise error(exc.message, current=_current(exc.current)) from exc
+        except services.TargetError as exc:
+            if exc.field:
+                raise exceptions.ValidationError({self._field(exc.field): [exc.message]}) from exc
+            raise Conflict(exc.message, code="refused", current=_current(self.target)) from exc
+
+
+def _write_schema(summary: str, request: Any, responses: dict[Any, Any]) -> Any:
+    return extend_schema(
+        tags=["catalog"],
+        summary=summary,
+        request=request,
+        parameters=[IF_MATCH] if request is TargetWriteSerializer else None,
+        responses={**responses, **STALE_RESPONSES},
+    )
+
+
 @extend_schema_view(
     list=extend_schema(tags=["catalog"], summary="Target tahunan yang boleh saya lihat"),
-    retrieve=extend_schema(tags=["catalog"], summary="Satu target tahunan"),
+    retrieve=extend_schema(tags=["catalog"], summary="Satu target tahunan (ETag = versi)"),
+    create=_write_schema(
+        "Buat target tahunan (staf OPD yang ditugaskan), seperti halaman target",
+        TargetCreateSerializer,
+        {201: TargetSerializer},
+    ),
+    update=_write_schema(
+        "Ganti seluruh isi target (PUT), dengan version atau If-Match",
+        TargetWriteSerializer,
+        {200: TargetSerializer},
+    ),
+    partial_update=_write_schema(
+        "Ubah sebagian target (PATCH), dengan version atau If-Match",
+        TargetWriteSerializer,
+        {200: TargetSerializer},
+    ),
 )
 class TargetViewSet(viewsets.ReadOnlyModelViewSet):
+    """Targets per region × year × service type. Writes: the assigned agency's staff while
+    draft/returned; once verified (locked) only the region's verifier, with a reason."""
+
     serializer_class = TargetSerializer
     pagination_class = Pagination
     filterset_class = TargetFilter
@@ -187,3 +456,75 @@ class TargetViewSet(viewsets.ReadOnlyModelViewSet):
             .prefetch_related("quality__quality_item")
             .order_by("region__code", "year", "service_type__order", "id")
         )
+
+    def _fresh(self, target: Target) -> Response:
+        fresh = self.get_queryset().get(pk=target.pk)
+        return _with_etag(Response(self.get_serializer(fresh).data), fresh)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        target = self.get_object()
+        return _with_etag(Response(self.get_serializer(target).data), target)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        form = TargetCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        region = scoped_get(Region, request.user, Action.VIEW, code=data["region"])
+        service_type = (
+            selectors.service_types_for_region(region, data["year"])
+            .filter(code=data["service_type"])
+            .first()
+        )
+        if service_type is None:
+            raise exceptions.ValidationError(
+                {
+                    "service_type": [
+                        f"{data['service_type']} bukan jenis pelayanan wilayah ini "
+                        f"dalam katalog tahun {data['year']}."
+                    ]
+                }
+            )
+        existing = Target.objects.filter(
+            region=region, year=data["year"], service_type=service_type
+        ).first()
+        write = TargetWrite(request, region, service_type, None)
+        # The page's rule: who cannot see the target (or where it would be) finds nothing.
+        if not selectors.may_see_target(
+            request.user, region, service_type, write.assignment, existing
+        ):
+            raise exceptions.NotFound()
+        if existing is not None:
+            raise Conflict(
+                f"Target ini sudah ada (id {existing.pk}); ubah dengan PUT/PATCH targets/{existing.pk}/.",
+                current=_current(existing),
+            )
+        write.check_may_edit()
+        target = write.save(data, partial=False, version=0, if_match=False)
+        response = self._fresh(target)
+        response.status_code = status.HTTP_201_CREATED
+        return response
+
+    def _update(self, request: Request, *, partial: bool) -> Response:
+        target = self.get_object()
+        header_version = _if_match(request)
+        form = TargetWriteSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        body_version = data.pop("version", None)
+        if header_version is None and body_version is None:
+            raise exceptions.ValidationError(
+                {"version": ["Kirim version (versi yang Anda baca) atau header If-Match."]}
+            )
+        version = header_version if header_version is not None else body_version
+        write = TargetWrite(request, target.region, target.service_type, target)
+        write.check_may_edit()
+        saved = write.save(
+            data, partial=partial, version=version, if_match=header_version is not None
+        )
+        return self._fresh(saved)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._update(request, partial=False)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._update(request, partial=True)
