@@ -32,6 +32,9 @@ router.register("service-types", indicators_api.ServiceTypeViewSet, basename="se
 router.register("targets", indicators_api.TargetViewSet, basename="target")
 router.register("periods", reporting_api.PeriodViewSet, basename="period")
 router.register("reports", reporting_api.ReportViewSet, basename="report")
+router.register(
+    "region-submissions", reporting_api.RegionSubmissionViewSet, basename="region-submission"
+)
 
 # Redoc renders with styled-components, which injects <style> elements: allow exactly
 # those carrying this response's nonce (handed to the page's static start-up script), plus

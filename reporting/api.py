@@ -17,6 +17,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
+    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -27,8 +28,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from espm.api_base import Conflict, Pagination, PreconditionFailed
-from regions.models import Region
+from espm.api_base import (
+    ERROR_DESCRIPTIONS,
+    Conflict,
+    ErrorSerializer,
+    Pagination,
+    PreconditionFailed,
+)
+from regions.models import Level, Region
 from regions.scoping import Action, scoped_get
 from reporting import dashboards, locks, patch, services, workflow
 from reporting.capaian import round2
@@ -37,6 +44,7 @@ from reporting.models import (
     BudgetLine,
     Evidence,
     Period,
+    RegionSubmission,
     Report,
     ReportQuality,
     ReportStage,
@@ -302,8 +310,14 @@ class TransitionSerializer(serializers.Serializer):
         required=False, allow_blank=True, help_text="Wajib untuk return/reopen."
     )
     version = serializers.IntegerField(
-        required=False, min_value=1, help_text="Versi yang Anda lihat; langkah ganda tidak diulang."
+        required=False,
+        min_value=1,
+        help_text="Versi yang Anda lihat (atau header If-Match); langkah ganda tidak diulang.",
     )
+
+
+class VersionQuerySerializer(serializers.Serializer):
+    version = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
 
 
 class TransitionResultSerializer(serializers.Serializer):
@@ -372,9 +386,61 @@ def _locked(report: Report, user: Any, exc: services.EntryLocked) -> exceptions.
     return Conflict(exc.reason, code="locked")
 
 
-def _with_etag(response: Response, report: Report) -> Response:
-    response["ETag"] = f'"{report.version}"'
+def _with_etag(response: Response, obj: Report | RegionSubmission) -> Response:
+    response["ETag"] = f'"{obj.version}"'
     return response
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description='Versi yang Anda baca, mis. "3" (alternatif kolom version).',
+)
+STALE_RESPONSES = {
+    409: OpenApiResponse(ErrorSerializer, ERROR_DESCRIPTIONS["409"]),
+    412: OpenApiResponse(ErrorSerializer, ERROR_DESCRIPTIONS["412"]),
+}
+
+
+def _fire(
+    obj: Report | RegionSubmission,
+    name: str,
+    request: Request,
+    data: dict[str, Any],
+    **extra: Any,
+) -> workflow.Result:
+    """One step through `workflow.transition` (the table the pages use), errors in the API shape.
+
+    The version seen comes from `If-Match` or the body's `version`; someone acting first is a
+    409 (412 for a stale `If-Match`), a refused step a 409 listing what is missing.
+    """
+    header_version = _if_match(request)
+    version = header_version if header_version is not None else data.get("version")
+    try:
+        return workflow.transition(
+            obj,
+            name,
+            request.user,
+            reason=data.get("reason", ""),
+            expected_version=version,
+            **extra,
+        )
+    except workflow.NotAllowed as exc:
+        raise exceptions.PermissionDenied(exc.message) from exc
+    except workflow.TransitionError as exc:
+        if exc.field:
+            raise exceptions.ValidationError({exc.field: [exc.message]}) from exc
+        obj.refresh_from_db(fields=["status", "version"])
+        stale = isinstance(exc, workflow.Stale)
+        current = {
+            "status": obj.status,
+            "version": obj.version,
+            "problems": [p.message for p in exc.problems],
+        }
+        if stale and header_version is not None:
+            raise PreconditionFailed(exc.message, current=current) from exc
+        raise Conflict(exc.message, code="stale" if stale else "refused", current=current) from exc
 
 
 TRANSITION_DOC = {
@@ -392,7 +458,8 @@ def _transition_schema(name: str) -> Any:
         tags=["reports"],
         summary=TRANSITION_DOC[name],
         request=TransitionSerializer,
-        responses={200: TransitionResultSerializer},
+        parameters=[IF_MATCH],
+        responses={200: TransitionResultSerializer, **STALE_RESPONSES},
     )
 
 
@@ -406,14 +473,7 @@ def _transition_schema(name: str) -> Any:
         tags=["reports"],
         summary="Ubah isi laporan (operator OPD pemilik), dengan version atau If-Match",
         request=ReportUpdateSerializer,
-        parameters=[
-            OpenApiParameter(
-                "If-Match",
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                description='Versi yang Anda baca, mis. "3" (alternatif kolom version).',
-            )
-        ],
+        parameters=[IF_MATCH],
     ),
 )
 class ReportViewSet(viewsets.ReadOnlyModelViewSet):
@@ -459,25 +519,7 @@ class ReportViewSet(viewsets.ReadOnlyModelViewSet):
         report = self.get_object()
         form = TransitionSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        try:
-            result = workflow.transition(
-                report,
-                name,
-                request.user,
-                reason=form.validated_data.get("reason", ""),
-                expected_version=form.validated_data.get("version"),
-            )
-        except workflow.NotAllowed as exc:
-            raise exceptions.PermissionDenied(exc.message) from exc
-        except workflow.TransitionError as exc:
-            if exc.field:
-                raise exceptions.ValidationError({exc.field: [exc.message]}) from exc
-            problems = [p.message for p in exc.problems]
-            raise Conflict(
-                exc.message,
-                code="stale" if isinstance(exc, workflow.Stale) else "refused",
-                current={"status": report.status, "version": report.version, "problems": problems},
-            ) from exc
+        result = _fire(report, name, request, form.validated_data)
         fresh = self.get_queryset().get(pk=report.pk)
         body = {"already_done": result.already_done, "report": self.get_serializer(fresh).data}
         return _with_etag(Response(body), fresh)
@@ -615,6 +657,233 @@ class ReportViewSet(viewsets.ReadOnlyModelViewSet):
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, no-store"
         return response
+
+    # ------------------------------------------------------------ budget lines
+
+    @extend_schema(
+        tags=["reports"],
+        summary="Hapus satu baris anggaran (operator OPD pemilik), dengan If-Match atau ?version=",
+        parameters=[
+            IF_MATCH,
+            OpenApiParameter(
+                "version",
+                OpenApiTypes.INT,
+                OpenApiParameter.QUERY,
+                description="Versi laporan yang Anda baca (alternatif header If-Match).",
+            ),
+        ],
+        request=None,
+        responses={200: ReportSerializer, **STALE_RESPONSES},
+    )
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"budget-lines/(?P<line_id>[^/]+)",
+        url_name="budget-line",
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def budget_line(
+        self, request: Request, pk: str | None = None, line_id: str | None = None
+    ) -> Response:
+        """The page's delete button: `services.delete_budget_line` (lock, version, history)."""
+        report = self.get_object()
+        line = scoped_get(BudgetLine, request.user, Action.VIEW, pk=line_id, report_id=report.pk)
+        header_version = _if_match(request)
+        query = VersionQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        version = (
+            header_version if header_version is not None else query.validated_data.get("version")
+        )
+        if version is None:
+            raise exceptions.ValidationError(
+                {
+                    "version": [
+                        "Kirim header If-Match atau ?version= (versi laporan yang Anda baca)."
+                    ]
+                }
+            )
+        try:
+            services.delete_budget_line(report.pk, request.user, version, line.pk)
+        except services.EntryLocked as exc:
+            raise _locked(report, request.user, exc) from exc
+        except services.StaleVersion as exc:
+            error = PreconditionFailed if header_version is not None else Conflict
+            raise error(str(exc), current=_stale(exc)) from exc
+        except BudgetLine.DoesNotExist as exc:  # deleted by someone else meanwhile
+            raise exceptions.NotFound() from exc
+        fresh = self.get_queryset().get(pk=report.pk)
+        return _with_etag(Response(self.get_serializer(fresh).data), fresh)
+
+
+# ---------------------------------------------------------------- region submissions
+
+
+class RegionSubmissionSerializer(serializers.ModelSerializer):
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
+    region_name = serializers.CharField(source="region.name", read_only=True)
+    level = serializers.CharField(source="region.level", read_only=True)
+    period = PeriodRefSerializer(read_only=True)
+    effective_due_date = serializers.DateField(
+        read_only=True, help_text="Batas waktu khusus wilayah (pembukaan kembali) atau periode."
+    )
+    submitted_by = serializers.CharField(
+        source="submitted_by.username", read_only=True, allow_null=True
+    )
+    decided_by = serializers.CharField(
+        source="decided_by.username", read_only=True, allow_null=True
+    )
+    actions = serializers.SerializerMethodField(
+        help_text="Langkah yang boleh Anda lakukan sekarang (pemeriksaan isi belum dihitung)."
+    )
+
+    class Meta:
+        model = RegionSubmission
+        fields = [
+            "id",
+            "region",
+            "region_name",
+            "level",
+            "period",
+            "status",
+            "version",
+            "due_date",
+            "effective_due_date",
+            "is_late",
+            "submitted_at",
+            "submitted_by",
+            "decided_at",
+            "decided_by",
+            "return_reason",
+            "actions",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_actions(self, obj: RegionSubmission) -> list[str]:
+        user = self.context["request"].user
+        return [SUBMISSION_ACTION_NAMES[t.action] for t in workflow.available_actions(obj, user)]
+
+
+class RegionSubmissionFilter(filters.FilterSet):
+    region = filters.CharFilter(field_name="region__code", help_text="Kode wilayah, mis. 33.10")
+    province = filters.CharFilter(field_name="region__province_code", help_text="Kode provinsi")
+    level = filters.ChoiceFilter(
+        field_name="region__level",
+        choices=[(v, label) for v, label in Level.choices if v != "national"],
+    )
+    year = filters.NumberFilter(field_name="period__year", min_value=2000, max_value=2100)
+    quarter = filters.NumberFilter(field_name="period__quarter", min_value=1, max_value=4)
+    period = filters.NumberFilter(field_name="period_id", min_value=1, max_value=2**31 - 1)
+    status = filters.ChoiceFilter(choices=RegionSubmission.Status.choices)
+
+    class Meta:
+        model = RegionSubmission
+        fields = ["region", "province", "level", "year", "quarter", "period", "status"]
+
+
+class SubmissionTransitionSerializer(TransitionSerializer):
+    reason = serializers.CharField(
+        required=False, allow_blank=True, help_text="Wajib untuk return dan reopen."
+    )
+    due_date = serializers.DateField(
+        required=False, help_text="Wajib untuk reopen: batas waktu baru (tidak sebelum hari ini)."
+    )
+
+
+class SubmissionResultSerializer(serializers.Serializer):
+    already_done = serializers.BooleanField()
+    submission = RegionSubmissionSerializer()
+
+
+# API step name → the transition table's action (reporting.workflow.TABLE).
+SUBMISSION_ACTIONS = {
+    "submit": "submit_region",
+    "accept": "accept",
+    "return": "return_region",
+    "reopen": "reopen_region",
+}
+SUBMISSION_ACTION_NAMES = {table: api for api, table in SUBMISSION_ACTIONS.items()}
+SUBMISSION_DOC = {
+    "submit": "Ajukan laporan wilayah ke tingkat di atasnya (verifikator wilayah): "
+    "kab/kota ke provinsi, provinsi ke Bangda. Semua laporan layanan harus terverifikasi.",
+    "accept": "Terima laporan wilayah (Biro Pemerintahan provinsi untuk kab/kota; "
+    "Bangda untuk provinsi).",
+    "return": "Kembalikan laporan wilayah dengan alasan (provinsi untuk kab/kota; Bangda).",
+    "reopen": "Buka kembali wilayah dengan alasan dan batas waktu baru (provinsi untuk "
+    "kab/kota selama laporan provinsi belum di Bangda; Bangda).",
+}
+
+
+def _submission_schema(name: str) -> Any:
+    return extend_schema(
+        tags=["region-submissions"],
+        summary=SUBMISSION_DOC[name],
+        request=SubmissionTransitionSerializer,
+        parameters=[IF_MATCH],
+        responses={200: SubmissionResultSerializer, **STALE_RESPONSES},
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        tags=["region-submissions"], summary="Pengajuan laporan wilayah yang boleh saya lihat"
+    ),
+    retrieve=extend_schema(
+        tags=["region-submissions"], summary="Satu pengajuan laporan wilayah (ETag = versi)"
+    ),
+)
+class RegionSubmissionViewSet(viewsets.ReadOnlyModelViewSet):
+    """A region's quarterly report as a whole and the steps up the chain, as on the review pages."""
+
+    serializer_class = RegionSubmissionSerializer
+    pagination_class = Pagination
+    filterset_class = RegionSubmissionFilter
+    lookup_value_regex = r"[^/]+"
+    queryset = RegionSubmission.objects.none()
+
+    def get_queryset(self) -> QuerySet[RegionSubmission]:
+        return (
+            RegionSubmission.objects.visible_to(self.request.user, Action.VIEW)
+            .select_related("region", "period", "submitted_by", "decided_by")
+            .order_by("period__year", "period__quarter", "region__code", "id")
+        )
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        submission = self.get_object()
+        return _with_etag(Response(self.get_serializer(submission).data), submission)
+
+    def _step(self, request: Request, name: str) -> Response:
+        submission = self.get_object()
+        form = SubmissionTransitionSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        result = _fire(
+            submission, SUBMISSION_ACTIONS[name], request, data, due_date=data.get("due_date")
+        )
+        fresh = self.get_queryset().get(pk=submission.pk)
+        body = {"already_done": result.already_done, "submission": self.get_serializer(fresh).data}
+        return _with_etag(Response(body), fresh)
+
+    @_submission_schema("submit")
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str | None = None) -> Response:
+        return self._step(request, "submit")
+
+    @_submission_schema("accept")
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: str | None = None) -> Response:
+        return self._step(request, "accept")
+
+    @_submission_schema("return")
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_(self, request: Request, pk: str | None = None) -> Response:
+        return self._step(request, "return")
+
+    @_submission_schema("reopen")
+    @action(detail=True, methods=["post"])
+    def reopen(self, request: Request, pk: str | None = None) -> Response:
+        return self._step(request, "reopen")
 
 
 # ---------------------------------------------------------------- dashboards

@@ -14,8 +14,8 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from regions.models import User
-from reporting import dashboards
-from reporting.models import Evidence, Report, WorkflowEvent
+from reporting import dashboards, services
+from reporting.models import BudgetLine, Evidence, Report, WorkflowEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -361,3 +361,87 @@ def test_report_list_query_count_is_flat(django_assert_max_num_queries):
     with django_assert_max_num_queries(12):
         response = client.get(reverse("api:report-list"), {"page_size": 200})
     assert len(response.json()["results"]) == 200
+
+
+# ---------------------------------------------------------------- budget lines: delete
+
+
+def budget_line(report: Report, name: str = "Uji hapus") -> BudgetLine:
+    operator = User.objects.get(username="klaten.dinkes")
+    _, line = services.save_budget_line(
+        report.pk,
+        operator,
+        None,
+        None,
+        {"activity_code": "1.02.02.2.02", "activity_name": name, "allocated": 5_000_000},
+    )
+    return line
+
+
+def remove(client: Client, line: BudgetLine, query: str = "", **headers) -> object:
+    url = reverse("api:report-budget-line", kwargs={"pk": line.report_id, "line_id": line.pk})
+    return client.delete(url + query, headers=headers)
+
+
+def test_operator_deletes_a_budget_line_with_version_and_history():
+    report = klaten("K-KES-01")
+    line = budget_line(report)
+    report.refresh_from_db()
+    seen = report.version
+    response = remove(api("klaten.dinkes"), line, **{"If-Match": f'"{seen}"'})
+    assert response.status_code == 200, response.content
+    report.refresh_from_db()
+    assert not BudgetLine.objects.filter(pk=line.pk).exists()
+    assert report.version == seen + 1 and response["ETag"] == f'"{report.version}"'
+    assert line.pk not in [b["id"] for b in response.json()["budget_lines"]]
+    gone = BudgetLine.history.filter(id=line.pk).latest("history_date")
+    assert gone.history_type == "-" and gone.history_user.username == "klaten.dinkes"
+    assert report.history.first().history_user.username == "klaten.dinkes"
+    other = budget_line(report, "Kedua")
+    report.refresh_from_db()
+    by_query = remove(api("klaten.dinkes"), other, f"?version={report.version}")
+    assert by_query.status_code == 200
+    assert not BudgetLine.objects.filter(pk=other.pk).exists()
+
+
+def test_budget_delete_needs_a_current_version_and_changes_nothing_otherwise():
+    report = klaten("K-KES-01")
+    line = budget_line(report)
+    report.refresh_from_db()
+    seen = report.version
+    client = api("klaten.dinkes")
+    missing = remove(client, line)
+    assert missing.status_code == 400 and "version" in missing.json()["errors"]
+    bad = remove(client, line, "?version=abc")
+    assert bad.status_code == 400 and "version" in bad.json()["errors"]
+    stale = remove(client, line, f"?version={seen - 1}")
+    assert stale.status_code == 409
+    assert stale.json()["code"] == "conflict" and stale.json()["current"]["version"] == seen
+    pre = remove(client, line, **{"If-Match": f'"{seen - 1}"'})
+    assert pre.status_code == 412
+    report.refresh_from_db()
+    assert report.version == seen and BudgetLine.objects.filter(pk=line.pk).exists()
+
+
+def test_budget_delete_only_by_the_owning_operator_and_only_while_editable():
+    report = klaten("K-KES-01")
+    line = budget_line(report)
+    report.refresh_from_db()
+    header = {"If-Match": f'"{report.version}"'}
+    assert remove(api("klaten.tapem"), line, **header).status_code == 403
+    assert remove(api("klaten.kadinkes"), line, **header).status_code == 403
+    assert remove(api("klaten.dindik"), line, **header).status_code == 404
+    assert remove(api("ngawi.dinkes"), line, **header).status_code == 404
+    elsewhere = reverse(
+        "api:report-budget-line",
+        kwargs={"pk": klaten("K-KES-02").pk, "line_id": line.pk},
+    )
+    assert api("klaten.dinkes").delete(elsewhere, headers=header).status_code == 404
+    assert BudgetLine.objects.filter(pk=line.pk).exists()
+    locked = klaten("K-KES-03")  # submitted: the entry lock holds
+    locked_line = BudgetLine.objects.create(
+        report=locked, activity_code="1.02.02.2.02", activity_name="Terkunci", allocated=1
+    )
+    response = remove(api("klaten.dinkes"), locked_line, **{"If-Match": f'"{locked.version}"'})
+    assert response.status_code == 409 and response.json()["code"] == "locked"
+    assert BudgetLine.objects.filter(pk=locked_line.pk).exists()

@@ -13,10 +13,11 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.authtoken.models import Token
 
-from indicators.models import ServiceType, Target
+from indicators.models import CatalogYear, ServiceType, Target
 from regions.models import Agency, User
 from reporting import importer, services
-from reporting.models import Evidence, Period, Report, private_storage
+from reporting.models import BudgetLine, Evidence, Period, Report, private_storage
+from tests.isolation.cases_review import DUE, JATENG, KLATEN, _submission, _submission_snapshot
 from tests.isolation.expect import EVERYONE, viewers
 from tests.isolation.framework import ANONYMOUS, OK, Case
 
@@ -135,6 +136,98 @@ def _tokens() -> list[str]:
     return sorted(Token.objects.values_list("key", flat=True))
 
 
+# ---------------------------------------------------------------- targets (writes)
+
+JSON = {"Content-Type": "application/json"}
+
+
+def _klaten_target_of(code: str, year: int = 2026) -> Target:
+    return Target.objects.get(region__code="33.10", year=year, service_type__code=code)
+
+
+def _target_body(code: str, recipients: int, reason: str = "") -> Any:
+    """Every quality quantity as it stands (a PUT sends them all), a new recipients target."""
+
+    def body() -> str:
+        target = _klaten_target_of(code)
+        quality = [
+            {"quality_item": tq.quality_item.code, "required_quantity": str(tq.required_quantity)}
+            for tq in target.quality.select_related("quality_item")
+            if tq.quality_item.has_quantity and tq.required_quantity is not None
+        ]
+        payload: dict[str, Any] = {
+            "version": target.version,
+            "recipients_target": recipients,
+            "quality": quality,
+        }
+        if reason:
+            payload["reason"] = reason
+        return json.dumps(payload)
+
+    return body
+
+
+def _klaten_targets() -> list[Any]:
+    return sorted(
+        Target.objects.filter(region__code="33.10").values_list(
+            "pk", "year", "status", "version", "recipients_target"
+        )
+    )
+
+
+def _new_target_body() -> dict[str, Any]:
+    """Klaten K-KES-01 for 2027, which has no target yet (2027 uses the 2026 catalog here)."""
+    CatalogYear.objects.get_or_create(
+        year=2027, defaults={"edition": CatalogYear.objects.get(year=2026).edition}
+    )
+    return {"region": "33.10", "year": 2027, "service_type": "K-KES-01", "recipients_target": 120}
+
+
+# ---------------------------------------------------------------- budget lines (delete)
+
+PINNED_VERSION = 4242  # the report's version is pinned so the static If-Match header matches
+
+
+def _budget_line() -> dict[str, Any]:
+    report = klaten_report()
+    line = BudgetLine.objects.create(
+        report=report, activity_code="1.02.02.2.02", activity_name="Uji isolasi", allocated=1000
+    )
+    Report.objects.filter(pk=report.pk).update(version=PINNED_VERSION)
+    return {"pk": report.pk, "line_id": line.pk}
+
+
+def _budget_state() -> list[Any]:
+    return [
+        sorted(
+            BudgetLine.objects.filter(report__region__code="33.10").values_list("pk", flat=True)
+        ),
+        _klaten_state(),
+    ]
+
+
+# ---------------------------------------------------------------- region submissions
+
+
+def _submission_pk(code: str, status: str, verified: bool = False) -> Any:
+    return lambda: {"pk": _submission(code, status, all_verified=verified).pk}
+
+
+def _region_step(
+    code: str, step: str, status: str, allowed: set[str], verified: bool = False, **data: Any
+) -> Case:
+    return Case(
+        f"api:region-submission-{step}",
+        allowed=allowed,
+        owner=KLATEN if code == "33.10" else JATENG,
+        method="post",
+        kwargs=_submission_pk(code, status, verified),
+        data=lambda: data,
+        snapshot=_submission_snapshot,
+        label=code,
+    )
+
+
 CASES = [
     # Auth: anyone may ask for a token; wrong credentials are a 400, never a token.
     Case(
@@ -182,6 +275,38 @@ CASES = [
         allowed=viewers(*KLATEN_DINKES),
         owner=KLATEN_DINKES,
         kwargs=lambda: {"pk": _klaten_target().pk},
+    ),
+    # Target writes: the assigned agency's staff on a draft, the verifier on a locked one.
+    Case(
+        "api:target-detail",
+        allowed={"klaten.dinkes", "klaten.kadinkes"},
+        owner=KLATEN_DINKES,
+        method="patch",
+        kwargs=lambda: {"pk": _klaten_target_of("K-KES-11").pk},
+        data=_target_body("K-KES-11", 9100),
+        headers=JSON,
+        snapshot=_klaten_targets,
+        label="draft",
+    ),
+    Case(
+        "api:target-detail",
+        allowed={"klaten.tapem"},
+        owner=KLATEN_DINKES,
+        method="put",
+        kwargs=lambda: {"pk": _klaten_target_of("K-KES-01").pk},
+        data=_target_body("K-KES-01", 17500, reason="Revisi proyeksi penduduk BPS"),
+        headers=JSON,
+        snapshot=_klaten_targets,
+        label="locked",
+    ),
+    Case(
+        "api:target-list",
+        allowed={"klaten.dinkes", "klaten.kadinkes"},
+        owner=KLATEN_DINKES,
+        method="post",
+        data=_new_target_body,
+        snapshot=_klaten_targets,
+        label="create",
     ),
     # Periods and reports.
     Case("api:period-list", allowed=EVERYONE),
@@ -288,6 +413,45 @@ CASES = [
         owner=KLATEN_DINKES,
         kwargs=lambda: {"pk": _evidence().report_id, "evidence_id": _evidence().pk},
     ),
+    # Budget lines: deleted only by the owning agency's operator (version in If-Match).
+    Case(
+        "api:report-budget-line",
+        allowed={"klaten.dinkes"},
+        owner=KLATEN_DINKES,
+        method="delete",
+        kwargs=_budget_line,
+        headers={"If-Match": f'"{PINNED_VERSION}"'},
+        snapshot=_budget_state,
+    ),
+    # Region submissions: read by the region's viewers; each step only by the table's actor.
+    Case("api:region-submission-list", allowed=EVERYONE),
+    Case(
+        "api:region-submission-detail",
+        allowed=viewers("33.10"),
+        owner=KLATEN,
+        kwargs=_submission_pk("33.10", "submitted"),
+    ),
+    Case(
+        "api:region-submission-detail",
+        allowed=viewers("33"),
+        owner=JATENG,
+        kwargs=_submission_pk("33", "submitted"),
+        label="province",
+    ),
+    _region_step("33.10", "submit", "in_progress", {"klaten.tapem"}, verified=True),
+    _region_step("33.10", "accept", "submitted", {"jateng.biro"}),
+    _region_step("33.10", "return", "submitted", {"jateng.biro"}, reason="Belum lengkap"),
+    _region_step(
+        "33.10",
+        "reopen",
+        "accepted",
+        {"jateng.biro", "bangda.admin"},
+        reason="Koreksi",
+        due_date=DUE,
+    ),
+    _region_step("33", "submit", "in_progress", {"jateng.biro"}, verified=True),
+    _region_step("33", "accept", "submitted", {"bangda.admin"}),
+    _region_step("33", "return", "submitted", {"bangda.admin"}, reason="Rekap kurang"),
     # Excel import: operators and the verifier of the region; previews never write.
     Case("reporting:import_start", allowed=EVERYONE),
     Case(
