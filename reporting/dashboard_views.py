@@ -23,6 +23,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from espm.exports import safe_row
 from regions.models import Level, Region
@@ -402,15 +403,16 @@ STATUS_PREDICATES = {
     "late": lambda r: r.timeliness == "late",
     "missing": lambda r: not r.submitted,
 }
+# Lazy: a module-level label would otherwise keep the language of the request that imported it.
 STATUS_LABELS = {
-    "all": _("Semua wilayah"),
-    "entered": _("Sudah mengisi data"),
-    "submitted": _("Sudah mengirim"),
-    "accepted": _("Sudah diterima"),
-    "nothing": _("Belum ada data"),
-    "on_time": _("Mengirim tepat waktu"),
-    "late": _("Mengirim terlambat"),
-    "missing": _("Belum mengirim"),
+    "all": gettext_lazy("Semua wilayah"),
+    "entered": gettext_lazy("Sudah mengisi data"),
+    "submitted": gettext_lazy("Sudah mengirim"),
+    "accepted": gettext_lazy("Sudah diterima"),
+    "nothing": gettext_lazy("Belum ada data"),
+    "on_time": gettext_lazy("Mengirim tepat waktu"),
+    "late": gettext_lazy("Mengirim terlambat"),
+    "missing": gettext_lazy("Belum mengirim"),
 }
 
 
