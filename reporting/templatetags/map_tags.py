@@ -1,0 +1,16 @@
+"""The province map for the national dashboard body: ``{% province_map dash as pmap %}``."""
+
+from __future__ import annotations
+
+from django import template
+
+from reporting.dashboards import NationalDashboard
+from reporting.maps import ProvinceMap
+from reporting.maps import province_map as build
+
+register = template.Library()
+
+
+@register.simple_tag
+def province_map(dash: NationalDashboard) -> ProvinceMap:
+    return build(dash)
