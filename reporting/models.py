@@ -387,6 +387,8 @@ class Notification(models.Model):
     key = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Set in the same transaction as the send: a retried task e-mails only what is still unsent.
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -553,6 +555,61 @@ class GeneratedDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.region.code} {self.year}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class PeriodOpening(models.Model):
+    """One run of opening a quarter for every region, done by a Celery task (Bangda's action).
+
+    The row is the job's progress for the polling page and its record: who started it, when,
+    and what it created. At most one run per period is queued or running (the constraint), so
+    a second click, or two Bangda admins at once, join the running one instead of starting
+    another.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Dalam antrean")
+        RUNNING = "running", _("Sedang dibuka")
+        DONE = "done", _("Selesai")
+        FAILED = "failed", _("Gagal")
+
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="openings")
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("kemajuan (%)"), default=0)
+    message = models.CharField(max_length=300, blank=True)
+    regions_total = models.PositiveIntegerField(default=0)
+    regions_done = models.PositiveIntegerField(default=0)
+    reports_created = models.PositiveIntegerField(default=0)
+    submissions_created = models.PositiveIntegerField(default=0)
+    task_id = models.CharField(max_length=64, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Every progress write touches it: a queued or running job silent for long is lost.
+    updated_at = models.DateTimeField(auto_now=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("pembukaan periode")
+        verbose_name_plural = _("pembukaan periode")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="period_opening_one_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.get_status_display()}"
 
     @property
     def is_finished(self) -> bool:
