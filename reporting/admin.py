@@ -16,6 +16,7 @@ from reporting.models import (
     Evidence,
     GeneratedDocument,
     Period,
+    PeriodOpening,
     RegionSubmission,
     ReminderRule,
     Report,
@@ -124,3 +125,22 @@ class GeneratedDocumentAdmin(ReadOnlyMixin, BangdaOnlyAdmin):
     list_display = ["created_at", "kind", "region", "year", "period", "status", "progress"]
     list_filter = ["kind", "status", "year"]
     exclude = ["file"]
+
+
+@admin.register(PeriodOpening)
+class PeriodOpeningAdmin(ReadOnlyMixin, BangdaOnlyAdmin):
+    """Who opened which period when, and what it created (runs come from the Periode page)."""
+
+    list_display = [
+        "created_at",
+        "period",
+        "status",
+        "requested_by",
+        "regions_done",
+        "regions_total",
+        "reports_created",
+        "submissions_created",
+        "finished_at",
+    ]
+    list_filter = ["status", "period"]
+    list_select_related = ["period", "requested_by"]

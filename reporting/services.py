@@ -8,9 +8,10 @@ transaction, bump the version, and let simple-history record who/when/old/new.
 from __future__ import annotations
 
 import datetime
+import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
@@ -31,6 +32,7 @@ from indicators.models import (
     TargetQuality,
 )
 from regions.models import Level, Region
+from regions.scoping import sees_everything
 from reporting import capaian
 from reporting.evidence import check_upload
 from reporting.locks import entry_lock_reason
@@ -38,12 +40,15 @@ from reporting.models import (
     BudgetLine,
     Evidence,
     Period,
+    PeriodOpening,
     RegionSubmission,
     Report,
     ReportQuality,
     ReportStage,
     Stage,
 )
+
+log = logging.getLogger(__name__)
 
 BATCH = 2000
 STORED = Decimal("0.0001")
@@ -138,20 +143,20 @@ class OpenResult:
     regions: int
 
 
-@transaction.atomic
-def open_period(period_id: int, user: Any, region_codes: Iterable[str] | None = None) -> OpenResult:
-    """Open a quarter: one report per region × service type of the region's level.
+# Regions per transaction when opening a period: a failure loses at most one chunk and progress
+# moves (≈10 steps nationally), while queries still grow with batches of rows, never per row.
+OPEN_CHUNK = 60
+OpenProgress = Callable[[int, int, OpenResult], None]
 
-    Bulk inserts only (≈15k reports nationally, no per-row queries); idempotent — a re-open
-    creates only what is missing. `region_codes` limits it (the demo opens 6 regions).
-    """
-    period = Period.objects.select_for_update().get(pk=period_id)
-    edition = edition_for_year(period.year)
-    if edition is None:
-        raise PeriodError(
-            _("Tahun %(year)s belum memiliki edisi katalog; periode tidak dapat dibuka.")
-            % {"year": period.year}
-        )
+
+@dataclass
+class _Catalog:
+    by_level: dict[str, list[dict[str, Any]]]
+    service_ids: list[int]
+    items: dict[int, list[int]]
+
+
+def _catalog(edition: CatalogEdition) -> _Catalog:
     services: list[dict[str, Any]] = [
         dict(row)
         for row in ServiceType.objects.filter(edition=edition).values("id", "code", "level")
@@ -159,10 +164,19 @@ def open_period(period_id: int, user: Any, region_codes: Iterable[str] | None = 
     by_level: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for st in services:
         by_level[st["level"]].append(st)
-    regions_qs = Region.objects.filter(is_active=True).exclude(level=Level.NATIONAL)
-    if region_codes is not None:
-        regions_qs = regions_qs.filter(code__in=list(region_codes))
-    regions = list(regions_qs.values("id", "level"))
+    service_ids = [s["id"] for s in services]
+    items: dict[int, list[int]] = defaultdict(list)
+    for qi in QualityItem.objects.filter(service_type_id__in=service_ids).values(
+        "id", "service_type_id"
+    ):
+        items[qi["service_type_id"]].append(qi["id"])
+    return _Catalog(by_level, service_ids, items)
+
+
+def _open_regions(
+    period: Period, regions: Sequence[Mapping[str, Any]], catalog: _Catalog
+) -> tuple[int, int]:
+    """Create what is missing for these regions (reports with their parts, submissions)."""
     region_ids = [r["id"] for r in regions]
     existing = set(
         Report.objects.filter(period=period, region_id__in=region_ids).values_list(
@@ -175,11 +189,10 @@ def open_period(period_id: int, user: Any, region_codes: Iterable[str] | None = 
             "region_id", "service_code", "agency_id"
         )
     }
-    service_ids = [s["id"] for s in services]
     targets = {
         (t["region_id"], t["service_type_id"]): t
         for t in Target.objects.filter(
-            year=period.year, service_type_id__in=service_ids, region_id__in=region_ids
+            year=period.year, service_type_id__in=catalog.service_ids, region_id__in=region_ids
         ).values("id", "region_id", "service_type_id", "recipients_target")
     }
     required: dict[int, dict[int, Decimal | None]] = defaultdict(dict)
@@ -187,16 +200,11 @@ def open_period(period_id: int, user: Any, region_codes: Iterable[str] | None = 
         target__year=period.year, target__region_id__in=region_ids
     ).values("target_id", "quality_item_id", "required_quantity"):
         required[tq["target_id"]][tq["quality_item_id"]] = tq["required_quantity"]
-    items: dict[int, list[int]] = defaultdict(list)
-    for qi in QualityItem.objects.filter(service_type_id__in=service_ids).values(
-        "id", "service_type_id"
-    ):
-        items[qi["service_type_id"]].append(qi["id"])
 
     new_reports: list[Report] = []
     for region in regions:
         level = "province" if region["level"] == Level.PROVINCE else "kabkota"
-        for st in by_level.get(level, []):
+        for st in catalog.by_level.get(level, []):
             if (region["id"], st["id"]) in existing:
                 continue
             target = targets.get((region["id"], st["id"]))
@@ -215,7 +223,7 @@ def open_period(period_id: int, user: Any, region_codes: Iterable[str] | None = 
     for report in created:
         target = targets.get((report.region_id, report.service_type_id))
         req = required.get(target["id"], {}) if target else {}
-        for item_id in items.get(report.service_type_id, []):
+        for item_id in catalog.items.get(report.service_type_id, []):
             qualities.append(
                 ReportQuality(
                     report_id=report.pk, quality_item_id=item_id, required=req.get(item_id)
@@ -239,14 +247,187 @@ def open_period(period_id: int, user: Any, region_codes: Iterable[str] | None = 
         ],
         batch_size=BATCH,
     )
-    if period.state != Period.State.OPEN:
-        period.state = Period.State.OPEN
-        period.opened_at = timezone.now()
-        period.opened_by = user
-        period.closed_at = None
-        period._history_user = user  # type: ignore[attr-defined]
-        period.save()
-    return OpenResult(len(created), len(subs), len(region_ids))
+    return len(created), len(subs)
+
+
+def open_period(
+    period_id: int,
+    user: Any,
+    region_codes: Iterable[str] | None = None,
+    *,
+    progress: OpenProgress | None = None,
+    chunk: int | None = None,
+) -> OpenResult:
+    """Open a quarter: one report per region × service type of the region's level.
+
+    Bulk inserts only (≈15k reports nationally, no per-row queries); idempotent — a re-open
+    creates only what is missing. `region_codes` limits it (the demo opens 6 regions).
+    The regions are done `chunk` at a time, each chunk in its own transaction under the period's
+    row lock (so two runs never both insert), and the period turns *open* only after the last
+    one: a run that fails midway leaves the period as it was plus complete regions, and the
+    next run completes it. Called by the Celery task (`run_open_period`), the demo and the bench.
+    """
+    period = Period.objects.get(pk=period_id)
+    edition = edition_for_year(period.year)
+    if edition is None:
+        raise PeriodError(
+            _("Tahun %(year)s belum memiliki edisi katalog; periode tidak dapat dibuka.")
+            % {"year": period.year}
+        )
+    catalog = _catalog(edition)
+    regions_qs = Region.objects.filter(is_active=True).exclude(level=Level.NATIONAL)
+    if region_codes is not None:
+        regions_qs = regions_qs.filter(code__in=list(region_codes))
+    regions = list(regions_qs.order_by("code").values("id", "level"))
+    result = OpenResult(0, 0, len(regions))
+    size = chunk or OPEN_CHUNK
+    for start in range(0, len(regions), size):
+        part = regions[start : start + size]
+        with transaction.atomic():
+            period = Period.objects.select_for_update().get(pk=period_id)
+            reports, subs = _open_regions(period, part, catalog)
+        result.reports_created += reports
+        result.submissions_created += subs
+        if progress is not None:
+            progress(start + len(part), len(regions), result)
+    with transaction.atomic():
+        period = Period.objects.select_for_update().get(pk=period_id)
+        if period.state != Period.State.OPEN:
+            period.state = Period.State.OPEN
+            period.opened_at = timezone.now()
+            period.opened_by = user
+            period.closed_at = None
+            period._history_user = user  # type: ignore[attr-defined]
+            period.save()
+    return result
+
+
+# A queued or running opening silent this long is taken as lost (worker died, broker lost it).
+STALE_OPENING = datetime.timedelta(minutes=10)
+_ACTIVE = (PeriodOpening.Status.QUEUED, PeriodOpening.Status.RUNNING)
+
+
+def active_opening(period_id: int) -> PeriodOpening | None:
+    return (
+        PeriodOpening.objects.select_related("requested_by")
+        .filter(period_id=period_id, status__in=_ACTIVE)
+        .first()
+    )
+
+
+def request_open_period(period_id: int, user: Any) -> tuple[PeriodOpening, bool]:
+    """Queue opening a period (Bangda; the caller checks the role). Returns (job, started).
+
+    Idempotent: while a run of this period is queued or running it is returned, not a second
+    one started (the period row lock serialises two clicks; a partial unique constraint backs
+    it up). A run silent for `STALE_OPENING` is marked failed and a new one replaces it.
+    """
+    from reporting import tasks
+
+    with transaction.atomic():
+        period = Period.objects.select_for_update().get(pk=period_id)
+        if edition_for_year(period.year) is None:  # refused at once, not after a queue wait
+            raise PeriodError(
+                _("Tahun %(year)s belum memiliki edisi katalog; periode tidak dapat dibuka.")
+                % {"year": period.year}
+            )
+        active = active_opening(period.pk)
+        if active is not None:
+            if active.updated_at >= timezone.now() - STALE_OPENING:
+                return active, False
+            _finish_opening(
+                active.pk,
+                PeriodOpening.Status.FAILED,
+                _("Terhenti tanpa kabar dari pekerja latar; diganti oleh proses baru."),
+            )
+        job = PeriodOpening.objects.create(
+            period=period, requested_by=user, task_id=str(uuid.uuid4())
+        )
+
+        def enqueue() -> None:
+            try:
+                tasks.open_period_job.apply_async((job.pk,), task_id=job.task_id)
+            except Exception as exc:  # broker down: say so on the page instead of waiting
+                log.exception("could not enqueue period opening %s", job.pk)
+                _finish_opening(
+                    job.pk,
+                    PeriodOpening.Status.FAILED,
+                    _("Antrean tugas tidak dapat dihubungi (%(err)s); coba lagi.") % {"err": exc},
+                    only_from=_ACTIVE,
+                )
+
+        transaction.on_commit(enqueue)
+    return job, True
+
+
+def _finish_opening(
+    job_id: int,
+    status: str,
+    message: str = "",
+    *,
+    only_from: Iterable[str] = _ACTIVE,
+    **fields: Any,
+) -> int:
+    now = timezone.now()
+    if status == PeriodOpening.Status.DONE:
+        fields["progress"] = 100
+    return PeriodOpening.objects.filter(pk=job_id, status__in=list(only_from)).update(
+        status=status, message=message[:300], finished_at=now, updated_at=now, **fields
+    )
+
+
+def run_open_period(job_id: int) -> str:
+    """The Celery task's body: open the job's period, recording progress and the result.
+
+    Re-checks that the requester is still Bangda; a job already finished is skipped (a
+    redelivered task), a running one is resumed (opening is idempotent). Progress is written
+    outside the chunk transactions, so the polling page sees it at once.
+    """
+    job = PeriodOpening.objects.select_related("period", "requested_by").filter(pk=job_id).first()
+    if job is None or job.is_finished:
+        return "skipped"
+    user = job.requested_by
+    if not sees_everything(user):
+        _finish_opening(
+            job.pk, PeriodOpening.Status.FAILED, _("Akses pemohon sudah tidak berlaku.")
+        )
+        return PeriodOpening.Status.FAILED
+    now = timezone.now()
+    started = PeriodOpening.objects.filter(pk=job.pk, status__in=_ACTIVE).update(
+        status=PeriodOpening.Status.RUNNING, started_at=now, updated_at=now, progress=1
+    )
+    if not started:  # replaced meanwhile (taken as lost): the new run does the work
+        return "skipped"
+
+    def step(done: int, total: int, result: OpenResult) -> None:
+        PeriodOpening.objects.filter(pk=job.pk, status=PeriodOpening.Status.RUNNING).update(
+            progress=min(99, max(1, done * 100 // total)) if total else 99,
+            regions_total=total,
+            regions_done=done,
+            reports_created=result.reports_created,
+            submissions_created=result.submissions_created,
+            updated_at=timezone.now(),
+        )
+
+    try:
+        result = open_period(job.period_id, user, progress=step)
+    except PeriodError as exc:
+        _finish_opening(job.pk, PeriodOpening.Status.FAILED, str(exc))
+        return PeriodOpening.Status.FAILED
+    except Exception as exc:
+        log.exception("opening period %s (job %s) failed", job.period_id, job.pk)
+        _finish_opening(job.pk, PeriodOpening.Status.FAILED, f"{type(exc).__name__}: {exc}")
+        return PeriodOpening.Status.FAILED
+    _finish_opening(
+        job.pk,
+        PeriodOpening.Status.DONE,
+        only_from=[PeriodOpening.Status.RUNNING],
+        regions_total=result.regions,
+        regions_done=result.regions,
+        reports_created=result.reports_created,
+        submissions_created=result.submissions_created,
+    )
+    return PeriodOpening.Status.DONE
 
 
 @transaction.atomic

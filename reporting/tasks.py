@@ -1,4 +1,4 @@
-"""Celery tasks: thin wrappers that take ids and call reporting.reminders / reporting.documents.
+"""Celery tasks: thin wrappers that take ids and call reporting.reminders / documents / services.
 
 Each task reloads its objects by id and re-checks state (and, for documents, the requester's
 scope) when it runs, so a task enqueued before a change never acts on stale assumptions.
@@ -18,7 +18,7 @@ from celery import Task, shared_task
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
-from reporting import documents, reminders
+from reporting import documents, reminders, services
 from reporting.models import SentMessage
 
 log = logging.getLogger(__name__)
@@ -71,3 +71,9 @@ def generate_document(document_id: int) -> str:
 def generate_batch(document_id: int) -> str:
     """Build every province's annex for a year into one zip (Bangda), reporting progress."""
     return documents.build_batch(document_id)
+
+
+@shared_task(name="reporting.tasks.open_period_job", ignore_result=True)
+def open_period_job(opening_id: int) -> str:
+    """Open a period for every region (Bangda's *Buka*), reporting progress on the job row."""
+    return services.run_open_period(opening_id)

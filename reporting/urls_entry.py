@@ -9,6 +9,7 @@ urlpatterns = [
     path("periode/baru/", views.period_create, name="period_create"),
     path("periode/<int:pk>/ubah/", views.period_update, name="period_update"),
     path("periode/<int:pk>/buka/", views.period_open, name="period_open"),
+    path("periode/<int:pk>/pembukaan/", views.period_opening, name="period_opening"),
     path("periode/<int:pk>/tutup/", views.period_close, name="period_close"),
     path("daftar/", views.report_list, name="report_list"),
     path("<int:pk>/", views.report_detail, name="report_detail"),

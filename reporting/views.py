@@ -41,7 +41,7 @@ from reporting.forms import (
     VersionOnlyForm,
     YearForm,
 )
-from reporting.models import BudgetLine, Evidence, Period, Report
+from reporting.models import BudgetLine, Evidence, Period, PeriodOpening, Report
 
 SECTIONS = ("recipients", "quality", "stages", "problems")
 PAGE_SIZE = 50
@@ -259,33 +259,46 @@ def period_list(request: HttpRequest) -> HttpResponse:
             for p in periods
         ]
         return _export(headers, data, "periode", export)
+    is_bangda = sees_everything(request.user)
+    return render(
+        request,
+        "reporting/period_list.html",
+        {
+            "rows": _period_rows(request, periods, is_bangda),
+            "is_bangda": is_bangda,
+            "year_form": YearForm(initial={"year": timezone.localdate().year}),
+        },
+    )
+
+
+def _period_rows(
+    request: HttpRequest, periods: list[Period], is_bangda: bool
+) -> list[dict[str, Any]]:
+    """One table row per period: its reports in the user's scope, and for Bangda the edit form
+    and the latest opening run (progress while it runs, then who opened it and the result)."""
     report_counts = dict(
         Report.objects.visible_to(request.user)
+        .filter(period__in=periods)
         .order_by()
         .values_list("period_id")
         .annotate(n=Count("id"))
         .values_list("period_id", "n")
     )
-    is_bangda = sees_everything(request.user)
-    rows = [
+    openings: dict[int, PeriodOpening] = {}
+    if is_bangda:
+        for job in PeriodOpening.objects.filter(period__in=periods).select_related("requested_by"):
+            openings.setdefault(job.period_id, job)  # newest first (Meta.ordering)
+    return [
         {
             "period": p,
             "reports": report_counts.get(p.pk, 0),
+            "opening": openings.get(p.pk),
             "form": PeriodForm(
                 initial={"due_date": p.due_date, "allow_late": p.allow_late}, prefix=f"p{p.pk}"
             ),
         }
         for p in periods
     ]
-    return render(
-        request,
-        "reporting/period_list.html",
-        {
-            "rows": rows,
-            "is_bangda": is_bangda,
-            "year_form": YearForm(initial={"year": timezone.localdate().year}),
-        },
-    )
 
 
 @login_required
@@ -326,20 +339,56 @@ def period_update(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def period_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue opening the period for every region (a Celery task) and return at once; the
+    period's row then shows the run's progress (``period_opening``)."""
     _require_bangda(request)
-    if not Period.objects.filter(pk=pk).exists():
+    period = Period.objects.filter(pk=pk).first()
+    if period is None:
         raise Http404
     try:
-        result = services.open_period(pk, request.user)
+        job, started = services.request_open_period(pk, request.user)
     except services.PeriodError as exc:
         messages.error(request, str(exc))
-    else:
+        return redirect("reporting:period_list")
+    job.refresh_from_db()  # eager Celery (no broker) has already run it
+    if job.status == PeriodOpening.Status.DONE:
         messages.success(
             request,
-            _("Periode dibuka: %(n)s laporan baru untuk %(r)s wilayah.")
-            % {"n": result.reports_created, "r": result.regions},
+            _("Periode %(p)s dibuka: %(n)s laporan baru untuk %(r)s wilayah.")
+            % {"p": period, "n": job.reports_created, "r": job.regions_total},
         )
-    return redirect("reporting:period_list")
+    elif job.status == PeriodOpening.Status.FAILED:
+        messages.error(
+            request,
+            _("Periode %(p)s gagal dibuka: %(err)s") % {"p": period, "err": job.message},
+        )
+    elif started:
+        messages.info(
+            request,
+            _("Periode %(p)s sedang dibuka untuk semua wilayah; kemajuannya tampil di bawah.")
+            % {"p": period},
+        )
+    else:
+        messages.info(
+            request,
+            _("Periode %(p)s sudah sedang dibuka oleh %(who)s; tidak dimulai dua kali.")
+            % {"p": period, "who": job.requested_by},
+        )
+    return redirect(f"{reverse('reporting:period_list')}#period-{pk}")
+
+
+@login_required
+@require_GET
+def period_opening(request: HttpRequest, pk: int) -> HttpResponse:
+    """The period's table row, polled by HTMX while it is being opened (Bangda only)."""
+    _require_bangda(request)
+    period = Period.objects.filter(pk=pk).first()
+    if period is None:
+        raise Http404
+    if not _htmx(request):
+        return redirect(f"{reverse('reporting:period_list')}#period-{pk}")
+    (row,) = _period_rows(request, [period], True)
+    return render(request, "reporting/_period_row.html", {"row": row, "is_bangda": True})
 
 
 @login_required

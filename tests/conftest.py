@@ -59,6 +59,17 @@ def login(db):
 
 
 @pytest.fixture
+def celery_eager():
+    """Celery tasks run inline, as in the embedded default (no REDIS_URL), whatever the env says."""
+    from espm.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = saved
+
+
+@pytest.fixture
 def region(db):
     def _region(code: str) -> Region:
         return Region.objects.get(code=code)

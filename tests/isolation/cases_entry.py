@@ -104,6 +104,15 @@ CASES = [
         kwargs=lambda: {"pk": _no_catalog_period().pk},
         snapshot=_period_states,
     ),
+    # the progress of opening a period (its table row, polled by HTMX): Bangda only
+    Case("reporting:period_opening", allowed=BANGDA, kwargs=lambda: {"pk": _tw3().pk}),
+    Case(
+        "reporting:period_opening",
+        allowed=BANGDA,
+        kwargs=lambda: {"pk": _tw3().pk},
+        headers={"HX-Request": "true"},
+        label="htmx",
+    ),
     Case(
         "reporting:period_close",
         allowed=BANGDA,
