@@ -1,12 +1,17 @@
 """Notifications of the review chain: in-app rows (the bell) and e-mail, once per event × user.
 
-`dispatch(event_id)` runs after the transition commits. The unique (user, key) constraint on
-Notification makes it idempotent: a retried dispatch notifies nobody twice.
+After a transition commits, `enqueue(event_id)` hands the event to the Celery task
+`reporting.tasks.notify_workflow_event`, which calls `dispatch(event_id)`: it creates the
+in-app rows (the unique (user, key) constraint makes that idempotent) and e-mails every row
+not yet e-mailed (`emailed_at`, set in the send's transaction). A mail server failure raises
+after everyone was tried, so the task retries with backoff and re-sends only what is unsent.
+Nothing here can undo or fail the workflow step: it has committed before any of it runs.
 """
 
 from __future__ import annotations
 
 import logging
+from smtplib import SMTPException
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +27,9 @@ from regions.roles import Role
 from reporting.models import Notification, WorkflowEvent
 
 log = logging.getLogger(__name__)
+
+# Worth retrying (the mail server is down or busy); anything else is logged, never retried.
+MAIL_ERRORS: tuple[type[Exception], ...] = (SMTPException, ConnectionError, TimeoutError)
 
 
 class Kind:
@@ -108,8 +116,31 @@ def _message(event: WorkflowEvent, kind: str) -> tuple[str, str, str]:
     return title, "\n".join(lines), url
 
 
+def enqueue(event_id: int) -> None:
+    """On commit of a step: notify through the task. Never raises into the (committed) step."""
+    from reporting import tasks
+
+    task = tasks.notify_workflow_event
+    try:
+        task.delay(event_id)
+        return
+    except Exception:
+        if task.app.conf.task_always_eager:  # ran inline and failed for good: logged, done
+            log.exception("notifications of workflow event %s failed", event_id)
+            return
+        log.exception("could not enqueue notifications of event %s; sending inline", event_id)
+    try:  # broker unreachable: better late in this request than lost
+        dispatch(event_id)
+    except Exception:
+        log.exception("notifications of workflow event %s failed", event_id)
+
+
 def dispatch(event_id: int) -> list[Notification]:
-    """Create the event's notifications (once) and e-mail each new one."""
+    """Create the event's notifications (once) and e-mail each one not yet e-mailed.
+
+    Returns the notifications created by this call. Raises the first retryable mail error
+    (`MAIL_ERRORS`) after trying every recipient, so a retry sends only what is still unsent.
+    """
     event = (
         WorkflowEvent.objects.select_related(
             "actor", "report__region", "report__period", "report__service_type",
@@ -124,6 +155,7 @@ def dispatch(event_id: int) -> list[Notification]:
     if not kind:
         return []
     title, body, url = _message(event, kind)
+    key = f"wf:{event.pk}:{kind}"
     created: list[Notification] = []
     for user in users:
         if user.pk == event.actor_id:
@@ -132,31 +164,54 @@ def dispatch(event_id: int) -> list[Notification]:
             with transaction.atomic():
                 note, is_new = Notification.objects.get_or_create(
                     user=user,
-                    key=f"wf:{event.pk}:{kind}",
+                    key=key,
                     defaults={"kind": kind, "title": title[:300], "body": body, "url": url},
                 )
         except IntegrityError:  # a concurrent dispatch won the unique key
             continue
         if is_new:
             created.append(note)
-    for note in created:
-        _email(note)
+    unsent = (
+        Notification.objects.filter(key=key, emailed_at__isnull=True)
+        .exclude(user__email="")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    retry: Exception | None = None
+    for note_id in list(unsent):
+        try:
+            _email(note_id)
+        except MAIL_ERRORS as exc:
+            log.warning("notification e-mail %s failed, will retry: %r", note_id, exc)
+            retry = retry or exc
+        except Exception:  # bad data: retrying would not help
+            log.exception("notification e-mail failed for %s", note_id)
+    if retry is not None:
+        raise retry
     return created
 
 
-def _email(note: Notification) -> None:
-    if not note.user.email:
-        return
-    site = getattr(settings, "SITE_URL", "")
-    try:
+def _email(note_id: int) -> bool:
+    """Send one notification's e-mail and mark it, in one transaction under the row's lock."""
+    with transaction.atomic():
+        note = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .filter(pk=note_id, emailed_at__isnull=True)
+            .first()
+        )
+        if note is None or not note.user.email:
+            return False  # sent meanwhile by a concurrent run, or nowhere to send
+        site = getattr(settings, "SITE_URL", "")
         send_mail(
             f"[e-SPM] {note.title}",
             f"{note.body}\n\n{site}{note.url}",
             None,
             [note.user.email],
         )
-    except Exception:  # mail trouble must never undo or block the workflow step
-        log.exception("notification e-mail failed for %s", note.pk)
+        note.emailed_at = timezone.now()
+        note.save(update_fields=["emailed_at"])
+    return True
 
 
 # ---------------------------------------------------------------- reads and marks for the bell

@@ -1,4 +1,5 @@
-"""Celery tasks: thin wrappers that take ids and call reporting.reminders / documents / services.
+"""Celery tasks: thin wrappers that take ids and call reporting.reminders / documents / services
+/ notifications.
 
 Each task reloads its objects by id and re-checks state (and, for documents, the requester's
 scope) when it runs, so a task enqueued before a change never acts on stale assumptions.
@@ -18,7 +19,7 @@ from celery import Task, shared_task
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
-from reporting import documents, reminders, services
+from reporting import documents, notifications, reminders, services
 from reporting.models import SentMessage
 
 log = logging.getLogger(__name__)
@@ -77,3 +78,21 @@ def generate_batch(document_id: int) -> str:
 def open_period_job(opening_id: int) -> str:
     """Open a period for every region (Bangda's *Buka*), reporting progress on the job row."""
     return services.run_open_period(opening_id)
+
+
+@shared_task(
+    name="reporting.tasks.notify_workflow_event",
+    autoretry_for=notifications.MAIL_ERRORS,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=6,
+    ignore_result=True,
+)
+def notify_workflow_event(event_id: int) -> int:
+    """After a workflow step commits: in-app notifications (once) and their e-mails.
+
+    A mail server failure is retried with backoff; each retry e-mails only the rows still
+    unsent (``Notification.emailed_at``), so nobody gets the same e-mail twice.
+    """
+    return len(notifications.dispatch(event_id))

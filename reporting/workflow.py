@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from django.db import models, transaction
@@ -692,7 +693,7 @@ def _apply(
     )
     from reporting import notifications
 
-    transaction.on_commit(lambda: notifications.dispatch(event.pk))
+    transaction.on_commit(partial(notifications.enqueue, event.pk))
     return event
 
 

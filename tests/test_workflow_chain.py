@@ -16,6 +16,11 @@ from reporting.models import Notification, RegionSubmission, Report, WorkflowEve
 from tests import factories_review as f
 
 
+@pytest.fixture(autouse=True)
+def _notify_inline(celery_eager):
+    """Notifications are sent by a Celery task after commit: run it inline in these tests."""
+
+
 @pytest.fixture
 def setup(db):
     p = f.period(2027, 1)

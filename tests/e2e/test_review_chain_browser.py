@@ -63,7 +63,8 @@ def _act(page, action, reason=""):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_review_chain_across_logins(live_server, browser):
+def test_review_chain_across_logins(live_server, browser, celery_eager):
+    # The bell is filled by a Celery task after each step: inline here (no worker runs).
     ensure_seeded()
     p = f.period(2027, 1)
     klaten, jateng = Region.objects.get(code="33.10"), Region.objects.get(code="33")
