@@ -22,6 +22,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -410,6 +411,35 @@ class TargetWrite:
             raise Conflict(exc.message, code="refused", current=_current(self.target)) from exc
 
 
+class TargetStepSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="Versi yang Anda lihat (atau header If-Match).",
+    )
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, help_text="Wajib untuk return."
+    )
+
+
+TARGET_STEPS = {
+    "submit": "Ajukan target ke verifikator (staf OPD penanggung jawab), seperti di halaman.",
+    "verify": "Verifikasi dan kunci target (verifikator wilayah).",
+    "return": "Kembalikan target ke perangkat daerah dengan alasan (verifikator wilayah).",
+}
+
+
+def _step_schema(name: str) -> Any:
+    return extend_schema(
+        tags=["catalog"],
+        summary=TARGET_STEPS[name],
+        request=TargetStepSerializer,
+        parameters=[IF_MATCH],
+        responses={200: TargetSerializer, **STALE_RESPONSES},
+    )
+
+
 def _write_schema(summary: str, request: Any, responses: dict[Any, Any]) -> Any:
     return extend_schema(
         tags=["catalog"],
@@ -528,3 +558,57 @@ class TargetViewSet(viewsets.ReadOnlyModelViewSet):
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self._update(request, partial=True)
+
+    def _step(self, request: Request, name: str) -> Response:
+        """The target page's buttons: the same role check, then the same service."""
+        target = self.get_object()
+        header_version = _if_match(request)
+        form = TargetStepSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        version = header_version if header_version is not None else data.get("version")
+        user, region = request.user, target.region
+        if name == "submit":
+            allowed = target.agency_id in selectors.agency_ids_operated(user, region)
+        else:
+            allowed = selectors.is_region_verifier(user, region)
+        if not allowed:
+            raise exceptions.PermissionDenied(
+                "Hanya staf perangkat daerah penanggung jawab yang dapat mengajukan target."
+                if name == "submit"
+                else "Hanya verifikator wilayah ini yang dapat memverifikasi atau mengembalikan."
+            )
+        try:
+            if name == "submit":
+                saved = services.submit_target(user, target, version=version)
+            elif name == "verify":
+                saved = services.verify_target(user, target, version=version)
+            else:
+                saved = services.return_target(
+                    user, target, data.get("reason", ""), version=version
+                )
+        except DjangoPermissionDenied as exc:
+            raise exceptions.PermissionDenied(*exc.args) from exc
+        except services.StaleVersion as exc:
+            error = PreconditionFailed if header_version is not None else Conflict
+            raise error(exc.message, current=_current(exc.current)) from exc
+        except services.TargetError as exc:
+            if exc.field:
+                raise exceptions.ValidationError({exc.field: [exc.message]}) from exc
+            raise Conflict(exc.message, code="refused", current=_current(target)) from exc
+        return self._fresh(saved)
+
+    @_step_schema("submit")
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str | None = None) -> Response:
+        return self._step(request, "submit")
+
+    @_step_schema("verify")
+    @action(detail=True, methods=["post"])
+    def verify(self, request: Request, pk: str | None = None) -> Response:
+        return self._step(request, "verify")
+
+    @_step_schema("return")
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_(self, request: Request, pk: str | None = None) -> Response:
+        return self._step(request, "return")

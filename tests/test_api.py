@@ -209,6 +209,8 @@ def test_schema_generates_without_warnings_and_documents_the_writes():
         assert {"200", "400", "403", "404", "409", "412"} <= set(op["responses"])
     assert {"get", "post"} <= set(paths["/api/v1/targets/"])
     assert {"get", "put", "patch"} <= set(paths["/api/v1/targets/{id}/"])
+    for step in ("submit", "verify", "return"):
+        assert "409" in paths[f"/api/v1/targets/{{id}}/{step}/"]["post"]["responses"]
     delete = paths["/api/v1/reports/{id}/budget-lines/{line_id}/"]["delete"]
     assert {"200", "400", "403", "404", "409", "412"} <= set(delete["responses"])
     assert {p["name"] for p in delete["parameters"]} >= {"If-Match", "version"}

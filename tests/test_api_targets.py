@@ -265,3 +265,47 @@ def test_stale_version_is_409_with_current_and_if_match_412():
         **{"If-Match": f'"{t.version}"'},
     )
     assert fresh.status_code == 200 and fresh.json()["recipients_target"] == 12
+
+
+# ---------------------------------------------------------------- submit, verify, return
+
+
+def post_step(user: str, t: Target, name: str, body: dict | None = None, **headers) -> object:
+    url = reverse(f"api:target-{name}", kwargs={"pk": t.pk})
+    return api(user).post(url, body or {}, content_type="application/json", headers=headers)
+
+
+def test_submit_return_verify_like_the_target_page():
+    t = target("K-KES-11")
+    assert post_step("klaten.tapem", t, "submit").status_code == 403
+    submitted = post_step("klaten.dinkes", t, "submit", {"version": t.version})
+    assert submitted.status_code == 200, submitted.content
+    assert submitted.json()["status"] == "submitted"
+    assert post_step("klaten.dinkes", t, "verify").status_code == 403
+    missing = post_step("klaten.tapem", t, "return", {"reason": " "})
+    assert missing.status_code == 400 and "reason" in missing.json()["errors"]
+    returned = post_step("klaten.tapem", t, "return", {"reason": "Cek proyeksi BPS."})
+    assert returned.status_code == 200
+    t.refresh_from_db()
+    assert (t.status, t.return_reason) == (Target.Status.RETURNED, "Cek proyeksi BPS.")
+    assert t.history.first().history_user.username == "klaten.tapem"
+    assert t.history.first().history_change_reason == "dikembalikan: Cek proyeksi BPS."
+    assert post_step("klaten.dinkes", t, "submit").status_code == 200
+    verified = post_step("klaten.tapem", t, "verify", **{"If-Match": f'"{t.version + 1}"'})
+    assert verified.status_code == 200 and verified.json()["status"] == "verified"
+    t.refresh_from_db()
+    assert t.is_locked and t.verified_by.username == "klaten.tapem"
+
+
+def test_steps_refuse_wrong_state_stale_versions_and_other_regions():
+    draft, waiting = target("K-KES-11"), target("K-DIK-03")
+    before = state(draft), state(waiting)
+    wrong_state = post_step("klaten.tapem", draft, "verify")
+    assert wrong_state.status_code == 409 and wrong_state.json()["code"] == "refused"
+    stale = post_step("klaten.tapem", waiting, "verify", {"version": waiting.version - 1})
+    assert stale.status_code == 409 and stale.json()["current"]["version"] == waiting.version
+    pre = post_step("klaten.tapem", waiting, "verify", **{"If-Match": f'"{waiting.version - 1}"'})
+    assert pre.status_code == 412
+    assert post_step("ngawi.tapem", waiting, "verify").status_code == 404
+    assert post_step("klaten.dinkes", waiting, "submit").status_code == 404  # DINDIK's target
+    assert (state(draft), state(waiting)) == before

@@ -24,6 +24,7 @@ from tests.isolation.framework import ANONYMOUS, OK, Case
 PUBLIC = EVERYONE | {ANONYMOUS}
 
 KLATEN_DINKES = ("33.10", "DINKES", "KES")
+KLATEN_DINDIK = ("33.10", "DINDIK", "DIK")
 
 
 def _dinkes() -> Agency:
@@ -298,6 +299,32 @@ CASES = [
         headers=JSON,
         snapshot=_klaten_targets,
         label="locked",
+    ),
+    Case(
+        "api:target-submit",
+        allowed={"klaten.dinkes", "klaten.kadinkes"},
+        owner=KLATEN_DINKES,
+        method="post",
+        kwargs=lambda: {"pk": _klaten_target_of("K-KES-11").pk},
+        snapshot=_klaten_targets,
+    ),
+    Case(
+        "api:target-verify",
+        allowed={"klaten.tapem"},
+        owner=KLATEN_DINDIK,
+        method="post",
+        kwargs=lambda: {"pk": _klaten_target_of("K-DIK-03").pk},
+        data=lambda: {"version": _klaten_target_of("K-DIK-03").version},
+        snapshot=_klaten_targets,
+    ),
+    Case(
+        "api:target-return",
+        allowed={"klaten.tapem"},
+        owner=KLATEN_DINDIK,
+        method="post",
+        kwargs=lambda: {"pk": _klaten_target_of("K-DIK-03").pk},
+        data=lambda: {"reason": "Angka belum sesuai data Dapodik."},
+        snapshot=_klaten_targets,
     ),
     Case(
         "api:target-list",
