@@ -135,7 +135,8 @@ def build_signature() -> str:
     root = Path(settings.BASE_DIR)
     files = sorted(
         [
-            *(root / "reporting").glob("*.py"),
+            *(root / "reporting").rglob("*.py"),
+            *(root / "static" / "maps").glob("*.json"),
             *(root / "templates" / "reporting" / "dashboard").glob("*.html"),
             *(root / "templates" / "reporting").glob("_*.html"),
             *(root / "locale").glob("*/LC_MESSAGES/*.mo"),
