@@ -280,6 +280,8 @@ def open_period(
         regions_qs = regions_qs.filter(code__in=list(region_codes))
     regions = list(regions_qs.order_by("code").values("id", "level"))
     result = OpenResult(0, 0, len(regions))
+    if progress is not None:
+        progress(0, len(regions), result)
     size = chunk or OPEN_CHUNK
     for start in range(0, len(regions), size):
         part = regions[start : start + size]

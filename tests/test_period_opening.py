@@ -152,6 +152,7 @@ def test_progress_is_polled_and_shows_the_result(
         j = PeriodOpening.objects.get(pk=job.pk)
         assert j.status == PeriodOpening.Status.RUNNING
         assert 'hx-trigger="every 1s"' in row.content.decode()
+        assert f"{j.regions_done} dari 36 wilayah" in row.content.decode()
         seen.append((j.regions_done, j.progress, j.reports_created))
         return real(*args, **kwargs)
 
