@@ -370,6 +370,29 @@ def _if_match(request: Request) -> int | None:
     return int(found.group(1))
 
 
+def _required_version(request: Request) -> tuple[int, bool]:
+    """The report version a DELETE acts on: `If-Match` or `?version=`; 400 without one.
+
+    The flag says whether it came from `If-Match` (a stale one is then 412, else 409).
+    """
+    header_version = _if_match(request)
+    if header_version is not None:
+        return header_version, True
+    query = VersionQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    version = query.validated_data.get("version")
+    if version is None:
+        raise exceptions.ValidationError(
+            {"version": ["Kirim header If-Match atau ?version= (versi laporan yang Anda baca)."]}
+        )
+    return version, False
+
+
+def _stale_error(exc: services.StaleVersion, from_header: bool) -> exceptions.APIException:
+    error = PreconditionFailed if from_header else Conflict
+    return error(str(exc), current=_stale(exc))
+
+
 def _stale(exc: services.StaleVersion) -> dict[str, Any]:
     return {
         "version": exc.current_version,
@@ -396,6 +419,12 @@ IF_MATCH = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     description='Versi yang Anda baca, mis. "3" (alternatif kolom version).',
+)
+VERSION_QUERY = OpenApiParameter(
+    "version",
+    OpenApiTypes.INT,
+    OpenApiParameter.QUERY,
+    description="Versi laporan yang Anda baca (alternatif header If-Match).",
 )
 STALE_RESPONSES = {
     409: OpenApiResponse(ErrorSerializer, ERROR_DESCRIPTIONS["409"]),
@@ -658,20 +687,54 @@ class ReportViewSet(viewsets.ReadOnlyModelViewSet):
         response["Cache-Control"] = "private, no-store"
         return response
 
+    @extend_schema(
+        tags=["evidence"],
+        summary="Hapus satu bukti dukung (operator OPD pemilik), dengan If-Match atau ?version=",
+        parameters=[IF_MATCH, VERSION_QUERY],
+        request=None,
+        responses={200: ReportSerializer, **STALE_RESPONSES},
+    )
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"evidence/(?P<evidence_id>[^/]+)",
+        url_name="evidence-item",
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def evidence_item(
+        self, request: Request, pk: str | None = None, evidence_id: str | None = None
+    ) -> Response:
+        """The page's delete button: `services.delete_evidence` (lock, soft delete, history)."""
+        report = self.get_object()
+        evidence = scoped_get(
+            Evidence,
+            request.user,
+            Action.VIEW,
+            pk=evidence_id,
+            report_id=report.pk,
+            deleted_at__isnull=True,
+        )
+        version, from_header = _required_version(request)
+        try:
+            services.delete_evidence(
+                evidence.pk, request.user, report_id=report.pk, version=version
+            )
+        except services.EntryLocked as exc:
+            raise _locked(report, request.user, exc) from exc
+        except services.StaleVersion as exc:
+            raise _stale_error(exc, from_header) from exc
+        except Evidence.DoesNotExist as exc:  # deleted by someone else meanwhile
+            raise exceptions.NotFound() from exc
+        fresh = self.get_queryset().get(pk=report.pk)
+        return _with_etag(Response(self.get_serializer(fresh).data), fresh)
+
     # ------------------------------------------------------------ budget lines
 
     @extend_schema(
         tags=["reports"],
         summary="Hapus satu baris anggaran (operator OPD pemilik), dengan If-Match atau ?version=",
-        parameters=[
-            IF_MATCH,
-            OpenApiParameter(
-                "version",
-                OpenApiTypes.INT,
-                OpenApiParameter.QUERY,
-                description="Versi laporan yang Anda baca (alternatif header If-Match).",
-            ),
-        ],
+        parameters=[IF_MATCH, VERSION_QUERY],
         request=None,
         responses={200: ReportSerializer, **STALE_RESPONSES},
     )
@@ -689,27 +752,13 @@ class ReportViewSet(viewsets.ReadOnlyModelViewSet):
         """The page's delete button: `services.delete_budget_line` (lock, version, history)."""
         report = self.get_object()
         line = scoped_get(BudgetLine, request.user, Action.VIEW, pk=line_id, report_id=report.pk)
-        header_version = _if_match(request)
-        query = VersionQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        version = (
-            header_version if header_version is not None else query.validated_data.get("version")
-        )
-        if version is None:
-            raise exceptions.ValidationError(
-                {
-                    "version": [
-                        "Kirim header If-Match atau ?version= (versi laporan yang Anda baca)."
-                    ]
-                }
-            )
+        version, from_header = _required_version(request)
         try:
             services.delete_budget_line(report.pk, request.user, version, line.pk)
         except services.EntryLocked as exc:
             raise _locked(report, request.user, exc) from exc
         except services.StaleVersion as exc:
-            error = PreconditionFailed if header_version is not None else Conflict
-            raise error(str(exc), current=_stale(exc)) from exc
+            raise _stale_error(exc, from_header) from exc
         except BudgetLine.DoesNotExist as exc:  # deleted by someone else meanwhile
             raise exceptions.NotFound() from exc
         fresh = self.get_queryset().get(pk=report.pk)

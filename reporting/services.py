@@ -791,17 +791,43 @@ def add_evidence(
         return evidence
 
 
-def delete_evidence(evidence_id: int, user: Any) -> Evidence:
-    """Soft delete while the report is editable; after submission it is impossible."""
+def delete_evidence(
+    evidence_id: int, user: Any, *, report_id: int | None = None, version: int | None = None
+) -> Evidence:
+    """Soft delete while the report is editable; after submission it is impossible.
+
+    The report row is locked first (as uploads and the workflow do), so a submit cannot slip in
+    between the lock check and the delete. `report_id` confines the file to that report (else
+    `Evidence.DoesNotExist`); `version`, when given, must be the report's (else `StaleVersion`).
+    Like an upload, a delete leaves the report's version as it is: the form's other sections
+    stay current.
+    """
     with transaction.atomic():
-        evidence = (
-            Evidence.objects.select_for_update(of=("self",))
-            .select_related("report__period", "report__agency")
-            .get(pk=evidence_id, deleted_at__isnull=True)
+        owner = (
+            Evidence.objects.filter(pk=evidence_id, deleted_at__isnull=True)
+            .values_list("report_id", flat=True)
+            .first()
         )
-        reason = entry_lock_reason(evidence.report, user)
+        if owner is None or (report_id is not None and owner != report_id):
+            raise Evidence.DoesNotExist
+        report = (
+            Report.objects.select_for_update(of=("self",))
+            .select_related("period", "agency", "updated_by")
+            .get(pk=owner)
+        )
+        reason = entry_lock_reason(report, user)
         if reason:
             raise EntryLocked(reason)
+        if version is not None and int(version) != report.version:
+            raise StaleVersion(
+                current_version=report.version,
+                changed_by=str(report.updated_by or _("pengguna lain")),
+                changed_at=report.updated_at,
+            )
+        evidence = Evidence.objects.select_for_update(of=("self",)).get(
+            pk=evidence_id, report_id=owner, deleted_at__isnull=True
+        )
+        evidence.report = report
         evidence.deleted_at = timezone.now()
         evidence.deleted_by = user
         evidence._history_user = user  # type: ignore[attr-defined]

@@ -214,6 +214,9 @@ def test_schema_generates_without_warnings_and_documents_the_writes():
     delete = paths["/api/v1/reports/{id}/budget-lines/{line_id}/"]["delete"]
     assert {"200", "400", "403", "404", "409", "412"} <= set(delete["responses"])
     assert {p["name"] for p in delete["parameters"]} >= {"If-Match", "version"}
+    delete = paths["/api/v1/reports/{id}/evidence/{evidence_id}/"]["delete"]
+    assert {"200", "400", "403", "404", "409", "412"} <= set(delete["responses"])
+    assert {p["name"] for p in delete["parameters"]} >= {"If-Match", "version"}
 
 
 @pytest.mark.parametrize("name", ["api:docs", "api:redoc"])

@@ -305,6 +305,132 @@ def test_evidence_upload_list_download_with_page_rules(tmp_path, settings):
     storages._storages.pop("private", None)
 
 
+# ---------------------------------------------------------------- evidence: delete
+
+
+@pytest.fixture
+def private_tmp(tmp_path, settings):
+    from django.core.files.storage import storages
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
+    storages._storages.pop("private", None)
+    yield tmp_path
+    storages._storages.pop("private", None)
+
+
+def evidence_file(report: Report, name: str = "kohort.pdf") -> Evidence:
+    import io
+
+    operator = User.objects.get(username="klaten.dinkes")
+    return services.add_evidence(report.pk, operator, io.BytesIO(PDF), name=name, size=len(PDF))
+
+
+def remove_evidence(
+    client: Client, evidence: Evidence, query: str = "", report: Report | None = None, **headers
+) -> object:
+    url = reverse(
+        "api:report-evidence-item",
+        kwargs={"pk": (report.pk if report else evidence.report_id), "evidence_id": evidence.pk},
+    )
+    return client.delete(url + query, headers=headers)
+
+
+def test_operator_deletes_evidence_with_version_and_history(private_tmp):
+    report = klaten("K-KES-01")
+    evidence = evidence_file(report)
+    report.refresh_from_db()
+    seen = report.version
+    client = api("klaten.dinkes")
+    response = remove_evidence(client, evidence, **{"If-Match": f'"{seen}"'})
+    assert response.status_code == 200, response.content
+    assert response.json()["id"] == report.pk
+    evidence.refresh_from_db()
+    assert evidence.deleted_at is not None and evidence.deleted_by.username == "klaten.dinkes"
+    # Like an upload, the delete leaves the report's version (the form's sections stay current).
+    report.refresh_from_db()
+    assert report.version == seen and response["ETag"] == f'"{seen}"'
+    gone = Evidence.history.filter(id=evidence.pk).latest("history_date")
+    assert gone.deleted_at is not None and gone.history_user.username == "klaten.dinkes"
+    listed = client.get(reverse("api:report-evidence", kwargs={"pk": report.pk})).json()
+    assert evidence.pk not in [e["id"] for e in listed]
+    download = reverse(
+        "api:report-evidence-download", kwargs={"pk": report.pk, "evidence_id": evidence.pk}
+    )
+    assert client.get(download).status_code == 404
+    again = remove_evidence(client, evidence, **{"If-Match": f'"{seen}"'})
+    assert again.status_code == 404
+    other = evidence_file(report, "kedua.pdf")
+    by_query = remove_evidence(client, other, f"?version={seen}")
+    assert by_query.status_code == 200
+    other.refresh_from_db()
+    assert other.deleted_at is not None
+
+
+def test_evidence_delete_needs_a_current_version_and_changes_nothing_otherwise(private_tmp):
+    report = klaten("K-KES-01")
+    evidence = evidence_file(report)
+    report.refresh_from_db()
+    seen = report.version
+    client = api("klaten.dinkes")
+    missing = remove_evidence(client, evidence)
+    assert missing.status_code == 400 and "version" in missing.json()["errors"]
+    bad = remove_evidence(client, evidence, "?version=abc")
+    assert bad.status_code == 400 and "version" in bad.json()["errors"]
+    bad_header = remove_evidence(client, evidence, **{"If-Match": "latest"})
+    assert bad_header.status_code == 400 and "If-Match" in bad_header.json()["errors"]
+    stale = remove_evidence(client, evidence, f"?version={seen - 1}")
+    assert stale.status_code == 409
+    assert stale.json()["code"] == "conflict" and stale.json()["current"]["version"] == seen
+    pre = remove_evidence(client, evidence, **{"If-Match": f'"{seen - 1}"'})
+    assert pre.status_code == 412 and pre.json()["current"]["version"] == seen
+    evidence.refresh_from_db()
+    report.refresh_from_db()
+    assert evidence.deleted_at is None and report.version == seen
+
+
+def test_evidence_delete_only_by_the_owning_operator_only_its_report_only_while_editable(
+    private_tmp,
+):
+    report = klaten("K-KES-01")
+    evidence = evidence_file(report)
+    report.refresh_from_db()
+    header = {"If-Match": f'"{report.version}"'}
+    assert remove_evidence(api("klaten.tapem"), evidence, **header).status_code == 403
+    assert remove_evidence(api("klaten.kadinkes"), evidence, **header).status_code == 403
+    assert remove_evidence(api("klaten.dindik"), evidence, **header).status_code == 404
+    assert remove_evidence(api("ngawi.dinkes"), evidence, **header).status_code == 404
+    # Another report's file (same agency, same period) is not there under this report.
+    sibling = klaten("K-KES-02")
+    elsewhere = remove_evidence(
+        api("klaten.dinkes"), evidence, report=sibling, **{"If-Match": f'"{sibling.version}"'}
+    )
+    assert elsewhere.status_code == 404
+    evidence.refresh_from_db()
+    assert evidence.deleted_at is None
+    locked = klaten("K-KES-03")  # submitted: the entry lock holds
+    locked_file = Evidence.objects.create(
+        report=locked,
+        file="evidence/terkunci.pdf",
+        original_name="terkunci.pdf",
+        content_type="application/pdf",
+        size=len(PDF),
+        sha256="0" * 64,
+        uploaded_by=User.objects.get(username="klaten.dinkes"),
+    )
+    response = remove_evidence(
+        api("klaten.dinkes"), locked_file, **{"If-Match": f'"{locked.version}"'}
+    )
+    assert response.status_code == 409 and response.json()["code"] == "locked"
+    locked_file.refresh_from_db()
+    assert locked_file.deleted_at is None
+
+
 # ---------------------------------------------------------------- dashboards
 
 

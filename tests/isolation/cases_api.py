@@ -207,6 +207,20 @@ def _budget_state() -> list[Any]:
     ]
 
 
+def _evidence_item() -> dict[str, Any]:
+    evidence = _evidence()
+    Report.objects.filter(pk=evidence.report_id).update(version=PINNED_VERSION)
+    return {"pk": evidence.report_id, "evidence_id": evidence.pk}
+
+
+def _evidence_of_another_report() -> dict[str, Any]:
+    """Klaten K-KES-01's file asked for under K-KES-02 (same agency, same period)."""
+    evidence = _evidence()
+    other = klaten_code("K-KES-02")
+    Report.objects.filter(pk__in=[evidence.report_id, other.pk]).update(version=PINNED_VERSION)
+    return {"pk": other.pk, "evidence_id": evidence.pk}
+
+
 # ---------------------------------------------------------------- region submissions
 
 
@@ -439,6 +453,26 @@ CASES = [
         allowed=viewers(*KLATEN_DINKES),
         owner=KLATEN_DINKES,
         kwargs=lambda: {"pk": _evidence().report_id, "evidence_id": _evidence().pk},
+    ),
+    # Evidence delete: only the owning agency's operator, only the report's own file.
+    Case(
+        "api:report-evidence-item",
+        allowed={"klaten.dinkes"},
+        owner=KLATEN_DINKES,
+        method="delete",
+        kwargs=_evidence_item,
+        headers={"If-Match": f'"{PINNED_VERSION}"'},
+        snapshot=_evidence_state,
+    ),
+    Case(
+        "api:report-evidence-item",
+        allowed=set(),
+        owner=KLATEN_DINKES,
+        method="delete",
+        kwargs=_evidence_of_another_report,
+        headers={"If-Match": f'"{PINNED_VERSION}"'},
+        snapshot=_evidence_state,
+        label="another-report",
     ),
     # Budget lines: deleted only by the owning agency's operator (version in If-Match).
     Case(
