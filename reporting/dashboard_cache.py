@@ -30,6 +30,7 @@ from django.conf import settings
 from django.core.cache import cache as default_cache
 from django.db import connection
 from django.utils.translation import get_language
+from psycopg import sql
 
 from regions.models import Region
 from regions.scoping import grants_for
@@ -105,16 +106,22 @@ def fingerprint(parts: Iterable[Part]) -> str | None:
     its own transaction id, a second write to them would not change ``xmin``, and nothing
     uncommitted may be shared with other requests anyway.
     """
-    selects = ["(pg_current_xact_id_if_assigned() IS NOT NULL)::text"]
+    part = sql.SQL(
+        "(SELECT count(*)::text || ':' || coalesce(sum(xmin::text::bigint), 0)::text "
+        "FROM {table} WHERE {where})"
+    )
+    selects: list[sql.Composable] = [
+        sql.SQL("(pg_current_xact_id_if_assigned() IS NOT NULL)::text")
+    ]
     params: list[Any] = []
     for table, where, args in parts:
-        selects.append(
-            f"(SELECT count(*)::text || ':' || coalesce(sum(xmin::text::bigint), 0)::text "  # noqa: S608
-            f"FROM {table} WHERE {where})"
-        )
+        # Table names are quoted identifiers; the WHERE fragments are this module's constants
+        # and every value is a bound parameter.
+        selects.append(part.format(table=sql.Identifier(table), where=sql.SQL(where)))
         params.extend(args)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(selects), params)
+        statement = sql.SQL("SELECT {}").format(sql.SQL(", ").join(selects))
+        cursor.execute(statement.as_string(cursor.connection), params)
         row = cursor.fetchone()
     if row[0] == "true":
         return None
