@@ -106,6 +106,10 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif env_bool("DB_PREPARED_STATEMENTS", False):
+    # Server-side binding lets psycopg prepare a statement the 5th time a connection runs it:
+    # PostgreSQL then skips planning. Not with a transaction-pooling pgbouncer.
+    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "regions.User"
