@@ -730,6 +730,12 @@ class NationalDashboard:
     agencies_pending: list[dict[str, Any]] = field(default_factory=list)
 
     @property
+    def sector_limit_names(self) -> list[str]:
+        """A sector viewer's sectors by name (code when the catalog has no row for it)."""
+        names = {r.key: r.label for r in self.sectors}
+        return sorted(names.get(code, code) for code in self.sector_limit or ())
+
+    @property
     def average(self) -> Decimal | None:
         """Mean of the region capaian values (each reporting region counts once)."""
         return mean_of(self.ranking)

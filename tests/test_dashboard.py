@@ -145,6 +145,23 @@ def test_sector_viewer_sees_only_its_sector(scenario):
     assert regions["35.21"].reported == 1 and regions["35.21"].expected == 2
 
 
+def test_a_viewer_of_two_sectors_sees_them_named_and_separated(scenario, login):
+    from regions.models import Membership
+    from regions.roles import Role
+
+    viewer = User.objects.get(username="kemenkes.viewer")
+    national = Region.objects.get(code="00")
+    Membership.objects.create(
+        user=viewer, role=Role.SECTOR_VIEWER, region=national, sector_code="DIK"
+    )
+    dash = d.national_dashboard(viewer, YEAR, Q)
+    assert dash.sector_limit_names == ["Kesehatan", "Pendidikan"]
+    html = login("kemenkes.viewer").get(
+        reverse("reporting:dashboard_national"), {"year": YEAR, "quarter": Q}
+    )
+    assert "Kesehatan, Pendidikan" in html.content.decode()
+
+
 def test_province_dashboard_scope_and_contacts(scenario, login):
     client = login("jateng.biro")
     response = client.get(
