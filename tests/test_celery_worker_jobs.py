@@ -173,3 +173,39 @@ def test_document_task_is_idempotent_and_rechecks_scope(worker):
     tasks.generate_document.delay(doc.pk)
     time.sleep(1)
     assert GeneratedDocument.objects.get(pk=doc.pk).status == "failed"
+
+
+def test_period_opened_by_the_worker_while_the_page_shows_progress(worker):
+    """Buka queues the job on the real broker; the worker opens every active region once."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from regions.models import Level, Region, User
+    from reporting import services
+    from reporting.models import Period, PeriodOpening, Report
+
+    Region.objects.exclude(level=Level.NATIONAL).exclude(code__startswith="33").update(
+        is_active=False
+    )  # Jawa Tengah and its 35 kab/kota: several chunks, still quick
+    period = services.ensure_periods(2027)[0]
+    client = Client()
+    client.force_login(User.objects.get(username="bangda.admin"))
+    response = client.post(reverse("reporting:period_open", kwargs={"pk": period.pk}))
+    assert response.status_code == 302
+    job = PeriodOpening.objects.get(period=period)
+    wait_for(
+        lambda: PeriodOpening.objects.get(pk=job.pk).status == PeriodOpening.Status.DONE,
+        what="the opening job",
+    )
+    job.refresh_from_db()
+    period.refresh_from_db()
+    assert period.state == Period.State.OPEN
+    assert job.regions_done == job.regions_total == 36 and job.progress == 100
+    reports = Report.objects.filter(period=period)
+    assert reports.count() == job.reports_created > 0
+    assert reports.values("region").distinct().count() == 36
+    row = client.get(
+        reverse("reporting:period_opening", kwargs={"pk": period.pk}),
+        headers={"HX-Request": "true"},
+    )
+    assert row.status_code == 200 and "every 1s" not in row.content.decode()
