@@ -209,3 +209,39 @@ def test_period_opened_by_the_worker_while_the_page_shows_progress(worker):
         headers={"HX-Request": "true"},
     )
     assert row.status_code == 200 and "every 1s" not in row.content.decode()
+
+
+def test_workflow_step_notified_and_emailed_by_the_worker(worker):
+    """A submit on the page commits; the worker makes the bell row and sends the e-mail once."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from regions.models import Region, User
+    from reporting.models import Notification, Report
+    from tests import factories_review as f
+
+    p = f.period(2027, 1)
+    klaten = Region.objects.get(code="33.10")
+    f.verified_region(klaten, p)
+    report = (
+        Report.objects.filter(region=klaten, period=p, agency__short_name="DINKES")
+        .order_by("service_type__code")
+        .first()
+    )
+    f.set_status(report, Report.Status.DRAFT)
+    mail.outbox = []
+    client = Client()
+    client.force_login(User.objects.get(username="klaten.dinkes"))
+    response = client.post(
+        reverse("reporting:report_transition", args=[report.pk, "submit"]), {"status": "draft"}
+    )
+    assert response.status_code == 302
+    wait_for(
+        lambda: Notification.objects.filter(
+            user__username="klaten.tapem", emailed_at__isnull=False
+        ).exists(),
+        what="the notification e-mail",
+    )
+    time.sleep(1)  # a duplicate delivery would show up now
+    note = Notification.objects.get(user__username="klaten.tapem")
+    assert [m.to for m in mail.outbox] == [[note.user.email]]
