@@ -142,7 +142,11 @@ def build_signature() -> str:
     root = Path(settings.BASE_DIR)
     files = sorted(
         [
-            *(root / "reporting").rglob("*.py"),
+            *(
+                path
+                for app in ("espm", "regions", "indicators", "reporting")
+                for path in (root / app).rglob("*.py")
+            ),
             *(root / "static" / "maps").glob("*.json"),
             *(root / "templates" / "reporting" / "dashboard").glob("*.html"),
             *(root / "templates" / "reporting").glob("_*.html"),
