@@ -193,9 +193,9 @@ def cache_key(user: Any, key: Key) -> str | None:
     )
 
 
-def cached(user: Any, key: Key | None, build: Callable[[], Any]) -> Any:
+def cached(user: Any, key: Key, build: Callable[[], Any]) -> Any:
     """``build()``'s result, reused while the key's rows are unchanged; uncached when off."""
-    if key is None or not enabled():
+    if not enabled():
         return build()
     name = cache_key(user, key)
     if name is None:

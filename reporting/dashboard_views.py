@@ -178,7 +178,7 @@ def _page(
     request: HttpRequest,
     template: str,
     body_template: str,
-    key: dc.Key | None,
+    key: dc.Key,
     context: Callable[[], dict[str, Any]],
     **page: Any,
 ) -> HttpResponse:
@@ -189,7 +189,7 @@ def _page(
 
 def _data(
     request: HttpRequest,
-    key: dc.Key | None,
+    key: dc.Key,
     dashboard: Callable[[], Any],
     tables: Callable[[Any], dict[str, d.Table]],
     name: str,
