@@ -194,6 +194,9 @@ else:
 # Dashboard bodies and data are reused while a fingerprint of their rows is unchanged
 # (reporting/dashboard_cache.py); 0 turns that off. Only on PostgreSQL.
 DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", "600"))
+# Each process also keeps its most recent entries in memory (same keys, so never stale).
+DASHBOARD_LOCAL_ENTRIES = int(os.environ.get("DASHBOARD_LOCAL_ENTRIES", "64"))
+DASHBOARD_LOCAL_BYTES = int(os.environ.get("DASHBOARD_LOCAL_BYTES", str(16 * 1024 * 1024)))
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", REDIS_URL or "cache+memory://")

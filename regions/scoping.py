@@ -26,6 +26,7 @@ verifier of the region, and to auditors of the scope, and to nobody else.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Self
@@ -199,6 +200,29 @@ def scoped_get[M: models.Model](
         return qs.get(**lookup)
     except (model.DoesNotExist, ValueError) as exc:  # type: ignore[attr-defined]
         raise Http404 from exc
+
+
+def region_in_scope(
+    request: Any, code: str, levels: Iterable[str], *, active_only: bool = False
+) -> Any:
+    """A region by code and level that the user may view, or Http404.
+
+    A user's own membership regions are always in their view scope (every role sees at least
+    its own region), and ActiveMembershipMiddleware has already loaded them with this
+    request: those are answered without a query. Any other region goes through
+    ``scoped_get``. Tested to agree with ``scoped_get`` for every role.
+    """
+    levels = tuple(levels)
+    for membership in getattr(request, "memberships", ()):
+        region = membership.region
+        if region.code == code and region.level in levels and (region.is_active or not active_only):
+            return region
+    from regions.models import Region  # the models import this module
+
+    lookup: dict[str, Any] = {"code": code, "level__in": levels}
+    if active_only:
+        lookup["is_active"] = True
+    return scoped_get(Region, request.user, **lookup)
 
 
 def can(user: Any, action: Action | str, obj: models.Model) -> bool:

@@ -15,11 +15,20 @@ settings that shape the figures, the code and templates of this build, and the d
 
 Only on PostgreSQL (``xmin``); elsewhere (the embedded SQLite default) nothing is cached.
 ``DASHBOARD_CACHE_SECONDS = 0`` turns it off.
+
+Two layers hold an entry under the same key: the shared cache (Redis in production, so every
+worker process profits from one computation) and a small memory of the recent entries in
+each process, which spares the shared cache's round trip on a repeated read. The key names
+the content exactly (the fingerprint is part of it), so a process never holds a stale copy:
+after a change the key itself is different.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -193,6 +202,56 @@ def cache_key(user: Any, key: Key) -> str | None:
     )
 
 
+class RecentEntries:
+    """The process's most recently used entries, each kept at most ``seconds()``.
+
+    Bounded by count (``DASHBOARD_LOCAL_ENTRIES``) and by the total length of the values
+    (``DASHBOARD_LOCAL_BYTES``): a dashboard body is tens of kilobytes.
+    """
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[str, tuple[float, int, Any]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, name: str) -> Any:
+        with self._lock:
+            item = self._items.get(name)
+            if item is None:
+                return None
+            if item[0] < time.monotonic():
+                self._drop(name)
+                return None
+            self._items.move_to_end(name)
+            return item[2]
+
+    def set(self, name: str, value: Any, ttl: int) -> None:
+        size = len(value) if isinstance(value, str | bytes) else 0
+        entries = int(getattr(settings, "DASHBOARD_LOCAL_ENTRIES", 64))
+        limit = int(getattr(settings, "DASHBOARD_LOCAL_BYTES", 16 * 1024 * 1024))
+        if entries <= 0 or size > limit:
+            return
+        with self._lock:
+            if name in self._items:
+                self._drop(name)
+            self._items[name] = (time.monotonic() + ttl, size, value)
+            self._size += size
+            while len(self._items) > entries or self._size > limit:
+                self._drop(next(iter(self._items)))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._size = 0
+
+    def _drop(self, name: str) -> None:
+        _expires, size, _value = self._items.pop(name)
+        self._size -= size
+
+
+recent = RecentEntries()
+
+
 def cached(user: Any, key: Key, build: Callable[[], Any]) -> Any:
     """``build()``'s result, reused while the key's rows are unchanged; uncached when off."""
     if not enabled():
@@ -200,8 +259,12 @@ def cached(user: Any, key: Key, build: Callable[[], Any]) -> Any:
     name = cache_key(user, key)
     if name is None:
         return build()
+    value = recent.get(name)
+    if value is not None:
+        return value
     value = default_cache.get(name)
     if value is None:
         value = build()
         default_cache.set(name, value, seconds())
+    recent.set(name, value, seconds())
     return value

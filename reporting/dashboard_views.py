@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 from espm.exports import safe_row
 from regions.models import Level, Region
 from regions.roles import Role
-from regions.scoping import grants_for, scoped_get
+from regions.scoping import grants_for, region_in_scope
 from reporting import dashboard_cache as dc
 from reporting import dashboards as d
 from reporting.charts import Bar, column_chart, hbar_chart
@@ -231,7 +231,7 @@ def national_data(request: HttpRequest) -> HttpResponse:
 
 
 def _province(request: HttpRequest, code: str) -> Region:
-    return scoped_get(Region, request.user, code=code, level=Level.PROVINCE)
+    return region_in_scope(request, code, [Level.PROVINCE])
 
 
 @login_required
@@ -266,7 +266,7 @@ def province_data(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _region(request: HttpRequest, code: str) -> Region:
-    return scoped_get(Region, request.user, code=code, level__in=d.LEVELS, is_active=True)
+    return region_in_scope(request, code, d.LEVELS, active_only=True)
 
 
 def _region_context(request: HttpRequest, reg: Region, year: int, quarter: int) -> dict[str, Any]:

@@ -157,3 +157,25 @@ def test_key_separates_scopes_and_languages_and_skips_own_writes(committed, sett
     check_users_share_a_body_only_with_the_same_grants(committed)
     check_the_language_is_part_of_the_key(committed)
     check_nothing_is_cached_inside_a_transaction_with_its_own_writes(committed, settings)
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_process_memory_is_bounded_by_entries_bytes_and_age(settings, monkeypatch):
+    settings.DASHBOARD_LOCAL_ENTRIES = 2
+    settings.DASHBOARD_LOCAL_BYTES = 10
+    memory = dc.RecentEntries()
+    memory.set("a", "aaaa", 60)
+    memory.set("b", "bbbb", 60)
+    assert memory.get("a") == "aaaa"  # now the most recent: "b" goes first
+    memory.set("c", "cc", 60)
+    assert (memory.get("a"), memory.get("b"), memory.get("c")) == ("aaaa", None, "cc")
+    memory.set("d", "dddddd", 60)  # 4 + 2 + 6 bytes > 10: the oldest goes
+    assert memory.get("a") is None and memory.get("d") == "dddddd"
+    memory.set("big", "x" * 11, 60)  # larger than the whole memory: not kept
+    assert memory.get("big") is None and memory.get("d") == "dddddd"
+    now = dc.time.monotonic()
+    monkeypatch.setattr(dc.time, "monotonic", lambda: now + 61)
+    assert memory.get("d") is None  # older than the cache's lifetime
+    settings.DASHBOARD_LOCAL_ENTRIES = 0
+    memory.set("e", "e", 60)
+    assert memory.get("e") is None  # 0 turns the process memory off
