@@ -308,6 +308,12 @@ def test_bell_counts_and_mark_read(setup, login, cast, django_capture_on_commit_
     tapem.post(reverse("reporting:notifications_read"), {"id": note.pk})
     note.refresh_from_db()
     assert note.read_at is not None
+    # the number counts only this user's unread notifications
+    assert "data-unread" not in tapem.get(reverse("reporting:notifications_bell")).content.decode()
+    Notification.objects.create(user=note.user, kind="submitted", title="x", key="extra-1")
+    Notification.objects.create(user=cast["klaten.dinkes"], kind="submitted", title="y", key="x2")
+    bell = tapem.get(reverse("reporting:notifications_bell")).content.decode()
+    assert 'data-unread="1"' in bell
 
 
 def test_bulk_verify_confirms_then_verifies_only_passing_reports(setup, login, cast):
