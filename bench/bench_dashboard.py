@@ -9,6 +9,9 @@ Each endpoint is timed twice: right after a save in its scope (the figures are c
 afresh) and when read again with nothing changed (the body comes from the consistent cache,
 which checks a fingerprint of the rows on every request). The target is judged on the second,
 the way a dashboard is read in a meeting; both are printed and written to the JSON.
+
+The floor, the request floor and the endpoints are timed round by round (``interleaved``), so
+the ratio compares measurements of the same minutes.
 """
 
 from __future__ import annotations
