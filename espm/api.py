@@ -35,6 +35,7 @@ router.register("reports", reporting_api.ReportViewSet, basename="report")
 router.register(
     "region-submissions", reporting_api.RegionSubmissionViewSet, basename="region-submission"
 )
+router.register("notifications", reporting_api.NotificationViewSet, basename="notification")
 
 # Redoc renders with styled-components, which injects <style> elements: allow exactly
 # those carrying this response's nonce (handed to the page's static start-up script), plus

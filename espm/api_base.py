@@ -10,9 +10,11 @@ the field name, messages about the whole request under ``non_field_errors``.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -60,6 +62,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
+    elif isinstance(exc, SuspiciousOperation):
+        # A body Django refuses to read (e.g. a form over DATA_UPLOAD_MAX_NUMBER_FIELDS): 400.
+        logging.getLogger(f"django.security.{type(exc).__name__}").warning("%s", exc)
+        exc = exceptions.ParseError(
+            _("Permintaan tidak dapat dibaca: terlalu besar atau terlalu banyak isian.")
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -120,6 +128,12 @@ class AutoSchema(SpectacularAutoSchema):
             codes += ["409"]
         extra = getattr(self.view, "extra_error_codes", ())
         return sorted(set(codes) | set(extra))
+
+    def _get_paginator(self) -> Any:
+        # Only list reads are paged; a write that answers a list (POST periods/) is not.
+        if self.method != "GET":
+            return None
+        return super()._get_paginator()
 
     def _get_response_bodies(self, direction: Any = "response") -> Any:
         # Hooked here, not in get_response_serializers: @extend_schema(responses=...) replaces that.

@@ -300,6 +300,7 @@ SPECTACULAR_SETTINGS = {
         "ReportStatusEnum": "reporting.models.Report.Status",
         "StageStatusEnum": "reporting.models.ReportStage.Status",
         "TargetStatusEnum": "indicators.models.Target.Status",
+        "PeriodOpeningStatusEnum": "reporting.models.PeriodOpening.Status",
     },
 }
 

@@ -1,4 +1,5 @@
-"""API: periods, quarterly reports (read, update, workflow actions), evidence and dashboards.
+"""API: periods (Bangda manages them), quarterly reports (read, update, workflow actions),
+evidence, the caller's notifications and dashboards.
 
 Reads go through the scoping layer; writes call the same services as the pages
 (reporting.services, reporting.workflow, reporting.dashboards), so no rule lives here.
@@ -9,10 +10,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -22,7 +25,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import exceptions, parsers, serializers, status, viewsets
+from rest_framework import exceptions, parsers, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -36,14 +39,17 @@ from espm.api_base import (
     PreconditionFailed,
 )
 from regions.models import Level, Region
-from regions.scoping import Action, scoped_get
-from reporting import dashboards, locks, patch, services, workflow
+from regions.scoping import Action, scoped_get, sees_everything
+from reporting import dashboards, locks, notifications, patch, services, workflow
 from reporting.capaian import round2
 from reporting.evidence import SERVED_TYPE
+from reporting.forms import PeriodForm, YearForm
 from reporting.models import (
     BudgetLine,
     Evidence,
+    Notification,
     Period,
+    PeriodOpening,
     RegionSubmission,
     Report,
     ReportQuality,
@@ -83,21 +89,211 @@ class PeriodFilter(filters.FilterSet):
         fields = ["year", "quarter", "state", "due_before", "due_after"]
 
 
+def _form_messages(form_class: type[forms.Form], name: str, **aliases: str) -> dict[str, Any]:
+    """The page form field's own messages, for the API field that types the same input.
+
+    `aliases` maps a DRF-only error key to the form's key that says the same (e.g. null → required).
+    """
+    messages = dict(form_class.base_fields[name].error_messages)
+    for drf_key, form_key in aliases.items():
+        messages[drf_key] = messages[form_key]
+    return messages
+
+
+def _form_cleaned(form_class: type[forms.Form], values: dict[str, Any]) -> dict[str, Any]:
+    """Run the page's form on the typed values: its rules and messages, errors in the API shape."""
+    form = form_class(values)
+    if not form.is_valid():
+        raise exceptions.ValidationError(
+            {
+                ("non_field_errors" if name == "__all__" else name): [str(m) for m in messages]
+                for name, messages in form.errors.items()
+            }
+        )
+    return form.cleaned_data
+
+
+_YEAR = YearForm.base_fields["year"]
+
+
+class PeriodCreateSerializer(serializers.Serializer):
+    year = serializers.IntegerField(
+        min_value=_YEAR.min_value,  # type: ignore[attr-defined]
+        max_value=_YEAR.max_value,  # type: ignore[attr-defined]
+        error_messages=_form_messages(YearForm, "year", null="required"),
+        help_text="Tahun pelaporan; TW I–IV dibuat bila belum ada (idempoten).",
+    )
+
+
+class PeriodUpdateSerializer(serializers.Serializer):
+    """Only what is sent changes; the rest keeps its current value (PATCH)."""
+
+    due_date = serializers.DateField(
+        required=False,
+        error_messages=_form_messages(PeriodForm, "due_date", null="required", datetime="invalid"),
+        help_text="Batas waktu pengisian (YYYY-MM-DD).",
+    )
+    allow_late = serializers.BooleanField(
+        required=False, help_text="Izinkan pengisian setelah batas waktu (ditandai terlambat)."
+    )
+
+
+class PeriodOpeningSerializer(serializers.ModelSerializer):
+    """One run of opening a period (a Celery job); poll `periods/{id}/opening/` until finished."""
+
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    requested_by = serializers.CharField(source="requested_by.username", read_only=True)
+
+    class Meta:
+        model = PeriodOpening
+        fields = [
+            "id",
+            "period",
+            "status",
+            "status_label",
+            "progress",
+            "regions_done",
+            "regions_total",
+            "reports_created",
+            "submissions_created",
+            "message",
+            "requested_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class PeriodOpenResultSerializer(PeriodOpeningSerializer):
+    started = serializers.BooleanField(
+        read_only=True,
+        help_text="true: proses baru dimulai; false: proses yang sedang berjalan dikembalikan.",
+    )
+
+    class Meta(PeriodOpeningSerializer.Meta):
+        fields = [*PeriodOpeningSerializer.Meta.fields, "started"]
+        read_only_fields = fields
+
+
+class BangdaOnly(permissions.BasePermission):
+    """Managing the national calendar is Bangda's, as on the period pages (`sees_everything`)."""
+
+    message = _("Hanya admin Bangda yang dapat mengelola periode pelaporan.")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return sees_everything(request.user)
+
+
+def _period_step_schema(summary: str, responses: dict[Any, Any]) -> Any:
+    return extend_schema(tags=["periods"], summary=summary, request=None, responses=responses)
+
+
 @extend_schema_view(
     list=extend_schema(tags=["periods"], summary="Periode pelaporan (triwulan)"),
     retrieve=extend_schema(tags=["periods"], summary="Satu periode"),
+    create=extend_schema(
+        tags=["periods"],
+        summary="Sediakan periode TW I–IV satu tahun (admin Bangda; idempoten)",
+        request=PeriodCreateSerializer,
+        responses={201: PeriodSerializer(many=True)},
+    ),
+    partial_update=extend_schema(
+        tags=["periods"],
+        summary="Ubah batas waktu dan izin terlambat satu periode (admin Bangda)",
+        request=PeriodUpdateSerializer,
+        responses={200: PeriodSerializer},
+    ),
 )
 class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
-    """Periods are national: every signed-in user sees the same calendar."""
+    """Periods are national: every signed-in user sees the same calendar; Bangda manages it.
+
+    The writes are the period page's buttons: its forms (`YearForm`, `PeriodForm`) and services
+    (`ensure_periods`, `update_period`, `request_open_period`, `close_period`).
+    """
 
     serializer_class = PeriodSerializer
     pagination_class = Pagination
     filterset_class = PeriodFilter
     lookup_value_regex = r"[^/]+"
     queryset = Period.objects.none()
+    bangda_actions = frozenset({"create", "partial_update", "open", "opening", "close"})
 
     def get_queryset(self) -> QuerySet[Period]:
         return Period.objects.order_by("-year", "-quarter")
+
+    def get_permissions(self) -> list[Any]:
+        checks = list(super().get_permissions())
+        if self.action in self.bangda_actions:
+            checks.append(BangdaOnly())
+        return checks
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        form = PeriodCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        year = _form_cleaned(YearForm, dict(form.validated_data))["year"]
+        periods = services.ensure_periods(year, request.user)
+        return Response(
+            self.get_serializer(periods, many=True).data, status=status.HTTP_201_CREATED
+        )
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        period = self.get_object()
+        form = PeriodUpdateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        if not form.validated_data:  # nothing sent: nothing to change or record
+            return Response(self.get_serializer(period).data)
+        values = {"due_date": period.due_date, "allow_late": period.allow_late}
+        values.update(form.validated_data)
+        cleaned = _form_cleaned(PeriodForm, values)
+        updated = services.update_period(period.pk, request.user, **cleaned)
+        return Response(self.get_serializer(updated).data)
+
+    @_period_step_schema(
+        "Buka periode untuk semua wilayah (admin Bangda): tugas latar; pantau di opening/",
+        {202: PeriodOpenResultSerializer},
+    )
+    @action(detail=True, methods=["post"], pagination_class=None, filterset_class=None)
+    def open(self, request: Request, pk: str | None = None) -> Response:
+        """Queue the opening job, or join the one already running (never two at once)."""
+        period = self.get_object()
+        try:
+            job, started = services.request_open_period(period.pk, request.user)
+        except services.PeriodError as exc:
+            raise exceptions.ValidationError({"non_field_errors": [str(exc)]}) from exc
+        job.refresh_from_db()  # eager Celery (no broker) may have run it already
+        body = {**PeriodOpeningSerializer(job).data, "started": started}
+        response = Response(body, status=status.HTTP_202_ACCEPTED)
+        response["Location"] = reverse("api:period-opening", kwargs={"pk": period.pk})
+        return response
+
+    @_period_step_schema(
+        "Proses pembukaan terakhir periode ini: status dan kemajuan (admin Bangda)",
+        {200: PeriodOpeningSerializer},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def opening(self, request: Request, pk: str | None = None) -> Response:
+        """The newest opening job of the period, finished or not (the period page's row)."""
+        period = self.get_object()
+        job = period.openings.select_related("requested_by").first()  # newest (Meta.ordering)
+        if job is None:
+            raise exceptions.NotFound(_("Periode ini belum pernah dibuka."))
+        return Response(PeriodOpeningSerializer(job).data)
+
+    @_period_step_schema(
+        "Tutup periode yang sedang dibuka (admin Bangda); periode lain: 409 refused",
+        {200: PeriodSerializer},
+    )
+    @action(detail=True, methods=["post"], pagination_class=None, filterset_class=None)
+    def close(self, request: Request, pk: str | None = None) -> Response:
+        """`services.close_period`; a period that is not open is a refused step (409)."""
+        period = self.get_object()
+        try:
+            closed = services.close_period(period.pk, request.user)
+        except services.PeriodError as exc:
+            period.refresh_from_db()
+            raise Conflict(str(exc), code="refused", current={"state": period.state}) from exc
+        return Response(self.get_serializer(closed).data)
 
 
 # ---------------------------------------------------------------- reports
@@ -933,6 +1129,109 @@ class RegionSubmissionViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, pk: str | None = None) -> Response:
         return self._step(request, "reopen")
+
+
+# ---------------------------------------------------------------- notifications
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    unread = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "title", "body", "url", "created_at", "read_at", "unread"]
+        read_only_fields = fields
+
+    def get_unread(self, obj: Notification) -> bool:
+        return obj.read_at is None
+
+
+class NotificationFilter(filters.FilterSet):
+    unread = filters.BooleanFilter(
+        field_name="read_at",
+        lookup_expr="isnull",
+        help_text="true: hanya yang belum dibaca; false: hanya yang sudah dibaca.",
+    )
+
+    class Meta:
+        model = Notification
+        fields = ["unread"]
+
+
+class MarkReadSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        required=False,
+        max_length=1000,
+        help_text="Notifikasi Anda yang ditandai dibaca; tanpa ids: semuanya. "
+        "Id milik pengguna lain tidak ditandai.",
+    )
+
+
+class MarkReadResultSerializer(serializers.Serializer):
+    marked = serializers.IntegerField(help_text="Jumlah yang baru ditandai dibaca.")
+    unread = serializers.IntegerField(help_text="Sisa yang belum dibaca.")
+
+
+class UnreadCountSerializer(serializers.Serializer):
+    unread = serializers.IntegerField()
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["notifications"], summary="Notifikasi saya, terbaru dahulu"),
+    retrieve=extend_schema(tags=["notifications"], summary="Satu notifikasi saya"),
+)
+class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
+    """The bell of the pages: only the caller's own notifications (another's id is 404)."""
+
+    serializer_class = NotificationSerializer
+    pagination_class = Pagination
+    filterset_class = NotificationFilter
+    lookup_value_regex = r"[^/]+"
+    queryset = Notification.objects.none()
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        return Notification.objects.filter(user=self.request.user).order_by(  # type: ignore[misc]
+            "-created_at", "-id"
+        )
+
+    @extend_schema(
+        tags=["notifications"],
+        summary="Tandai notifikasi saya dibaca (ids tertentu, atau semua)",
+        request=MarkReadSerializer,
+        responses={200: MarkReadResultSerializer},
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="mark-read",
+        url_name="mark-read",
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def mark_read(self, request: Request) -> Response:
+        """`notifications.mark_read`: only the caller's own unread ones; others' ids mark nothing."""
+        form = MarkReadSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        marked = notifications.mark_read(request.user, form.validated_data.get("ids"))
+        return Response({"marked": marked, "unread": notifications.unread_count(request.user)})
+
+    @extend_schema(
+        tags=["notifications"],
+        summary="Jumlah notifikasi saya yang belum dibaca (angka lonceng)",
+        responses={200: UnreadCountSerializer},
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="unread-count",
+        url_name="unread-count",
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def unread_count(self, request: Request) -> Response:
+        """The bell's number (`notifications.unread_count`)."""
+        return Response({"unread": notifications.unread_count(request.user)})
 
 
 # ---------------------------------------------------------------- dashboards

@@ -16,7 +16,15 @@ from rest_framework.authtoken.models import Token
 from indicators.models import CatalogYear, ServiceType, Target
 from regions.models import Agency, User
 from reporting import importer, services
-from reporting.models import BudgetLine, Evidence, Period, Report, private_storage
+from reporting.models import (
+    BudgetLine,
+    Evidence,
+    Notification,
+    Period,
+    PeriodOpening,
+    Report,
+    private_storage,
+)
 from tests.isolation.cases_review import DUE, JATENG, KLATEN, _submission, _submission_snapshot
 from tests.isolation.expect import EVERYONE, viewers
 from tests.isolation.framework import ANONYMOUS, OK, Case
@@ -221,6 +229,49 @@ def _evidence_of_another_report() -> dict[str, Any]:
     return {"pk": other.pk, "evidence_id": evidence.pk}
 
 
+# ---------------------------------------------------------------- periods (Bangda manages them)
+
+BANGDA = {"bangda.admin"}
+
+
+def _tw3() -> Period:
+    return Period.objects.get(year=2026, quarter=3)
+
+
+def _open_tw3() -> dict[str, Any]:
+    Period.objects.filter(pk=_tw3().pk).update(state=Period.State.OPEN, closed_at=None)
+    return {"pk": _tw3().pk}
+
+
+def _tw3_with_an_opening() -> dict[str, Any]:
+    bangda = User.objects.get(username="bangda.admin")
+    PeriodOpening.objects.create(period=_tw3(), requested_by=bangda, status="done", progress=100)
+    return {"pk": _tw3().pk}
+
+
+def _periods_and_openings() -> list[Any]:
+    return [
+        list(
+            Period.objects.order_by("pk").values_list(
+                "pk", "state", "due_date", "allow_late", "closed_at"
+            )
+        ),
+        sorted(PeriodOpening.objects.values_list("pk", "period_id", "status")),
+    ]
+
+
+# ---------------------------------------------------------------- notifications (one's own)
+
+
+def _dinkes_notification() -> dict[str, Any]:
+    note, _ = Notification.objects.get_or_create(
+        user=User.objects.get(username="klaten.dinkes"),
+        key="isolation:api",
+        defaults={"kind": "returned", "title": "Uji isolasi", "url": "/"},
+    )
+    return {"pk": note.pk}
+
+
 # ---------------------------------------------------------------- region submissions
 
 
@@ -355,6 +406,56 @@ CASES = [
         "api:period-detail",
         allowed=EVERYONE,
         kwargs=lambda: {"pk": klaten_report().period_id},
+    ),
+    # Period management: Bangda's buttons of the period page; everyone else 403, nothing changes.
+    Case(
+        "api:period-list",
+        allowed=BANGDA,
+        method="post",
+        data=lambda: {"year": "2092"},
+        snapshot=lambda: Period.objects.filter(year=2092).count(),
+        label="create",
+    ),
+    Case(
+        "api:period-detail",
+        allowed=BANGDA,
+        method="patch",
+        kwargs=lambda: {"pk": _tw3().pk},
+        data=lambda: json.dumps({"due_date": "2026-12-31", "allow_late": False}),  # type: ignore[arg-type,return-value]
+        headers=JSON,
+        snapshot=_periods_and_openings,
+    ),
+    # Queued only: the test transaction never commits, so no task runs.
+    Case(
+        "api:period-open",
+        allowed=BANGDA,
+        method="post",
+        kwargs=lambda: {"pk": _tw3().pk},
+        ok_status=frozenset({202}),
+        snapshot=_periods_and_openings,
+    ),
+    Case("api:period-opening", allowed=BANGDA, kwargs=_tw3_with_an_opening),
+    Case(
+        "api:period-close",
+        allowed=BANGDA,
+        method="post",
+        kwargs=_open_tw3,
+        snapshot=_periods_and_openings,
+    ),
+    # Notifications: one's own only. Everyone may mark their own read; that another user's
+    # ids mark nothing is tested in tests/test_api_notifications.py.
+    Case("api:notification-list", allowed=EVERYONE),
+    Case(
+        "api:notification-detail",
+        allowed={"klaten.dinkes"},
+        kwargs=_dinkes_notification,
+    ),
+    Case("api:notification-unread-count", allowed=EVERYONE),
+    Case(
+        "api:notification-mark-read",
+        allowed=EVERYONE,
+        method="post",
+        data=lambda: {"ids": [_dinkes_notification()["pk"]]},
     ),
     Case("api:report-list", allowed=EVERYONE),
     Case(
