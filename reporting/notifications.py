@@ -226,13 +226,14 @@ def unread_count(user: Any) -> int:
     """
     if not user.is_authenticated:
         return 0
-    table = connection.ops.quote_name(Notification._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT count(*) FROM {table} WHERE user_id = %s AND read_at IS NULL",  # noqa: S608 — constant table name
-            [user.pk],
-        )
+        cursor.execute(UNREAD_COUNT_SQL, [user.pk])
         return int(cursor.fetchone()[0])
+
+
+UNREAD_COUNT_SQL = (
+    "SELECT count(*) FROM reporting_notification WHERE user_id = %s AND read_at IS NULL"
+)
 
 
 def mark_read(user: Any, ids: list[int] | None = None) -> int:
