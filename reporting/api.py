@@ -1,13 +1,16 @@
-"""API: periods (Bangda manages them), quarterly reports (read, update, workflow actions),
-evidence, the caller's notifications and dashboards.
+"""API: periods (Bangda manages them), quarterly reports (read, update, workflow actions,
+timeline), evidence, region submissions (steps, timeline, province recap), the caller's
+notifications and dashboards.
 
-Reads go through the scoping layer; writes call the same services as the pages
-(reporting.services, reporting.workflow, reporting.dashboards), so no rule lives here.
+Reads go through the scoping layer and the pages' selectors (reporting.review_selectors,
+reporting.recap); writes call the same services as the pages (reporting.services,
+reporting.workflow, reporting.dashboards), so no rule lives here.
 """
 
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -40,7 +43,16 @@ from espm.api_base import (
 )
 from regions.models import Level, Region
 from regions.scoping import Action, scoped_get, sees_everything
-from reporting import dashboards, locks, notifications, patch, services, workflow
+from reporting import (
+    dashboards,
+    locks,
+    notifications,
+    patch,
+    recap,
+    review_selectors,
+    services,
+    workflow,
+)
 from reporting.capaian import round2
 from reporting.evidence import SERVED_TYPE
 from reporting.forms import PeriodForm, YearForm
@@ -54,6 +66,7 @@ from reporting.models import (
     Report,
     ReportQuality,
     ReportStage,
+    WorkflowEvent,
 )
 
 # ---------------------------------------------------------------- periods
@@ -521,6 +534,65 @@ class TransitionResultSerializer(serializers.Serializer):
     report = ReportSerializer()
 
 
+class TimelineEventSerializer(serializers.ModelSerializer):
+    """One workflow step as the review pages' "Riwayat alur" shows it (no snapshot, no e-mail)."""
+
+    label = serializers.CharField(  # type: ignore[assignment]
+        read_only=True, help_text="Nama langkah seperti di halaman, mis. Dikembalikan verifikator."
+    )
+    actor = serializers.CharField(
+        source="actor.username", read_only=True, help_text="Nama pengguna yang melakukan langkah."
+    )
+    actor_name = serializers.CharField(
+        source="actor",
+        read_only=True,
+        help_text="Nama tampilan pelaku (nama lengkap, atau nama pengguna bila kosong).",
+    )
+
+    action = serializers.CharField(
+        read_only=True,
+        help_text="Langkah pada tabel alur kerja (reporting.workflow), mis. submit, return, "
+        "verify, submit_region, accept, return_region, reopen_region.",
+    )
+    from_status = serializers.CharField(read_only=True, help_text="Status sebelum langkah.")
+    to_status = serializers.CharField(read_only=True, help_text="Status sesudah langkah.")
+    reason = serializers.CharField(
+        read_only=True, help_text="Alasan/catatan; kosong bila tidak ada."
+    )
+
+    class Meta:
+        model = WorkflowEvent
+        fields = [
+            "id",
+            "action",
+            "label",
+            "from_status",
+            "to_status",
+            "actor",
+            "actor_name",
+            "at",
+            "reason",
+        ]
+        read_only_fields = fields
+
+
+def _timeline_schema(tag: str, what: str) -> Any:
+    return extend_schema(
+        tags=[tag],
+        summary=f"Riwayat alur {what}: siapa, kapan, langkah apa dan alasannya (urut waktu)",
+        request=None,
+        responses={200: TimelineEventSerializer(many=True)},
+    )
+
+
+TIMELINE_ACTION: dict[str, Any] = {
+    "detail": True,
+    "methods": ["get"],
+    "pagination_class": None,
+    "filterset_class": None,
+}
+
+
 class EvidenceSerializer(serializers.ModelSerializer):
     uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
     stage = serializers.IntegerField(source="stage.stage", read_only=True, allow_null=True)
@@ -778,6 +850,13 @@ class ReportViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, pk: str | None = None) -> Response:
         return self._transition(request, "reopen")
+
+    @_timeline_schema("reports", "laporan")
+    @action(**TIMELINE_ACTION)
+    def timeline(self, request: Request, pk: str | None = None) -> Response:
+        """`review_selectors.timeline`, the events the report's pages list, oldest first."""
+        report = self.get_object()
+        return Response(TimelineEventSerializer(review_selectors.timeline(report), many=True).data)
 
     # ------------------------------------------------------------ evidence
 
@@ -1060,6 +1139,119 @@ SUBMISSION_DOC = {
 }
 
 
+class RecapSectorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class RecapCellSerializer(serializers.Serializer):
+    """A rolled-up capaian (`reporting.capaian.rollup`): missing reports are counted, not zero."""
+
+    sector = serializers.CharField(help_text="Kode bidang.")
+    capaian = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Rata-rata indeks jenis pelayanan yang sudah dilaporkan; null bila belum ada.",
+    )
+    reported = serializers.IntegerField(help_text="Jenis pelayanan yang dihitung.")
+    missing = serializers.IntegerField(help_text="Jenis pelayanan tanpa laporan (bukan 0).")
+
+
+class RecapRowSerializer(serializers.Serializer):
+    region = serializers.CharField(help_text="Kode wilayah.")
+    region_name = serializers.CharField()
+    level = serializers.CharField()
+    is_own = serializers.BooleanField(help_text="Baris layanan provinsi sendiri (baris pertama).")
+    submission = serializers.IntegerField(
+        allow_null=True,
+        help_text="Id laporan wilayah (region-submissions/), null bila belum dibuka.",
+    )
+    status = serializers.CharField(allow_blank=True, help_text="Kosong bila belum dibuka.")
+    status_label = serializers.CharField()
+    timeliness = serializers.ChoiceField(
+        choices=["on_time", "late", "not_submitted", "overdue"],
+        help_text="Ketepatan waktu: on_time, late, not_submitted (belum lewat batas), overdue.",
+    )
+    timeliness_label = serializers.CharField(help_text="Ketepatan waktu seperti di halaman.")
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    due_date = serializers.DateField(
+        help_text="Batas waktu wilayah (pembukaan kembali) atau periode."
+    )
+    expected = serializers.IntegerField(help_text="Jenis pelayanan yang diharapkan.")
+    reported = serializers.IntegerField(help_text="Laporan yang terisi (berindeks capaian).")
+    verified = serializers.IntegerField(help_text="Laporan yang terverifikasi.")
+    missing = serializers.IntegerField(help_text="Jenis pelayanan tanpa laporan.")
+    capaian = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Capaian wilayah: rata-rata semua indeks yang dilaporkan.",
+    )
+    sectors = RecapCellSerializer(many=True)
+
+
+class RecapSerializer(serializers.Serializer):
+    """The province recap page (`reporting.recap.build`) as data."""
+
+    submission = serializers.IntegerField()
+    province = serializers.CharField(help_text="Kode provinsi.")
+    province_name = serializers.CharField()
+    period = PeriodRefSerializer()
+    generated_at = serializers.DateTimeField()
+    sectors = RecapSectorSerializer(many=True, help_text="Kolom bidang, dalam urutan halaman.")
+    rows = RecapRowSerializer(
+        many=True, help_text="Provinsi sendiri lebih dahulu, lalu kab/kota menurut kode."
+    )
+
+
+def _mean(cell: recap.Cell) -> Decimal | None:
+    # Rounded as the page shows it (half up), before DRF's own quantize (half even) could differ.
+    return None if cell.mean is None else round2(cell.mean)
+
+
+def _cell(code: str, cell: recap.Cell) -> dict[str, Any]:
+    return {
+        "sector": code,
+        "capaian": _mean(cell),
+        "reported": cell.present,
+        "missing": cell.missing,
+    }
+
+
+def recap_data(submission: RegionSubmission, r: recap.Recap) -> dict[str, Any]:
+    return {
+        "submission": submission.pk,
+        "province": r.province.code,
+        "province_name": r.province.name,
+        "period": r.period,
+        "generated_at": r.generated_at,
+        "sectors": [{"code": s.code, "name": s.name} for s in r.sectors],
+        "rows": [
+            {
+                "region": row.region.code,
+                "region_name": row.region.name,
+                "level": row.region.level,
+                "is_own": row.is_own,
+                "submission": row.submission_id,
+                "status": row.status,
+                "status_label": row.status_label,
+                "timeliness": row.timeliness_code,
+                "timeliness_label": row.timeliness,
+                "submitted_at": row.submitted_at,
+                "due_date": row.due_date,
+                "expected": row.expected,
+                "reported": row.reported,
+                "verified": row.verified,
+                "missing": row.overall.missing,
+                "capaian": _mean(row.overall),
+                "sectors": [_cell(code, cell) for code, cell in row.sectors.items()],
+            }
+            for row in r.rows
+        ],
+    }
+
+
 def _submission_schema(name: str) -> Any:
     return extend_schema(
         tags=["region-submissions"],
@@ -1114,6 +1306,29 @@ class RegionSubmissionViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str | None = None) -> Response:
         return self._step(request, "submit")
+
+    @_timeline_schema("region-submissions", "laporan wilayah")
+    @action(**TIMELINE_ACTION)
+    def timeline(self, request: Request, pk: str | None = None) -> Response:
+        """`review_selectors.timeline`, the events the submission page lists, oldest first."""
+        submission = self.get_object()
+        events = review_selectors.timeline(submission)
+        return Response(TimelineEventSerializer(events, many=True).data)
+
+    @extend_schema(
+        tags=["region-submissions"],
+        summary="Rekap provinsi (laporan wilayah provinsi): status, ketepatan waktu dan capaian "
+        "per bidang provinsi dan tiap kab/kota; Biro provinsi dan Bangda",
+        request=None,
+        responses={200: RecapSerializer},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def recap(self, request: Request, pk: str | None = None) -> Response:
+        """The recap page's data and rule (`recap.of_submission`): a kab/kota submission or a
+        reader who does not see the whole province is 404, as on the page."""
+        submission = self.get_object()
+        data = recap_data(submission, recap.of_submission(request.user, submission))
+        return Response(RecapSerializer(data).data)
 
     @_submission_schema("accept")
     @action(detail=True, methods=["post"])

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _t
@@ -43,7 +44,7 @@ class RecapRow:
     is_own: bool
     status: str
     status_label: str
-    timeliness: str
+    timeliness: str  # the label shown (Indonesian source); its code is `timeliness_code`
     submitted_at: dt.datetime | None
     due_date: dt.date
     expected: int
@@ -52,6 +53,7 @@ class RecapRow:
     sectors: dict[str, Cell] = field(default_factory=dict)
     overall: Cell = Cell(None, 0, 0)
     submission_id: int | None = None
+    timeliness_code: str = ""
 
 
 @dataclass
@@ -79,10 +81,32 @@ def may_see(user: Any, province: Region) -> bool:
     return any(g.role in roles and g.region_code == province.code for g in grants_for(user))
 
 
-def _timeliness(sub: RegionSubmission | None, due: dt.date, today: dt.date) -> str:
+def may_see_submission(user: Any, sub: RegionSubmission) -> bool:
+    """A recap exists for a province's submission only; it rolls up every kab/kota and sector,
+    so only those who see all of it (`may_see`) read it."""
+    return sub.region.is_province and may_see(user, sub.region)
+
+
+def of_submission(user: Any, sub: RegionSubmission) -> Recap:
+    """The recap of a submission the user already sees (page, downloads, API); else 404."""
+    if not may_see_submission(user, sub):
+        raise Http404
+    return build(sub.region, sub.period)
+
+
+def _timeliness_code(sub: RegionSubmission | None, due: dt.date, today: dt.date) -> str:
     if sub and sub.submitted_at:
-        return _t("Terlambat") if sub.is_late else _t("Tepat waktu")
-    return _t("Belum mengajukan (lewat batas)") if today > due else _t("Belum mengajukan")
+        return "late" if sub.is_late else "on_time"
+    return "overdue" if today > due else "not_submitted"
+
+
+def _timeliness(code: str) -> str:
+    return {
+        "late": _t("Terlambat"),
+        "on_time": _t("Tepat waktu"),
+        "overdue": _t("Belum mengajukan (lewat batas)"),
+        "not_submitted": _t("Belum mengajukan"),
+    }[code]
 
 
 def _expected(year: int) -> dict[tuple[str, str], int]:
@@ -137,13 +161,14 @@ def build(province: Region, period: Period) -> Recap:
             cells[sector.code] = Cell(mean, present, missing)
         mean, present, missing = capaian.rollup(all_indices, total_expected)
         due = (sub.due_date if sub and sub.due_date else None) or period.due_date
+        timeliness = _timeliness_code(sub, due, today)
         rows.append(
             RecapRow(
                 region=region,
                 is_own=region.id == province.id,
                 status=sub.status if sub else "",
                 status_label=sub.get_status_display() if sub else _t("Belum dibuka"),
-                timeliness=_timeliness(sub, due, today),
+                timeliness=_timeliness(timeliness),
                 submitted_at=sub.submitted_at if sub else None,
                 due_date=due,
                 expected=total_expected,
@@ -152,6 +177,7 @@ def build(province: Region, period: Period) -> Recap:
                 sectors=cells,
                 overall=Cell(mean, present, missing),
                 submission_id=sub.id if sub else None,
+                timeliness_code=timeliness,
             )
         )
     return Recap(province, period, sectors, rows, timezone.now())

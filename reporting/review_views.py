@@ -201,7 +201,7 @@ def _submission_page(
             "problems": workflow.region_problems(sub, request.user),
             "window": workflow.window_problem(sub.period, sub),
             "due_date": workflow.effective_due_date(sub.period, sub),
-            "can_recap": sub.region.is_province and recap.may_see(request.user, sub.region),
+            "can_recap": recap.may_see_submission(request.user, sub),
             "error": error,
             "typed": typed or {},
         },
@@ -257,11 +257,7 @@ def submission_transition(request: HttpRequest, pk: int, action: str) -> HttpRes
 
 
 def _recap(request: HttpRequest, pk: int) -> recap.Recap:
-    sub = _submission(request, pk)
-    # The recap rolls up every kab/kota and sector: only for those who see all of it.
-    if not sub.region.is_province or not recap.may_see(request.user, sub.region):
-        raise Http404
-    return recap.build(sub.region, sub.period)
+    return recap.of_submission(request.user, _submission(request, pk))
 
 
 @login_required

@@ -25,7 +25,15 @@ from reporting.models import (
     Report,
     private_storage,
 )
-from tests.isolation.cases_review import DUE, JATENG, KLATEN, _submission, _submission_snapshot
+from tests.isolation.cases_review import (
+    DUE,
+    JATENG,
+    KLATEN,
+    RECAP_READERS,
+    _jateng_pk,
+    _submission,
+    _submission_snapshot,
+)
 from tests.isolation.expect import EVERYONE, viewers
 from tests.isolation.framework import ANONYMOUS, OK, Case
 
@@ -533,6 +541,13 @@ CASES = [
         ok_status=frozenset({409}),
         snapshot=_report_state("K-KES-03"),
     ),
+    # Timeline: whoever reads the report reads its workflow steps; others 404.
+    Case(
+        "api:report-timeline",
+        allowed=viewers(*KLATEN_DINKES),
+        owner=KLATEN_DINKES,
+        kwargs=lambda: {"pk": klaten_report().pk},
+    ),
     # Evidence: read by the report's viewers, added by its operator, files only in scope.
     Case(
         "api:report-evidence",
@@ -599,6 +614,33 @@ CASES = [
         owner=JATENG,
         kwargs=_submission_pk("33", "submitted"),
         label="province",
+    ),
+    Case(
+        "api:region-submission-timeline",
+        allowed=viewers("33.10"),
+        owner=KLATEN,
+        kwargs=_submission_pk("33.10", "submitted"),
+    ),
+    Case(
+        "api:region-submission-timeline",
+        allowed=viewers("33"),
+        owner=JATENG,
+        kwargs=_submission_pk("33", "submitted"),
+        label="province",
+    ),
+    # The recap page's rule: the province's Biro and Bangda; a kab/kota has no recap (404).
+    Case(
+        "api:region-submission-recap",
+        allowed=RECAP_READERS,
+        owner=JATENG,
+        kwargs=_jateng_pk,
+    ),
+    Case(
+        "api:region-submission-recap",
+        allowed=set(),
+        owner=KLATEN,
+        kwargs=_submission_pk("33.10", "submitted"),
+        label="kabkota",
     ),
     _region_step("33.10", "submit", "in_progress", {"klaten.tapem"}, verified=True),
     _region_step("33.10", "accept", "submitted", {"jateng.biro"}),
