@@ -32,6 +32,7 @@ from regions.scoping import grants_for, region_in_scope
 from reporting import dashboard_cache as dc
 from reporting import dashboards as d
 from reporting.charts import Bar, column_chart, hbar_chart
+from reporting.models import QUARTER_LABELS
 
 PROVINCE_ROLES = {Role.PROVINCE_REVIEWER, Role.VERIFIER, Role.AUDITOR}
 
@@ -158,7 +159,7 @@ def _national_context(
     }
 
 
-QUARTERS = [(1, "I"), (2, "II"), (3, "III"), (4, "IV")]
+QUARTERS = list(enumerate(QUARTER_LABELS, start=1))
 
 
 def _cache_key(kind: str, year: int, quarter: int, region: Region | None = None) -> dc.Key:

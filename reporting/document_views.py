@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from regions.scoping import Action, scoped_get
 from reporting import documents
-from reporting.models import GeneratedDocument, Period
+from reporting.models import QUARTER_LABELS, GeneratedDocument, Period
 
 RECENT = 30
 
@@ -50,7 +50,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "documents": docs,
             "regions": regions,
             "years": _years(),
-            "quarters": [(1, "TW I"), (2, "TW II"), (3, "TW III"), (4, "TW IV")],
+            "quarters": list(enumerate(QUARTER_LABELS, start=1)),
             "batch_allowed": documents.may_batch(request.user),
         },
     )

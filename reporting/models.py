@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.files.storage import Storage, storages
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from regions.scoping import ScopedQuerySet, ScopePaths
@@ -16,6 +17,20 @@ from regions.scoping import ScopedQuerySet, ScopePaths
 def private_storage() -> Storage:
     """Evidence and generated files: outside the web root, served only by checked views."""
     return storages["private"]
+
+
+# "Triwulan I–IV", as every Indonesian regulation writes it; Q1–Q4 in the English interface.
+QUARTER_LABELS = (
+    pgettext_lazy("triwulan", "TW I"),
+    pgettext_lazy("triwulan", "TW II"),
+    pgettext_lazy("triwulan", "TW III"),
+    pgettext_lazy("triwulan", "TW IV"),
+)
+
+
+def quarter_label(quarter: int) -> str:
+    """'TW III' (Indonesian) or 'Q3' (English) for quarter 3."""
+    return str(QUARTER_LABELS[quarter - 1])
 
 
 REPORT_SCOPE = ScopePaths(region="region", agency="agency", sector="service_type__sector__code")
@@ -31,7 +46,7 @@ class Period(models.Model):
 
     year = models.PositiveSmallIntegerField(_("tahun"))
     quarter = models.PositiveSmallIntegerField(
-        _("triwulan"), choices=[(q, f"TW {'I' * q if q < 4 else 'IV'}") for q in (1, 2, 3, 4)]
+        _("triwulan"), choices=[(q, QUARTER_LABELS[q - 1]) for q in (1, 2, 3, 4)]
     )
     due_date = models.DateField(_("batas waktu"))
     state = models.CharField(
@@ -62,7 +77,7 @@ class Period(models.Model):
 
     @property
     def quarter_label(self) -> str:
-        return "TW " + ("I", "II", "III", "IV")[self.quarter - 1]
+        return quarter_label(self.quarter)
 
 
 class Report(models.Model):

@@ -18,3 +18,19 @@ def test_language_switch_turns_english_on():
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     response = client.get(reverse("login"))
     assert response.headers["Content-Language"] == "en"
+
+
+@pytest.mark.django_db
+def test_quarters_read_tw_in_indonesian_and_q_in_english(login):
+    from reporting.models import Period
+
+    period = Period(year=2026, quarter=3, due_date="2026-10-20")
+    client = login("bangda.admin")
+    url = reverse("reporting:dashboard_national")
+    page = client.get(url, {"year": 2026, "quarter": 3}).content.decode()
+    assert "TW III 2026" in page and str(period) == "TW III 2026"
+    assert '<option value="3" selected>TW III</option>' in page
+    client.cookies["django_language"] = "en"
+    page = client.get(url, {"year": 2026, "quarter": 3}).content.decode()
+    assert "Q3 2026" in page and "TW III" not in page
+    assert '<option value="3" selected>Q3</option>' in page
