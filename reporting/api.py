@@ -87,7 +87,16 @@ class PeriodSerializer(serializers.ModelSerializer):
             "allow_late",
             "opened_at",
             "closed_at",
+            "version",
         ]
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description='Versi yang Anda baca, mis. "3" (alternatif kolom version).',
+)
 
 
 class PeriodFilter(filters.FilterSet):
@@ -148,6 +157,13 @@ class PeriodUpdateSerializer(serializers.Serializer):
     )
     allow_late = serializers.BooleanField(
         required=False, help_text="Izinkan pengisian setelah batas waktu (ditandai terlambat)."
+    )
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="Versi periode yang Anda baca (atau header If-Match). Wajib salah satunya "
+        "bila ada yang diubah; versi lama: 409 (412 lewat If-Match).",
     )
 
 
@@ -215,6 +231,7 @@ def _period_step_schema(summary: str, responses: dict[Any, Any]) -> Any:
         tags=["periods"],
         summary="Ubah batas waktu dan izin terlambat satu periode (admin Bangda)",
         request=PeriodUpdateSerializer,
+        parameters=[IF_MATCH],
         responses={200: PeriodSerializer},
     ),
 )
@@ -254,12 +271,23 @@ class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
         period = self.get_object()
         form = PeriodUpdateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        if not form.validated_data:  # nothing sent: nothing to change or record
+        sent = dict(form.validated_data)
+        body_version = sent.pop("version", None)
+        if not sent:  # nothing sent: nothing to change or record
             return Response(self.get_serializer(period).data)
-        values = {"due_date": period.due_date, "allow_late": period.allow_late}
-        values.update(form.validated_data)
-        cleaned = _form_cleaned(PeriodForm, values)
-        updated = services.update_period(period.pk, request.user, **cleaned)
+        header_version = _if_match(request)
+        version = header_version if header_version is not None else body_version
+        if version is None:
+            raise exceptions.ValidationError(
+                {"version": [_("Kirim versi periode yang Anda baca (version atau If-Match).")]}
+            )
+        values = {"due_date": period.due_date, "allow_late": period.allow_late, **sent}
+        cleaned = _form_cleaned(PeriodForm, {**values, "version": version})
+        try:
+            updated = services.update_period(period.pk, request.user, **cleaned)
+        except services.PeriodChanged as exc:
+            error = PreconditionFailed if header_version is not None else Conflict
+            raise error(str(exc), current=self.get_serializer(exc.period).data) from exc
         return Response(self.get_serializer(updated).data)
 
     @_period_step_schema(
@@ -682,12 +710,6 @@ def _with_etag(response: Response, obj: Report | RegionSubmission) -> Response:
     return response
 
 
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    description='Versi yang Anda baca, mis. "3" (alternatif kolom version).',
-)
 VERSION_QUERY = OpenApiParameter(
     "version",
     OpenApiTypes.INT,

@@ -381,6 +381,15 @@ class PeriodForm(forms.Form):
     allow_late = forms.BooleanField(
         label=_("Izinkan pengisian setelah batas waktu (ditandai terlambat)"), required=False
     )
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        error_messages={
+            "required": _("Versi periode tidak terkirim; muat ulang halaman lalu ulangi."),
+            "invalid": _("Versi periode tidak valid; muat ulang halaman lalu ulangi."),
+            "min_value": _("Versi periode tidak valid; muat ulang halaman lalu ulangi."),
+        },
+    )
 
 
 class YearForm(forms.Form):

@@ -58,6 +58,9 @@ class Period(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Raised by every change (settings, opening, closing): an edit made on an older reading of
+    # the period is refused instead of silently overwriting someone else's (services).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     history = HistoricalRecords()
 

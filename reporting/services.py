@@ -117,13 +117,38 @@ def ensure_periods(year: int, user: Any = None) -> list[Period]:
     return periods
 
 
+class PeriodChanged(PeriodError):
+    """The period was changed by someone else after this user read it (stale ``version``)."""
+
+    def __init__(self, period: Period) -> None:
+        self.period = period
+        changed = period.history.first()
+        who = getattr(changed, "history_user", None) if changed else None
+        super().__init__(
+            _(
+                "Periode %(p)s telah diubah oleh %(who)s sejak Anda membukanya (kini: batas "
+                "waktu %(due)s, %(state)s). Periksa lalu ulangi perubahan Anda."
+            )
+            % {
+                "p": period,
+                "who": who or _("pengguna lain"),
+                "due": period.due_date.strftime("%d-%m-%Y"),
+                "state": period.get_state_display().lower(),
+            }
+        )
+
+
 @transaction.atomic
 def update_period(
-    period_id: int, user: Any, *, due_date: datetime.date, allow_late: bool
+    period_id: int, user: Any, *, due_date: datetime.date, allow_late: bool, version: int
 ) -> Period:
+    """Change a period's window, only from its current ``version`` (else PeriodChanged)."""
     period = Period.objects.select_for_update().get(pk=period_id)
+    if version != period.version:
+        raise PeriodChanged(period)
     period.due_date = due_date
     period.allow_late = allow_late
+    period.version += 1
     period._history_user = user  # type: ignore[attr-defined]
     period.save()
     return period
@@ -298,6 +323,7 @@ def open_period(
             period.state = Period.State.OPEN
             period.opened_at = timezone.now()
             period.opened_by = user
+            period.version += 1
             period.closed_at = None
             period._history_user = user  # type: ignore[attr-defined]
             period.save()
@@ -439,6 +465,7 @@ def close_period(period_id: int, user: Any) -> Period:
         raise PeriodError(_("Hanya periode yang sedang dibuka yang dapat ditutup."))
     period.state = Period.State.CLOSED
     period.closed_at = timezone.now()
+    period.version += 1
     period._history_user = user  # type: ignore[attr-defined]
     period.save()
     return period

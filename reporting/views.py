@@ -259,15 +259,30 @@ def period_list(request: HttpRequest) -> HttpResponse:
             for p in periods
         ]
         return _export(headers, data, "periode", export)
+    return _period_page(request, periods)
+
+
+def _period_page(
+    request: HttpRequest,
+    periods: list[Period],
+    bound: dict[int, PeriodForm] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The period list; ``bound`` keeps a refused edit's typed values in its row."""
     is_bangda = sees_everything(request.user)
+    rows = _period_rows(request, periods, is_bangda)
+    for row in rows:
+        if bound and row["period"].pk in bound:
+            row["form"] = bound[row["period"].pk]
     return render(
         request,
         "reporting/period_list.html",
         {
-            "rows": _period_rows(request, periods, is_bangda),
+            "rows": rows,
             "is_bangda": is_bangda,
             "year_form": YearForm(initial={"year": timezone.localdate().year}),
         },
+        status=status,
     )
 
 
@@ -294,7 +309,8 @@ def _period_rows(
             "reports": report_counts.get(p.pk, 0),
             "opening": openings.get(p.pk),
             "form": PeriodForm(
-                initial={"due_date": p.due_date, "allow_late": p.allow_late}, prefix=f"p{p.pk}"
+                initial={"due_date": p.due_date, "allow_late": p.allow_late, "version": p.version},
+                prefix=f"p{p.pk}",
             ),
         }
         for p in periods
@@ -325,15 +341,27 @@ def period_update(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     form = PeriodForm(request.POST, prefix=f"p{pk}")
     if form.is_valid():
-        services.update_period(pk, request.user, **form.cleaned_data)
+        try:
+            services.update_period(pk, request.user, **form.cleaned_data)
+        except services.PeriodChanged as exc:
+            # Keep what was typed, now against the current version: saving again is a
+            # decision made knowing the other change, which the message spells out.
+            messages.error(request, str(exc))
+            data = request.POST.copy()
+            data[form.add_prefix("version")] = str(exc.period.version)
+            periods = list(Period.objects.order_by("-year", "quarter"))
+            return _period_page(
+                request, periods, {pk: PeriodForm(data, prefix=f"p{pk}")}, status=409
+            )
         messages.success(request, _("Periode %(p)s diperbarui.") % {"p": period})
-    else:
-        messages.error(
-            request,
-            _("Periode %(p)s: %(err)s")
-            % {"p": period, "err": " ".join(str(e) for errs in form.errors.values() for e in errs)},
-        )
-    return redirect("reporting:period_list")
+        return redirect("reporting:period_list")
+    messages.error(
+        request,
+        _("Periode %(p)s: %(err)s")
+        % {"p": period, "err": " ".join(str(e) for errs in form.errors.values() for e in errs)},
+    )
+    periods = list(Period.objects.order_by("-year", "quarter"))
+    return _period_page(request, periods, {pk: form}, status=400)
 
 
 @login_required

@@ -140,11 +140,12 @@ def test_bangda_changes_due_date_and_late_entry(cast):
     period = planned()
     response = api("bangda.admin").patch(
         url("detail", period),
-        {"due_date": "2027-04-30", "allow_late": False},
+        {"due_date": "2027-04-30", "allow_late": False, "version": period.version},
         content_type="application/json",
     )
     assert response.status_code == 200, response.json()
     assert (response.json()["due_date"], response.json()["allow_late"]) == ("2027-04-30", False)
+    assert response.json()["version"] == 2
     period.refresh_from_db()
     assert (period.due_date, period.allow_late) == (dt.date(2027, 4, 30), False)
     assert period.history.first().history_user == cast["bangda.admin"]
@@ -154,12 +155,56 @@ def test_patch_changes_only_what_is_sent():
     period = planned()
     Period.objects.filter(pk=period.pk).update(allow_late=False)
     client = api("bangda.admin")
-    client.patch(url("detail", period), {"due_date": "2027-05-02"}, content_type="application/json")
+    client.patch(
+        url("detail", period),
+        {"due_date": "2027-05-02", "version": 1},
+        content_type="application/json",
+    )
     period.refresh_from_db()
     assert (period.due_date, period.allow_late) == (dt.date(2027, 5, 2), False)
-    client.patch(url("detail", period), {"allow_late": True}, content_type="application/json")
+    client.patch(
+        url("detail", period),
+        {"allow_late": True},
+        content_type="application/json",
+        headers={"If-Match": '"2"'},
+    )
     period.refresh_from_db()
-    assert (period.due_date, period.allow_late) == (dt.date(2027, 5, 2), True)
+    assert (period.due_date, period.allow_late, period.version) == (dt.date(2027, 5, 2), True, 3)
+
+
+def test_a_stale_version_is_refused_and_changes_nothing():
+    period = planned()
+    client = api("bangda.admin")
+    client.patch(
+        url("detail", period),
+        {"due_date": "2027-05-02", "version": 1},
+        content_type="application/json",
+    )
+    before = periods_state()
+    stale = client.patch(
+        url("detail", period),
+        {"due_date": "2027-06-01", "version": 1},
+        content_type="application/json",
+    )
+    assert stale.status_code == 409
+    body = stale.json()
+    assert_error_shape(body, "conflict")
+    assert "telah diubah oleh" in body["detail"]
+    assert (body["current"]["due_date"], body["current"]["version"]) == ("2027-05-02", 2)
+    header = client.patch(
+        url("detail", period),
+        {"due_date": "2027-06-01"},
+        content_type="application/json",
+        headers={"If-Match": '"1"'},
+    )
+    assert header.status_code == 412
+    assert_error_shape(header.json(), "precondition_failed")
+    missing = client.patch(
+        url("detail", period), {"due_date": "2027-06-01"}, content_type="application/json"
+    )
+    assert missing.status_code == 400
+    assert set(missing.json()["errors"]) == {"version"}
+    assert periods_state() == before
 
 
 @pytest.mark.parametrize(

@@ -124,14 +124,73 @@ def test_bangda_edits_due_date(login):
     period = services.ensure_periods(2031)[1]
     client = login("bangda.admin")
     prefix = f"p{period.pk}"
+    page = client.get(reverse("reporting:period_list")).content.decode()
+    assert f'name="{prefix}-version" value="{period.version}"' in page
     client.post(
         reverse("reporting:period_update", kwargs={"pk": period.pk}),
-        {f"{prefix}-due_date": "2031-07-05", f"{prefix}-allow_late": ""},
+        {f"{prefix}-due_date": "2031-07-05", f"{prefix}-allow_late": "", f"{prefix}-version": "1"},
     )
     period.refresh_from_db()
     assert period.due_date == datetime.date(2031, 7, 5)
     assert period.allow_late is False
+    assert period.version == 2
     assert period.history.first().history_user.username == "bangda.admin"
+
+
+def test_two_admins_editing_one_period_never_overwrite_silently(login):
+    period = services.ensure_periods(2031)[2]
+    prefix = f"p{period.pk}"
+    url = reverse("reporting:period_update", kwargs={"pk": period.pk})
+    first, second = login("bangda.admin"), login("bangda.admin")
+    # Both read version 1; the first saves, the second's save is refused, its typing kept.
+    first.post(url, {f"{prefix}-due_date": "2031-10-25", f"{prefix}-version": "1"})
+    response = second.post(
+        url,
+        {
+            f"{prefix}-due_date": "2031-11-30",
+            f"{prefix}-allow_late": "on",
+            f"{prefix}-version": "1",
+        },
+    )
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "telah diubah oleh" in page and "25-10-2031" in page
+    assert 'value="2031-11-30"' in page  # what the second admin typed
+    assert f'name="{prefix}-version" value="2"' in page  # saving again is now a choice
+    period.refresh_from_db()
+    assert (period.due_date, period.allow_late, period.version) == (
+        datetime.date(2031, 10, 25),
+        False,
+        2,
+    )
+    second.post(
+        url,
+        {
+            f"{prefix}-due_date": "2031-11-30",
+            f"{prefix}-allow_late": "on",
+            f"{prefix}-version": "2",
+        },
+    )
+    period.refresh_from_db()
+    assert (period.due_date, period.allow_late, period.version) == (
+        datetime.date(2031, 11, 30),
+        True,
+        3,
+    )
+
+
+def test_an_invalid_period_edit_keeps_what_was_typed(login):
+    period = services.ensure_periods(2031)[3]
+    prefix = f"p{period.pk}"
+    response = login("bangda.admin").post(
+        reverse("reporting:period_update", kwargs={"pk": period.pk}),
+        {f"{prefix}-due_date": "31-31-2031", f"{prefix}-version": "1"},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Tanggal tidak valid." in page and 'value="31-31-2031"' in page
+    period.refresh_from_db()
+    assert period.version == 1
 
 
 @pytest.mark.parametrize("username", ["klaten.tapem", "jateng.biro", "klaten.dinkes"])

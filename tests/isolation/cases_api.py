@@ -429,7 +429,9 @@ CASES = [
         allowed=BANGDA,
         method="patch",
         kwargs=lambda: {"pk": _tw3().pk},
-        data=lambda: json.dumps({"due_date": "2026-12-31", "allow_late": False}),  # type: ignore[arg-type,return-value]
+        data=lambda: json.dumps(  # type: ignore[arg-type,return-value]
+            {"due_date": "2026-12-31", "allow_late": False, "version": _tw3().version}
+        ),
         headers=JSON,
         snapshot=_periods_and_openings,
     ),

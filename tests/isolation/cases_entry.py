@@ -94,7 +94,11 @@ CASES = [
         allowed=BANGDA,
         method="post",
         kwargs=lambda: {"pk": _tw3().pk},
-        data=lambda: {f"p{_tw3().pk}-due_date": "2026-12-31", f"p{_tw3().pk}-allow_late": "on"},
+        data=lambda: {
+            f"p{_tw3().pk}-due_date": "2026-12-31",
+            f"p{_tw3().pk}-allow_late": "on",
+            f"p{_tw3().pk}-version": str(_tw3().version),
+        },
         snapshot=_period_states,
     ),
     Case(
