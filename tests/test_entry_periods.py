@@ -211,3 +211,18 @@ def test_period_list_and_exports(login):
     assert "TW III" in csv.content.decode("utf-8-sig")
     xlsx = client.get(reverse("reporting:period_list") + "?export=xlsx")
     assert xlsx.content[:2] == b"PK"
+
+
+def test_closing_raises_the_version_so_an_edit_read_before_is_refused(cast):
+    period = services.ensure_periods(2031)[0]
+    Period.objects.filter(pk=period.pk).update(state=Period.State.OPEN)
+    closed = services.close_period(period.pk, cast["bangda.admin"])
+    assert closed.version == 2
+    with pytest.raises(services.PeriodChanged):
+        services.update_period(
+            period.pk,
+            cast["bangda.admin"],
+            due_date=datetime.date(2031, 5, 1),
+            allow_late=True,
+            version=1,
+        )
