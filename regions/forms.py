@@ -64,6 +64,8 @@ class AgencyForm(forms.ModelForm):
 
 
 class RegionSettingsForm(forms.ModelForm):
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Region
         fields = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import smtplib
@@ -211,9 +212,21 @@ REGION_SETTINGS_FIELDS = (
 
 
 @transaction.atomic
-def update_region_settings(actor: User, region: Region, data: dict[str, Any]) -> Region:
-    """The region's own data contact and its head sign-off policy (never its code or name)."""
+def region_settings_version(region: Any) -> str:
+    """The optimistic-lock token of a region's settings: a digest of their current values
+    (the region row has no save time; the region list loader rewrites its other fields)."""
+    values = repr([getattr(region, f) for f in REGION_SETTINGS_FIELDS])
+    return hashlib.sha256(values.encode()).hexdigest()[:16]
+
+
+def update_region_settings(
+    actor: User, region: Region, data: dict[str, Any], *, seen_version: str
+) -> Region:
+    """The region's own data contact and its head sign-off policy (never its code or name),
+    unless someone changed them since the form was opened (StaleEdit, nothing written)."""
     current = Region.objects.select_for_update().get(pk=region.pk)
+    if region_settings_version(current) != seen_version:
+        raise StaleEdit([_("kontak data dan persetujuan kepala OPD")])
     for field in REGION_SETTINGS_FIELDS:
         if field in data:
             setattr(current, field, data[field])

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from regions import selectors, services
 from regions.forms import AddRoleForm, AgencyForm, InviteForm, RegionSettingsForm
 from regions.middleware import SESSION_KEY
-from regions.models import Agency, Membership
+from regions.models import Agency, Membership, Region
 from regions.roles import Role
 from regions.scoping import Action, scoped_get
 
@@ -164,6 +164,9 @@ def agency_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except ValidationError as exc:
                 form.add_error(None, _error_text(exc))
+                if isinstance(exc, services.StaleEdit):
+                    fresh = Agency.objects.get(pk=agency.pk)
+                    form.data = _seen_now(form.data, services.agency_version(fresh))
             else:
                 messages.success(request, _("Perubahan disimpan."))
                 return redirect("agency_list", code=region.code)
@@ -179,12 +182,38 @@ def agency_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def region_edit(request: HttpRequest, code: str) -> HttpResponse:
     region = selectors.region_for(request.user, code, Action.MANAGE)
-    form = RegionSettingsForm(request.POST or None, instance=region)
-    if request.method == "POST" and form.is_valid():
-        services.update_region_settings(request.user, region, form.cleaned_data)  # type: ignore[arg-type]
-        messages.success(request, _("Perubahan disimpan."))
-        return redirect("agency_list", code=region.code)
+    if request.method != "POST":
+        form = RegionSettingsForm(
+            instance=region, initial={"version": services.region_settings_version(region)}
+        )
+        return render(request, "regions/region_form.html", {"form": form, "region": region})
+    form = RegionSettingsForm(request.POST, instance=region)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_region_settings(
+                request.user,  # type: ignore[arg-type]
+                region,
+                data,
+                seen_version=data.get("version", ""),
+            )
+        except ValidationError as exc:
+            form.add_error(None, _error_text(exc))
+            if isinstance(exc, services.StaleEdit):
+                fresh = Region.objects.get(pk=region.pk)
+                form.data = _seen_now(form.data, services.region_settings_version(fresh))
+        else:
+            messages.success(request, _("Perubahan disimpan."))
+            return redirect("agency_list", code=region.code)
     return render(request, "regions/region_form.html", {"form": form, "region": region})
+
+
+def _seen_now(data: Any, version: str) -> Any:
+    """The refused form's typing, now against the current version: the message names what
+    changed, so saving again is a deliberate choice (and no longer refused)."""
+    data = data.copy()
+    data["version"] = version
+    return data
 
 
 def _error_text(exc: Exception) -> str:

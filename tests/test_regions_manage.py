@@ -117,6 +117,9 @@ def test_a_stale_edit_is_refused_and_names_what_changed(login):
     assert "telepon" not in html.split("sudah diubah orang lain")[1].split(")")[0]
     dinkes.refresh_from_db()
     assert dinkes.contact_name == "Baru" and dinkes.contact_phone != "0811"
+    # The typing is kept and now names the current version: saving again is a choice, and works.
+    assert 'value="0811"' in html
+    assert f'name="version" value="{services.agency_version(dinkes)}"' in html
 
 
 @pytest.mark.django_db
@@ -453,14 +456,19 @@ def test_admin_pages_for_bangda(login, region):
 @pytest.mark.django_db
 def test_verifier_sets_the_region_data_contact_and_sign_off_policy(login, region):
     client = login("klaten.tapem")
+    url = reverse("region_edit", kwargs={"code": "33.10"})
+    page = client.get(url).content.decode()
+    seen = services.region_settings_version(region("33.10"))
+    assert f'name="version" value="{seen}"' in page
     response = client.post(
-        reverse("region_edit", kwargs={"code": "33.10"}),
+        url,
         {
             "contact_name": "Kabag Tapem",
             "contact_position": "Kepala Bagian",
             "contact_phone": "0272-321",
             "contact_email": "tapem@klatenkab.go.id",
             "requires_head_signoff": "on",
+            "version": seen,
         },
     )
     assert response.status_code == 302
@@ -562,3 +570,22 @@ def test_admin_region_list_query_count_is_bounded(login, django_assert_max_num_q
     client = login("bangda.admin")
     with django_assert_max_num_queries(12):
         assert client.get(reverse("admin:regions_region_changelist")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_region_settings_opened_before_another_save_are_refused_then_saved_knowingly(login, region):
+    url = reverse("region_edit", kwargs={"code": "33.10"})
+    seen = services.region_settings_version(region("33.10"))
+    first, second = login("klaten.tapem"), login("klaten.tapem")
+    base = {"contact_email": "tapem@klatenkab.go.id", "version": seen}
+    assert first.post(url, {**base, "contact_name": "Dari Tab Pertama"}).status_code == 302
+    response = second.post(url, {**base, "contact_name": "Dari Tab Kedua"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "sudah diubah orang lain" in html and 'value="Dari Tab Kedua"' in html
+    assert region("33.10").contact_name == "Dari Tab Pertama"  # nothing overwritten
+    now = services.region_settings_version(region("33.10"))
+    assert f'name="version" value="{now}"' in html
+    again = second.post(url, {**base, "version": now, "contact_name": "Dari Tab Kedua"})
+    assert again.status_code == 302
+    assert region("33.10").contact_name == "Dari Tab Kedua"

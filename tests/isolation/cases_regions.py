@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core import mail
 
 from regions.models import Agency, Membership, Region, User
-from regions.services import agency_version
+from regions.services import agency_version, region_settings_version
 from tests.isolation.expect import EVERYONE, viewers
 from tests.isolation.framework import Case
 
@@ -77,6 +77,7 @@ CASES = [
             "contact_name": "Kabag Tapem Baru",
             "contact_email": "tapem@klatenkab.go.id",
             "requires_head_signoff": "on",
+            "version": region_settings_version(Region.objects.get(code="33.10")),
         },
         snapshot=lambda: list(Region.objects.filter(code="33.10").values()),
         ok_status=frozenset({302}),
