@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -152,24 +154,19 @@ def agency_edit(request: HttpRequest, pk: int) -> HttpResponse:
     region = agency.region
     if request.method == "POST":
         form = AgencyForm(request.POST, instance=agency, region=region)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.update_agency(
-                    request.user,  # type: ignore[arg-type]
-                    form.instance,
-                    data,
-                    data["sectors"],
-                    seen_version=data.get("version", ""),
-                )
-            except ValidationError as exc:
-                form.add_error(None, _error_text(exc))
-                if isinstance(exc, services.StaleEdit):
-                    fresh = Agency.objects.get(pk=agency.pk)
-                    form.data = _seen_now(form.data, services.agency_version(fresh))
-            else:
-                messages.success(request, _("Perubahan disimpan."))
-                return redirect("agency_list", code=region.code)
+        if form.is_valid() and _save_or_keep(
+            form,
+            lambda seen: services.update_agency(
+                request.user,  # type: ignore[arg-type]
+                form.instance,
+                form.cleaned_data,
+                form.cleaned_data["sectors"],
+                seen_version=seen,
+            ),
+            lambda: services.agency_version(Agency.objects.get(pk=agency.pk)),
+        ):
+            messages.success(request, _("Perubahan disimpan."))
+            return redirect("agency_list", code=region.code)
     else:
         form = AgencyForm(
             instance=agency, region=region, initial={"version": services.agency_version(agency)}
@@ -188,32 +185,37 @@ def region_edit(request: HttpRequest, code: str) -> HttpResponse:
         )
         return render(request, "regions/region_form.html", {"form": form, "region": region})
     form = RegionSettingsForm(request.POST, instance=region)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.update_region_settings(
-                request.user,  # type: ignore[arg-type]
-                region,
-                data,
-                seen_version=data.get("version", ""),
-            )
-        except ValidationError as exc:
-            form.add_error(None, _error_text(exc))
-            if isinstance(exc, services.StaleEdit):
-                fresh = Region.objects.get(pk=region.pk)
-                form.data = _seen_now(form.data, services.region_settings_version(fresh))
-        else:
-            messages.success(request, _("Perubahan disimpan."))
-            return redirect("agency_list", code=region.code)
+    if form.is_valid() and _save_or_keep(
+        form,
+        lambda seen: services.update_region_settings(
+            request.user,  # type: ignore[arg-type]
+            region,
+            form.cleaned_data,
+            seen_version=seen,
+        ),
+        lambda: services.region_settings_version(Region.objects.get(pk=region.pk)),
+    ):
+        messages.success(request, _("Perubahan disimpan."))
+        return redirect("agency_list", code=region.code)
     return render(request, "regions/region_form.html", {"form": form, "region": region})
 
 
-def _seen_now(data: Any, version: str) -> Any:
-    """The refused form's typing, now against the current version: the message names what
-    changed, so saving again is a deliberate choice (and no longer refused)."""
-    data = data.copy()
-    data["version"] = version
-    return data
+def _save_or_keep(
+    form: forms.BaseForm, save: Callable[[str], object], version_now: Callable[[], str]
+) -> bool:
+    """``save(seen_version)``; True when saved. A refusal goes on the form, which keeps the
+    typing; when it was stale the kept typing carries the current version, so saving again,
+    after the message named what changed, is a deliberate choice and no longer refused."""
+    try:
+        save(form.cleaned_data.get("version", ""))
+    except ValidationError as exc:
+        form.add_error(None, _error_text(exc))
+        if isinstance(exc, services.StaleEdit):
+            data = form.data.copy()  # type: ignore[attr-defined]  # a QueryDict: the POST
+            data["version"] = version_now()
+            form.data = data
+        return False
+    return True
 
 
 def _error_text(exc: Exception) -> str:
