@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.middleware.gzip import GZipMiddleware
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
@@ -47,3 +49,25 @@ class SessionRenewalMiddleware:
             if now - int(session.get(self.KEY, 0)) >= settings.SESSION_RENEW_SECONDS:
                 session[self.KEY] = now
         return response
+
+
+COMPRESSIBLE = ("text/", "application/json", "application/javascript", "application/xml")
+COMPRESSIBLE_EXACT = ("image/svg+xml", "application/vnd.oai.openapi")
+
+
+class CompressTextMiddleware(GZipMiddleware):
+    """gzip pages, HTMX partials, JSON and CSV for browsers that accept it; leave files alone.
+
+    Offices on slow links fetch a 60–90 KB dashboard or report page as ≈ 10 KB. PDFs, images,
+    and Excel workbooks (already zip) are passed through untouched: compressing them again
+    costs CPU and saves nothing. Django's middleware adds random bytes to every compressed
+    response against BREACH, and CSRF tokens are masked per response.
+    """
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        kind = response.get("Content-Type", "").split(";")[0].strip().lower()
+        if not (kind.startswith(COMPRESSIBLE) or kind.startswith(COMPRESSIBLE_EXACT)):
+            return response
+        return super().process_response(request, response)
