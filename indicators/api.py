@@ -130,7 +130,11 @@ class ServiceTypeViewSet(viewsets.ReadOnlyModelViewSet):
     def _edition(self) -> CatalogEdition | None:
         params = self.request.query_params
         if params.get("edition"):
-            edition = CatalogEdition.objects.filter(code=params["edition"]).first()
+            code = params["edition"]
+            # A code is short printable text; anything else (a NUL byte would be a database
+            # error) cannot name an edition.
+            valid = len(code) <= 20 and code.isprintable()
+            edition = CatalogEdition.objects.filter(code=code).first() if valid else None
             if edition is None:
                 raise exceptions.ValidationError({"edition": ["Edisi katalog tidak dikenal."]})
             return edition
