@@ -53,7 +53,6 @@ from reporting import (
     services,
     workflow,
 )
-from reporting.capaian import round2
 from reporting.evidence import SERVED_TYPE
 from reporting.forms import PeriodForm, YearForm
 from reporting.models import (
@@ -68,6 +67,7 @@ from reporting.models import (
     ReportStage,
     WorkflowEvent,
 )
+from reporting.rules.capaian import round2
 
 # ---------------------------------------------------------------- periods
 
@@ -341,7 +341,7 @@ class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class CapaianSerializer(serializers.Serializer):
-    """The stored capaian of a report (reporting.capaian), rounded to 2 decimals for display."""
+    """The stored capaian of a report (reporting.rules.capaian), rounded to 2 decimals for display."""
 
     recipients_pct = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
     quality_pct = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
@@ -1167,7 +1167,7 @@ class RecapSectorSerializer(serializers.Serializer):
 
 
 class RecapCellSerializer(serializers.Serializer):
-    """A rolled-up capaian (`reporting.capaian.rollup`): missing reports are counted, not zero."""
+    """A rolled-up capaian (`reporting.rules.capaian.rollup`): missing reports are counted, not zero."""
 
     sector = serializers.CharField(help_text="Kode bidang.")
     capaian = serializers.DecimalField(

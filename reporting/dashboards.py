@@ -39,8 +39,8 @@ from indicators.models import CatalogYear, ServiceType
 from regions.models import Level, Region
 from regions.roles import AGENCY_ROLES, Role
 from regions.scoping import grants_for, sees_everything
-from reporting.capaian import band_for, bands, round2
 from reporting.models import Period, RegionSubmission, Report
+from reporting.rules.capaian import band_for, bands, round2
 
 LEVELS: tuple[str, ...] = (Level.PROVINCE, Level.KABUPATEN, Level.KOTA)
 LEVEL_LABELS: dict[str, Any] = {

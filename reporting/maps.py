@@ -32,8 +32,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from regions.models import Level
-from reporting.capaian import bands
 from reporting.dashboards import NationalDashboard, RegionRollup, slug
+from reporting.rules.capaian import bands
 
 GRID_ASSET = "maps/indonesia-provinsi-petak.json"
 # Bumped with every change of the layout file: the dashboard body cache keys on the code of

@@ -113,7 +113,7 @@ class Report(models.Model):
     problems = models.TextField(_("permasalahan"), blank=True)
     solutions = models.TextField(_("solusi"), blank=True)
 
-    # Capaian, recomputed by reporting.capaian on every save in the same transaction.
+    # Capaian, recomputed by reporting.rules.capaian on every save in the same transaction.
     recipients_pct = models.DecimalField(max_digits=9, decimal_places=4, null=True, blank=True)
     quality_pct = models.DecimalField(max_digits=9, decimal_places=4, null=True, blank=True)
     capaian_index = models.DecimalField(

@@ -3,7 +3,7 @@
 Data is gathered in a few queries into plain dicts with every figure already formatted the
 Indonesian way (``76,00``, ``Rp1.500.000``, ``20 April 2026``), so the templates under
 ``templates/reporting/pdf/`` only lay out. Capaian figures are the stored ones computed by
-``reporting.capaian`` and rolled up with ``capaian.rollup`` — the same numbers as the
+``reporting.rules.capaian`` and rolled up with ``capaian.rollup`` — the same numbers as the
 dashboards. Callers check scope first (see ``reporting.documents``): these functions
 read the whole region, because the document holds the whole region.
 """
@@ -24,9 +24,9 @@ from django.utils import timezone
 
 from indicators.models import CatalogEdition, CatalogYear, ServiceType
 from regions.models import Level, Region
-from reporting import capaian
 from reporting.models import Evidence, Period, RegionSubmission, Report, ReportStage, Stage
 from reporting.reminders import format_date
+from reporting.rules import capaian
 
 # WeasyPrint logs every layout step at INFO; the worker log needs only its warnings.
 logging.getLogger("weasyprint").setLevel(logging.WARNING)

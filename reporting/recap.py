@@ -1,6 +1,6 @@
 """The province recap: for one period, the province's own services and every kab/kota —
 submission status, timeliness, capaian by sector (stored indices rolled up by
-`reporting.capaian.rollup`, with the count of missing reports) — and its Excel/PDF exports.
+`reporting.rules.capaian.rollup`, with the count of missing reports) — and its Excel/PDF exports.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from indicators.models import CatalogYear, Sector, ServiceType
 from regions.models import Level, Region
 from regions.roles import Role
 from regions.scoping import grants_for, sees_everything
-from reporting import capaian
 from reporting.models import Period, RegionSubmission, Report
+from reporting.rules import capaian
 
 
 @dataclass(frozen=True)

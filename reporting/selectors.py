@@ -10,7 +10,6 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from regions.scoping import Action
-from reporting import capaian
 from reporting.models import (
     BudgetLine,
     Evidence,
@@ -19,6 +18,7 @@ from reporting.models import (
     ReportQuality,
     ReportStage,
 )
+from reporting.rules import capaian
 
 SORTS: dict[str, tuple[str, ...]] = {
     "wilayah": ("region__code", "service_type__order"),

@@ -33,7 +33,6 @@ from indicators.models import (
 )
 from regions.models import Level, Region
 from regions.scoping import sees_everything
-from reporting import capaian
 from reporting.evidence import check_upload
 from reporting.locks import entry_lock_reason
 from reporting.models import (
@@ -47,6 +46,7 @@ from reporting.models import (
     ReportStage,
     Stage,
 )
+from reporting.rules import capaian
 
 log = logging.getLogger(__name__)
 

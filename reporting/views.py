@@ -28,7 +28,7 @@ from espm.exports import safe_row
 from indicators.models import Sector
 from regions.models import Agency
 from regions.scoping import Action, scoped_get, sees_everything
-from reporting import capaian, locks, selectors, services
+from reporting import locks, selectors, services
 from reporting.evidence import ACCEPT_ATTR, human_size, max_bytes
 from reporting.forms import (
     BudgetLineForm,
@@ -42,6 +42,7 @@ from reporting.forms import (
     YearForm,
 )
 from reporting.models import BudgetLine, Evidence, Period, PeriodOpening, Report
+from reporting.rules import capaian
 
 SECTIONS = ("recipients", "quality", "stages", "problems")
 PAGE_SIZE = 50

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from indicators.models import CatalogEdition, CatalogYear, Sector, ServiceType
 from regions.models import Region
-from reporting.capaian import band_for
 from reporting.models import Period, RegionSubmission, Report
+from reporting.rules.capaian import band_for
 
 YEAR = 2031
 SERVICES = [

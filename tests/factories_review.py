@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from indicators.models import CatalogEdition, CatalogYear, QualityItem, Sector, ServiceType
 from regions.models import Agency, Region
-from reporting import capaian
 from reporting.models import Period, RegionSubmission, Report, ReportQuality, ReportStage
+from reporting.rules import capaian
 
 SECTOR_AGENCY = {
     "DIK": "DINDIK",

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from django.test import override_settings
 
-from reporting import capaian
-from reporting.capaian import QualityInput, compute
+from reporting.rules import capaian
+from reporting.rules.capaian import QualityInput, compute
 
 D = Decimal
 

@@ -17,8 +17,8 @@ from django.urls import reverse
 
 from regions.models import Region, User
 from reporting import dashboard_cache as dc
-from reporting.capaian import band_for
 from reporting.models import Report
+from reporting.rules.capaian import band_for
 from tests.conftest import ensure_seeded
 from tests.factories_dashboard import YEAR, PeriodFactory, catalog, report
 

@@ -13,8 +13,9 @@ from pypdf import PdfReader
 from espm.celery import app
 from indicators.models import CatalogYear, ServiceType
 from regions.models import Region
-from reporting import capaian, documents, pdf
+from reporting import documents, pdf
 from reporting.models import BudgetLine, GeneratedDocument, Period, Report
+from reporting.rules import capaian
 from tests.test_reminders import open_reports
 
 YEAR = 2027

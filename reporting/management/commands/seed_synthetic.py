@@ -23,8 +23,8 @@ from django.utils import timezone
 
 from indicators.models import Assignment, CatalogYear, ServiceType
 from regions.models import Level, Region
-from reporting import capaian
 from reporting.models import Period, RegionSubmission, Report
+from reporting.rules import capaian
 
 MARKER = "[SINTETIS]"
 NON_PRODUCTION_DB = re.compile(r"(bench|test|dev|demo|synth|local|_h\d)", re.IGNORECASE)
