@@ -306,6 +306,11 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# DKI Jakarta's kab/kota administrasi: listed, not autonomous, never reporting (docs/regions.md).
+SPM_NON_AUTONOMOUS_REGIONS = ("31.01", "31.71", "31.72", "31.73", "31.74", "31.75")
+# Policy: provinces that also report the kab/kota service types (Jakarta delivers them itself).
+SPM_PROVINCES_WITH_KABKOTA_SERVICES = ("31",)
+
 # Demo cast password (seed_demo); documented in the README.
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-espm-2026")
 

@@ -37,12 +37,12 @@ def edition_for_year_or_none(year: int) -> CatalogEdition | None:
 
 
 def service_types_for_region(region: Region, year: int) -> QuerySet[ServiceType]:
-    """The service types a region reports in a year: its level's types of the year's edition."""
+    """The service types a region reports in a year: its levels' types of the year's edition."""
     edition = edition_for_year_or_none(year)
     if edition is None or region.level == "national":
         return ServiceType.objects.none()
     return (
-        ServiceType.objects.filter(edition=edition, level=region.service_level)
+        ServiceType.objects.filter(edition=edition, level__in=region.service_levels)
         .select_related("sector")
         .order_by("order", "code")
     )

@@ -432,7 +432,8 @@ def set_assignments(user: Any, region: Region, wanted: Mapping[str, int | None])
         raise PermissionDenied(_("Anda tidak dapat mengubah penugasan wilayah ini."))
     valid_codes = set(
         ServiceType.objects.filter(
-            edition__years__year__gte=selectors.current_year(), level=region.service_level
+            edition__years__year__gte=selectors.current_year(),
+            level__in=region.service_levels,
         ).values_list("code", flat=True)
     )  # this year's and later years' editions: a newer edition may add codes
     agencies = {a.pk: a for a in Agency.objects.filter(region=region, is_active=True)}
@@ -516,7 +517,7 @@ def _check_service_type(region: Region, year: int, service_type: ServiceType) ->
         raise TargetError(_("Tahun %(year)s belum memiliki katalog.") % {"year": year})
     if service_type.edition_id != edition.pk:
         raise TargetError(_("Jenis pelayanan bukan dari katalog tahun %(year)s.") % {"year": year})
-    if service_type.level != region.service_level:
+    if service_type.level not in region.service_levels:
         raise TargetError(
             _("%(code)s bukan jenis pelayanan untuk tingkat wilayah ini.")
             % {"code": service_type.code}

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from regions.models import Agency, Membership, Region, User
+from regions.models import Agency, Membership, Region, RegionSuccession, User
 from regions.scoping import sees_everything
 
 admin.site.site_header = _("Admin e-SPM (Bangda)")
@@ -39,21 +39,77 @@ class BangdaOnlyAdmin(admin.ModelAdmin):
         return bool(request.user.is_superuser)
 
 
+class PredecessorInline(admin.TabularInline):
+    """Where this region came from (read-only: history comes from regions/data)."""
+
+    model = RegionSuccession
+    fk_name = "successor"
+    verbose_name = _("asal wilayah")
+    verbose_name_plural = _("asal wilayah")
+    fields = ("predecessor", "date", "kind", "legal_basis", "note")
+    readonly_fields = ("predecessor", "date", "kind", "legal_basis", "note")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return sees_everything(request.user)
+
+
+class SuccessorInline(PredecessorInline):
+    fk_name = "predecessor"
+    verbose_name = _("penerus wilayah")
+    verbose_name_plural = _("penerus wilayah")
+    fields = ("successor", "date", "kind", "legal_basis", "note")
+    readonly_fields = ("successor", "date", "kind", "legal_basis", "note")
+
+
 @admin.register(Region)
 class RegionAdmin(BangdaOnlyAdmin):
-    list_display = ["code", "name", "level", "parent", "is_active"]
-    list_filter = ["level", "is_active"]
+    list_display = [
+        "code",
+        "name",
+        "level",
+        "parent",
+        "is_active",
+        "is_autonomous",
+        "valid_from",
+        "valid_until",
+    ]
+    list_filter = [
+        "level",
+        "is_active",
+        "is_autonomous",
+        ("valid_until", admin.EmptyFieldListFilter),
+    ]
     list_select_related = ["parent"]
-    search_fields = ["code", "name"]
-    # Codes and the tree come from the official list (load_regions), never from hand edits.
-    readonly_fields = ["code", "name", "level", "parent", "province_code"]
+    search_fields = ["code", "official_code", "name"]
+    inlines = [PredecessorInline, SuccessorInline]
+    # Codes, the tree, autonomy and history come from load_regions, never from hand edits.
+    readonly_fields = [
+        "code",
+        "official_code",
+        "name",
+        "level",
+        "parent",
+        "province_code",
+        "is_autonomous",
+        "valid_from",
+        "valid_until",
+    ]
     fields = [
         "code",
+        "official_code",
         "name",
         "level",
         "parent",
         "province_code",
         "is_active",
+        "is_autonomous",
+        "valid_from",
+        "valid_until",
         "contact_name",
         "contact_position",
         "contact_phone",
@@ -66,6 +122,15 @@ class RegionAdmin(BangdaOnlyAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(RegionSuccession)
+class RegionSuccessionAdmin(BangdaOnlyAdmin, SimpleHistoryAdmin):
+    list_display = ["predecessor", "successor", "date", "kind", "legal_basis"]
+    list_filter = ["kind"]
+    list_select_related = ["predecessor", "successor"]
+    search_fields = ["predecessor__code", "successor__code", "predecessor__name", "legal_basis"]
+    raw_id_fields = ["predecessor", "successor"]
 
 
 @admin.register(Agency)

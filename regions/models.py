@@ -3,10 +3,19 @@
 Region codes are Kemendagri codes (Kepmendagri 300.2.2-2138/2025): ``33`` for a
 province, ``33.10`` for a kabupaten/kota; the national root (Kemendagri/Bangda)
 has the project's own code ``00``.
+
+Regions have history: a region that ended (e.g. the old province Papua, code 94 until
+the 2022 split) stays in the table under a key that cannot collide with today's list
+(``code="94@2022"``, ``official_code="94"``), with ``valid_until`` and
+``RegionSuccession`` rows to the regions that replaced it (docs/regions.md).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Self
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -17,6 +26,8 @@ from regions.roles import AGENCY_ROLES, Role
 from regions.scoping import ScopedQuerySet, ScopePaths
 
 NATIONAL_CODE = "00"
+# An ended region's key: its official code, "@", the year it ended ("94@2022").
+ENDED_KEY_SEPARATOR = "@"
 
 
 class Level(models.TextChoices):
@@ -26,8 +37,25 @@ class Level(models.TextChoices):
     KOTA = "kota", _("Kota")
 
 
+class RegionQuerySet(ScopedQuerySet):
+    def valid_on(self, date: dt.date) -> Self:
+        """Regions that existed on ``date`` (null bounds are open; both bounds inclusive)."""
+        return self.filter(
+            models.Q(valid_from__isnull=True) | models.Q(valid_from__lte=date),
+            models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=date),
+        )
+
+    def current(self) -> Self:
+        """Regions of today's list (and the national root): not ended."""
+        return self.filter(valid_until__isnull=True)
+
+
 class Region(models.Model):
+    # The lookup key used everywhere (URLs, get(code=...)): the Kemendagri code for a
+    # current region, "<official code>@<year ended>" for an ended one.
     code = models.CharField(_("kode"), max_length=13, unique=True)
+    # The Kemendagri code as it was while the region existed; equal to ``code`` for today's.
+    official_code = models.CharField(_("kode Kemendagri"), max_length=13, blank=True, db_index=True)
     name = models.CharField(_("nama"), max_length=200)
     level = models.CharField(_("tingkat"), max_length=10, choices=Level.choices, db_index=True)
     parent = models.ForeignKey(
@@ -36,6 +64,13 @@ class Region(models.Model):
     # The two-digit province prefix, denormalised so scoping is one indexed equality.
     province_code = models.CharField(max_length=2, blank=True, db_index=True)
     is_active = models.BooleanField(_("aktif"), default=True)
+    # False for DKI Jakarta's administrative kab/kota (settings.SPM_NON_AUTONOMOUS_REGIONS):
+    # listed by Kemendagri but never reporting; the loader also keeps them inactive.
+    is_autonomous = models.BooleanField(_("daerah otonom"), default=True)
+    # Null bounds are open: valid_from null = before the history we record; valid_until
+    # null = still in today's list. Both inclusive.
+    valid_from = models.DateField(_("berlaku sejak"), null=True, blank=True)
+    valid_until = models.DateField(_("berlaku sampai"), null=True, blank=True)
     # Region-level data contact (penanggung jawab data), visible to the level above.
     contact_name = models.CharField(_("penanggung jawab data"), max_length=150, blank=True)
     contact_position = models.CharField(_("jabatan"), max_length=150, blank=True)
@@ -44,7 +79,7 @@ class Region(models.Model):
     # Policy: the optional OPD-head sign-off step before reports reach the verifier.
     requires_head_signoff = models.BooleanField(_("wajib persetujuan kepala OPD"), default=False)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = RegionQuerySet.as_manager()
     scope_paths = ScopePaths(region="")
 
     class Meta:
@@ -54,6 +89,20 @@ class Region(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if not self.official_code:
+            self.official_code = self.code.split(ENDED_KEY_SEPARATOR)[0]
+        super().save(*args, **kwargs)
+
+    @property
+    def is_ended(self) -> bool:
+        return self.valid_until is not None
+
+    def is_valid_on(self, date: dt.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= date) and (
+            self.valid_until is None or date <= self.valid_until
+        )
 
     @property
     def is_province(self) -> bool:
@@ -65,8 +114,69 @@ class Region(models.Model):
 
     @property
     def service_level(self) -> str:
-        """The catalog level whose service types this region reports ('province' or 'kabkota')."""
+        """The catalog level of the region's own tier ('province' or 'kabkota').
+
+        Kept for callers that want one level; what a region reports is ``service_levels``.
+        """
         return "province" if self.level == Level.PROVINCE else "kabkota"
+
+    @property
+    def service_levels(self) -> tuple[str, ...]:
+        """The catalog levels whose service types this region reports.
+
+        A province reports "province", and also "kabkota" when it delivers the kab/kota
+        services itself (settings.SPM_PROVINCES_WITH_KABKOTA_SERVICES: Jakarta); a
+        kabupaten/kota reports "kabkota"; the national root and non-autonomous regions
+        (Jakarta's administrative kab/kota) report nothing.
+        """
+        if self.level == Level.NATIONAL or not self.is_autonomous:
+            return ()
+        if self.level == Level.PROVINCE:
+            if self.code in settings.SPM_PROVINCES_WITH_KABKOTA_SERVICES:
+                return ("province", "kabkota")
+            return ("province",)
+        return ("kabkota",)
+
+
+class SuccessionKind(models.TextChoices):
+    SPLIT = "split", _("pemekaran")
+    RENAME = "rename", _("perubahan nama")
+    MERGE = "merge", _("penggabungan")
+    CODE_CHANGE = "code change", _("perubahan kode")
+
+
+class RegionSuccession(models.Model):
+    """One edge of region history: ``predecessor`` was (partly) continued by ``successor``."""
+
+    predecessor = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="successions_out", verbose_name=_("asal")
+    )
+    successor = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="successions_in", verbose_name=_("penerus")
+    )
+    date = models.DateField(_("tanggal"))
+    kind = models.CharField(_("jenis"), max_length=12, choices=SuccessionKind.choices)
+    legal_basis = models.CharField(_("dasar hukum"), max_length=300)
+    note = models.TextField(_("catatan"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["date", "predecessor__code", "successor__code"]
+        verbose_name = _("suksesi wilayah")
+        verbose_name_plural = _("suksesi wilayah")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["predecessor", "successor", "date"], name="region_succession_unique"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(predecessor=models.F("successor")),
+                name="region_succession_not_self",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.predecessor.code} → {self.successor.code} ({self.date:%Y-%m-%d})"
 
 
 class Agency(models.Model):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from regions.models import Agency, Level, Membership, Region, User
+from regions.models import Agency, Level, Membership, Region, RegionSuccession, User
 from regions.roles import NATIONAL_ROLES, Role
 from regions.scoping import Action, ScopePaths, scope_q, sees_everything
 
@@ -150,3 +151,73 @@ def regions_to_add_roles(user: Any, person: User) -> list[Region]:
         if region.pk in managed:
             seen.setdefault(region.pk, region)
     return list(seen.values())
+
+
+# ---------------------------------------------------------------- region history and universe
+
+
+def successors(region: Region) -> list[RegionSuccession]:
+    """The succession rows out of ``region`` (who continued it), oldest first, successor loaded."""
+    return list(
+        RegionSuccession.objects.filter(predecessor=region)
+        .select_related("successor")
+        .order_by("date", "successor__code")
+    )
+
+
+def predecessors(region: Region) -> list[RegionSuccession]:
+    """The succession rows into ``region`` (what it came from), oldest first, predecessor loaded."""
+    return list(
+        RegionSuccession.objects.filter(successor=region)
+        .select_related("predecessor")
+        .order_by("date", "predecessor__code")
+    )
+
+
+@dataclass(frozen=True)
+class RegionHistory:
+    predecessors: list[RegionSuccession]
+    successors: list[RegionSuccession]
+
+    def __bool__(self) -> bool:
+        return bool(self.predecessors or self.successors)
+
+
+def history_of(region: Region) -> RegionHistory:
+    """Both directions in one query, for the region page."""
+    rows = (
+        RegionSuccession.objects.filter(Q(predecessor=region) | Q(successor=region))
+        .select_related("predecessor", "successor")
+        .order_by("date", "predecessor__code", "successor__code")
+    )
+    before: list[RegionSuccession] = []
+    after: list[RegionSuccession] = []
+    for row in rows:
+        (after if row.predecessor_id == region.pk else before).append(row)
+    return RegionHistory(before, after)
+
+
+def region_valid_on(date: dt.date) -> QuerySet[Region]:
+    """Regions that existed on ``date``, ended ones included (Region.objects.valid_on)."""
+    return Region.objects.valid_on(date)
+
+
+def reporting_universe() -> QuerySet[Region]:
+    """Today's reporting regions: active, autonomous, current provinces and kab/kota."""
+    return (
+        Region.objects.current()
+        .filter(is_active=True, is_autonomous=True)
+        .exclude(level=Level.NATIONAL)
+    )
+
+
+def reporting_universe_counts() -> dict[str, int]:
+    """Reporting regions per level (today: 38 provinces, 415 kabupaten, 93 kota)."""
+    counts = dict(
+        reporting_universe()
+        .order_by()
+        .values("level")
+        .annotate(n=Count("id"))
+        .values_list("level", "n")
+    )
+    return {level: counts.get(level, 0) for level in (Level.PROVINCE, Level.KABUPATEN, Level.KOTA)}

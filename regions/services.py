@@ -6,8 +6,10 @@ import hashlib
 import logging
 import re
 import smtplib
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +23,17 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from regions.models import NATIONAL_CODE, Agency, Level, Membership, Region, User
+from regions.models import (
+    ENDED_KEY_SEPARATOR,
+    NATIONAL_CODE,
+    Agency,
+    Level,
+    Membership,
+    Region,
+    RegionSuccession,
+    SuccessionKind,
+    User,
+)
 from regions.roles import Role
 
 logger = logging.getLogger(__name__)
@@ -48,6 +60,13 @@ class SyncResult:
     updated: int = 0
     unchanged: int = 0
     deactivated: int = 0
+    # Listed rows kept inactive as non-autonomous (also counted in created/updated/unchanged).
+    non_autonomous: int = 0
+
+
+def non_autonomous_codes() -> frozenset[str]:
+    """Listed by Kemendagri but not autonomous: never reporting (DKI Jakarta's kab/kota adm.)."""
+    return frozenset(settings.SPM_NON_AUTONOMOUS_REGIONS)
 
 
 def official_rows() -> list[RegionRow]:
@@ -92,8 +111,10 @@ def sync_regions(
 ) -> SyncResult:
     """Create or update the tree in place; never delete (regions are referenced by reports).
 
-    Regions no longer in the list are marked inactive. All or nothing: any bad row
-    raises RegionListError before anything is written.
+    Regions no longer in the list are marked inactive. The non-autonomous codes
+    (settings.SPM_NON_AUTONOMOUS_REGIONS) stay in the tree but are set inactive and
+    non-autonomous on every run. Ended regions (valid_until set) are history and never
+    touched. All or nothing: any bad row raises RegionListError before anything is written.
     """
     rows = list(official_rows() if rows is None else rows)
     _validate(rows)
@@ -103,17 +124,28 @@ def sync_regions(
         defaults={"name": NATIONAL_NAME, "level": Level.NATIONAL, "province_code": ""},
     )
     result.created += int(created)
-    existing = {r.code: r for r in Region.objects.select_for_update().exclude(code=NATIONAL_CODE)}
+    existing = {
+        r.code: r
+        for r in Region.objects.select_for_update()
+        .current()
+        .exclude(code=NATIONAL_CODE)
+        .order_by("code")
+    }
+    held_back = non_autonomous_codes()
     # Provinces first so kab/kota can point at them.
     ordered = sorted(rows, key=lambda r: (r.level != Level.PROVINCE, r.code))
     for row in ordered:
         parent = root if row.level == Level.PROVINCE else existing[row.code[:2]]
+        autonomous = row.code not in held_back
+        result.non_autonomous += int(not autonomous)
         wanted = {
             "name": row.name.strip(),
             "level": row.level,
             "parent_id": parent.id,
             "province_code": row.code[:2],
-            "is_active": True,
+            "official_code": row.code,
+            "is_autonomous": autonomous,
+            "is_active": autonomous,
         }
         region = existing.get(row.code)
         if region is None:
@@ -128,9 +160,117 @@ def sync_regions(
         else:
             result.unchanged += 1
     if deactivate_missing:
+        # ``existing`` holds current regions only: ended ones are never "gone" again.
         listed = {r.code for r in rows}
         gone = [code for code, reg in existing.items() if code not in listed and reg.is_active]
         result.deactivated = Region.objects.filter(code__in=gone).update(is_active=False)
+    return result
+
+
+# ---------------------------------------------------------------- region history
+
+HISTORY_FILE = Path(__file__).resolve().parent / "data" / "region_history.toml"
+
+
+@dataclass
+class HistoryResult:
+    ended_created: int = 0
+    ended_updated: int = 0
+    successions_created: int = 0
+    successions_updated: int = 0
+    validity_updated: int = 0
+    unchanged: int = 0
+
+
+def _history_error(msg: str) -> RegionListError:
+    return RegionListError(f"{HISTORY_FILE.name}: {msg}")
+
+
+@transaction.atomic
+def load_region_history(path: Path | None = None) -> HistoryResult:
+    """Load ended regions, successor validity and successions from the data file (idempotent).
+
+    Runs after ``sync_regions`` (successors are today's regions). Ended regions are stored
+    inactive under "<official code>@<year ended>", outside every province's scope
+    (empty province_code) and under the national root. All or nothing.
+    """
+    data = tomllib.loads((path or HISTORY_FILE).read_text(encoding="utf-8"))
+    result = HistoryResult()
+    root = Region.objects.filter(code=NATIONAL_CODE).first()
+    if root is None:
+        raise _history_error("muat daftar wilayah dulu (wilayah 00 belum ada)")
+
+    def _apply(region: Region, wanted: dict[str, Any]) -> bool:
+        if all(getattr(region, k) == v for k, v in wanted.items()):
+            return False
+        for k, v in wanted.items():
+            setattr(region, k, v)
+        region.save()
+        return True
+
+    for item in data.get("ended", []):
+        code, official, until = item["code"], item["official_code"], item["valid_until"]
+        if code != f"{official}{ENDED_KEY_SEPARATOR}{until.year}":
+            raise _history_error(f"kunci {code!r} harus {official}@{until.year}")
+        if item["level"] != Level.PROVINCE:
+            raise _history_error(f"{code}: baru wilayah provinsi yang didukung")
+        wanted = {
+            "name": item["name"],
+            "level": item["level"],
+            "official_code": official,
+            "parent_id": root.pk,
+            "province_code": "",
+            "is_active": False,
+            "is_autonomous": True,
+            "valid_from": item.get("valid_from"),
+            "valid_until": until,
+        }
+        region = Region.objects.select_for_update().filter(code=code).first()
+        if region is None:
+            Region.objects.create(code=code, **wanted)
+            result.ended_created += 1
+        elif _apply(region, wanted):
+            result.ended_updated += 1
+        else:
+            result.unchanged += 1
+
+    for item in data.get("current", []):
+        region = Region.objects.select_for_update().current().filter(code=item["code"]).first()
+        if region is None:
+            raise _history_error(f"wilayah {item['code']!r} tidak ada di daftar saat ini")
+        if _apply(region, {"valid_from": item["valid_from"]}):
+            result.validity_updated += 1
+        else:
+            result.unchanged += 1
+
+    for item in data.get("succession", []):
+        regions = {r.code: r for r in Region.objects.filter(code__in=[item["from"], item["to"]])}
+        missing = [c for c in (item["from"], item["to"]) if c not in regions]
+        if missing:
+            raise _history_error(f"wilayah tidak ada: {', '.join(missing)}")
+        if item["kind"] not in SuccessionKind.values:
+            raise _history_error(f"jenis suksesi tidak dikenal: {item['kind']!r}")
+        defaults = {
+            "kind": item["kind"],
+            "legal_basis": item["legal_basis"],
+            "note": item.get("note", ""),
+        }
+        row, created = RegionSuccession.objects.get_or_create(
+            predecessor=regions[item["from"]],
+            successor=regions[item["to"]],
+            date=item["date"],
+            defaults=defaults,
+        )
+        if created:
+            result.successions_created += 1
+        elif any(getattr(row, k) != v for k, v in defaults.items()):
+            for k, v in defaults.items():
+                setattr(row, k, v)
+            row._change_reason = "load_regions"  # type: ignore[attr-defined]
+            row.save()
+            result.successions_updated += 1
+        else:
+            result.unchanged += 1
     return result
 
 
@@ -160,8 +300,35 @@ class StaleEdit(ValidationError):
         self.changed = changed
 
 
+class InactiveRegion(ValidationError):
+    """The region does not report (not autonomous, ended or switched off): no new agencies or roles."""
+
+    def __init__(self, region: Region) -> None:
+        if not region.is_autonomous:
+            why = _("bukan daerah otonom; layanan SPM-nya dilaporkan oleh provinsi")
+        elif region.valid_until is not None:
+            why = _("sudah tidak berlaku sejak %(date)s") % {
+                "date": region.valid_until.strftime("%d-%m-%Y")
+            }
+        else:
+            why = _("tidak aktif")
+        super().__init__(
+            _(
+                "%(name)s (%(code)s) %(why)s, sehingga tidak dapat diberi perangkat daerah atau peran pengguna."
+            )
+            % {"name": region.name, "code": region.official_code or region.code, "why": why}
+        )
+
+
+def require_active_region(region: Region) -> None:
+    """Refuse set-up work (agencies, roles) in a region that does not report."""
+    if not region.is_active or not region.is_autonomous or region.valid_until is not None:
+        raise InactiveRegion(region)
+
+
 @transaction.atomic
 def create_agency(actor: User, region: Region, data: dict[str, Any], sectors: Any) -> Agency:
+    require_active_region(region)
     agency = Agency(region=region, **{k: data[k] for k in AGENCY_FIELDS if k in data})
     agency.full_clean()
     agency._change_reason = "dibuat"  # type: ignore[attr-defined]
@@ -252,6 +419,7 @@ def invite_user(
     base_url: str = "",
 ) -> User:
     """Create an account without a password and email a link to set one (the invitation)."""
+    require_active_region(region)
     # Bangda admins reach the Django admin; nobody else is staff.
     user = User(
         username=username, full_name=full_name, email=email, is_staff=role == Role.BANGDA_ADMIN
@@ -286,6 +454,7 @@ def add_role(
     sector_code: str = "",
 ) -> Membership:
     """Give an existing user one more role; an identical inactive role is reactivated instead."""
+    require_active_region(region)
     existing = (
         Membership.objects.select_for_update()
         .filter(user=person, role=role, region=region, agency=agency, sector_code=sector_code)
@@ -356,8 +525,9 @@ def deactivate_membership(actor: User, membership: Membership, reason: str = "")
 
 @transaction.atomic
 def reactivate_membership(actor: User, membership: Membership) -> Membership:
-    current = Membership.objects.select_for_update().get(pk=membership.pk)
+    current = Membership.objects.select_for_update().select_related("region").get(pk=membership.pk)
     if not current.is_active:
+        require_active_region(current.region)
         current.is_active = True
         current._history_user = actor  # type: ignore[attr-defined]
         current._change_reason = "diaktifkan kembali"  # type: ignore[attr-defined]

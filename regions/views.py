@@ -111,6 +111,7 @@ def agency_list(request: HttpRequest, code: str) -> HttpResponse:
             "agencies": selectors.agencies_of(request.user, region),
             "can_manage": selectors.can_manage(request.user, region),
             "can_see_people": _sees_people(request, region.code),
+            "history": selectors.history_of(region),
         },
     )
 
@@ -339,8 +340,12 @@ def membership_toggle(request: HttpRequest, pk: int) -> HttpResponse:
         services.deactivate_membership(request.user, membership)  # type: ignore[arg-type]
         messages.success(request, _("Peran dinonaktifkan."))
     else:
-        services.reactivate_membership(request.user, membership)  # type: ignore[arg-type]
-        messages.success(request, _("Peran diaktifkan kembali."))
+        try:
+            services.reactivate_membership(request.user, membership)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("Peran diaktifkan kembali."))
     return redirect("user_detail", pk=membership.user_id)
 
 

@@ -11,9 +11,12 @@ from regions.services import RegionListError, RegionRow, sync_regions
 def test_official_list_gives_38_416_98_under_one_root():
     root = Region.objects.get(code="00")
     assert root.level == Level.NATIONAL and root.parent is None
-    assert Region.objects.filter(level=Level.PROVINCE, parent=root).count() == 38
-    assert Region.objects.filter(level=Level.KABUPATEN).count() == 416
-    assert Region.objects.filter(level=Level.KOTA).count() == 98
+    # Today's list; the two ended Papua provinces (history) are under the root too.
+    current = Region.objects.current()
+    assert current.filter(level=Level.PROVINCE, parent=root).count() == 38
+    assert current.filter(level=Level.KABUPATEN).count() == 416
+    assert current.filter(level=Level.KOTA).count() == 98
+    assert Region.objects.filter(level=Level.PROVINCE, parent=root).count() == 40
     klaten = Region.objects.get(code="33.10")
     assert klaten.name == "Kabupaten Klaten"
     assert klaten.parent.code == "33" and klaten.province_code == "33"
@@ -26,6 +29,7 @@ def test_loader_is_idempotent():
     result = sync_regions()
     assert (result.created, result.updated, result.deactivated) == (0, 0, 0)
     assert result.unchanged == 552
+    assert result.non_autonomous == 6
     call_command("load_regions", verbosity=0)
     assert (
         list(Region.objects.order_by("code").values_list("id", "code", "name", "parent_id"))
@@ -45,7 +49,7 @@ def test_rename_updates_in_place_and_missing_is_deactivated_not_deleted():
     assert klaten.id == klaten_id and klaten.name == "Kabupaten Klaten Baru"
     assert result.updated == 1
     assert Region.objects.get(code="35.21").is_active is False
-    assert Region.objects.count() == 553
+    assert Region.objects.count() == 555  # 553 listed + 2 ended Papua provinces, none deleted
 
 
 @pytest.mark.django_db
