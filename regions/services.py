@@ -378,7 +378,6 @@ REGION_SETTINGS_FIELDS = (
 )
 
 
-@transaction.atomic
 def region_settings_version(region: Any) -> str:
     """The optimistic-lock token of a region's settings: a digest of their current values
     (the region row has no save time; the region list loader rewrites its other fields)."""
@@ -386,6 +385,7 @@ def region_settings_version(region: Any) -> str:
     return hashlib.sha256(values.encode()).hexdigest()[:16]
 
 
+@transaction.atomic
 def update_region_settings(
     actor: User, region: Region, data: dict[str, Any], *, seen_version: str
 ) -> Region:

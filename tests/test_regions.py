@@ -76,3 +76,25 @@ def test_seed_demo_is_idempotent(django_user_model):
         Membership.objects.count(),
     ) == counts
     assert django_user_model.objects.filter(is_demo=True, username="klaten.dinkes").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_region_settings_save_outside_a_request_transaction(django_user_model):
+    """No ATOMIC_REQUESTS: the service itself must open the transaction its row lock needs."""
+    from regions.services import region_settings_version, update_region_settings
+
+    root, _ = Region.objects.get_or_create(
+        code="00", defaults={"name": "Nasional", "level": Level.NATIONAL}
+    )
+    jateng, _ = Region.objects.get_or_create(
+        code="33", defaults={"name": "Jawa Tengah", "level": Level.PROVINCE, "parent": root}
+    )
+    user = django_user_model.objects.create(username="tapem.test")
+    update_region_settings(
+        user,
+        jateng,
+        {"contact_name": "Kabag Tapem", "requires_head_signoff": True},
+        seen_version=region_settings_version(jateng),
+    )
+    jateng.refresh_from_db()
+    assert jateng.contact_name == "Kabag Tapem" and jateng.requires_head_signoff
