@@ -67,6 +67,7 @@ from reporting.models import (
     ReportStage,
     WorkflowEvent,
 )
+from reporting.rules import completeness, windows
 from reporting.rules.capaian import round2
 
 # ---------------------------------------------------------------- periods
@@ -345,23 +346,49 @@ class CapaianSerializer(serializers.Serializer):
 
     recipients_pct = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
     quality_pct = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
-    index = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
+    index = serializers.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Null bila laporan belum lengkap atau belum diisi (tidak pernah 0 karena "
+        "kosong); alasannya di `reason`.",
+    )
     band = serializers.CharField(allow_blank=True)
+    reason = serializers.ChoiceField(
+        choices=["", completeness.NOT_ENTERED, completeness.INCOMPLETE],
+        allow_blank=True,
+        help_text="Mengapa tidak ada indeks: not_entered (belum diisi), incomplete (belum "
+        "lengkap); kosong bila ada indeks.",
+    )
+    reason_label = serializers.CharField(allow_blank=True)
+    official = serializers.BooleanField(
+        help_text="Dihitung dalam angka resmi (laporan lengkap dan terverifikasi)."
+    )
     no_target = serializers.BooleanField()
     over_target = serializers.BooleanField()
+    zero_required = serializers.BooleanField(
+        help_text="Ada butir mutu dengan jumlah minimal 0 (dihitung 100, ditandai)."
+    )
 
 
 def capaian_of(report: Report) -> dict[str, Any]:
+    """A report's own capaian (``rules.completeness.standing``, drafts included)."""
+
     def r(value: Any) -> Any:
         return round2(value) if value is not None else None
 
+    stand = completeness.standing(report, provisional=True)
     return {
         "recipients_pct": r(report.recipients_pct),
         "quality_pct": r(report.quality_pct),
-        "index": r(report.capaian_index),
-        "band": report.band,
+        "index": r(stand.index),
+        "band": report.band if stand.index is not None else "",
+        "reason": stand.reason,
+        "reason_label": stand.reason_label,
+        "official": completeness.counts(report),
         "no_target": report.flag_no_target,
         "over_target": report.flag_over_target,
+        "zero_required": report.flag_zero_required,
     }
 
 
@@ -545,6 +572,13 @@ class ReportUpdateSerializer(serializers.Serializer):
 class TransitionSerializer(serializers.Serializer):
     reason = serializers.CharField(
         required=False, allow_blank=True, help_text="Wajib untuk return/reopen."
+    )
+    target_exception_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="verify: alasan memverifikasi walau target tahunan layanan ini belum "
+        "terverifikasi (tercatat di riwayat alur). Tanpa target terverifikasi atau alasan ini, "
+        "verifikasi ditolak (409).",
     )
     version = serializers.IntegerField(
         required=False,
@@ -743,6 +777,7 @@ def _fire(
             request.user,
             reason=data.get("reason", ""),
             expected_version=version,
+            target_exception_reason=data.get("target_exception_reason", ""),
             **extra,
         )
     except workflow.NotAllowed as exc:
@@ -1073,6 +1108,17 @@ class RegionSubmissionSerializer(serializers.ModelSerializer):
     effective_due_date = serializers.DateField(
         read_only=True, help_text="Batas waktu khusus wilayah (pembukaan kembali) atau periode."
     )
+    is_late = serializers.BooleanField(
+        read_only=True,
+        help_text="Diajukan (status submitted/accepted) pada tanggal (WIB) setelah batas waktu "
+        "efektif; sama dengan timeliness == late (reporting.rules.windows).",
+    )
+    timeliness = serializers.ChoiceField(
+        choices=windows.TIMELINESS,
+        read_only=True,
+        help_text="on_time (diajukan paling lambat pada batas waktu), late, atau missing "
+        "(belum/tidak sedang diajukan: in_progress, returned).",
+    )
     submitted_by = serializers.CharField(
         source="submitted_by.username", read_only=True, allow_null=True
     )
@@ -1096,6 +1142,7 @@ class RegionSubmissionSerializer(serializers.ModelSerializer):
             "due_date",
             "effective_due_date",
             "is_late",
+            "timeliness",
             "submitted_at",
             "submitted_by",
             "decided_at",
@@ -1122,10 +1169,20 @@ class RegionSubmissionFilter(filters.FilterSet):
     quarter = filters.NumberFilter(field_name="period__quarter", min_value=1, max_value=4)
     period = filters.NumberFilter(field_name="period_id", min_value=1, max_value=2**31 - 1)
     status = filters.ChoiceFilter(choices=RegionSubmission.Status.choices)
+    timeliness = filters.ChoiceFilter(
+        choices=[(t, t) for t in windows.TIMELINESS],
+        method="filter_timeliness",
+        help_text="on_time, late atau missing: aturan yang sama dengan field timeliness.",
+    )
 
     class Meta:
         model = RegionSubmission
         fields = ["region", "province", "level", "year", "quarter", "period", "status"]
+
+    def filter_timeliness(
+        self, qs: QuerySet[RegionSubmission], name: str, value: str
+    ) -> QuerySet[RegionSubmission]:
+        return qs.filter(windows.timeliness_q(value))
 
 
 class SubmissionTransitionSerializer(TransitionSerializer):
@@ -1174,7 +1231,14 @@ class RecapCellSerializer(serializers.Serializer):
         max_digits=10,
         decimal_places=2,
         allow_null=True,
-        help_text="Rata-rata indeks jenis pelayanan yang sudah dilaporkan; null bila belum ada.",
+        help_text="Indeks atas semua jenis pelayanan yang wajib (tidak ada/belum lengkap/belum "
+        "terverifikasi = 0); null bila tidak ada laporan terhitung.",
+    )
+    mean_reported = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Rata-rata indeks jenis pelayanan yang dihitung saja.",
     )
     reported = serializers.IntegerField(help_text="Jenis pelayanan yang dihitung.")
     missing = serializers.IntegerField(help_text="Jenis pelayanan tanpa laporan (bukan 0).")
@@ -1201,14 +1265,21 @@ class RecapRowSerializer(serializers.Serializer):
         help_text="Batas waktu wilayah (pembukaan kembali) atau periode."
     )
     expected = serializers.IntegerField(help_text="Jenis pelayanan yang diharapkan.")
-    reported = serializers.IntegerField(help_text="Laporan yang terisi (berindeks capaian).")
+    reported = serializers.IntegerField(help_text="Laporan yang dihitung (lengkap, terverifikasi).")
     verified = serializers.IntegerField(help_text="Laporan yang terverifikasi.")
-    missing = serializers.IntegerField(help_text="Jenis pelayanan tanpa laporan.")
+    missing = serializers.IntegerField(help_text="Jenis pelayanan tanpa laporan terhitung.")
     capaian = serializers.DecimalField(
         max_digits=10,
         decimal_places=2,
         allow_null=True,
-        help_text="Capaian wilayah: rata-rata semua indeks yang dilaporkan.",
+        help_text="Capaian wilayah: indeks atas semua jenis pelayanan yang wajib (yang tidak "
+        "terhitung = 0); null bila tidak ada laporan terhitung.",
+    )
+    mean_reported = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Rata-rata indeks laporan yang dihitung saja.",
     )
     sectors = RecapCellSerializer(many=True)
 
@@ -1232,10 +1303,15 @@ def _mean(cell: recap.Cell) -> Decimal | None:
     return None if cell.mean is None else round2(cell.mean)
 
 
+def _mean_reported(cell: recap.Cell) -> Decimal | None:
+    return None if cell.mean_reported is None else round2(cell.mean_reported)
+
+
 def _cell(code: str, cell: recap.Cell) -> dict[str, Any]:
     return {
         "sector": code,
         "capaian": _mean(cell),
+        "mean_reported": _mean_reported(cell),
         "reported": cell.present,
         "missing": cell.missing,
     }
@@ -1267,6 +1343,7 @@ def recap_data(submission: RegionSubmission, r: recap.Recap) -> dict[str, Any]:
                 "verified": row.verified,
                 "missing": row.overall.missing,
                 "capaian": _mean(row.overall),
+                "mean_reported": _mean_reported(row.overall),
                 "sectors": [_cell(code, cell) for code, cell in row.sectors.items()],
             }
             for row in r.rows
@@ -1480,6 +1557,12 @@ class DashboardQuerySerializer(serializers.Serializer):
     province = serializers.RegexField(
         r"^[0-9]{2}$", required=False, help_text="Batasi ke satu provinsi dan kab/kotanya."
     )
+    provisional = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="true: angka sementara (termasuk laporan lengkap yang belum diverifikasi). "
+        "Bawaan: angka resmi, hanya laporan terverifikasi.",
+    )
 
 
 class CapaianQuerySerializer(DashboardQuerySerializer):
@@ -1515,10 +1598,23 @@ class RollupRowSerializer(serializers.Serializer):
 
     key = serializers.CharField(help_text="Kode wilayah, bidang atau jenis pelayanan.")
     label = serializers.CharField()  # type: ignore[assignment]
-    capaian = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
+    capaian = serializers.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Angka resmi: indeks atas SEMUA laporan yang wajib, laporan yang tidak ada, "
+        "belum lengkap atau belum terverifikasi dihitung 0; null bila tidak ada laporan terhitung.",
+    )
     band = serializers.CharField(allow_blank=True)
+    mean_reported = serializers.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Rata-rata indeks laporan yang dihitung saja (bukan angka peringkat).",
+    )
     reported = serializers.IntegerField(help_text="Jumlah laporan yang dihitung.")
-    missing = serializers.IntegerField(help_text="Laporan yang belum ada (tidak dihitung 0).")
+    expected = serializers.IntegerField(help_text="Jumlah laporan yang wajib (penyebut).")
+    missing = serializers.IntegerField(help_text="Laporan wajib yang tidak dihitung.")
     level = serializers.CharField(required=False)
     sector = serializers.CharField(required=False)
     rank = serializers.IntegerField(required=False, allow_null=True)
@@ -1530,6 +1626,7 @@ class CapaianSerializerOut(serializers.Serializer):
     year = serializers.IntegerField()
     quarter = serializers.IntegerField()
     by = serializers.CharField()
+    provisional = serializers.BooleanField(help_text="true: angka sementara, bukan angka resmi.")
     rows = RollupRowSerializer(many=True)
 
 
@@ -1585,7 +1682,12 @@ class CapaianRollupView(APIView):
     def get(self, request: Request) -> Response:
         args = _dashboard_args(request, CapaianQuerySerializer)
         rows = dashboards.capaian_rollup(
-            request.user, args["year"], args["quarter"], args["by"], province=args["province"]
+            request.user,
+            args["year"],
+            args["quarter"],
+            args["by"],
+            province=args["province"],
+            provisional=args["provisional"],
         )
         out = []
         for row in rows:
@@ -1595,7 +1697,13 @@ class CapaianRollupView(APIView):
             out.append(d)
         return Response(
             CapaianSerializerOut(
-                {"year": args["year"], "quarter": args["quarter"], "by": args["by"], "rows": out}
+                {
+                    "year": args["year"],
+                    "quarter": args["quarter"],
+                    "by": args["by"],
+                    "provisional": args["provisional"],
+                    "rows": out,
+                }
             ).data
         )
 

@@ -71,6 +71,7 @@ def national_parts(year: int, quarter: int) -> tuple[Part, ...]:
     return (
         ("reporting_report", PERIOD, (year, quarter)),
         ("reporting_regionsubmission", PERIOD, (year, quarter)),
+        ("reporting_periodregion", PERIOD, (year, quarter)),
         ("regions_region", "TRUE", ()),
         *CATALOG,
     )
@@ -81,6 +82,7 @@ def province_parts(year: int, quarter: int, province: Region) -> tuple[Part, ...
     return (
         ("reporting_report", f"{PERIOD} AND {IN_PROVINCE}", (year, quarter, code)),
         ("reporting_regionsubmission", f"{PERIOD} AND {IN_PROVINCE}", (year, quarter, code)),
+        ("reporting_periodregion", PERIOD, (year, quarter)),
         ("regions_region", "province_code = %s", (code,)),
         ("regions_agency", IN_PROVINCE, (code,)),
         *CATALOG,
@@ -93,6 +95,7 @@ def region_parts(year: int, quarter: int, region: Region) -> tuple[Part, ...]:
         ("reporting_report", "region_id = %s", (region.pk,)),
         ("reporting_report", PERIOD, (year, quarter)),
         ("reporting_regionsubmission", PERIOD, (year, quarter)),
+        ("reporting_periodregion", PERIOD, (year, quarter)),
         ("regions_region", "TRUE", ()),
         ("regions_agency", "region_id = %s", (region.pk,)),
         ("indicators_assignment", "region_id = %s", (region.pk,)),
@@ -174,7 +177,8 @@ def settings_signature() -> str:
         getattr(settings, name, None)
         for name in (
             "SPM_AWARD_RULE",
-            "SPM_DASHBOARD_CAPAIAN_STATUSES",
+            "SPM_OFFICIAL_REPORT_STATUSES",
+            "SPM_PROVINCES_WITH_KABKOTA_SERVICES",
             "SPM_CAPAIAN_BANDS",
             "SPM_CAPAIAN_WEIGHTS",
             "SPM_DUE_DAY",

@@ -33,6 +33,7 @@ from reporting import dashboard_cache as dc
 from reporting import dashboards as d
 from reporting.charts import Bar, column_chart, hbar_chart
 from reporting.models import QUARTER_LABELS
+from reporting.rules.completeness import is_provisional
 
 PROVINCE_ROLES = {Role.PROVINCE_REVIEWER, Role.VERIFIER, Role.AUDITOR}
 
@@ -143,10 +144,19 @@ def _pct_text(n: int, p: Decimal | None) -> str:
 def _national_context(
     request: HttpRequest, province: Region | None, year: int, quarter: int
 ) -> dict[str, Any]:
-    dash = d.national_dashboard(request.user, year, quarter, province=province)
-    base = _query(year, quarter, province=province.code if province else "")
+    dash = d.national_dashboard(
+        request.user, year, quarter, province=province, provisional=is_provisional(request)
+    )
+    official = _query(year, quarter, province=province.code if province else "")
+    base = _query(
+        year,
+        quarter,
+        province=province.code if province else "",
+        sementara="1" if dash.provisional else "",
+    )
     return {
         "dash": dash,
+        "base_official": official,
         "year": year,
         "quarter": quarter,
         "province": province,
@@ -162,7 +172,9 @@ def _national_context(
 QUARTERS = list(enumerate(QUARTER_LABELS, start=1))
 
 
-def _cache_key(kind: str, year: int, quarter: int, region: Region | None = None) -> dc.Key:
+def _cache_key(
+    request: HttpRequest, kind: str, year: int, quarter: int, region: Region | None = None
+) -> dc.Key:
     """What a dashboard's figures depend on: the rows whose fingerprint guards its cache."""
     if kind.startswith("national"):
         parts = dc.national_parts(year, quarter)
@@ -172,7 +184,8 @@ def _cache_key(kind: str, year: int, quarter: int, region: Region | None = None)
     else:
         assert region is not None
         parts = dc.region_parts(year, quarter, region)
-    return dc.Key(kind, (year, quarter, region.code if region else ""), parts)
+    args = (year, quarter, region.code if region else "", is_provisional(request))
+    return dc.Key(kind, args, parts)
 
 
 def _page(
@@ -212,7 +225,7 @@ def national(request: HttpRequest) -> HttpResponse:
         request,
         "reporting/dashboard/national.html",
         "reporting/dashboard/_national_body.html",
-        _cache_key("national", year, quarter),
+        _cache_key(request, "national", year, quarter),
         lambda: {**_national_context(request, None, year, quarter), "data_url": data_url},
     )
 
@@ -224,8 +237,10 @@ def national_data(request: HttpRequest) -> HttpResponse:
     year, quarter = year_quarter(request)
     return _data(
         request,
-        _cache_key("national-data", year, quarter),
-        lambda: d.national_dashboard(request.user, year, quarter),
+        _cache_key(request, "national-data", year, quarter),
+        lambda: d.national_dashboard(
+            request.user, year, quarter, provisional=is_provisional(request)
+        ),
         d.dashboard_tables,
         f"dashboard-nasional-{year}-tw{quarter}",
     )
@@ -244,7 +259,7 @@ def province(request: HttpRequest, code: str) -> HttpResponse:
         request,
         "reporting/dashboard/province.html",
         "reporting/dashboard/_province_body.html",
-        _cache_key("province", year, quarter, prov),
+        _cache_key(request, "province", year, quarter, prov),
         lambda: {**_national_context(request, prov, year, quarter), "data_url": data_url},
         province=prov,
     )
@@ -256,8 +271,10 @@ def province_data(request: HttpRequest, code: str) -> HttpResponse:
     year, quarter = year_quarter(request)
     return _data(
         request,
-        _cache_key("province-data", year, quarter, prov),
-        lambda: d.national_dashboard(request.user, year, quarter, province=prov),
+        _cache_key(request, "province-data", year, quarter, prov),
+        lambda: d.national_dashboard(
+            request.user, year, quarter, province=prov, provisional=is_provisional(request)
+        ),
         d.dashboard_tables,
         f"dashboard-{prov.code}-{year}-tw{quarter}",
     )
@@ -271,7 +288,7 @@ def _region(request: HttpRequest, code: str) -> Region:
 
 
 def _region_context(request: HttpRequest, reg: Region, year: int, quarter: int) -> dict[str, Any]:
-    dash = d.region_dashboard(request.user, reg, year, quarter)
+    dash = d.region_dashboard(request.user, reg, year, quarter, provisional=is_provisional(request))
     band_groups = [Bar(label, len(lines), css) for label, css, lines in dash.by_band] + [
         Bar(_("Tidak ada laporan"), len(dash.missing), "band-missing")
     ]
@@ -280,7 +297,8 @@ def _region_context(request: HttpRequest, reg: Region, year: int, quarter: int) 
         "region": reg,
         "year": year,
         "quarter": quarter,
-        "base": _query(year, quarter, region=reg.code),
+        "base": _query(year, quarter, region=reg.code, sementara="1" if dash.provisional else ""),
+        "base_official": _query(year, quarter, region=reg.code),
         "quarters": QUARTERS,
         "band_svg": hbar_chart([("", band_groups)], title=_("Jenis layanan per kategori")),
         "trend_svg": column_chart(
@@ -298,7 +316,7 @@ def region(request: HttpRequest, code: str) -> HttpResponse:
         request,
         "reporting/dashboard/region.html",
         "reporting/dashboard/_region_body.html",
-        _cache_key("region", year, quarter, reg),
+        _cache_key(request, "region", year, quarter, reg),
         lambda: _region_context(request, reg, year, quarter),
         region=reg,
     )
@@ -310,8 +328,10 @@ def region_data(request: HttpRequest, code: str) -> HttpResponse:
     year, quarter = year_quarter(request)
     return _data(
         request,
-        _cache_key("region-data", year, quarter, reg),
-        lambda: d.region_dashboard(request.user, reg, year, quarter),
+        _cache_key(request, "region-data", year, quarter, reg),
+        lambda: d.region_dashboard(
+            request.user, reg, year, quarter, provisional=is_provisional(request)
+        ),
         d.region_tables,
         f"dashboard-{reg.code}-{year}-tw{quarter}",
     )
@@ -391,7 +411,10 @@ def _drill_scope(request: HttpRequest) -> tuple[d.Scope, Region | None, Region |
     reg_code = request.GET.get("region", "")
     prov = _province(request, prov_code) if prov_code else None
     reg = _region(request, reg_code) if reg_code else None
-    return d.scope_for(request.user, province=prov, region=reg), prov, reg
+    scope = d.scope_for(
+        request.user, province=prov, region=reg, provisional=is_provisional(request)
+    )
+    return scope, prov, reg
 
 
 STATUS_PREDICATES = {

@@ -16,22 +16,20 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any, Literal
 
 from django.conf import settings
 from django.db.models import (
-    Avg,
     BooleanField,
     Count,
     Exists,
-    F,
     OuterRef,
     Q,
     QuerySet,
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -40,7 +38,8 @@ from regions.models import Level, Region
 from regions.roles import AGENCY_ROLES, Role
 from regions.scoping import grants_for, sees_everything
 from reporting.models import Period, RegionSubmission, Report
-from reporting.rules.capaian import band_for, bands, round2
+from reporting.rules import completeness, universe, windows
+from reporting.rules.capaian import band_for, bands, rollup, rollup_of, round2
 
 LEVELS: tuple[str, ...] = (Level.PROVINCE, Level.KABUPATEN, Level.KOTA)
 LEVEL_LABELS: dict[str, Any] = {
@@ -85,6 +84,8 @@ class Scope:
     sectors: frozenset[str] | None = None  # a sector viewer's limit on expected services
     province: Region | None = None
     region: Region | None = None
+    # The *sementara* switch: count complete drafts too (official figures: verified only).
+    provisional: bool = False
 
 
 def sector_limit(user: Any) -> frozenset[str] | None:
@@ -97,9 +98,18 @@ def sector_limit(user: Any) -> frozenset[str] | None:
     return None
 
 
-def scope_for(user: Any, *, province: Region | None = None, region: Region | None = None) -> Scope:
-    """The user's scope, optionally narrowed to one province (and its kab/kota) or one region."""
-    regions = Region.objects.visible_to(user).filter(is_active=True, level__in=LEVELS)
+def scope_for(
+    user: Any,
+    *,
+    province: Region | None = None,
+    region: Region | None = None,
+    provisional: bool = False,
+) -> Scope:
+    """The user's scope, optionally narrowed to one province (and its kab/kota) or one region.
+
+    Which of its regions a period counts is the period's universe (``regions_with_status``).
+    """
+    regions = Region.objects.visible_to(user).filter(level__in=LEVELS)
     reports = Report.objects.visible_to(user)
     submissions = RegionSubmission.objects.visible_to(user)
     if province is not None:
@@ -110,15 +120,16 @@ def scope_for(user: Any, *, province: Region | None = None, region: Region | Non
         regions = regions.filter(pk=region.pk)
         reports = reports.filter(region=region)
         submissions = submissions.filter(region=region)
-    return Scope(reports, submissions, regions, sector_limit(user), province, region)
+    return Scope(reports, submissions, regions, sector_limit(user), province, region, provisional)
 
 
-def national_scope() -> Scope:
+def national_scope(*, provisional: bool = False) -> Scope:
     """Everything, for positions in the national ranking (only a rank number is shown)."""
     return Scope(
         Report.objects.all(),
         RegionSubmission.objects.all(),
-        Region.objects.filter(is_active=True, level__in=LEVELS),
+        Region.objects.filter(level__in=LEVELS),
+        provisional=provisional,
     )
 
 
@@ -155,7 +166,7 @@ def pct(part: int, whole: int) -> Decimal | None:
 
 @dataclass(frozen=True)
 class LevelRow:
-    """Input status and timeliness of one level, as counts of ALL active regions of the level."""
+    """Input status and timeliness of one level, as counts of the period's universe."""
 
     level: str
     total: int
@@ -217,11 +228,13 @@ def regions_with_status(scope: Scope, period: Period | None) -> QuerySet[Any]:
     """The scope's regions, each annotated with its input-status and timeliness flags.
 
     Dashboard counts aggregate exactly this queryset and drill-down lists filter it, so a
-    count and its list cannot disagree.
+    count and its list cannot disagree. The regions are the period's universe
+    (``rules.universe``), so every count has the period's own denominator.
     """
+    regions = scope.regions.filter(universe.in_universe_q(period))
     if period is None:
         false = Value(False, output_field=BooleanField())
-        return scope.regions.annotate(
+        return regions.annotate(
             has_entered=false,
             has_submitted=false,
             has_accepted=false,
@@ -230,15 +243,13 @@ def regions_with_status(scope: Scope, period: Period | None) -> QuerySet[Any]:
         )
     reports = scope.reports.filter(period=period, region=OuterRef("pk"))
     subs = scope.submissions.filter(period=period, region=OuterRef("pk"))
-    sent = subs.filter(status__in=SUBMITTED, submitted_at__isnull=False).annotate(
-        sent_on=TruncDate("submitted_at"), due=Coalesce(F("due_date"), Value(period.due_date))
-    )
-    return scope.regions.annotate(
+    # Timeliness is reporting.rules.windows's rule, in its SQL form.
+    return regions.annotate(
         has_entered=Exists(reports.filter(entered_at__isnull=False)),
         has_submitted=Exists(subs.filter(status__in=SUBMITTED)),
         has_accepted=Exists(subs.filter(status=RegionSubmission.Status.ACCEPTED)),
-        is_on_time=Exists(sent.filter(is_late=False, sent_on__lte=F("due"))),
-        is_late_sub=Exists(sent.filter(Q(is_late=True) | Q(sent_on__gt=F("due")))),
+        is_on_time=Exists(subs.filter(windows.on_time_q())),
+        is_late_sub=Exists(subs.filter(windows.late_q())),
     )
 
 
@@ -353,19 +364,22 @@ def service_level_of(region_level: str) -> str:
 
 
 def counted_reports(scope: Scope, period: Period | None) -> QuerySet[Report]:
-    """Reports that count in capaian: entered, with a stored index (live, any workflow state)."""
+    """Reports that count in capaian figures (``rules.completeness.counted_q``)."""
     if period is None:
         return scope.reports.none()
-    qs = scope.reports.filter(period=period, capaian_index__isnull=False, entered_at__isnull=False)
-    statuses = getattr(settings, "SPM_DASHBOARD_CAPAIAN_STATUSES", None)
-    if statuses:
-        qs = qs.filter(status__in=statuses)
-    return qs
+    return scope.reports.filter(period=period).filter(
+        completeness.counted_q(provisional=scope.provisional)
+    )
 
 
 @dataclass
 class RollupRow:
-    """A roll-up: unweighted mean of reported indices, with reported and missing counts."""
+    """A roll-up over the expected reports (``rules.capaian.Rollup``, the stated policy).
+
+    ``mean`` is the official figure: the index over ALL expected reports, a missing,
+    incomplete or (in official figures) unverified one counting 0; None when nothing
+    counted. ``mean_reported`` is the mean of what was counted, always shown labelled.
+    """
 
     key: str
     label: str
@@ -373,6 +387,7 @@ class RollupRow:
     reported: int
     expected: int
     extra: dict[str, Any] = field(default_factory=dict)
+    mean_reported: Decimal | None = None
 
     @property
     def missing(self) -> int:
@@ -383,8 +398,16 @@ class RollupRow:
         return round2(self.mean) if self.mean is not None else None
 
     @property
+    def mean_reported_display(self) -> Decimal | None:
+        return round2(self.mean_reported) if self.mean_reported is not None else None
+
+    @property
     def band(self) -> str:
         return band_for(self.mean) if self.mean is not None else ""
+
+    @property
+    def completeness_text(self) -> str:
+        return str(_("%(n)s dari %(m)s layanan")) % {"n": self.reported, "m": self.expected}
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -392,10 +415,18 @@ class RollupRow:
             "label": self.label,
             "capaian": self.mean_display,
             "band": self.band,
+            "mean_reported": self.mean_reported_display,
             "reported": self.reported,
+            "expected": self.expected,
             "missing": self.missing,
             **{k: v for k, v in self.extra.items() if not k.startswith("_")},
         }
+
+
+def _rolled(total: Decimal, reported: int, expected: int) -> tuple[Decimal | None, Decimal | None]:
+    """(official index over expected, mean of the counted) — ``capaian.rollup_of``'s rule."""
+    r = rollup_of(total, reported, expected)
+    return r.index, r.mean_reported
 
 
 @dataclass
@@ -417,7 +448,9 @@ class RegionRollup(RollupRow):
             "level": self.level,
             "capaian": self.mean_display,
             "band": self.band,
+            "mean_reported": self.mean_reported_display,
             "reported": self.reported,
+            "expected": self.expected,
             "missing": self.missing,
             "timeliness": self.timeliness,
             "accepted": self.accepted,
@@ -428,8 +461,13 @@ def _as_decimal(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-def _level_counts(status: Sequence[LevelRow]) -> dict[str, int]:
-    return {row.level: row.total for row in status}
+def carriers(regions: Iterable[tuple[str, str]]) -> dict[str, int]:
+    """How many of these (code, level) regions report each catalog level's service types."""
+    out: dict[str, int] = defaultdict(int)
+    for code, level in regions:
+        for service_level in universe.service_levels(code, level):
+            out[service_level] += 1
+    return out
 
 
 def service_band_totals(scope: Scope, period: Period | None) -> list[dict[str, Any]]:
@@ -452,8 +490,6 @@ def _fold(rows: Iterable[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]
         acc = out.setdefault(r[key], {"total": Decimal(0), "n": 0})
         acc["total"] += Decimal(str(r["total"]))
         acc["n"] += r["n"]
-    for acc in out.values():
-        acc["mean"] = acc["total"] / acc["n"] if acc["n"] else None
     return out
 
 
@@ -471,23 +507,16 @@ def rollup_by_sector(
     names: dict[str, str] = {}
     for s in services:
         names[s.sector_code] = s.sector_name
-        expected[s.sector_code] += _regions_for(s.level, totals)
-    return [
-        RollupRow(
-            code,
-            names[code],
-            _as_decimal(agg.get(code, {}).get("mean")),
-            agg.get(code, {}).get("n", 0),
-            expected[code],
-        )
-        for code in names
-    ]
+        expected[s.sector_code] += totals.get(s.level, 0)
+    return [_rollup_row(code, names[code], agg.get(code), expected[code]) for code in names]
 
 
-def _regions_for(service_level: str, totals: dict[str, int]) -> int:
-    if service_level == "province":
-        return totals.get(Level.PROVINCE, 0)
-    return totals.get(Level.KABUPATEN, 0) + totals.get(Level.KOTA, 0)
+def _rollup_row(
+    key: str, label: str, acc: dict[str, Any] | None, expected: int, extra: Any = None
+) -> RollupRow:
+    total, n = (acc["total"], acc["n"]) if acc else (Decimal(0), 0)
+    official, reported_mean = _rolled(total, n, expected)
+    return RollupRow(key, label, official, n, max(expected, n), extra or {}, reported_mean)
 
 
 def rollup_by_service_type(
@@ -501,16 +530,15 @@ def rollup_by_service_type(
         rows = service_band_totals(scope, period)
     agg = _fold(rows, "service_type__code")
     return [
-        RollupRow(
+        _rollup_row(
             s.code,
             s.name,
-            _as_decimal(agg.get(s.code, {}).get("mean")),
-            agg.get(s.code, {}).get("n", 0),
-            _regions_for(s.level, totals),
+            agg.get(s.code),
+            totals.get(s.level, 0),
             {"sector": s.sector_code, "level": s.level},
         )
         for s in services
-        if _regions_for(s.level, totals)
+        if totals.get(s.level, 0)
     ]
 
 
@@ -526,7 +554,7 @@ class BandRow:
 
     @property
     def label(self) -> str:
-        return str(_("Tidak ada laporan")) if self.band == MISSING_BAND else self.band
+        return str(_("Tidak ada laporan terhitung")) if self.band == MISSING_BAND else self.band
 
     def as_dict(self) -> dict[str, Any]:
         return {"band": self.label, "count": self.count, "share_pct": self.share}
@@ -559,7 +587,7 @@ CONTACT_FIELDS = ("contact_name", "contact_position", "contact_phone", "contact_
 def rollup_by_region(
     scope: Scope, period: Period | None, services: Sequence[ServiceInfo]
 ) -> list[RegionRollup]:
-    """One row per region of the scope (reported or not), ranked within its level."""
+    """One row per region of the period's universe in the scope, ranked within its level."""
     per_level: dict[str, int] = defaultdict(int)
     for s in services:
         per_level[s.level] += 1
@@ -568,7 +596,7 @@ def rollup_by_region(
         for r in counted_reports(scope, period)
         .order_by()
         .values("region_id")
-        .annotate(mean=Avg("capaian_index"), n=Count("pk"))
+        .annotate(total=Sum("capaian_index"), n=Count("pk"))
     }
     rows: list[RegionRollup] = []
     for r in regions_with_status(scope, period).values(
@@ -585,13 +613,19 @@ def rollup_by_region(
         *CONTACT_FIELDS,
     ):
         a: dict[str, Any] = agg.get(r["pk"], {})
+        expected = sum(per_level[lv] for lv in universe.service_levels(r["code"], r["level"]))
+        reported = a.get("n", 0)
+        official, reported_mean = _rolled(
+            _as_decimal(a.get("total")) or Decimal(0), reported, expected
+        )
         rows.append(
             RegionRollup(
                 key=r["code"],
                 label=r["name"],
-                mean=_as_decimal(a.get("mean")),
-                reported=a.get("n", 0),
-                expected=per_level[service_level_of(r["level"])],
+                mean=official,
+                mean_reported=reported_mean,
+                reported=reported,
+                expected=max(expected, reported),
                 extra={"_id": r["pk"], **{f"_{f}": r[f] for f in CONTACT_FIELDS}},
                 level=r["level"],
                 province_code=r["province_code"],
@@ -608,15 +642,26 @@ def rollup_by_region(
 
 TIMELINESS_ORDER = {"on_time": 0, "late": 1, "missing": 2}
 TIE_RULE = _(
-    "Peringkat per tingkat: capaian (dibulatkan 2 desimal) tertinggi; bila sama, pengiriman "
-    "tepat waktu didahulukan (tepat waktu, terlambat, belum mengirim); bila masih sama, "
-    "lebih sedikit jenis layanan tanpa laporan; terakhir kode wilayah terkecil. "
-    "Wilayah tanpa laporan tidak diperingkat."
+    "Peringkat per tingkat menurut indeks capaian atas SEMUA jenis layanan yang wajib "
+    "dilaporkan: laporan yang tidak ada, belum lengkap atau (pada angka resmi) belum "
+    "terverifikasi dihitung 0. Bila sama (dibulatkan 2 desimal), pengiriman tepat waktu "
+    "didahulukan (tepat waktu, terlambat, belum mengirim); bila masih sama, lebih sedikit "
+    "jenis layanan tanpa laporan; terakhir kode wilayah terkecil. Di samping indeks selalu "
+    "ditampilkan kelengkapan (mis. 11 dari 14 layanan) dan rata-rata layanan yang dilaporkan. "
+    "Wilayah tanpa satu pun laporan terhitung tidak diperingkat."
+)
+OFFICIAL_RULE = _(
+    "Angka resmi: hanya laporan yang sudah diverifikasi wilayah (dan di atasnya) yang dihitung."
+)
+PROVISIONAL_RULE = _(
+    "Angka sementara: termasuk laporan lengkap yang belum diverifikasi (draf, diajukan, "
+    "dikembalikan). Bukan angka resmi."
 )
 
 
 def rank_key(row: RegionRollup) -> tuple[Any, ...]:
-    assert row.mean is not None
+    if row.mean is None:
+        raise ValueError(f"region {row.key} has no figure to rank")
     return (-round2(row.mean), TIMELINESS_ORDER[row.timeliness], row.missing, row.key)
 
 
@@ -642,14 +687,15 @@ def capaian_rollup(
     by: Literal["region", "sector", "service_type"] = "region",
     *,
     province: Region | None = None,
+    provisional: bool = False,
 ) -> list[RollupRow] | list[RegionRollup]:
     """Capaian roll-up in the user's scope; missing reports are counted, never dropped."""
-    scope = scope_for(user, province=province)
+    scope = scope_for(user, province=province, provisional=provisional)
     period = get_period(year, quarter)
     services = expected_services(year, scope.sectors)
     if by == "region":
         return rollup_by_region(scope, period, services)
-    totals = _level_counts(_input_status(scope, period))
+    totals = carriers(regions_with_status(scope, period).values_list("code", "level"))
     if by == "sector":
         return rollup_by_sector(scope, period, services, totals)
     if by == "service_type":
@@ -658,6 +704,7 @@ def capaian_rollup(
 
 
 def mean_of(rows: Iterable[RollupRow]) -> Decimal | None:
+    """Mean of the rows that have a figure; callers name that count as its denominator."""
     values = [r.mean for r in rows if r.mean is not None]
     return sum(values, Decimal(0)) / len(values) if values else None
 
@@ -728,6 +775,7 @@ class NationalDashboard:
     sector_limit: frozenset[str] | None = None
     not_entered: list[dict[str, Any]] = field(default_factory=list)
     agencies_pending: list[dict[str, Any]] = field(default_factory=list)
+    provisional: bool = False
 
     @property
     def sector_limit_names(self) -> list[str]:
@@ -737,20 +785,33 @@ class NationalDashboard:
 
     @property
     def average(self) -> Decimal | None:
-        """Mean of the region capaian values (each reporting region counts once)."""
+        """Mean of the region figures over the regions that have one (``averaged_of``)."""
         return mean_of(self.ranking)
+
+    @property
+    def averaged_of(self) -> tuple[int, int]:
+        """(regions with a figure, regions in the universe): the average's real denominator."""
+        return sum(r.mean is not None for r in self.ranking), len(self.ranking)
 
     def level_average(self, level: str) -> Decimal | None:
         return mean_of(r for r in self.ranking if r.level == level)
 
     @property
-    def level_averages(self) -> list[tuple[str, Decimal | None, int]]:
+    def level_averages(self) -> list[tuple[str, Decimal | None, int, int]]:
+        """(level label, mean, regions with a figure, regions of the level in the universe)."""
         out = []
         for row in self.status:
             rows = [r for r in self.ranking if r.level == row.level]
             mean = mean_of(rows)
-            out.append((row.label, round2(mean) if mean is not None else None, len(rows)))
+            with_figure = sum(r.mean is not None for r in rows)
+            out.append(
+                (row.label, round2(mean) if mean is not None else None, with_figure, len(rows))
+            )
         return out
+
+    @property
+    def figures_rule(self) -> str:
+        return str(PROVISIONAL_RULE if self.provisional else OFFICIAL_RULE)
 
     def top(self, level: str, n: int = 10) -> list[RegionRollup]:
         return [r for r in self.ranking if r.level == level and r.rank is not None][:n]
@@ -777,15 +838,20 @@ class NationalDashboard:
 
 
 def national_dashboard(
-    user: Any, year: int, quarter: int, *, province: Region | None = None
+    user: Any,
+    year: int,
+    quarter: int,
+    *,
+    province: Region | None = None,
+    provisional: bool = False,
 ) -> NationalDashboard:
     """All national (or, with ``province``, province) figures for one period."""
-    scope = scope_for(user, province=province)
+    scope = scope_for(user, province=province, provisional=provisional)
     period = get_period(year, quarter)
     services = expected_services(year, scope.sectors)
     ranking = rollup_by_region(scope, period, services)
     status = status_from_rollup(ranking, narrowed=province is not None)
-    totals = _level_counts(status)
+    totals = carriers((r.key, r.level) for r in ranking)
     expected = sum(r.expected for r in ranking)
     totals_rows = service_band_totals(scope, period)
     dash = NationalDashboard(
@@ -800,6 +866,7 @@ def national_dashboard(
         awards=award_candidates(ranking),
         province=province,
         sector_limit=scope.sectors,
+        provisional=provisional,
     )
     if province is not None:
         dash.not_entered = [
@@ -849,6 +916,14 @@ class ServiceLine:
     status: str = ""
     agency: str = ""
     entered: bool = False
+    # Why the line has no figure: rules.completeness reason ("" when it counts).
+    reason: str = completeness.NOT_ENTERED
+
+    @property
+    def reason_label(self) -> str:
+        if self.report_id is None:
+            return str(_("Tidak ada laporan"))
+        return str(completeness.REASON_LABELS.get(self.reason, ""))
 
     @property
     def index_display(self) -> Decimal | None:
@@ -872,6 +947,7 @@ class RegionDashboard:
     national: RegionRollup | None
     national_of: int
     province_of: int
+    provisional: bool = False
 
     @property
     def reported(self) -> list[ServiceLine]:
@@ -882,9 +958,32 @@ class RegionDashboard:
         return [line for line in self.lines if line.index is None]
 
     @property
+    def _rollup(self) -> Any:
+        values = [line.index for line in self.lines]
+        return rollup(values, len(self.lines))
+
+    @property
     def mean(self) -> Decimal | None:
-        values = [line.index for line in self.reported if line.index is not None]
-        return round2(sum(values, Decimal(0)) / len(values)) if values else None
+        """The official figure: index over every expected service (missing/incomplete = 0)."""
+        r = self._rollup
+        return round2(r.index) if r.reported and r.index is not None else None
+
+    @property
+    def mean_reported(self) -> Decimal | None:
+        """Mean of the counted services only (labelled as such wherever shown)."""
+        r = self._rollup
+        return round2(r.mean_reported) if r.mean_reported is not None else None
+
+    @property
+    def completeness_text(self) -> str:
+        return str(_("%(n)s dari %(m)s layanan")) % {
+            "n": len(self.reported),
+            "m": len(self.lines),
+        }
+
+    @property
+    def figures_rule(self) -> str:
+        return str(PROVISIONAL_RULE if self.provisional else OFFICIAL_RULE)
 
     @property
     def by_band(self) -> list[tuple[str, str, list[ServiceLine]]]:
@@ -914,11 +1013,13 @@ def agency_limited_services(user: Any, region: Region) -> set[str] | None:
     )
 
 
-def region_dashboard(user: Any, region: Region, year: int, quarter: int) -> RegionDashboard:
-    scope = scope_for(user, region=region)
+def region_dashboard(
+    user: Any, region: Region, year: int, quarter: int, *, provisional: bool = False
+) -> RegionDashboard:
+    scope = scope_for(user, region=region, provisional=provisional)
     period = get_period(year, quarter)
-    level = service_level_of(region.level)
-    services = [s for s in expected_services(year, scope.sectors) if s.level == level]
+    levels = universe.service_levels(region.code, region.level)
+    services = [s for s in expected_services(year, scope.sectors) if s.level in levels]
     level_services = services
     own = agency_limited_services(user, region)
     reports = (
@@ -948,10 +1049,11 @@ def region_dashboard(user: Any, region: Region, year: int, quarter: int) -> Regi
         r = by_code.get(s.code)
         line = ServiceLine(s)
         if r is not None:
-            counted = r["entered_at"] is not None and r["capaian_index"] is not None
+            stand = completeness.standing(SimpleNamespace(**r), provisional=provisional)
             line.report_id = r["pk"]
-            line.index = r["capaian_index"] if counted else None
-            line.band = r["band"] if counted else ""
+            line.index = stand.index
+            line.reason = stand.reason
+            line.band = r["band"] if stand.index is not None else ""
             line.status = r["status"]
             line.agency = r["agency__short_name"] or ""
             line.entered = r["entered_at"] is not None
@@ -959,11 +1061,8 @@ def region_dashboard(user: Any, region: Region, year: int, quarter: int) -> Regi
 
     # Trend: every period of the last three years up to the chosen one, per service (one query).
     trend_rows = (
-        scope.reports.filter(
-            period__year__gte=year - 2,
-            capaian_index__isnull=False,
-            entered_at__isnull=False,
-        )
+        scope.reports.filter(period__year__gte=year - 2)
+        .filter(completeness.counted_q(provisional=provisional))
         .filter(Q(period__year__lt=year) | Q(period__year=year, period__quarter__lte=quarter))
         .order_by()
         .values_list("period__year", "period__quarter", "service_type__code", "capaian_index")
@@ -978,12 +1077,13 @@ def region_dashboard(user: Any, region: Region, year: int, quarter: int) -> Regi
     ]
     overall = []
     for y, q in trend_periods:
+        # The same rule as the region's figure: over every expected service, missing = 0.
         vals = [cells[(y, q, s.code)] for s in services if (y, q, s.code) in cells]
-        overall.append(round2(sum(vals, Decimal(0)) / len(vals)) if vals else None)
+        overall.append(round2(sum(vals, Decimal(0)) / len(services)) if vals else None)
 
     # Positions in the national and provincial rankings (computed over all regions).
     peers = [Level.PROVINCE] if region.is_province else [Level.KABUPATEN, Level.KOTA]
-    nat = national_scope()
+    nat = national_scope(provisional=provisional)
     # Only the regions are narrowed: the EXISTS flags and the per-region aggregate correlate
     # on region id, and a level join inside them would cost more than the rows it saves.
     nat = Scope(nat.reports, nat.submissions, nat.regions.filter(level__in=peers))
@@ -1009,6 +1109,7 @@ def region_dashboard(user: Any, region: Region, year: int, quarter: int) -> Regi
         national=mine,
         national_of=national_of,
         province_of=province_of,
+        provisional=provisional,
     )
 
 
@@ -1068,20 +1169,24 @@ TIMELINESS_COLUMNS = (
 ROLLUP_COLUMNS = (
     ("key", _("Kode")),
     ("label", _("Nama")),
-    ("capaian", _("Capaian")),
+    ("capaian", _("Indeks capaian (semua layanan wajib)")),
     ("band", _("Kategori")),
-    ("reported", _("Laporan terisi")),
-    ("missing", _("Tanpa laporan")),
+    ("mean_reported", _("Rata-rata layanan yang dilaporkan")),
+    ("reported", _("Laporan terhitung")),
+    ("expected", _("Laporan wajib")),
+    ("missing", _("Tanpa laporan terhitung")),
 )
 RANKING_COLUMNS = (
     ("rank", _("Peringkat")),
     ("code", _("Kode")),
     ("name", _("Wilayah")),
     ("level", _("Tingkat")),
-    ("capaian", _("Capaian")),
+    ("capaian", _("Indeks capaian (semua layanan wajib)")),
     ("band", _("Kategori")),
-    ("reported", _("Jenis layanan terisi")),
-    ("missing", _("Jenis layanan tanpa laporan")),
+    ("mean_reported", _("Rata-rata layanan yang dilaporkan")),
+    ("reported", _("Jenis layanan terhitung")),
+    ("expected", _("Jenis layanan wajib")),
+    ("missing", _("Jenis layanan tanpa laporan terhitung")),
     ("timeliness", _("Ketepatan waktu")),
 )
 
@@ -1163,6 +1268,7 @@ def region_tables(dash: RegionDashboard) -> dict[str, Table]:
             ("capaian", _("Capaian")),
             ("band", _("Kategori")),
             ("status", _("Status")),
+            ("note", _("Keterangan")),
         ),
         [
             {
@@ -1170,8 +1276,9 @@ def region_tables(dash: RegionDashboard) -> dict[str, Table]:
                 "name": line.service.name,
                 "agency": line.agency,
                 "capaian": line.index_display,
-                "band": line.band or str(_("Tidak ada laporan")),
+                "band": line.band,
                 "status": line.status,
+                "note": line.reason_label if line.index is None else "",
             }
             for line in dash.lines
         ],

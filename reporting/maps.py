@@ -57,7 +57,7 @@ TIMELINESS_LABELS: dict[str, Any] = {
     "on_time": gettext_lazy("tepat waktu"),
     "late": gettext_lazy("terlambat"),
 }
-NO_REPORT = gettext_lazy("Tidak ada laporan")
+NO_REPORT = gettext_lazy("Tidak ada laporan terhitung")
 
 
 # ----------------------------------------------------------------------------- layout
@@ -141,6 +141,7 @@ class ProvinceTile:
     timeliness: str
     missing: int
     href: str
+    expected: int = 0
 
     @property
     def band_css(self) -> str:
@@ -164,7 +165,7 @@ class ProvinceTile:
     @cached_property
     def title(self) -> str:
         if self.capaian is None:
-            text = _("%(name)s: belum ada laporan terisi; %(status)s") % {
+            text = _("%(name)s: belum ada laporan terhitung; %(status)s") % {
                 "name": self.name,
                 "status": self.status_label,
             }
@@ -176,7 +177,10 @@ class ProvinceTile:
                 "status": self.status_label,
             }
         if self.missing:
-            text += "; " + _("%(n)s jenis layanan tanpa laporan") % {"n": self.missing}
+            text += "; " + _("%(n)s dari %(m)s jenis layanan tanpa laporan terhitung (dihitung 0)") % {
+                "n": self.missing,
+                "m": self.expected,
+            }
         return text
 
 
@@ -221,6 +225,7 @@ def province_tiles(dash: NationalDashboard, grid: Grid) -> list[ProvinceTile]:
                 status=status_of(r),
                 timeliness=r.timeliness,
                 missing=r.missing,
+                expected=r.expected,
                 href=reverse("reporting:dashboard_province", args=[r.key]) + "?" + query,
             )
         )

@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from regions.scoping import ScopedQuerySet, ScopePaths
+from reporting.rules import windows
 
 
 def private_storage() -> Storage:
@@ -83,6 +84,49 @@ class Period(models.Model):
         return quarter_label(self.quarter)
 
 
+class PeriodRegion(models.Model):
+    """One region of a period's reporting universe, fixed when the period opens.
+
+    Input status, timeliness and every denominator of a period count these regions, so a
+    figure published for a quarter stays reproducible after the region list changes (TW II
+    2023 was measured against 34 provinces). Bangda edits it with a reason
+    (``PeriodUniverseChange``); ``reporting.rules.universe`` is the only writer.
+    """
+
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="universe")
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    # The region's level when it entered the universe (its row may change later).
+    level = models.CharField(max_length=10)
+
+    class Meta:
+        ordering = ["period", "region__code"]
+        verbose_name = _("wilayah pelapor periode")
+        verbose_name_plural = _("wilayah pelapor periode")
+        constraints = [
+            models.UniqueConstraint(fields=["period", "region"], name="period_region_unique")
+        ]
+
+
+class PeriodUniverseChange(models.Model):
+    """Who changed a period's reporting universe, when, what and why."""
+
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="universe_changes")
+    # Empty for the snapshot a migration made of periods opened before universes existed.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(max_length=10)  # snapshot / edit
+    added = models.JSONField(default=list, blank=True)
+    removed = models.JSONField(default=list, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("perubahan wilayah pelapor")
+        verbose_name_plural = _("perubahan wilayah pelapor")
+
+
 class Report(models.Model):
     """One quarterly service report: region × period × service type, owned by an agency."""
 
@@ -122,6 +166,8 @@ class Report(models.Model):
     band = models.CharField(max_length=20, blank=True, db_index=True)
     flag_no_target = models.BooleanField(default=False)
     flag_over_target = models.BooleanField(default=False)
+    # A quality item required a quantity of 0: met by definition (100), flagged for review.
+    flag_zero_required = models.BooleanField(default=False)
 
     version = models.PositiveIntegerField(default=1)
     entered_at = models.DateTimeField(_("pertama diisi"), null=True, blank=True)
@@ -309,7 +355,6 @@ class RegionSubmission(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    is_late = models.BooleanField(_("terlambat"), default=False)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -331,8 +376,17 @@ class RegionSubmission(models.Model):
         return f"{self.region} {self.period}"
 
     @property
-    def effective_due_date(self):  # type: ignore[no-untyped-def]
-        return self.due_date or self.period.due_date
+    def effective_due_date(self) -> datetime.date:
+        return windows.effective_due_date(self.period, self)
+
+    @property
+    def timeliness(self) -> str:
+        """'on_time', 'late' or 'missing' (reporting.rules.windows; never stored)."""
+        return windows.timeliness(self)
+
+    @property
+    def is_late(self) -> bool:
+        return self.timeliness == "late"
 
 
 class WorkflowEvent(models.Model):

@@ -26,7 +26,7 @@ from indicators.models import CatalogEdition, CatalogYear, ServiceType
 from regions.models import Level, Region
 from reporting.models import Evidence, Period, RegionSubmission, Report, ReportStage, Stage
 from reporting.reminders import format_date
-from reporting.rules import capaian
+from reporting.rules import capaian, completeness, universe
 
 # WeasyPrint logs every layout step at INFO; the worker log needs only its warnings.
 logging.getLogger("weasyprint").setLevel(logging.WARNING)
@@ -99,7 +99,7 @@ def service_types_for(region: Region, year: int, reports: Iterable[Report]) -> l
     edition = edition_for(year)
     if edition is not None:
         for st in ServiceType.objects.filter(
-            edition=edition, level=region.service_level
+            edition=edition, level__in=universe.service_levels(region.code, region.level)
         ).select_related("sector"):
             found.setdefault(st.pk, st)
     return sorted(found.values(), key=lambda st: (st.sector.order, st.order, st.code))
@@ -131,8 +131,26 @@ def _cell(index: Decimal | None, band: str = "") -> dict[str, str]:
 
 
 def _rollup_cell(indices: list[Decimal | None], expected: int) -> dict[str, Any]:
-    mean, reported, missing = capaian.rollup(indices, expected)
-    return {**_cell(mean), "reported": reported, "missing": missing, "expected": expected}
+    r = capaian.rollup(indices, expected)
+    return {
+        **_cell(r.index),
+        "reported": r.reported,
+        "missing": r.missing,
+        "expected": r.expected,
+        "mean_reported": fmt_number(r.mean_reported),
+    }
+
+
+def _official(report: Report) -> Decimal | None:
+    """The report's index when it counts in official figures (``rules.completeness``)."""
+    return completeness.standing(report).index
+
+
+def _report_cell(report: Report) -> dict[str, str]:
+    stand = completeness.standing(report)
+    if stand.index is None:
+        return {"value": stand.reason_label, "band": ""}
+    return _cell(stand.index, report.band)
 
 
 def _quality_rows(report: Report) -> list[dict[str, Any]]:
@@ -186,9 +204,7 @@ def _service_block(st: ServiceType, by_quarter: dict[int, Report], quarters: lis
         "agency": (latest.agency.name if latest and latest.agency else DASH),
         "recipient_definition": st.recipient_definition,
         "cells": [
-            _cell(by_quarter[q].capaian_index, by_quarter[q].band)
-            if q in by_quarter
-            else {"value": DASH, "band": ""}
+            _report_cell(by_quarter[q]) if q in by_quarter else {"value": DASH, "band": ""}
             for q in quarters
         ],
         "latest_quarter": QUARTER_LABELS[last_q - 1] if last_q else DASH,
@@ -196,8 +212,14 @@ def _service_block(st: ServiceType, by_quarter: dict[int, Report], quarters: lis
         "served": fmt_int(latest.recipients_served) if latest else DASH,
         "recipients_pct": fmt_number(latest.recipients_pct) if latest else DASH,
         "quality_pct": fmt_number(latest.quality_pct) if latest else DASH,
-        "index": fmt_number(latest.capaian_index) if latest else DASH,
-        "band": (latest.band if latest else "") or "",
+        "index": (
+            fmt_number(_official(latest))
+            if _official(latest) is not None
+            else completeness.standing(latest).reason_label
+        )
+        if latest
+        else DASH,
+        "band": (latest.band if latest and _official(latest) is not None else "") or "",
         "no_target": bool(latest and latest.flag_no_target),
         "quality": quality,
         "quality_met": sum(1 for q in quality if q["met"]),
@@ -252,19 +274,20 @@ def _evidence_rows(reports: list[Report]) -> list[dict[str, str]]:
 def _recap(province: Region, periods: list[Period], quarters: list[int]) -> list[dict]:
     """A province's kab/kota: capaian per quarter (with missing counts) and the latest status."""
     children = list(
-        Region.objects.filter(
-            province_code=province.code, level__in=[Level.KABUPATEN, Level.KOTA], is_active=True
-        ).order_by("code")
+        universe.regions_of(periods[-1] if periods else None)
+        .filter(province_code=province.code, level__in=[Level.KABUPATEN, Level.KOTA])
+        .order_by("code")
     )
     edition = edition_for(periods[0].year) if periods else None
     expected = (
         ServiceType.objects.filter(edition=edition, level="kabkota").count() if edition else 0
     )
     indices: dict[tuple[int, int], list[Decimal | None]] = defaultdict(list)
-    for region_id, quarter, index in Report.objects.filter(
+    for region_id, quarter, index, report_status in Report.objects.filter(
         region__in=children, period__in=periods
-    ).values_list("region_id", "period__quarter", "capaian_index"):
-        indices[(region_id, quarter)].append(index)
+    ).values_list("region_id", "period__quarter", "capaian_index", "status"):
+        counted = completeness.counts_values(index, report_status)
+        indices[(region_id, quarter)].append(index if counted else None)
     status = {
         (s.region_id, s.period.quarter): s.get_status_display()
         for s in RegionSubmission.objects.filter(
@@ -312,12 +335,12 @@ def report_data(
     for name, sts in by_sector.items():
         cells = []
         for q in quarters:
-            idx = [by_service[st.pk][q].capaian_index for st in sts if q in by_service[st.pk]]
+            idx = [_official(by_service[st.pk][q]) for st in sts if q in by_service[st.pk]]
             cells.append(_rollup_cell(idx, len(sts)))
         sectors.append({"name": name, "count": len(sts), "cells": cells})
     region_cells = [
         _rollup_cell(
-            [by_service[st.pk][q].capaian_index for st in service_types if q in by_service[st.pk]],
+            [_official(by_service[st.pk][q]) for st in service_types if q in by_service[st.pk]],
             len(service_types),
         )
         for q in quarters

@@ -1,6 +1,9 @@
 """The province recap: for one period, the province's own services and every kab/kota —
 submission status, timeliness, capaian by sector (stored indices rolled up by
-`reporting.rules.capaian.rollup`, with the count of missing reports) — and its Excel/PDF exports.
+`reporting.rules.capaian.rollup`: the index over every expected report, a missing or
+incomplete one counting 0, with the count of missing reports and the mean of the reported)
+— and its Excel/PDF exports. Only verified reports count (``rules.completeness``, official
+figures); the regions are the period's universe (``rules.universe``).
 """
 
 from __future__ import annotations
@@ -22,16 +25,22 @@ from regions.models import Level, Region
 from regions.roles import Role
 from regions.scoping import grants_for, sees_everything
 from reporting.models import Period, RegionSubmission, Report
-from reporting.rules import capaian
+from reporting.rules import capaian, completeness, universe, windows
 
 
 @dataclass(frozen=True)
 class Cell:
-    """A rolled-up capaian: mean of the reported indices, how many reported, how many missing."""
+    """A rolled-up capaian: the index over the expected reports (missing = 0, the official
+    figure), how many counted, how many missing, and the mean of the counted ones."""
 
     mean: Decimal | None
     present: int
     missing: int
+    mean_reported: Decimal | None = None
+
+    @classmethod
+    def of(cls, r: capaian.Rollup) -> Cell:
+        return cls(r.index, r.reported, r.missing, r.mean_reported)
 
     @property
     def shown(self) -> str:
@@ -95,8 +104,10 @@ def of_submission(user: Any, sub: RegionSubmission) -> Recap:
 
 
 def _timeliness_code(sub: RegionSubmission | None, due: dt.date, today: dt.date) -> str:
-    if sub and sub.submitted_at:
-        return "late" if sub.is_late else "on_time"
+    """`rules.windows.timeliness`, with "missing" told apart as overdue or not yet due."""
+    code = windows.timeliness(sub)
+    if code != "missing":
+        return code
     return "overdue" if today > due else "not_submitted"
 
 
@@ -126,11 +137,14 @@ def build(province: Region, period: Period) -> Recap:
     """One query for the reports, one for the submissions; rolled up in Python."""
     if not province.is_province:
         raise ValueError("recap is for a province")
-    regions = [province, *Region.objects.filter(
-        province_code=province.code, level__in=(Level.KABUPATEN, Level.KOTA), is_active=True
+    regions = [province, *universe.regions_of(period).filter(
+        province_code=province.code, level__in=(Level.KABUPATEN, Level.KOTA)
     ).order_by("code")]  # fmt: skip
     subs = {
-        s.region_id: s for s in RegionSubmission.objects.filter(period=period, region__in=regions)
+        s.region_id: s
+        for s in RegionSubmission.objects.filter(period=period, region__in=regions).select_related(
+            "period"
+        )
     }
     indices: dict[int, dict[str, list[Decimal | None]]] = defaultdict(lambda: defaultdict(list))
     verified: dict[int, int] = defaultdict(int)
@@ -138,7 +152,8 @@ def build(province: Region, period: Period) -> Recap:
     for region_id, sector_code, index, status in Report.objects.filter(
         period=period, region__in=regions
     ).values_list("region_id", "service_type__sector__code", "capaian_index", "status"):
-        indices[region_id][sector_code].append(index)
+        counted = completeness.counts_values(index, status)
+        indices[region_id][sector_code].append(index if counted else None)
         reported_sectors.add(sector_code)
         verified[region_id] += status == Report.Status.VERIFIED
     expected = _expected(period.year)
@@ -148,19 +163,18 @@ def build(province: Region, period: Period) -> Recap:
     rows: list[RecapRow] = []
     for region in regions:
         sub = subs.get(region.id)
-        level = region.service_level
+        levels = universe.service_levels(region.code, region.level)
         cells: dict[str, Cell] = {}
         all_indices: list[Decimal | None] = []
         total_expected = 0
         for sector in sectors:
             values = indices[region.id].get(sector.code, [])
-            exp = expected.get((level, sector.code), len(values))
+            exp = max(sum(expected.get((lv, sector.code), 0) for lv in levels), len(values))
             total_expected += exp
             all_indices += values
-            mean, present, missing = capaian.rollup(values, exp)
-            cells[sector.code] = Cell(mean, present, missing)
-        mean, present, missing = capaian.rollup(all_indices, total_expected)
-        due = (sub.due_date if sub and sub.due_date else None) or period.due_date
+            cells[sector.code] = Cell.of(capaian.rollup(values, exp))
+        overall = capaian.rollup(all_indices, total_expected)
+        due = windows.effective_due_date(period, sub)
         timeliness = _timeliness_code(sub, due, today)
         rows.append(
             RecapRow(
@@ -172,10 +186,10 @@ def build(province: Region, period: Period) -> Recap:
                 submitted_at=sub.submitted_at if sub else None,
                 due_date=due,
                 expected=total_expected,
-                reported=present,
+                reported=overall.reported,
                 verified=verified[region.id],
                 sectors=cells,
-                overall=Cell(mean, present, missing),
+                overall=Cell.of(overall),
                 submission_id=sub.id if sub else None,
                 timeliness_code=timeliness,
             )
@@ -191,6 +205,9 @@ def recap_snapshot(province: Region, period: Period) -> dict[str, Any]:
             "status": row.status,
             "timeliness": row.timeliness,
             "capaian": None if row.overall.mean is None else str(capaian.round2(row.overall.mean)),
+            "mean_reported": None
+            if row.overall.mean_reported is None
+            else str(capaian.round2(row.overall.mean_reported)),
             "missing": row.overall.missing,
             "sectors": {k: c.shown for k, c in row.sectors.items()},
         }
@@ -205,11 +222,12 @@ def _header(recap: Recap) -> list[str]:
         _t("Status"),
         _t("Ketepatan waktu"),
         _t("Batas waktu"),
-        _t("Laporan terisi"),
+        _t("Laporan terhitung"),
         _t("Terverifikasi"),
-        _t("Belum ada laporan"),
+        _t("Tanpa laporan terhitung"),
         *[f"{_t('Capaian')} {s.name}" for s in recap.sectors],
-        _t("Capaian wilayah"),
+        _t("Capaian wilayah (semua layanan wajib)"),
+        _t("Rata-rata layanan yang dilaporkan"),
     ]
 
 
@@ -249,6 +267,9 @@ def to_xlsx(recap: Recap) -> bytes:
                     for c in row.sectors.values()
                 ],
                 None if row.overall.mean is None else float(capaian.round2(row.overall.mean)),
+                None
+                if row.overall.mean_reported is None
+                else float(capaian.round2(row.overall.mean_reported)),
             ]
         )
     for col, width in zip("ABCDEFGH", (8, 34, 20, 26, 12, 10, 10, 10), strict=True):

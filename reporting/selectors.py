@@ -18,7 +18,7 @@ from reporting.models import (
     ReportQuality,
     ReportStage,
 )
-from reporting.rules import capaian
+from reporting.rules import capaian, completeness
 
 SORTS: dict[str, tuple[str, ...]] = {
     "wilayah": ("region__code", "service_type__order"),
@@ -198,6 +198,8 @@ class Explanation:
 
     result: capaian.Capaian
     entered: bool
+    # What keeps the report from having an index (rules.completeness); empty = complete.
+    missing: list[str]
     w_r_pct: Decimal
     w_q_pct: Decimal
     recipients_part: Decimal
@@ -209,9 +211,13 @@ def explain(report: Report, rows: list[ReportQuality]) -> Explanation:
     from reporting.services import capaian_of
 
     c = capaian_of(report, rows)
+    answers = completeness.quality_answers(report.service_type.quality_items.all(), rows)
     return Explanation(
         result=c,
         entered=report.entered_at is not None,
+        missing=completeness.index_missing(
+            report.recipients_served, report.recipients_target, answers
+        ),
         w_r_pct=c.weights[0] * 100,
         w_q_pct=c.weights[1] * 100,
         recipients_part=capaian.round2(c.weights[0] * c.recipients_pct),
@@ -243,6 +249,7 @@ SKIP_FIELDS = {
     "quality_pct",
     "flag_no_target",
     "flag_over_target",
+    "flag_zero_required",
     "report",
     "file",
     "sha256",

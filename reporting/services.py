@@ -31,7 +31,6 @@ from indicators.models import (
     Target,
     TargetQuality,
 )
-from regions.models import Level, Region
 from regions.scoping import sees_everything
 from reporting.evidence import check_upload
 from reporting.locks import entry_lock_reason
@@ -46,7 +45,7 @@ from reporting.models import (
     ReportStage,
     Stage,
 )
-from reporting.rules import capaian
+from reporting.rules import capaian, completeness, universe
 
 log = logging.getLogger(__name__)
 
@@ -228,8 +227,12 @@ def _open_regions(
 
     new_reports: list[Report] = []
     for region in regions:
-        level = "province" if region["level"] == Level.PROVINCE else "kabkota"
-        for st in catalog.by_level.get(level, []):
+        services = [
+            st
+            for level in universe.service_levels(region["code"], region["level"])
+            for st in catalog.by_level.get(level, [])
+        ]
+        for st in services:
             if (region["id"], st["id"]) in existing:
                 continue
             target = targets.get((region["id"], st["id"]))
@@ -300,10 +303,12 @@ def open_period(
             % {"year": period.year}
         )
     catalog = _catalog(edition)
-    regions_qs = Region.objects.filter(is_active=True).exclude(level=Level.NATIONAL)
+    # The period's universe is fixed first (idempotent), then exactly its regions are opened.
+    universe.snapshot(period, user)
+    regions_qs = universe.regions_of(period)
     if region_codes is not None:
         regions_qs = regions_qs.filter(code__in=list(region_codes))
-    regions = list(regions_qs.order_by("code").values("id", "level"))
+    regions = list(regions_qs.order_by("code").values("id", "code", "level"))
     result = OpenResult(0, 0, len(regions))
     if progress is not None:
         progress(0, len(regions), result)
@@ -495,12 +500,18 @@ def capaian_of(report: Report, rows: Iterable[ReportQuality] | None = None) -> c
 
 
 def recompute_capaian(report: Report, rows: Iterable[ReportQuality] | None = None) -> None:
-    """Store the capaian on the report (the caller saves it, in its transaction)."""
-    if report.entered_at is None:
-        # Nothing entered yet: dashboards show "belum diisi", never a computed 0.
+    """Store the capaian on the report (the caller saves it, in its transaction).
+
+    Only a complete report has an index (``rules.completeness``): a partly filled one stores
+    none, so it is "belum lengkap" everywhere and missing in every roll-up — never a 0.
+    """
+    rows = list(report.quality.select_related("quality_item")) if rows is None else list(rows)
+    answers = completeness.quality_answers(report.service_type.quality_items.all(), rows)
+    complete = completeness.is_complete(report.recipients_served, report.recipients_target, answers)
+    if report.entered_at is None or not complete:
         report.recipients_pct = report.quality_pct = report.capaian_index = None
         report.band = ""
-        report.flag_no_target = report.flag_over_target = False
+        report.flag_no_target = report.flag_over_target = report.flag_zero_required = False
         return
     c = capaian_of(report, rows)
     # Stored with the columns' 4 decimals; display rounds to 2 (capaian.round2).
@@ -509,6 +520,7 @@ def recompute_capaian(report: Report, rows: Iterable[ReportQuality] | None = Non
     report.capaian_index = c.index.quantize(STORED)
     report.band = c.band
     report.flag_no_target = c.no_target
+    report.flag_zero_required = c.zero_required
     report.flag_over_target = c.over_target
 
 

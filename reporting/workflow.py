@@ -20,10 +20,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
+from indicators.models import Target
 from regions.models import Level, Region
 from regions.roles import Role
 from regions.scoping import Action, Grant, grants_for
 from reporting.models import Period, RegionSubmission, Report, ReportStage, WorkflowEvent
+from reporting.rules import completeness
+from reporting.rules.windows import effective_due_date
 
 R = Report.Status
 S = RegionSubmission.Status
@@ -66,6 +69,8 @@ class Transition:
     # Where the region asks for OPD-head sign-off, "submit" lands here instead of `target`.
     target_with_signoff: str = ""
     style: str = ""
+    # The year's target must be verified, or the actor records why not (`target_exception`).
+    needs_verified_target: bool = False
 
 
 OPERATOR = Actor(Role.OPD_OPERATOR, Binding.AGENCY)
@@ -94,6 +99,7 @@ TABLE: tuple[Transition, ...] = (
     Transition(
         Kind.REPORT, "verify", frozenset({R.SUBMITTED}), R.VERIFIED, (VERIFIER,),
         _("Verifikasi"), checks=("report_complete", "region_open"),
+        needs_verified_target=True,
     ),
     Transition(
         Kind.REPORT, "return", frozenset({R.SUBMITTED}), R.RETURNED, (VERIFIER,),
@@ -253,17 +259,14 @@ def submission_for(report: Report) -> RegionSubmission | None:
     ).first()
 
 
-def effective_due_date(period: Period, submission: RegionSubmission | None) -> dt.date:
-    return (submission.due_date if submission and submission.due_date else None) or period.due_date
-
-
 def window_problem(
     period: Period, submission: RegionSubmission | None, today: dt.date | None = None
 ) -> str | None:
     """Why entry/submission is closed for this region and period, or None when open.
 
     Policy: after the due date a region that has not submitted is locked unless the period
-    allows late entry (then the submission is flagged late); a reopen sets a new due date.
+    allows late entry (its submission is then late, `rules.windows`); a reopen sets a new
+    due date.
     """
     today = today or timezone.localdate()
     reopened = bool(submission and submission.due_date and submission.due_date >= today)
@@ -278,12 +281,6 @@ def window_problem(
             "minta pembukaan kembali kepada provinsi/Bangda."
         ) % {"due": due.strftime("%d-%m-%Y")}
     return None
-
-
-def is_late(
-    period: Period, submission: RegionSubmission | None, today: dt.date | None = None
-) -> bool:
-    return (today or timezone.localdate()) > effective_due_date(period, submission)
 
 
 def freeze_reason(submission: RegionSubmission | None) -> str | None:
@@ -333,27 +330,18 @@ def _agency_owner(report: Report) -> tuple[str, str]:
 
 
 def report_problems(report: Report) -> list[Problem]:
-    """What is still empty in a report: recipients served, quality items, a stage status."""
+    """What the submit check still asks for (``rules.completeness.submission_missing``)."""
     owner, contact = _agency_owner(report)
     where = f"{report.service_type.code}"
-    problems: list[str] = []
-    if report.recipients_served is None:
-        problems.append(_t("jumlah penerima terlayani belum diisi"))
-    answered = {}
-    for q in report.quality.all():
-        if q.quality_item.has_quantity:
-            answered[q.quality_item_id] = q.realised is not None
-        else:
-            answered[q.quality_item_id] = q.met is not None
-    items = list(report.service_type.quality_items.all())
-    unanswered = [i for i in items if not answered.get(i.id, False)]
-    if unanswered:
-        problems.append(
-            _t("%(n)d butir mutu belum dijawab (%(codes)s)")
-            % {"n": len(unanswered), "codes": ", ".join(i.code for i in unanswered[:5])}
-        )
-    if not any(s.status for s in report.stages.all()):
-        problems.append(_t("belum ada status tahap penerapan"))
+    answers = completeness.quality_answers(
+        report.service_type.quality_items.all(), report.quality.all()
+    )
+    problems = completeness.submission_missing(
+        report.recipients_served,
+        report.recipients_target,
+        answers,
+        (s.status for s in report.stages.all()),
+    )
     return [Problem(f"{where}: {p}", owner, contact) for p in problems]
 
 
@@ -446,6 +434,26 @@ def _check_parent_open(obj: Any, actor: Actor) -> list[Problem]:
             )
         ]
     return []
+
+
+def target_problem(report: Report) -> str | None:
+    """Why the report's year target does not let it be verified (None: the target is verified).
+
+    Policy (issue #15): verifying a report needs the region's verified target for the year and
+    service type, or an exception the verifier records with a reason (`transition`).
+    """
+    verified = Target.objects.filter(
+        region_id=report.region_id,
+        year=report.period.year,
+        service_type__code=report.service_type.code,
+        status=Target.Status.VERIFIED,
+    ).exists()
+    if verified:
+        return None
+    return _t(
+        "Target tahun %(year)s untuk %(code)s belum diverifikasi; verifikasi target dulu "
+        "atau catat alasan pengecualian."
+    ) % {"year": report.period.year, "code": report.service_type.code}
 
 
 CHECKS: dict[str, Callable[[Any, Actor], list[Problem]]] = {
@@ -579,6 +587,7 @@ def transition(
     expected_version: int | None = None,
     expected_status: str | None = None,
     due_date: dt.date | None = None,
+    target_exception_reason: str = "",
 ) -> Result:
     """Fire one workflow step. Raises NotFound (out of scope), NotAllowed (role), Refused/Stale.
 
@@ -587,6 +596,8 @@ def transition(
     saves bump the version but cannot happen once the report left draft/returned).
     A repeated click of the same step by the same user is answered with `already_done=True`
     instead of a second transition.
+    `target_exception_reason` is why a report is verified although its year target is not
+    (refused without it); it is recorded as the event's reason.
     """
     kind = kind_of(obj)
     spec = TRANSITIONS.get((kind, action))
@@ -631,8 +642,26 @@ def transition(
         problems = [p for name in spec.checks for p in CHECKS[name](locked, actor)]
         if problems:
             raise Refused(_t("Belum dapat dilanjutkan; lengkapi dulu:"), problems=problems)
+        if spec.needs_verified_target:
+            reason = verify_reason(locked, reason, target_exception_reason)  # type: ignore[arg-type]
         event = _apply(spec, locked, user, reason=reason, due_date=due_date)
     return Result(locked, event)
+
+
+def verify_reason(report: Report, reason: str, exception: str) -> str:
+    """What a verify step records as its reason; Refused when the target rule is not met.
+
+    The given reason as it is when the year target is verified; otherwise the exception
+    (required, not blank) is recorded before it. The demo records its exceptions through this.
+    """
+    problem = target_problem(report)
+    if problem is None:
+        return reason
+    exception = (exception or "").strip()
+    if not exception:
+        raise Refused(problem, problems=[Problem(problem)])
+    recorded = _t("Pengecualian target belum terverifikasi: %(why)s") % {"why": exception}
+    return f"{recorded}\n{reason}" if reason else recorded
 
 
 def _apply(
@@ -664,9 +693,8 @@ def _apply(
     else:
         if spec.action == "submit_region":
             obj.submitted_at, obj.submitted_by = now, user
-            obj.is_late = is_late(obj.period, obj)
             obj.return_reason = ""
-            fields += ["submitted_at", "submitted_by", "is_late", "return_reason"]
+            fields += ["submitted_at", "submitted_by", "return_reason"]
         elif spec.action in ("accept", "return_region"):
             obj.decided_at, obj.decided_by = now, user
             fields += ["decided_at", "decided_by"]

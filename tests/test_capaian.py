@@ -133,7 +133,33 @@ def test_bands_and_weights_are_configurable():
     assert compute(200, 200, []).band == "A"
 
 
-def test_rollup_reports_missing_services_instead_of_counting_zero():
-    mean, present, missing = capaian.rollup([D(80), None, D(60)], expected=4)
-    assert mean == D(70)
-    assert (present, missing) == (2, 2)
+def test_rollup_counts_missing_services_as_zero_and_shows_the_reported_mean():
+    r = capaian.rollup([D(80), None, D(60)], expected=4)
+    assert r.index == D(35)  # (80 + 0 + 60 + 0) / 4: the official figure
+    assert r.mean_reported == D(70)  # (80 + 60) / 2, shown beside it, labelled
+    assert (r.reported, r.missing, r.complete) == (2, 2, False)
+
+
+def test_rollup_of_nothing_reported_has_no_figure_and_complete_reporting_is_the_mean():
+    none = capaian.rollup([None, None], expected=2)
+    assert (none.index, none.mean_reported, none.reported, none.missing) == (None, None, 0, 2)
+    full = capaian.rollup([D(90), D(70)], expected=2)
+    assert (full.index, full.mean_reported, full.complete) == (D(80), D(80), True)
+    assert capaian.rollup([], expected=0).index is None
+
+
+def test_quality_item_with_required_zero_is_met_and_flagged():
+    # required 0, realised 5 → 100 (nothing was required), flagged; another item at 50%.
+    c = compute(
+        100,
+        100,
+        [QualityInput(D(0), D(5), has_quantity=True), QualityInput(D(10), D(5))],
+    )
+    assert c.quality_terms[0].pct == D(100) and c.quality_terms[0].zero_required
+    assert c.quality_pct == D(75)  # (100 + 50) / 2
+    assert c.zero_required and c.as_dict()["zero_required"] is True
+    # required 0 and nothing realised is still met: nothing was asked.
+    c = compute(100, 100, [QualityInput(D(0), None, has_quantity=True)])
+    assert (c.quality_pct, c.index) == (D(100), D(100))
+    # A real requirement is not flagged.
+    assert not compute(1, 1, [QualityInput(D(1), D(1))]).zero_required

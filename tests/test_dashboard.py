@@ -1,6 +1,10 @@
 """Dashboards with a small scenario computed by hand (test catalog year 2031, TW II).
 
-Expected per region: 2 provincial and 3 kab/kota service types (tests/factories_dashboard.py).
+Expected per region: 2 provincial and 3 kab/kota service types (tests/factories_dashboard.py);
+DKI Jakarta's province (31) carries both (5). The universe is today's 546 regions (38
+provinces, 415 kabupaten, 93 kota: DKI's six administrative units do not report). Official
+figures count verified reports only; a region's figure is the index over all its expected
+service types, a missing one counting 0 (SPM.md §5).
 """
 
 from __future__ import annotations
@@ -77,23 +81,33 @@ def test_input_status_counts_and_percentages_by_hand(scenario):
         Decimal("94.74"),
     )
     assert (prov.on_time, prov.late, prov.missing) == (1, 1, 36)
-    assert (kab.total, kab.entered, kab.submitted, kab.accepted, kab.nothing) == (416, 5, 3, 0, 411)
+    assert (kab.total, kab.entered, kab.submitted, kab.accepted, kab.nothing) == (415, 5, 3, 0, 410)
+    # 5 / 415 = 1.2048…, 3 / 415 = 0.7228…
     assert (kab.entered_pct, kab.submitted_pct) == (Decimal("1.20"), Decimal("0.72"))
-    assert (kab.on_time, kab.late, kab.missing) == (3, 0, 413)
-    assert (kota.total, kota.entered, kota.submitted, kota.nothing) == (98, 1, 0, 97)
-    assert kota.entered_pct == Decimal("1.02")
+    assert (kab.on_time, kab.late, kab.missing) == (3, 0, 412)
+    assert (kota.total, kota.entered, kota.submitted, kota.nothing) == (93, 1, 0, 92)
+    assert kota.entered_pct == Decimal("1.08")  # 1 / 93 = 1.0752…
 
 
 def test_no_period_yet_counts_everyone_as_nothing(scenario):
     rows = by_level(d.input_status(bangda(), YEAR, 4))
-    assert rows["kota"].total == 98 and rows["kota"].nothing == 98 and rows["kota"].entered == 0
+    assert rows["kota"].total == 93 and rows["kota"].nothing == 93 and rows["kota"].entered == 0
 
 
 def test_region_rollup_counts_missing_reports(scenario):
     rows = {r.key: r for r in d.capaian_rollup(bangda(), YEAR, Q, by="region")}
     ngawi = rows["35.21"]
-    assert (ngawi.mean, ngawi.reported, ngawi.missing) == (Decimal(85), 2, 1)
-    assert (rows["35"].mean, rows["35"].missing) == (Decimal(80), 1)
+    # (80 + 90 + 0) / 3 expected; the mean of what was reported, (80 + 90) / 2, beside it.
+    assert d.round2(ngawi.mean) == Decimal("56.67")
+    assert (ngawi.mean_reported, ngawi.reported, ngawi.missing) == (Decimal(85), 2, 1)
+    assert ngawi.completeness_text == "2 dari 3 layanan"
+    assert (rows["35"].mean, rows["35"].mean_reported, rows["35"].missing) == (
+        Decimal(40),
+        Decimal(80),
+        1,
+    )
+    # A draft does not count in official figures: Sukoharjo has none, so no figure and no rank.
+    assert (rows["33.12"].mean, rows["33.12"].reported, rows["33.12"].rank) == (None, 0, None)
     # The unfilled report row of Banten is missing, not a zero.
     assert (rows["36"].mean, rows["36"].reported, rows["36"].missing) == (None, 0, 2)
     assert rows["51.01"].missing == 3 and rows["51.01"].rank is None
@@ -101,25 +115,31 @@ def test_region_rollup_counts_missing_reports(scenario):
 
 def test_sector_and_service_type_rollups(scenario):
     sectors = {r.key: r for r in d.capaian_rollup(bangda(), YEAR, Q, by="sector")}
-    assert sectors["DIK"].reported == 7 and sectors["DIK"].expected == 38 + 514
-    assert d.round2(sectors["DIK"].mean) == Decimal("79.29")  # 555 / 7
-    assert sectors["KES"].reported == 9 and sectors["KES"].missing == 38 + 514 * 2 - 9
-    assert d.round2(sectors["KES"].mean) == Decimal("85.56")  # 770 / 9
+    # K- services are expected of 415 kabupaten + 93 kota + DKI's province = 509.
+    assert sectors["DIK"].reported == 6 and sectors["DIK"].expected == 38 + 509
+    # 90 + 80 + 3 × 85 + 80 = 505 (the draft 50 of 33.12 does not count).
+    assert d.round2(sectors["DIK"].mean_reported) == Decimal("84.17")  # 505 / 6
+    assert d.round2(sectors["DIK"].mean) == Decimal("0.92")  # 505 / 547
+    assert sectors["KES"].reported == 9 and sectors["KES"].missing == 38 + 509 * 2 - 9
+    assert d.round2(sectors["KES"].mean_reported) == Decimal("85.56")  # 770 / 9
+    assert d.round2(sectors["KES"].mean) == Decimal("0.73")  # 770 / 1056
     types = {r.key: r for r in d.capaian_rollup(bangda(), YEAR, Q, by="service_type")}
-    assert (types["P-KES-01"].mean, types["P-KES-01"].missing) == (Decimal(70), 37)
+    assert (types["P-KES-01"].mean_reported, types["P-KES-01"].missing) == (Decimal(70), 37)
+    assert d.round2(types["P-KES-01"].mean) == Decimal("1.84")  # 70 / 38
 
 
 def test_ranking_order_and_tie_rule(scenario):
     ranking = d.capaian_rollup(bangda(), YEAR, Q, by="region")
     kab = [r.key for r in ranking if r.level == "kabupaten" and r.rank is not None]
-    # 85.00 × 4: on time + nothing missing (by code 33.10 < 33.13), on time with a missing
-    # service (35.21), not sent (33.11); then 50.
-    assert kab == ["33.10", "33.13", "35.21", "33.11", "33.12"]
+    # 85.00 × 3 (all three services): on time by code (33.10 < 33.13), then not sent (33.11);
+    # Ngawi's partial reporting, (80 + 90 + 0) / 3 = 56.67, ranks below all of them even though
+    # the mean of what it reported (85) is the same. The draft of 33.12 does not count.
+    assert kab == ["33.10", "33.13", "33.11", "35.21"]
     prov = [r.key for r in ranking if r.level == "province" and r.rank is not None]
-    assert prov == ["33", "35"]  # both 80.00: on time before late
+    assert prov == ["33", "35"]  # (90 + 70) / 2 = 80 before (80 + 0) / 2 = 40
     rows = {r.key: r for r in ranking}
     assert (rows["33.10"].rank, rows["33.10"].province_rank) == (1, 1)
-    assert (rows["35.21"].rank, rows["35.21"].province_rank) == (3, 1)
+    assert (rows["35.21"].rank, rows["35.21"].province_rank) == (4, 1)
     assert rows["33.11"].province_rank == 3
 
 
@@ -129,8 +149,12 @@ def test_award_candidates_follow_the_rule(scenario, settings):
     assert [r.key for r in dash.awards["province"]] == ["33"]
     settings.SPM_AWARD_RULE = {"max_missing": 1, "require_on_time": False, "top": 3}
     dash = d.national_dashboard(bangda(), YEAR, Q)
-    assert [r.key for r in dash.awards["kabupaten"]] == ["33.10", "33.13", "35.21"]
-    assert dash.average == Decimal("81.25")  # mean of 8 region means
+    assert [r.key for r in dash.awards["kabupaten"]] == ["33.10", "33.13", "33.11"]
+    # 7 regions have a figure: 80, 40, 85, 85, 85, 170/3, 100/3 → 465 / 7 = 66.4285…
+    assert d.round2(dash.average) == Decimal("66.43")
+    assert dash.averaged_of == (7, 546)
+    levels = {label: (n, m) for label, _mean, n, m in dash.level_averages}
+    assert levels == {"Provinsi": (2, 38), "Kabupaten": (4, 415), "Kota": (1, 93)}
 
 
 def test_sector_viewer_sees_only_its_sector(scenario):
@@ -143,6 +167,7 @@ def test_sector_viewer_sees_only_its_sector(scenario):
     regions = {r.key: r for r in d.capaian_rollup(viewer, YEAR, Q, by="region")}
     assert regions["33"].mean == Decimal(70) and regions["33"].expected == 1
     assert regions["35.21"].reported == 1 and regions["35.21"].expected == 2
+    assert regions["35.21"].mean == Decimal(45)  # (90 + 0) / 2
 
 
 def test_a_viewer_of_two_sectors_sees_them_named_and_separated(scenario, login):
@@ -175,7 +200,7 @@ def test_province_dashboard_scope_and_contacts(scenario, login):
     assert {r["code"] for r in dash.not_entered} >= {"33.01", "33.71"}
     assert "33.10" not in {r["code"] for r in dash.not_entered}
     assert all(r.province_code == "33" for r in dash.ranking)
-    assert [r.key for r in dash.top("kabupaten")] == ["33.10", "33.13", "33.11", "33.12"]
+    assert [r.key for r in dash.top("kabupaten")] == ["33.10", "33.13", "33.11"]
 
 
 def test_region_dashboard_missing_trend_and_rank(scenario, login):
@@ -197,8 +222,14 @@ def test_region_dashboard_missing_trend_and_rank(scenario, login):
     dash = response.context["dash"]
     assert [m.service.code for m in dash.missing] == ["K-KES-02"]
     assert dash.trend_periods == [(YEAR, 1), (YEAR, 2)]
-    assert dash.overall_trend == [Decimal("60.00"), Decimal("85.00")]
-    assert (dash.national.rank, dash.national.province_rank, dash.national_of) == (3, 1, 5)
+    # Over the 3 expected services: TW I 60 / 3, TW II (80 + 90) / 3.
+    assert dash.overall_trend == [Decimal("20.00"), Decimal("56.67")]
+    assert (dash.mean, dash.mean_reported, dash.completeness_text) == (
+        Decimal("56.67"),
+        Decimal("85.00"),
+        "2 dari 3 layanan",
+    )
+    assert (dash.national.rank, dash.national.province_rank, dash.national_of) == (4, 1, 4)
 
 
 def _count(response) -> int:
@@ -242,12 +273,12 @@ def test_downloads_hold_the_same_figures(scenario, login):
     url = reverse("reporting:dashboard_national_data")
     data = json.loads(client.get(url, {"year": YEAR, "quarter": Q}).content)
     kota = next(r for r in data["tables"]["input_status"]["rows"] if r["level"] == "kota")
-    assert (kota["total"], kota["entered"], kota["entered_pct"]) == (98, 1, "1.02")
+    assert (kota["total"], kota["entered"], kota["entered_pct"]) == (93, 1, "1.08")
     response = client.get(
         url, {"year": YEAR, "quarter": Q, "table": "input_status", "format": "csv"}
     )
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[3][:4] == ["Kota", "98", "1", "1.02"]
+    assert rows[3][:4] == ["Kota", "93", "1", "1.08"]
     response = client.get(url, {"year": YEAR, "quarter": Q, "table": "ranking", "format": "xlsx"})
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert client.get(url, {"table": "nope", "format": "csv"}).status_code == 404

@@ -1,9 +1,10 @@
 """The province map of the national dashboard (reporting/maps.py, _map.html).
 
 Scenario (test catalog year 2031, TW II; 2 provincial service types DIK + KES):
-33 → 90 / 70 = 80 Tuntas Madya, accepted on time; 35 → 80 (KES missing), submitted late;
-36 → a report row nobody filled in; 51 → 95 / 95 Tuntas Utama, submitted; 52 → 55 Belum Tuntas,
-entered but not sent; every other province has nothing.
+33 → 90 / 70 = 80 Tuntas Madya, accepted on time; 35 → (80 + 0) / 2 = 40 Belum Tuntas (KES
+missing counts 0), submitted late; 36 → a report row nobody filled in; 51 → 95 / 95 Tuntas
+Utama, submitted; 52 → (0 + 55) / 2 = 27,5 Belum Tuntas, entered but not sent; every other
+province has nothing.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ ROW = re.compile(
 
 EXPECTED = {  # code → (band class, status class)
     "33": ("band-tuntas-madya", "map-st-accepted"),
-    "35": ("band-tuntas-madya", "map-st-submitted"),
+    "35": ("band-belum-tuntas", "map-st-submitted"),
     "36": ("band-missing", "map-st-nothing"),
     "51": ("band-tuntas-utama", "map-st-submitted"),
     "52": ("band-belum-tuntas", "map-st-entered"),
@@ -153,10 +154,10 @@ def test_map_colours_links_and_titles_for_bangda(scenario, login):
         tiles["33"]["title"] == "Jawa Tengah: capaian 80,00 (Tuntas Madya); Diterima (tepat waktu)"
     )
     assert tiles["35"]["title"] == (
-        "Jawa Timur: capaian 80,00 (Tuntas Madya); Dikirim, belum diterima (terlambat); "
-        "1 jenis layanan tanpa laporan"
+        "Jawa Timur: capaian 40,00 (Belum Tuntas); Dikirim, belum diterima (terlambat); "
+        "1 dari 2 jenis layanan tanpa laporan terhitung (dihitung 0)"
     )
-    assert tiles["36"]["title"].startswith("Banten: belum ada laporan terisi; Belum ada data")
+    assert tiles["36"]["title"].startswith("Banten: belum ada laporan terhitung; Belum ada data")
     # The tile shows the capaian under the abbreviation.
     assert re.search(r'data-code="33">.*?<text class="map-val"[^>]*>80,00</text>', page)
 
@@ -173,8 +174,8 @@ def test_legends_and_toggle(scenario, login):
             r'<span class="map-swatch ([^"]+)"></span>([^<]+?) <small>\((\d+)\)', page
         )
     }
-    assert keys["band-tuntas-madya"] == 2 and keys["band-tuntas-utama"] == 1
-    assert keys["band-belum-tuntas"] == 1 and keys["band-missing"] == 34
+    assert keys["band-tuntas-madya"] == 1 and keys["band-tuntas-utama"] == 1
+    assert keys["band-belum-tuntas"] == 2 and keys["band-missing"] == 34
     assert keys["map-st-accepted"] == 1 and keys["map-st-submitted"] == 2
     assert keys["map-st-entered"] == 1 and keys["map-st-nothing"] == 34
     assert "map-key map-key-capaian" in page and "map-key map-key-status" in page
@@ -212,7 +213,7 @@ def test_map_figures_equal_the_table_and_the_dashboard(scenario, login):
             == tiles[code]["band"]
             == ("band-" + d.slug(r.band) if r.band else "band-missing")
         )
-        assert row["band_label"] in (r.band or "Tidak ada laporan")
+        assert row["band_label"] in (r.band or "Tidak ada laporan terhitung")
         assert row["status"] in html.unescape(tiles[code]["title"])
     # The status colours partition the provinces exactly as the status table counts them.
     level = next(s for s in dash.status if s.level == Level.PROVINCE)

@@ -3,9 +3,13 @@
 Section 5 of the domain reference:
 - recipients % = min(served / target, 1) × 100; target 0 → 100 and flagged "no target";
 - quality % = mean over quality items of min(realised / required, 1) × 100; an item
-  without a quantity counts 100 when met, 0 when not; no items → 100;
+  without a quantity counts 100 when met, 0 when not; an item whose required quantity is 0
+  is met (100) and flagged like a zero target; no items → 100;
 - index = w_r × recipients % + w_q × quality % (0.8 / 0.2), rounded only when shown;
 - band from a configurable table (settings.SPM_CAPAIAN_BANDS).
+
+Whether a report has an index at all (it must be complete) is decided by
+``reporting.rules.completeness``; this module only computes.
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ class QualityTerm:
     label: str
     pct: Decimal
     explanation: str
+    # Nothing was required of this item (required quantity 0): met by definition, flagged.
+    zero_required: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,11 @@ class Capaian:
     def index_display(self) -> Decimal:
         return round2(self.index)
 
+    @property
+    def zero_required(self) -> bool:
+        """Some quality item required a quantity of 0 (met by definition; flagged)."""
+        return any(t.zero_required for t in self.quality_terms)
+
     def as_dict(self) -> dict[str, object]:
         return {
             "recipients_pct": str(round2(self.recipients_pct)),
@@ -70,6 +81,7 @@ class Capaian:
             "band": self.band,
             "no_target": self.no_target,
             "over_target": self.over_target,
+            "zero_required": self.zero_required,
         }
 
 
@@ -104,7 +116,9 @@ def recipients_pct(served: int | None, target: int | None) -> tuple[Decimal, boo
 
 
 def quality_term(item: QualityInput) -> QualityTerm:
-    if not item.has_quantity or item.required in (None, Decimal(0)):
+    if item.has_quantity and item.required is not None and Decimal(item.required) == 0:
+        return QualityTerm(item.label, HUNDRED, "tidak ada jumlah minimal (0)", zero_required=True)
+    if not item.has_quantity or item.required is None:
         pct = HUNDRED if item.met else Decimal(0)
         return QualityTerm(item.label, pct, "terpenuhi" if item.met else "belum terpenuhi")
     realised = item.realised or Decimal(0)
@@ -133,11 +147,43 @@ def compute(served: int | None, target: int | None, quality: Iterable[QualityInp
     )
 
 
-def rollup(indices: Iterable[Decimal | None], expected: int) -> tuple[Decimal | None, int, int]:
-    """Unweighted mean of the reported indices, with the count of those reported and missing.
+@dataclass(frozen=True)
+class Rollup:
+    """A roll-up over the service types expected of a region, sector or service type.
 
-    Missing reports are never treated as 0 nor silently dropped: the caller shows the count.
+    Policy (SPM.md §5, docs/decisions.md): the official figure is the index over **all**
+    expected reports, a missing or incomplete one counting 0, so partial reporting never
+    ranks above complete reporting. Beside it always: how many were reported of how many
+    expected, and the mean of what was reported (labelled as such).
     """
+
+    # Sum of reported indices / expected; None when nothing was reported (no data, no figure).
+    index: Decimal | None
+    mean_reported: Decimal | None  # mean of the reported indices only; None when none reported
+    reported: int
+    expected: int
+
+    @property
+    def missing(self) -> int:
+        return max(self.expected - self.reported, 0)
+
+    @property
+    def complete(self) -> bool:
+        return self.expected > 0 and self.reported >= self.expected
+
+
+def rollup_of(total: Decimal, reported: int, expected: int) -> Rollup:
+    """The roll-up from a sum of reported indices and the two counts (SQL aggregates)."""
+    expected = max(expected, reported)
+    return Rollup(
+        index=total / expected if reported else None,
+        mean_reported=total / reported if reported else None,
+        reported=reported,
+        expected=expected,
+    )
+
+
+def rollup(indices: Iterable[Decimal | None], expected: int) -> Rollup:
+    """Roll up report indices (None = missing or incomplete) against the expected count."""
     present = [i for i in indices if i is not None]
-    mean = sum(present, Decimal(0)) / len(present) if present else None
-    return mean, len(present), max(expected - len(present), 0)
+    return rollup_of(sum(present, Decimal(0)), len(present), expected)

@@ -48,3 +48,20 @@ def band_class(band: str) -> str:
 @register.filter
 def get_item(mapping: Any, key: Any) -> Any:
     return mapping.get(key) if mapping else None
+
+
+@register.inclusion_tag("reporting/_index_cell.html")
+def report_index(report: Any, provisional: bool = True, band: bool = True) -> dict[str, Any]:
+    """A report's index in Indonesian format, or why it has none ("belum lengkap", …).
+
+    ``rules.completeness.standing`` decides; a report's own pages show a complete draft's
+    index (``provisional``), official lists pass ``provisional=False``.
+    """
+    from reporting.rules import completeness
+
+    stand = completeness.standing(report, provisional=provisional)
+    return {
+        "value": num(stand.index) if stand.index is not None else "",
+        "band": report.band if band and stand.index is not None else "",
+        "reason": stand.reason_label,
+    }
