@@ -3,10 +3,16 @@
 2026: TW I and TW II filled and (mostly) verified and accepted, then closed; TW III open with
 varied states and capaian bands (Klaten: drafts, one returned with a reason, some submitted);
 TW IV planned. Every text written here says "demo". Idempotent: a period already seeded is skipped.
+
+Times follow the rules the pages apply (reporting.rules.windows): in a closed quarter every
+region submitted before the due date except one (`LATE_REGION`), its reports were submitted
+and verified before it, and a report verified while its year target is not verified (Klaten's
+K-KES-11/12, K-DIK-03, K-SOS-04) carries the exception reason the verify step records.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,7 +25,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from regions.demo import DEMO_REGIONS
 from regions.models import User
-from reporting import services
+from reporting import services, workflow
 from reporting.models import (
     BudgetLine,
     Period,
@@ -29,6 +35,7 @@ from reporting.models import (
     ReportStage,
     WorkflowEvent,
 )
+from reporting.rules import windows
 
 DEMO_YEAR = 2026
 DEMO_NOTE = "(Data demo)"
@@ -46,6 +53,12 @@ KLATEN_TW3 = {
 RETURN_REASON = (
     "(Data demo) Jumlah penerima tidak sesuai data kohort ibu hamil di Puskesmas; "
     "mohon lampirkan rekap kohort per Puskesmas dan perbaiki angka terlayani."
+)
+# Closed quarter → the demo region that submitted it late (all others on time).
+LATE_REGION = {1: "35.21", 2: "36"}
+TARGET_EXCEPTION = (
+    "(Data demo) Target tahunan layanan ini belum terverifikasi; capaian diverifikasi "
+    "berdasarkan data sasaran dinas, target menyusul."
 )
 # Budget lines (Kepmendagri 900.1-2850/2025 style codes) per sector, demo values.
 BUDGET = {
@@ -103,7 +116,32 @@ class Batch:
         bulk_update_with_history(self.stages, ReportStage, ["status", "note"], batch_size=BULK)
         bulk_create_with_history(self.budget, BudgetLine, batch_size=BULK)
         bulk_update_with_history(self.reports, Report, REPORT_FIELDS, batch_size=BULK)
-        WorkflowEvent.objects.bulk_create(self.events, batch_size=BULK)
+        _save_events(self.events)
+
+
+def _save_events(events: list[WorkflowEvent]) -> None:
+    """Create the events, then give back-dated ones their time (`at` is auto_now_add)."""
+    WorkflowEvent.objects.bulk_create(events, batch_size=BULK)
+    dated = [e for e in events if getattr(e, "demo_at", None)]
+    for e in dated:
+        e.at = e.demo_at  # type: ignore[attr-defined]
+    WorkflowEvent.objects.bulk_update(dated, ["at"], batch_size=BULK)
+
+
+def _local(day: dt.date, hour: int) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)), windows.local_tz())
+
+
+def _region_sent_at(period: Period, code: str) -> dt.datetime:
+    """When a demo region submitted a closed quarter: its kab/kota first, the province the day
+    before the due date; `LATE_REGION` some days after it."""
+    is_province = "." not in code
+    if LATE_REGION.get(period.quarter) == code:
+        return _local(period.due_date + dt.timedelta(days=8 if is_province else 5), 15)
+    if is_province:
+        return _local(period.due_date - dt.timedelta(days=1), 15)
+    days = 3 + int(3 * _score(code, period.quarter))
+    return _local(period.due_date - dt.timedelta(days=days), 14)
 
 
 REPORT_FIELDS = [
@@ -193,11 +231,20 @@ def _fill(
 
 
 def _set_status(
-    batch: Batch, report: Report, status: str, actor: User, action: str, reason: str = ""
+    batch: Batch,
+    report: Report,
+    status: str,
+    actor: User,
+    action: str,
+    reason: str = "",
+    at: dt.datetime | None = None,
 ) -> None:
     before = report.status
     report.status = status
-    now = timezone.now()
+    now = at or timezone.now()
+    if status == Report.Status.VERIFIED:
+        # The same rule as the verify step: no verified target → the exception is recorded.
+        reason = workflow.verify_reason(report, reason, TARGET_EXCEPTION)
     if status == Report.Status.SUBMITTED:
         report.submitted_at = now
     if status == Report.Status.VERIFIED:
@@ -208,23 +255,25 @@ def _set_status(
         "band": report.band,
         "demo": True,
     }
-    batch.events.append(
-        WorkflowEvent(
-            region=report.region,
-            agency=report.agency,
-            report=report,
-            action=action,
-            from_status=before,
-            to_status=status,
-            actor=actor,
-            reason=reason,
-            snapshot=snapshot,
-        )
+    event = WorkflowEvent(
+        region=report.region,
+        agency=report.agency,
+        report=report,
+        action=action,
+        from_status=before,
+        to_status=status,
+        actor=actor,
+        reason=reason,
+        snapshot=snapshot,
     )
+    event.demo_at = at  # type: ignore[attr-defined]
+    batch.events.append(event)
 
 
-def _region_event(sub: RegionSubmission, action: str, before: str, actor: User) -> WorkflowEvent:
-    return WorkflowEvent(
+def _region_event(
+    sub: RegionSubmission, action: str, before: str, actor: User, at: dt.datetime
+) -> WorkflowEvent:
+    event = WorkflowEvent(
         region=sub.region,
         submission=sub,
         action=action,
@@ -232,6 +281,8 @@ def _region_event(sub: RegionSubmission, action: str, before: str, actor: User) 
         to_status=sub.status,
         actor=actor,
     )
+    event.demo_at = at  # type: ignore[attr-defined]
+    return event
 
 
 def _reports(period: Period) -> list[Report]:
@@ -259,10 +310,17 @@ def _seed_closed_quarter(period: Period, users: dict[str, User]) -> None:
         if operator is None or verifier is None:
             continue
         _fill(batch, report, operator, period.quarter)
-        _set_status(batch, report, Report.Status.SUBMITTED, operator, "submit")
+        sent = _region_sent_at(period, report.region.code)
+        _set_status(
+            batch, report, Report.Status.SUBMITTED, operator, "submit",
+            at=sent - dt.timedelta(days=6, hours=5),
+        )  # fmt: skip
         # Mostly verified: a few stay with the verifier (the demo shows the backlog).
         if _score(report.region.code, report.service_type.code, period.quarter, "v") < 0.9:
-            _set_status(batch, report, Report.Status.VERIFIED, verifier, "verify")
+            _set_status(
+                batch, report, Report.Status.VERIFIED, verifier, "verify",
+                at=sent - dt.timedelta(days=3, hours=4),
+            )  # fmt: skip
     batch.save()
     subs = list(
         RegionSubmission.objects.filter(
@@ -270,33 +328,36 @@ def _seed_closed_quarter(period: Period, users: dict[str, User]) -> None:
         ).select_related("region")
     )
     events = []
-    now = timezone.now()
     for sub in subs:
         verifier = _verifier(users, sub.region.code)
         reviewer = _parent_reviewer(users, sub.region.code)
         if verifier is None or reviewer is None:
             continue
+        sent = _region_sent_at(period, sub.region.code)
+        decided = sent + dt.timedelta(days=2 if sub.region.is_province else 1, hours=-4)
         sub.status, sub.submitted_at, sub.submitted_by = (
             RegionSubmission.Status.SUBMITTED,
-            now,
+            sent,
             verifier,
         )
         events.append(
-            _region_event(sub, "submit_region", RegionSubmission.Status.IN_PROGRESS, verifier)
+            _region_event(sub, "submit_region", RegionSubmission.Status.IN_PROGRESS, verifier, sent)
         )
         sub.status, sub.decided_at, sub.decided_by = (
             RegionSubmission.Status.ACCEPTED,
-            now,
+            decided,
             reviewer,
         )
-        events.append(_region_event(sub, "accept", RegionSubmission.Status.SUBMITTED, reviewer))
+        events.append(
+            _region_event(sub, "accept", RegionSubmission.Status.SUBMITTED, reviewer, decided)
+        )
         sub._history_user = reviewer  # type: ignore[attr-defined]
     bulk_update_with_history(
         subs,
         RegionSubmission,
         ["status", "submitted_at", "submitted_by", "decided_at", "decided_by"],
     )
-    WorkflowEvent.objects.bulk_create(events)
+    _save_events(events)
 
 
 def _seed_open_quarter(period: Period, users: dict[str, User]) -> None:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from regions.roles import Role
 from regions.scoping import grants_for
 from reporting.models import Period, RegionSubmission, Report
+from reporting.rules import windows
 
 EDITABLE_STATUSES = frozenset({Report.Status.DRAFT, Report.Status.RETURNED})
 FROZEN_SUBMISSION = frozenset({RegionSubmission.Status.SUBMITTED, RegionSubmission.Status.ACCEPTED})
@@ -45,11 +46,8 @@ def submission_for(report: Report) -> RegionSubmission | None:
 
 
 def effective_due_date(report: Report) -> datetime.date:
-    """A reopen gives the region its own due date; otherwise the period's."""
-    sub = submission_for(report)
-    if sub is not None and sub.due_date:
-        return sub.due_date
-    return report.period.due_date
+    """The report's region's due date (`rules.windows.effective_due_date`)."""
+    return windows.effective_due_date(report.period, submission_for(report))
 
 
 def reopened(report: Report) -> bool:

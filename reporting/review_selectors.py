@@ -15,6 +15,7 @@ from regions.roles import Role
 from regions.scoping import Action, grants_for
 from reporting import workflow
 from reporting.models import RegionSubmission, Report, Stage, WorkflowEvent
+from reporting.rules import windows
 
 RETURNING = ("return", "head_return", "reopen")
 
@@ -56,7 +57,7 @@ def reports_waiting(user: Any) -> list[InboxRow]:
     today = timezone.localdate()
     rows = []
     for r in reports:
-        due = workflow.effective_due_date(r.period, subs.get((r.region_id, r.period_id)))
+        due = windows.effective_due_date(r.period, subs.get((r.region_id, r.period_id)))
         rows.append(InboxRow(r, due, r.submitted_at, today > due))
     return rows
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from regions.scoping import Action, scoped_get
 from reporting import notifications, recap, review_selectors, workflow
 from reporting.models import Notification, RegionSubmission, Report
+from reporting.rules import windows
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -80,7 +81,11 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def report_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     report = _report(request, pk)
-    typed = {"action": action, "reason": request.POST.get("reason", "")}
+    typed = {
+        "action": action,
+        "reason": request.POST.get("reason", ""),
+        "target_exception_reason": request.POST.get("target_exception_reason", ""),
+    }
     try:
         result = workflow.transition(
             report,
@@ -89,6 +94,7 @@ def report_transition(request: HttpRequest, pk: int, action: str) -> HttpRespons
             reason=typed["reason"],
             expected_version=_int(request.POST.get("version")),
             expected_status=request.POST.get("status") or None,
+            target_exception_reason=typed["target_exception_reason"],
         )
     except workflow.NotAllowed as exc:
         return _forbidden(request, exc.message)
@@ -146,6 +152,9 @@ def review_bulk_verify(request: HttpRequest) -> HttpResponse:
             blocked.append((r, [r.get_status_display()]))
         elif problems:
             blocked.append((r, [p.message for p in problems]))
+        elif target := workflow.target_problem(r):
+            # An exception needs its own reason: given one report at a time, on its page.
+            blocked.append((r, [target]))
         else:
             ready.append(r)
     if request.method == "POST" and request.POST.get("confirm") == "1":
@@ -200,7 +209,7 @@ def _submission_page(
             "reports": reports,
             "problems": workflow.region_problems(sub, request.user),
             "window": workflow.window_problem(sub.period, sub),
-            "due_date": workflow.effective_due_date(sub.period, sub),
+            "due_date": windows.effective_due_date(sub.period, sub),
             "can_recap": recap.may_see_submission(request.user, sub),
             "error": error,
             "typed": typed or {},

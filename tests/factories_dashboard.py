@@ -86,7 +86,6 @@ def submission(
     *,
     days_before_due: int | None = 1,
     due_date: dt.date | None = None,
-    is_late: bool = False,
 ) -> RegionSubmission:
     sent = None
     if days_before_due is not None:
@@ -97,5 +96,4 @@ def submission(
         status=status,
         submitted_at=sent,
         due_date=due_date,
-        is_late=is_late,
     )

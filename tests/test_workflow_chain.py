@@ -14,6 +14,7 @@ from regions.models import Region, User
 from reporting import locks, workflow
 from reporting.models import Notification, RegionSubmission, Report, WorkflowEvent
 from tests import factories_review as f
+from tests import factories_targets as targets
 
 
 @pytest.fixture(autouse=True)
@@ -28,6 +29,8 @@ def setup(db):
     jateng = Region.objects.get(code="33")
     klaten_sub = f.verified_region(klaten, p)
     jateng_sub = f.verified_region(jateng, p)
+    # Verifying a report needs its year's verified target (workflow.target_problem).
+    targets.verified_targets(klaten, p.year)
     report = (
         Report.objects.filter(region=klaten, period=p, agency__short_name="DINKES")
         .order_by("service_type__code")

@@ -16,6 +16,7 @@ from regions.roles import Role
 from reporting import workflow
 from reporting.models import Report, WorkflowEvent
 from tests import factories_review as f
+from tests import factories_targets as targets
 from tests.conftest import ensure_seeded
 
 
@@ -50,6 +51,7 @@ def test_concurrent_steps_one_wins():
     p = f.period(2027, 2)
     klaten = Region.objects.get(code="33.10")
     f.verified_region(klaten, p)
+    targets.verified_targets(klaten, p.year)  # verify needs the year's verified target
     report = Report.objects.filter(region=klaten, period=p, agency__short_name="DINKES").first()
     f.set_status(report, Report.Status.DRAFT)
     dinkes = User.objects.get(username="klaten.dinkes")

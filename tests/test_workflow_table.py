@@ -16,6 +16,7 @@ from regions.models import Region, User
 from reporting import workflow
 from reporting.models import RegionSubmission, Report
 from tests import factories_review as f
+from tests import factories_targets as targets
 from tests.isolation.expect import USERS, can_view
 
 # action → (states it may start from, who may fire it, resulting state)
@@ -101,6 +102,7 @@ def period(db):
 def test_report_transitions_exhaustive(period):
     klaten = Region.objects.get(code="33.10")
     f.verified_region(klaten, period)
+    targets.verified_targets(klaten, period.year)  # verify needs the year's verified target
     report = Report.objects.filter(
         region=klaten, period=period, agency__short_name="DINKES"
     ).first()

@@ -34,6 +34,10 @@ def workflow_for(context: dict[str, Any], obj: Report | RegionSubmission) -> dic
                 "style": t.style,
                 "url": reverse(url_name, args=[obj.pk, t.action]),
                 "problems": problems,
+                # Verify: the year's target is not verified; an exception reason is asked for.
+                "target_problem": workflow.target_problem(obj)  # type: ignore[arg-type]
+                if t.needs_verified_target and not problems
+                else None,
             }
         )
     shows_reason = obj.status == "returned" or (not is_report and obj.status == "in_progress")

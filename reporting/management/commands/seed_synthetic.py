@@ -175,14 +175,13 @@ def seed(years: list[int], seed_value: int, provinces: list[str]) -> tuple[int, 
             started = dt.date(period.year, period.quarter * 3 - 2, 1) <= today
             for rid, _code, level in regions_list:
                 outcome = _outcome(rng, closed, started)
-                sub_status, sent_at, late = _submission(rng, outcome, period)
+                sub_status, sent_at = _submission(rng, outcome, period)
                 subs.append(
                     RegionSubmission(
                         region_id=rid,
                         period=period,
                         status=sub_status,
                         submitted_at=sent_at,
-                        is_late=late,
                         decided_at=sent_at + dt.timedelta(days=5)
                         if sent_at and sub_status == RegionSubmission.Status.ACCEPTED
                         else None,
@@ -231,17 +230,16 @@ def _outcome(rng: random.Random, closed: bool, started: bool) -> str:
     return "accepted"
 
 
-def _submission(
-    rng: random.Random, outcome: str, period: Period
-) -> tuple[str, dt.datetime | None, bool]:
+def _submission(rng: random.Random, outcome: str, period: Period) -> tuple[str, dt.datetime | None]:
+    """Status and time sent; lateness follows from the time (reporting.rules.windows)."""
     S = RegionSubmission.Status
     if outcome in ("nothing", "entering"):
-        return S.IN_PROGRESS, None, False
+        return S.IN_PROGRESS, None
     late = rng.random() < 0.18
     offset = rng.randint(1, 25) if late else -rng.randint(0, 20)
     sent = _aware(period.due_date + dt.timedelta(days=offset), rng.randint(8, 16))
     status = {"returned": S.RETURNED, "submitted": S.SUBMITTED}.get(outcome, S.ACCEPTED)
-    return status, sent, late
+    return status, sent
 
 
 def _report(
