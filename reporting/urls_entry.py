@@ -11,6 +11,7 @@ urlpatterns = [
     path("periode/<int:pk>/buka/", views.period_open, name="period_open"),
     path("periode/<int:pk>/pembukaan/", views.period_opening, name="period_opening"),
     path("periode/<int:pk>/tutup/", views.period_close, name="period_close"),
+    path("periode/<int:pk>/wilayah-pelapor/", views.period_universe, name="period_universe"),
     path("daftar/", views.report_list, name="report_list"),
     path("<int:pk>/", views.report_detail, name="report_detail"),
     path("<int:pk>/riwayat/", views.report_history, name="report_history"),

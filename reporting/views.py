@@ -22,11 +22,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from espm.exports import safe_row
 from indicators.models import Sector
-from regions.models import Agency
+from regions.models import Agency, Level
 from regions.scoping import Action, scoped_get, sees_everything
 from reporting import locks, selectors, services
 from reporting.evidence import ACCEPT_ATTR, human_size, max_bytes
@@ -42,7 +42,7 @@ from reporting.forms import (
     YearForm,
 )
 from reporting.models import BudgetLine, Evidence, Period, PeriodOpening, Report
-from reporting.rules import capaian
+from reporting.rules import capaian, universe
 
 SECTIONS = ("recipients", "quality", "stages", "problems")
 PAGE_SIZE = 50
@@ -432,6 +432,51 @@ def period_close(request: HttpRequest, pk: int) -> HttpResponse:
     except services.PeriodError as exc:
         messages.error(request, str(exc))
     return redirect("reporting:period_list")
+
+
+LEVEL_NAMES = dict(Level.choices)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def period_universe(request: HttpRequest, pk: int) -> HttpResponse:
+    """The regions a period is measured against, and Bangda's recorded changes to them."""
+    _require_bangda(request)
+    period = Period.objects.filter(pk=pk).first()
+    if period is None:
+        raise Http404
+    typed = {"add": "", "remove": "", "reason": ""}
+    status = 200
+    if request.method == "POST":
+        typed = {k: request.POST.get(k, "") for k in typed}
+        try:
+            universe.change(
+                period,
+                request.user,
+                add=typed["add"].replace(",", " ").split(),
+                remove=typed["remove"].replace(",", " ").split(),
+                reason=typed["reason"],
+            )
+        except universe.UniverseError as exc:
+            messages.error(request, str(exc))
+            status = 400
+        else:
+            messages.success(request, _("Wilayah pelapor %(p)s diperbarui.") % {"p": period})
+            return redirect("reporting:period_universe", pk=pk)
+    counts = universe.counts(period)
+    return render(
+        request,
+        "reporting/period_universe.html",
+        {
+            "period": period,
+            "counts": [(str(LEVEL_NAMES[level]), n) for level, n in counts.items()],
+            "total": sum(counts.values()),
+            "has_snapshot": universe.has_snapshot(period),
+            "changes": period.universe_changes.select_related("actor"),
+            "typed": typed,
+        },
+        status=status,
+    )
 
 
 # ---------------------------------------------------------------- report list + exports

@@ -41,6 +41,14 @@ def _budget_state() -> Any:
     )
 
 
+def _universe_state() -> Any:
+    from reporting.models import PeriodRegion
+
+    return sorted(
+        PeriodRegion.objects.filter(period=_tw3()).values_list("region__code", flat=True)
+    )
+
+
 def _evidence() -> Evidence:
     """One stored file on the report (the file itself is written by the service, as in real use)."""
     ev = Evidence.objects.filter(report=_report(), original_name="isolasi.pdf").first()
@@ -123,6 +131,16 @@ CASES = [
         method="post",
         kwargs=lambda: {"pk": _tw3().pk},
         snapshot=_period_states,
+    ),
+    # a period's reporting universe: Bangda reads and changes it (with a reason)
+    Case("reporting:period_universe", allowed=BANGDA, kwargs=lambda: {"pk": _tw3().pk}),
+    Case(
+        "reporting:period_universe",
+        allowed=BANGDA,
+        method="post",
+        kwargs=lambda: {"pk": _tw3().pk},
+        data=lambda: {"remove": "33.10", "reason": "uji isolasi"},
+        snapshot=_universe_state,
     ),
     # lists (scoped, so everyone may open them) and exports
     Case("reporting:report_list", allowed=EVERYONE),
