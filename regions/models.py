@@ -129,13 +129,18 @@ class Region(models.Model):
         kabupaten/kota reports "kabkota"; the national root and non-autonomous regions
         (Jakarta's administrative kab/kota) report nothing.
         """
-        if self.level == Level.NATIONAL or not self.is_autonomous:
-            return ()
-        if self.level == Level.PROVINCE:
-            if self.code in settings.SPM_PROVINCES_WITH_KABKOTA_SERVICES:
-                return ("province", "kabkota")
-            return ("province",)
-        return ("kabkota",)
+        return service_levels_of(self.code, self.level, is_autonomous=self.is_autonomous)
+
+
+def service_levels_of(code: str, level: str, *, is_autonomous: bool = True) -> tuple[str, ...]:
+    """``Region.service_levels`` from a region's code and level (rows read with ``values``)."""
+    if level == Level.NATIONAL or not is_autonomous:
+        return ()
+    if level == Level.PROVINCE:
+        if code in settings.SPM_PROVINCES_WITH_KABKOTA_SERVICES:
+            return ("province", "kabkota")
+        return ("province",)
+    return ("kabkota",)
 
 
 class SuccessionKind(models.TextChoices):

@@ -42,7 +42,7 @@ from reporting.forms import (
     YearForm,
 )
 from reporting.models import BudgetLine, Evidence, Period, PeriodOpening, Report
-from reporting.rules import capaian, universe
+from reporting.rules import capaian, completeness, universe
 
 SECTIONS = ("recipients", "quality", "stages", "problems")
 PAGE_SIZE = 50
@@ -537,6 +537,8 @@ def report_list(request: HttpRequest) -> HttpResponse:
             _("Capaian mutu (%)"),
             _("Indeks capaian"),
             _("Kategori"),
+            _("Keterangan capaian"),
+            _("Dihitung dalam angka resmi"),
             _("Pertama diisi"),
         ]
         rows = [
@@ -555,6 +557,8 @@ def report_list(request: HttpRequest) -> HttpResponse:
                 float(round(r.quality_pct, 2)) if r.quality_pct is not None else None,
                 float(round(r.capaian_index, 2)) if r.capaian_index is not None else None,
                 r.band,
+                completeness.standing(r, provisional=True).reason_label,
+                _("ya") if completeness.counts(r) else _("tidak"),
                 timezone.localtime(r.entered_at).strftime("%Y-%m-%d %H:%M") if r.entered_at else "",
             ]
             for r in qs.iterator(chunk_size=2000)

@@ -19,16 +19,14 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _t
 
-from regions.models import Level, Region
+from regions.models import Level, Region, service_levels_of
 from reporting.models import Period, PeriodRegion, PeriodUniverseChange
 
 LEVELS: tuple[str, ...] = (Level.PROVINCE, Level.KABUPATEN, Level.KOTA)
-DEFAULT_PROVINCES_WITH_KABKOTA_SERVICES = ("31",)
 
 
 class UniverseError(ValueError):
@@ -36,20 +34,13 @@ class UniverseError(ValueError):
 
 
 def service_levels(code: str, level: str) -> tuple[str, ...]:
-    """The catalog levels whose service types a region reports (policy for DKI Jakarta)."""
-    if level == Level.PROVINCE:
-        carries = getattr(
-            settings, "SPM_PROVINCES_WITH_KABKOTA_SERVICES", DEFAULT_PROVINCES_WITH_KABKOTA_SERVICES
-        )
-        return ("province", "kabkota") if code in carries else ("province",)
-    if level in (Level.KABUPATEN, Level.KOTA):
-        return ("kabkota",)
-    return ()
+    """The catalog levels whose service types a region reports (``Region.service_levels``)."""
+    return service_levels_of(code, level)
 
 
 def current_regions() -> QuerySet[Region]:
     """Today's reporting regions: active provinces and kab/kota (autonomous ones only)."""
-    return Region.objects.filter(is_active=True, level__in=LEVELS)
+    return Region.objects.filter(is_active=True, is_autonomous=True, level__in=LEVELS)
 
 
 def in_universe_q(period: Period | None, *, field: str = "pk") -> Q:
@@ -58,11 +49,12 @@ def in_universe_q(period: Period | None, *, field: str = "pk") -> Q:
     The snapshot when the period has one, else today's active regions; one expression, so a
     dashboard needs no extra query to know which applies.
     """
+    current = Q(is_active=True, is_autonomous=True)
     if period is None:
-        return Q(is_active=True)
+        return current
     mine = PeriodRegion.objects.filter(period_id=period.pk, region_id=OuterRef(field))
     any_row = PeriodRegion.objects.filter(period_id=period.pk)
-    return Q(Exists(mine)) | (~Q(Exists(any_row)) & Q(is_active=True))
+    return Q(Exists(mine)) | (~Q(Exists(any_row)) & current)
 
 
 def regions_of(period: Period | None) -> QuerySet[Region]:
