@@ -67,7 +67,7 @@ from reporting.models import (
     ReportStage,
     WorkflowEvent,
 )
-from reporting.rules import completeness, windows
+from reporting.rules import completeness, universe, windows
 from reporting.rules.capaian import round2
 
 # ---------------------------------------------------------------- periods
@@ -206,6 +206,62 @@ class PeriodOpenResultSerializer(PeriodOpeningSerializer):
         read_only_fields = fields
 
 
+class UniverseChangeInSerializer(serializers.Serializer):
+    add = serializers.ListField(
+        child=serializers.CharField(max_length=13), required=False, default=list, max_length=600
+    )
+    remove = serializers.ListField(
+        child=serializers.CharField(max_length=13), required=False, default=list, max_length=600
+    )
+    reason = serializers.CharField(max_length=2000, help_text="Wajib: mengapa diubah.")
+
+
+class UniverseChangeSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    actor = serializers.CharField(allow_null=True)
+    kind = serializers.CharField(help_text="snapshot (saat dibuka) atau edit (oleh Bangda).")
+    added = serializers.ListField(child=serializers.CharField())
+    removed = serializers.ListField(child=serializers.CharField())
+    reason = serializers.CharField(allow_blank=True)
+
+
+class UniverseSerializer(serializers.Serializer):
+    """The regions a period is measured against (``reporting.rules.universe``)."""
+
+    period = serializers.IntegerField()
+    fixed = serializers.BooleanField(
+        help_text="true: ditetapkan saat periode dibuka; false: mengikuti daftar wilayah kini."
+    )
+    counts = serializers.DictField(child=serializers.IntegerField())
+    total = serializers.IntegerField()
+    regions = serializers.ListField(child=serializers.CharField(), help_text="Kode wilayah.")
+    changes = UniverseChangeSerializer(many=True)
+
+
+def universe_data(period: Period) -> dict[str, Any]:
+    counts = universe.counts(period)
+    return {
+        "period": period.pk,
+        "fixed": universe.has_snapshot(period),
+        "counts": counts,
+        "total": sum(counts.values()),
+        "regions": list(
+            universe.regions_of(period).order_by("code").values_list("code", flat=True)
+        ),
+        "changes": [
+            {
+                "at": c.at,
+                "actor": str(c.actor) if c.actor else None,
+                "kind": c.kind,
+                "added": c.added,
+                "removed": c.removed,
+                "reason": c.reason,
+            }
+            for c in period.universe_changes.select_related("actor")
+        ],
+    }
+
+
 class BangdaOnly(permissions.BasePermission):
     """Managing the national calendar is Bangda's, as on the period pages (`sees_everything`)."""
 
@@ -248,7 +304,7 @@ class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = PeriodFilter
     lookup_value_regex = r"[^/]+"
     queryset = Period.objects.none()
-    bangda_actions = frozenset({"create", "partial_update", "open", "opening", "close"})
+    bangda_actions = frozenset({"create", "partial_update", "open", "opening", "close", "universe"})
 
     def get_queryset(self) -> QuerySet[Period]:
         return Period.objects.order_by("-year", "-quarter")
@@ -321,6 +377,32 @@ class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
         if job is None:
             raise exceptions.NotFound(_("Periode ini belum pernah dibuka."))
         return Response(PeriodOpeningSerializer(job).data)
+
+    @extend_schema(
+        methods=["GET"],
+        tags=["periods"],
+        summary="Wilayah pelapor periode: penyebut semua angka periode ini (admin Bangda)",
+        responses={200: UniverseSerializer},
+    )
+    @extend_schema(
+        methods=["POST"],
+        tags=["periods"],
+        summary="Tambah/keluarkan wilayah pelapor periode dengan alasan (admin Bangda)",
+        request=UniverseChangeInSerializer,
+        responses={200: UniverseSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
+    def universe(self, request: Request, pk: str | None = None) -> Response:
+        """``rules.universe.change`` with a recorded reason; a refused change writes nothing."""
+        period = self.get_object()
+        if request.method == "POST":
+            form = UniverseChangeInSerializer(data=request.data)
+            form.is_valid(raise_exception=True)
+            try:
+                universe.change(period, request.user, **form.validated_data)
+            except universe.UniverseError as exc:
+                raise exceptions.ValidationError({"non_field_errors": [str(exc)]}) from exc
+        return Response(UniverseSerializer(universe_data(period)).data)
 
     @_period_step_schema(
         "Tutup periode yang sedang dibuka (admin Bangda); periode lain: 409 refused",

@@ -352,3 +352,21 @@ def test_counted_q_and_counts_agree_on_every_demo_report(db):
         in_python = {r.pk for r in reports if completeness.counts(r, provisional=provisional)}
         assert in_sql == in_python
         assert in_sql  # the demo has counted reports either way
+
+
+def test_the_universe_api_reads_and_changes_with_a_reason(tw2_2023):
+    url = reverse("api:period-universe", kwargs={"pk": tw2_2023.pk})
+    client = api("bangda.admin")
+    got = client.get(url)
+    assert got.status_code == 200
+    body = got.json()
+    assert body["counts"] == {"province": 34, "kabupaten": 415, "kota": 93}
+    assert (body["total"], body["fixed"]) == (542, True)
+    refused = client.post(url, {"add": ["93"], "reason": " "}, content_type="application/json")
+    assert refused.status_code == 400
+    assert not PeriodRegion.objects.filter(period=tw2_2023, region__code="93").exists()
+    done = client.post(
+        url, {"add": ["93"], "reason": "Papua Selatan dihitung"}, content_type="application/json"
+    )
+    assert done.status_code == 200 and done.json()["counts"]["province"] == 35
+    assert api("jateng.biro").get(url).status_code == 403

@@ -22,6 +22,7 @@ from reporting.models import (
     Notification,
     Period,
     PeriodOpening,
+    PeriodRegion,
     Report,
     private_storage,
 )
@@ -445,6 +446,17 @@ CASES = [
         snapshot=_periods_and_openings,
     ),
     Case("api:period-opening", allowed=BANGDA, kwargs=_tw3_with_an_opening),
+    Case("api:period-universe", allowed=BANGDA, kwargs=lambda: {"pk": _tw3().pk}),
+    Case(
+        "api:period-universe",
+        allowed=BANGDA,
+        method="post",
+        kwargs=lambda: {"pk": _tw3().pk},
+        data=lambda: {"remove": ["33.10"], "reason": "uji isolasi"},
+        snapshot=lambda: sorted(
+            PeriodRegion.objects.filter(period=_tw3()).values_list("region__code", flat=True)
+        ),
+    ),
     Case(
         "api:period-close",
         allowed=BANGDA,
