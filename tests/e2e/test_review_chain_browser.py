@@ -13,6 +13,7 @@ from django.conf import settings
 from regions.models import Region
 from reporting.models import RegionSubmission, Report
 from tests import factories_review as f
+from tests import factories_targets as targets
 from tests.conftest import ensure_seeded
 
 CHROMIUM = "/usr/bin/chromium"
@@ -70,6 +71,7 @@ def test_review_chain_across_logins(live_server, browser, celery_eager):
     klaten, jateng = Region.objects.get(code="33.10"), Region.objects.get(code="33")
     klaten_sub = f.verified_region(klaten, p)
     jateng_sub = f.verified_region(jateng, p)
+    targets.verified_targets(klaten, p.year)  # verify needs the year's verified target
     report = Report.objects.get(region=klaten, period=p, service_type__code="K-KES-01")
     f.set_status(report, Report.Status.DRAFT)
     review_url = f"{live_server.url}/laporan/{report.pk}/tinjau/"
