@@ -33,19 +33,22 @@ SELECT r.id, r.code, r.name, r.level, r.contact_name, r.contact_phone, r.contact
   EXISTS(SELECT 1 FROM reporting_regionsubmission s WHERE s.region_id = r.id AND s.period_id = %(p)s
          AND s.status = 'accepted') AS accepted,
   EXISTS(SELECT 1 FROM reporting_regionsubmission s WHERE s.region_id = r.id AND s.period_id = %(p)s
-         AND s.status IN ('submitted', 'accepted') AND s.submitted_at IS NOT NULL AND NOT s.is_late
+         AND s.status IN ('submitted', 'accepted') AND s.submitted_at IS NOT NULL
          AND (s.submitted_at AT TIME ZONE 'Asia/Jakarta')::date <= COALESCE(s.due_date, %(due)s)) AS on_time,
   EXISTS(SELECT 1 FROM reporting_regionsubmission s WHERE s.region_id = r.id AND s.period_id = %(p)s
-         AND s.status IN ('submitted', 'accepted') AND s.submitted_at IS NOT NULL AND (s.is_late
-         OR (s.submitted_at AT TIME ZONE 'Asia/Jakarta')::date > COALESCE(s.due_date, %(due)s))) AS late
+         AND s.status IN ('submitted', 'accepted') AND s.submitted_at IS NOT NULL
+         AND (s.submitted_at AT TIME ZONE 'Asia/Jakarta')::date > COALESCE(s.due_date, %(due)s)) AS late
 FROM regions_region r
-WHERE r.is_active AND r.level IN ('province', 'kabupaten', 'kota') {region_filter}
+WHERE r.level IN ('province', 'kabupaten', 'kota') {region_filter}
+  AND (EXISTS(SELECT 1 FROM reporting_periodregion u WHERE u.period_id = %(p)s AND u.region_id = r.id)
+       OR (r.is_active AND r.is_autonomous
+           AND NOT EXISTS(SELECT 1 FROM reporting_periodregion u WHERE u.period_id = %(p)s)))
 """
 REPORTS = """
 FROM reporting_report x JOIN regions_region r ON r.id = x.region_id
 JOIN indicators_servicetype st ON st.id = x.service_type_id
 JOIN indicators_sector sc ON sc.id = st.sector_id
-WHERE x.period_id = %(p)s AND x.capaian_index IS NOT NULL AND x.entered_at IS NOT NULL {region_filter}
+WHERE x.period_id = %(p)s AND x.capaian_index IS NOT NULL AND x.status = 'verified' {region_filter}
 """
 
 

@@ -18,6 +18,18 @@ pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true"}
 
 
+def answer_quality(report, realised=Decimal(10**9)):
+    """Every quality item answered above any required quantity (or met), straight in the table."""
+    from reporting.models import ReportQuality
+
+    for row in ReportQuality.objects.filter(report=report).select_related("quality_item"):
+        if row.quality_item.has_quantity:
+            row.required, row.realised = realised, realised
+        else:
+            row.met = True
+        row.save()
+
+
 def section_url(report, section):
     return reverse("reporting:report_section", kwargs={"pk": report.pk, "section": section})
 
@@ -65,10 +77,24 @@ def test_recipients_save_sets_entered_at_and_recomputes_capaian(login, empty_rep
     assert report.recipients_breakdown == {"Laki-laki": 600, "Perempuan": 650}
     assert report.entered_at is not None
     assert report.version == empty_report.version + 1
-    expected = services.capaian_of(report)
-    assert report.capaian_index == expected.index.quantize(Decimal("0.0001"))
-    assert report.band == expected.band
     assert report.updated_by.username == "klaten.dinkes"
+    # Quality items still unanswered: no index yet ("belum lengkap"), never a 0.
+    assert (report.capaian_index, report.band) == (None, "")
+    assert 'data-testid="capaian-incomplete"' in html and "butir mutu belum dijawab" in html
+    # Every item answered and met: recipients 1250 of the target, quality 100.
+    answer_quality(report)
+    response = post(
+        client,
+        section_url(report, "recipients"),
+        {"version": report.version, "recipients_served": "1.250"},
+    )
+    assert response.status_code == 200
+    report = Report.objects.get(pk=empty_report.pk)
+    target = Decimal(report.recipients_target)
+    recipients_pct = min(Decimal(1250) / target, Decimal(1)) * 100
+    index = Decimal("0.8") * recipients_pct + Decimal("0.2") * 100
+    assert report.capaian_index == index.quantize(Decimal("0.0001"))
+    assert 'data-testid="capaian-index"' in response.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -97,6 +123,7 @@ def test_bad_counts_are_refused_next_to_the_field_and_kept(login, empty_report, 
 
 def test_over_target_is_allowed_capped_and_flagged(login, empty_report):
     Report.objects.filter(pk=empty_report.pk).update(recipients_target=100)
+    answer_quality(empty_report)
     client = login("klaten.dinkes")
     post(
         client,
@@ -116,6 +143,7 @@ def test_a_target_verified_after_opening_reaches_the_report(login, empty_report)
         pytest.skip("the demo has no target for this service")
     Target.objects.filter(pk=target.pk).update(status=Target.Status.VERIFIED, recipients_target=400)
     Report.objects.filter(pk=empty_report.pk).update(recipients_target=None)
+    answer_quality(empty_report)
     post(
         login("klaten.dinkes"),
         section_url(empty_report, "recipients"),
@@ -127,6 +155,7 @@ def test_a_target_verified_after_opening_reaches_the_report(login, empty_report)
 
 
 def test_quality_save_caps_realised_and_counts_met_items(login, empty_report):
+    Report.objects.filter(pk=empty_report.pk).update(recipients_served=100)
     client = login("klaten.dinkes")
     rows = selectors.report_quality_rows(empty_report)
     assert rows, "the demo service has quality items"

@@ -1,4 +1,4 @@
-"""Periods: default due dates, Bangda-only pages, opening a quarter for all 552 regions."""
+"""Periods: default due dates, Bangda-only pages, opening a quarter for all 546 regions."""
 
 from __future__ import annotations
 
@@ -53,20 +53,27 @@ def test_opening_creates_one_report_per_region_and_service_of_its_level(
     regions = Region.objects.filter(is_active=True).exclude(level=Level.NATIONAL)
     n_prov = regions.filter(level=Level.PROVINCE).count()
     n_kab = regions.exclude(level=Level.PROVINCE).count()
-    assert (n_prov, n_kab) == (38, 514)
+    assert (n_prov, n_kab) == (38, 508)  # 415 kabupaten + 93 kota (DKI's six do not report)
     # ~15.4k reports + ~150k children: queries grow with batches of 2000 rows and a fixed
     # handful per transaction of OPEN_CHUNK regions, never per row.
-    chunks = -(-552 // services.OPEN_CHUNK)
+    chunks = -(-546 // services.OPEN_CHUNK)
     with django_assert_max_num_queries(120 + 10 * chunks):
         result = services.open_period(period.pk, cast["bangda.admin"])
-    expected = n_prov * n_province_types + n_kab * n_kabkota_types
+    # DKI's province (31) carries the kab/kota service types as well.
+    expected = n_prov * n_province_types + (n_kab + 1) * n_kabkota_types
     assert result.reports_created == expected
     reports = Report.objects.filter(period=period)
     assert reports.count() == expected
-    assert reports.filter(region__level=Level.PROVINCE).count() == n_prov * n_province_types
-    assert not reports.filter(region__level=Level.PROVINCE, service_type__level="kabkota").exists()
+    assert reports.filter(region__level=Level.PROVINCE).count() == (
+        n_prov * n_province_types + n_kabkota_types
+    )
+    assert set(
+        reports.filter(region__level=Level.PROVINCE, service_type__level="kabkota")
+        .values_list("region__code", flat=True)
+        .distinct()
+    ) == {"31"}
     assert ReportStage.objects.filter(report__period=period).count() == expected * 4
-    assert RegionSubmission.objects.filter(period=period).count() == 552
+    assert RegionSubmission.objects.filter(period=period).count() == 546
     assert set(RegionSubmission.objects.filter(period=period).values_list("status", flat=True)) == {
         RegionSubmission.Status.IN_PROGRESS
     }

@@ -142,10 +142,9 @@ class Standing:
 
 def standing(report: Any, *, provisional: bool = False) -> Standing:
     """Does ``report`` count, and with what index (stored fields only, no query)."""
-    if report.entered_at is None:
-        return Standing(None, NOT_ENTERED, False)
-    if report.capaian_index is None:
-        return Standing(None, INCOMPLETE, False)
+    if report.capaian_index is None:  # stored only for a complete, entered report
+        reason = NOT_ENTERED if report.entered_at is None else INCOMPLETE
+        return Standing(None, reason, False)
     if not counts(report, provisional=provisional):
         return Standing(None, NOT_VERIFIED, True)
     return Standing(report.capaian_index, "", True)

@@ -44,9 +44,7 @@ def _budget_state() -> Any:
 def _universe_state() -> Any:
     from reporting.models import PeriodRegion
 
-    return sorted(
-        PeriodRegion.objects.filter(period=_tw3()).values_list("region__code", flat=True)
-    )
+    return sorted(PeriodRegion.objects.filter(period=_tw3()).values_list("region__code", flat=True))
 
 
 def _evidence() -> Evidence:
