@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from regions.models import NATIONAL_CODE, Agency, Membership, Region, User
+from regions.models import NATIONAL_CODE, Agency, Level, Membership, Region, User, service_levels_of
 from regions.roles import Role
 
 # (short name, name, sector codes) — the usual SPM agencies of a kabupaten/kota.
@@ -36,8 +36,17 @@ PROVINCE_AGENCIES = [
     ("DINSOS", "Dinas Sosial", ["SOS"]),
 ]
 
+# DKI Jakarta's province delivers the kab/kota services itself (no autonomous kab/kota):
+# it also has the kab/kota disaster and fire agencies.
+DKI_AGENCIES = [
+    *PROVINCE_AGENCIES,
+    ("BPBD", "Badan Penanggulangan Bencana Daerah", ["TRANTIB"]),
+    ("DAMKAR", "Dinas Penanggulangan Kebakaran dan Penyelamatan", ["TRANTIB"]),
+]
+
 # region code → user prefix
 DEMO_REGIONS = {
+    "31": "dki",
     "33": "jateng",
     "33.10": "klaten",
     "35": "jatim",
@@ -65,10 +74,11 @@ def _cast() -> list[CastMember]:
         "jateng": "Provinsi Jawa Tengah",
         "jatim": "Provinsi Jawa Timur",
         "banten": "Provinsi Banten",
+        "dki": "Provinsi DKI Jakarta",
     }
     for code, prefix in DEMO_REGIONS.items():
         is_province = "." not in code
-        agencies = PROVINCE_AGENCIES if is_province else KABKOTA_AGENCIES
+        agencies = _agencies_of(code)
         for short, _agency_name, _sectors in agencies:
             cast.append(
                 CastMember(
@@ -118,8 +128,16 @@ def _cast() -> list[CastMember]:
     return cast
 
 
+def _agencies_of(code: str) -> list[tuple[str, str, list[str]]]:
+    if "." in code:
+        return KABKOTA_AGENCIES
+    return (
+        DKI_AGENCIES if "kabkota" in service_levels_of(code, Level.PROVINCE) else PROVINCE_AGENCIES
+    )
+
+
 def agency_specs(region: Region) -> list[tuple[str, str, list[str]]]:
-    return PROVINCE_AGENCIES if region.is_province else KABKOTA_AGENCIES
+    return _agencies_of(region.code)
 
 
 @transaction.atomic

@@ -1,8 +1,11 @@
-"""DEMO quarterly data for the 6 demo regions (never loaded by migrations; `seed_demo` only).
+"""DEMO quarterly data for the 7 demo regions (never loaded by migrations; `seed_demo` only).
 
-2026: TW I and TW II filled and (mostly) verified and accepted, then closed; TW III open with
-varied states and capaian bands (Klaten: drafts, one returned with a reason, some submitted);
-TW IV planned. Every text written here says "demo". Idempotent: a period already seeded is skipped.
+2026: TW I and TW II filled, verified and accepted, then closed — except Ngawi in TW II, which
+reported only part of its services and never submitted (`PARTIAL_REGION`: ranked below the
+complete regions, no award candidate); TW III open with varied states and capaian bands
+(Klaten: drafts, one half-filled and so *belum lengkap*, one returned with a reason, some
+submitted); TW IV planned. DKI Jakarta's province reports its 14 provincial and 29 kab/kota
+service types. Every text written here says "demo". Idempotent: a period already seeded is skipped.
 
 Times follow the rules the pages apply (reporting.rules.windows): in a closed quarter every
 region submitted before the due date except one (`LATE_REGION`), its reports were submitted
@@ -56,6 +59,10 @@ RETURN_REASON = (
 )
 # Closed quarter → the demo region that submitted it late (all others on time).
 LATE_REGION = {1: "35.21", 2: "36"}
+# Closed quarter → a demo region that reported only part of its services and so never submitted
+# the quarter: the official figures count its missing services as 0, so it ranks below the
+# complete regions and is no SPM Award candidate (SPM.md §5).
+PARTIAL_REGION = {2: ("35.21", ("K-KES-06", "K-PU-02", "K-SOS-05"))}
 TARGET_EXCEPTION = (
     "(Data demo) Target tahunan layanan ini belum terverifikasi; capaian diverifikasi "
     "berdasarkan data sasaran dinas, target menyusul."
@@ -156,6 +163,7 @@ REPORT_FIELDS = [
     "band",
     "flag_no_target",
     "flag_over_target",
+    "flag_zero_required",
     "status",
     "submitted_at",
     "verified_at",
@@ -297,6 +305,7 @@ def _reports(period: Period) -> list[Report]:
                 ),
             ),
             "stages",
+            "service_type__quality_items",
         )
         .order_by("region__code", "service_type__order")
     )
@@ -304,23 +313,25 @@ def _reports(period: Period) -> list[Report]:
 
 def _seed_closed_quarter(period: Period, users: dict[str, User]) -> None:
     batch = Batch()
+    partial_code, left_out = PARTIAL_REGION.get(period.quarter, ("", ()))
     for report in _reports(period):
         operator = _operator(users, report)
         verifier = _verifier(users, report.region.code)
         if operator is None or verifier is None:
             continue
+        if report.region.code == partial_code and report.service_type.code in left_out:
+            continue  # never entered: "tidak ada laporan" on every page
         _fill(batch, report, operator, period.quarter)
         sent = _region_sent_at(period, report.region.code)
+        # A region submits its quarter only once every service report is verified.
         _set_status(
             batch, report, Report.Status.SUBMITTED, operator, "submit",
             at=sent - dt.timedelta(days=6, hours=5),
         )  # fmt: skip
-        # Mostly verified: a few stay with the verifier (the demo shows the backlog).
-        if _score(report.region.code, report.service_type.code, period.quarter, "v") < 0.9:
-            _set_status(
-                batch, report, Report.Status.VERIFIED, verifier, "verify",
-                at=sent - dt.timedelta(days=3, hours=4),
-            )  # fmt: skip
+        _set_status(
+            batch, report, Report.Status.VERIFIED, verifier, "verify",
+            at=sent - dt.timedelta(days=3, hours=4),
+        )  # fmt: skip
     batch.save()
     subs = list(
         RegionSubmission.objects.filter(
@@ -331,7 +342,7 @@ def _seed_closed_quarter(period: Period, users: dict[str, User]) -> None:
     for sub in subs:
         verifier = _verifier(users, sub.region.code)
         reviewer = _parent_reviewer(users, sub.region.code)
-        if verifier is None or reviewer is None:
+        if verifier is None or reviewer is None or sub.region.code == partial_code:
             continue
         sent = _region_sent_at(period, sub.region.code)
         decided = sent + dt.timedelta(days=2 if sub.region.is_province else 1, hours=-4)
