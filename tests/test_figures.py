@@ -370,3 +370,29 @@ def test_the_universe_api_reads_and_changes_with_a_reason(tw2_2023):
     )
     assert done.status_code == 200 and done.json()["counts"]["province"] == 35
     assert api("jateng.biro").get(url).status_code == 403
+
+
+# ----------------------------------------------------------------------------- the demo
+
+
+def test_the_demo_tells_the_figures_story():
+    """README's demo section: candidates, a partial region below a complete one, belum lengkap."""
+    dash = d.national_dashboard(bangda(), 2026, 2)
+    awards = {level: [r.key for r in rows] for level, rows in dash.awards.items()}
+    assert awards == {
+        "province": ["33", "31", "35"],
+        "kabupaten": ["33.10"],
+        "kota": ["36.73"],
+    }
+    rows = {r.key: r for r in dash.ranking}
+    assert rows["33.10"].completeness_text == "29 dari 29 layanan"
+    assert rows["35.21"].completeness_text == "26 dari 29 layanan"
+    assert rows["35.21"].rank > rows["33.10"].rank and rows["35.21"].timeliness == "missing"
+    assert rows["31"].expected == 43 and rows["31"].reported == 43
+    # Nothing of DKI's administrative units: no reports, no submissions, not in the universe.
+    assert not Report.objects.filter(region__code__in=DKI_ADMIN_UNITS).exists()
+    assert not RegionSubmission.objects.filter(region__code__in=DKI_ADMIN_UNITS).exists()
+    half = Report.objects.filter(
+        region__code="33.10", period__year=2026, period__quarter=3, service_type__code="K-KES-02"
+    ).get()
+    assert half.entered_at is not None and completeness.standing(half).reason == "incomplete"
