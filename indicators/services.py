@@ -73,6 +73,8 @@ class LoadResult:
     deleted: int = 0
     years_created: int = 0
     editions: list[str] = field(default_factory=list)
+    # edition code -> differences from its file left unapplied because reports/targets use it
+    frozen: dict[str, int] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
@@ -149,13 +151,26 @@ def validate_catalog(data: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-def _sync_fields(obj: Any, wanted: Mapping[str, Any]) -> bool:
+def _sync_fields(obj: Any, wanted: Mapping[str, Any], *, write: bool = True) -> bool:
     changed = [k for k, v in wanted.items() if getattr(obj, k) != v]
-    for k in changed:
-        setattr(obj, k, wanted[k])
-    if changed:
+    if changed and write:
+        for k in changed:
+            setattr(obj, k, wanted[k])
         obj.save(update_fields=changed)
     return bool(changed)
+
+
+def _edition_in_use(edition: CatalogEdition) -> bool:
+    """Do targets or reports point at this edition's rows? Then it is never rewritten."""
+    from django.apps import apps
+
+    if Target.objects.filter(service_type__edition=edition).exists():
+        return True
+    try:
+        report_model = apps.get_model("reporting", "Report")
+    except LookupError:
+        return False
+    return report_model.objects.filter(service_type__edition=edition).exists()
 
 
 def _sync_edition(data: Mapping[str, Any], result: LoadResult) -> CatalogEdition:
@@ -181,10 +196,16 @@ def _sync_edition(data: Mapping[str, Any], result: LoadResult) -> CatalogEdition
         },
     )
     result.created += int(created)
+    # An edition that targets or reports use is compared, never written: what was reported
+    # stays as reported, and the differences are counted for the caller to show.
+    write = created or not _edition_in_use(edition)
+    tally = result if write else LoadResult()
     if not created and _sync_fields(
-        edition, {"name": spec.get("name") or edition.code, "notes": spec.get("notes", "")}
+        edition,
+        {"name": spec.get("name") or edition.code, "notes": spec.get("notes", "")},
+        write=write,
     ):
-        result.updated += 1
+        tally.updated += 1
     existing = {st.code: st for st in edition.service_types.prefetch_related("quality_items")}
     for order, st in enumerate(data["service_types"], start=1):
         wanted = {
@@ -197,28 +218,45 @@ def _sync_edition(data: Mapping[str, Any], result: LoadResult) -> CatalogEdition
         }
         row = existing.pop(st["code"], None)
         if row is None:
+            if not write:
+                tally.created += 1 + len(st.get("quality") or [])
+                continue
             row = ServiceType.objects.create(edition=edition, code=st["code"], **wanted)
-            result.created += 1
-        elif _sync_fields(row, wanted):
-            result.updated += 1
+            tally.created += 1
+        elif _sync_fields(row, wanted, write=write):
+            tally.updated += 1
         else:
-            result.unchanged += 1
-        _sync_quality(row, st.get("quality") or [], result)
+            tally.unchanged += 1
+        _sync_quality(row, st.get("quality") or [], wanted["regulation"], tally, write=write)
     for gone in existing.values():
+        tally.deleted += 1
+        if not write:
+            continue
         try:
             gone.delete()
         except ProtectedError as exc:
             raise CatalogError(
                 f"{gone.code} dipakai laporan/target dan tidak dapat dihapus dari edisi {edition.code}"
             ) from exc
-        result.deleted += 1
+    if not write:
+        result.unchanged += tally.unchanged
+        differences = tally.created + tally.updated + tally.deleted
+        if differences:
+            result.frozen[edition.code] = differences
     for year in spec.get("years") or []:
         _, made = CatalogYear.objects.get_or_create(year=year, defaults={"edition": edition})
         result.years_created += int(made)
     return edition
 
 
-def _sync_quality(st: ServiceType, items: list[Mapping[str, Any]], result: LoadResult) -> None:
+def _sync_quality(
+    st: ServiceType,
+    items: list[Mapping[str, Any]],
+    regulation: str,
+    result: LoadResult,
+    *,
+    write: bool = True,
+) -> None:
     existing = {qi.code: qi for qi in st.quality_items.all()}
     for order, qi in enumerate(items, start=1):
         wanted = {
@@ -226,30 +264,35 @@ def _sync_quality(st: ServiceType, items: list[Mapping[str, Any]], result: LoadR
             "description": qi["description"].strip(),
             "unit": qi.get("unit") or "",
             "has_quantity": qi.get("has_quantity", True),
-            "source": qi.get("source") or st.regulation,
+            "source": qi.get("source") or regulation,
             "order": order,
         }
         row = existing.pop(str(qi["code"]), None)
         if row is None:
-            QualityItem.objects.create(service_type=st, code=str(qi["code"]), **wanted)
             result.created += 1
-        elif _sync_fields(row, wanted):
+            if write:
+                QualityItem.objects.create(service_type=st, code=str(qi["code"]), **wanted)
+        elif _sync_fields(row, wanted, write=write):
             result.updated += 1
         else:
             result.unchanged += 1
     for gone in existing.values():
+        result.deleted += 1
+        if not write:
+            continue
         try:
             gone.delete()
         except ProtectedError as exc:
             raise CatalogError(f"{st.code} {gone.code} dipakai target/laporan") from exc
-        result.deleted += 1
 
 
 @transaction.atomic
 def load_catalog(sources: Iterable[Path | Mapping[str, Any]] | None = None) -> LoadResult:
     """Create or update the catalog from the data files; all or nothing, idempotent.
 
-    Years already mapped to an edition are never re-pointed (Bangda may have moved them).
+    An edition that targets or reports already use is left as it is; its differences from
+    the file are counted in ``result.frozen`` (a change there needs a new edition). Years
+    already mapped to an edition are never re-pointed (Bangda may have moved them).
     """
     result = LoadResult()
     datasets: list[tuple[str, Mapping[str, Any]]] = []

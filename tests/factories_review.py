@@ -25,8 +25,8 @@ SECTOR_AGENCY = {
 MINI_CATALOG = [
     ("KES", "Kesehatan", "K-KES-01", "kabkota", "Pelayanan kesehatan ibu hamil"),
     ("KES", "Kesehatan", "K-KES-02", "kabkota", "Pelayanan kesehatan ibu bersalin"),
-    ("DIK", "Pendidikan", "K-DIK-01", "kabkota", "Pendidikan anak usia dini (PAUD)"),
-    ("KES", "Kesehatan", "P-KES-01", "province", "Kesehatan bagi penduduk terdampak krisis"),
+    ("DIK", "Pendidikan", "K-DIK-01", "kabkota", "Pendidikan anak usia dini"),
+    ("KES", "Kesehatan", "P-KES-01", "province", "Pelayanan kesehatan bagi penduduk terdampak"),
     ("DIK", "Pendidikan", "P-DIK-01", "province", "Pendidikan menengah"),
 ]
 

@@ -7,6 +7,7 @@ import copy
 import pytest
 import yaml
 from django.core.management import call_command
+from django.db import DataError
 from django.urls import reverse
 
 from indicators import selectors, services
@@ -105,14 +106,16 @@ def test_invalid_catalog_rolls_back_everything():
 
 @pytest.mark.django_db
 def test_a_write_error_midway_rolls_back_too():
-    data = yaml.safe_load(CATALOG_FILE.read_text())
-    changed = copy.deepcopy(data)
-    changed["service_types"][0]["name"] = "Diubah sebelum kegagalan"
-    # Removing a service type that targets use cannot be applied: everything rolls back.
-    changed["service_types"] = [st for st in changed["service_types"] if st["code"] != "K-KES-01"]
+    # 2023.1 has no targets or reports, so the loader writes its change in place ...
+    unused = yaml.safe_load((services.CATALOG_DIR / "2023.1.yaml").read_text())
+    unused["service_types"][0]["name"] = "Diubah sebelum kegagalan"
+    # ... then the next edition fails in the database (a unit longer than 50 characters).
+    failing = copy.deepcopy(yaml.safe_load(CATALOG_FILE.read_text()))
+    failing["edition"].update(code="2099.1", years=[2099])
+    failing["service_types"][0]["quality"][0]["unit"] = "x" * 51
     before = _snapshot()
-    with pytest.raises(services.CatalogError):
-        services.load_catalog([changed])
+    with pytest.raises(DataError):
+        services.load_catalog([unused, failing])
     assert _snapshot() == before
 
 

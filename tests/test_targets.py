@@ -54,7 +54,8 @@ def test_demo_targets_and_selectors(region):
     statuses = {c: target(c).status for c in ("K-KES-11", "K-KES-12", "K-DIK-03")}
     assert statuses == {"K-KES-11": "draft", "K-KES-12": "returned", "K-DIK-03": "submitted"}
     assert target("K-KES-12").return_reason
-    assert selectors.target_for(klaten, YEAR, ServiceType.objects.get(code="K-SOS-04")) is None
+    k_sos_04 = ServiceType.objects.get(edition__code="2026.1", code="K-SOS-04")
+    assert selectors.target_for(klaten, YEAR, k_sos_04) is None
     assert selectors.region_targets(None, klaten, YEAR).verified == 25
 
 

@@ -24,3 +24,11 @@ class Command(BaseCommand):
                 f"{result.years_created} tahun baru."
             )
         )
+        for code, differences in result.frozen.items():
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Edisi {code} sudah dipakai target/laporan dan tidak diubah: {differences} "
+                    "perbedaan dengan berkasnya tidak diterapkan. Terbitkan edisi baru untuk "
+                    "perubahan itu."
+                )
+            )
