@@ -19,6 +19,7 @@ from reporting import review_selectors, workflow
 from reporting.models import RegionSubmission, Report
 from reporting.recap import recap_snapshot
 from tests import factories_review as f
+from tests import factories_targets as targets
 
 pytestmark = pytest.mark.django_db
 
@@ -75,8 +76,11 @@ def world():
 
 @pytest.fixture
 def draft(world) -> Report:
-    """Klaten's DINKES report back in draft, for its operator to submit."""
-    return f.set_status(world[1], Report.Status.DRAFT)  # type: ignore[return-value]
+    """Klaten's DINKES report back in draft, for its operator to submit; its year's target is
+    verified, as verifying it needs (reporting.workflow.target_problem)."""
+    report = world[1]
+    targets.target(report.region, report.period.year, report.service_type.code)
+    return f.set_status(report, Report.Status.DRAFT)  # type: ignore[return-value]
 
 
 # ---------------------------------------------------------------- report timeline

@@ -123,15 +123,17 @@ def test_sql_and_python_agree_on_every_demo_submission():
 
 
 def test_demo_closed_quarters_are_on_time_but_one_late_region_each():
-    """TW I/II of the demo: submitted on or before the due date, except LATE_REGION."""
-    for quarter, late_code in ((1, "35.21"), (2, "36")):
+    """TW I/II of the demo: submitted on or before the due date, except LATE_REGION; in TW II
+    Ngawi (PARTIAL_REGION) reported only part of its services and never submitted."""
+    for quarter, late_code, missing in ((1, "35.21", set()), (2, "36", {"35.21"})):
         subs = RegionSubmission.objects.filter(period__year=2026, period__quarter=quarter)
         got = {
             s.region.code: windows.timeliness(s) for s in subs.select_related("period", "region")
         }
         assert got[late_code] == "late"
         assert {c for c, t in got.items() if t == "late"} == {late_code}
-        assert set(got.values()) == {"on_time", "late"}
+        assert {c for c, t in got.items() if t == "missing"} == missing
+        assert {c for c, t in got.items() if t == "on_time"} == set(got) - missing - {late_code}
 
 
 # ---------------------------------------------------------------- one scenario, every page
