@@ -177,7 +177,9 @@ class ProvinceTile:
                 "status": self.status_label,
             }
         if self.missing:
-            text += "; " + _("%(n)s dari %(m)s jenis layanan tanpa laporan terhitung (dihitung 0)") % {
+            text += "; " + _(
+                "%(n)s dari %(m)s jenis layanan tanpa laporan terhitung (dihitung 0)"
+            ) % {
                 "n": self.missing,
                 "m": self.expected,
             }
