@@ -22,14 +22,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from indicators.models import Assignment, CatalogYear, ServiceType
-from regions.models import Level, Region
 from reporting.models import Period, RegionSubmission, Report
-from reporting.rules import capaian
+from reporting.rules import capaian, universe
 
 MARKER = "[SINTETIS]"
 NON_PRODUCTION_DB = re.compile(r"(bench|test|dev|demo|synth|local|_h\d)", re.IGNORECASE)
 BATCH = 5000
-LEVELS = (Level.PROVINCE, Level.KABUPATEN, Level.KOTA)
 PROBLEMS = [
     "Data sasaran belum padan dengan data kependudukan.",
     "Keterbatasan tenaga pelaksana di lapangan.",
@@ -155,7 +153,7 @@ def seed(years: list[int], seed_value: int, provinces: list[str]) -> tuple[int, 
     rng = random.Random(seed_value)
     today = timezone.localdate()
     services = _services_by_year(years)
-    regions = Region.objects.filter(is_active=True, level__in=LEVELS).order_by("code")
+    regions = universe.current_regions().order_by("code")
     if provinces:
         regions = regions.filter(province_code__in=provinces)
     regions_list = list(regions.values_list("id", "code", "level"))
@@ -173,7 +171,7 @@ def seed(years: list[int], seed_value: int, provinces: list[str]) -> tuple[int, 
         for index, period in enumerate(periods):
             closed = period.due_date < today
             started = dt.date(period.year, period.quarter * 3 - 2, 1) <= today
-            for rid, _code, level in regions_list:
+            for rid, code, level in regions_list:
                 outcome = _outcome(rng, closed, started)
                 sub_status, sent_at = _submission(rng, outcome, period)
                 subs.append(
@@ -187,10 +185,10 @@ def seed(years: list[int], seed_value: int, provinces: list[str]) -> tuple[int, 
                         else None,
                     )
                 )
-                level_key = "province" if level == Level.PROVINCE else "kabkota"
                 base = min(strength[rid] + index * 0.006, 1.02)
-                for st in services[period.year][level_key]:
-                    reports.append(_report(rng, rid, period, st, outcome, base, agencies))
+                for level_key in universe.service_levels(code, level):
+                    for st in services[period.year][level_key]:
+                        reports.append(_report(rng, rid, period, st, outcome, base, agencies))
                 if len(reports) >= BATCH:
                     _flush_reports(reports)
             # Rows that already exist (demo data, an earlier run) are kept as they are.
