@@ -465,6 +465,7 @@ def regions_list(request: HttpRequest) -> HttpResponse:
             "level_label": d.LEVEL_LABELS.get(level) or "",
             "province": prov,
             "base": _query(year, quarter, province=prov.code if prov else ""),
+            "provisional": scope.provisional,
         },
     )
 
@@ -504,11 +505,13 @@ def reports_list(request: HttpRequest) -> HttpResponse:
             "filters": extra,
             "province": prov,
             "region": reg,
+            "provisional": scope.provisional,
             "query": _query(
                 year,
                 quarter,
                 province=prov.code if prov else "",
                 region=reg.code if reg else "",
+                sementara="1" if scope.provisional else "",
                 **extra,
             ),
         },

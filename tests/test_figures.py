@@ -264,6 +264,19 @@ def test_the_provisional_switch_counts_complete_drafts(two_regions, login):
     assert data.status_code == 200 and data.json()["provisional"] is True
     got = {r["key"]: r for r in data.json()["rows"]}
     assert got["33.11"]["capaian"] == "95.00" and got["33.11"]["rank"] == 1
+    # The drill-down lists carry the switch and say so.
+    listed = login("bangda.admin").get(
+        reverse("reporting:dashboard_regions"),
+        {"year": YEAR, "quarter": 2, "level": "kabupaten", "sort": "rank", "sementara": "1"},
+    )
+    assert listed.status_code == 200 and "SEMENTARA" in listed.content.decode()
+    assert [r.key for r in listed.context["rows"] if r.rank][:2] == ["33.11", "33.10"]
+    official = login("bangda.admin").get(
+        reverse("reporting:dashboard_regions"),
+        {"year": YEAR, "quarter": 2, "level": "kabupaten", "sort": "rank"},
+    )
+    assert "SEMENTARA" not in official.content.decode()
+    assert [r.key for r in official.context["rows"] if r.rank] == ["33.10"]
 
 
 def test_complete_and_partial_reporting_rank_by_the_index_over_all_expected(db):
