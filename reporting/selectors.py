@@ -29,6 +29,7 @@ SORTS: dict[str, tuple[str, ...]] = {
     "diubah": ("-updated_at",),
 }
 NOT_ENTERED = "belum"
+INCOMPLETE = "belum-lengkap"  # entered but not complete: no index (rules.completeness)
 
 
 def open_periods() -> QuerySet[Period]:
@@ -127,6 +128,8 @@ def report_list(user: Any, f: ReportFilters) -> QuerySet[Report]:
         qs = qs.filter(status=f.status)
     if f.band == NOT_ENTERED:
         qs = qs.filter(entered_at__isnull=True)
+    elif f.band == INCOMPLETE:
+        qs = qs.filter(entered_at__isnull=False, capaian_index__isnull=True)
     elif f.band:
         qs = qs.filter(band=f.band)
     return qs.order_by(*SORTS[f.sort])
@@ -138,8 +141,22 @@ def status_counts(qs: QuerySet[Report]) -> dict[str, int]:
 
 
 def band_counts(qs: QuerySet[Report]) -> dict[str, int]:
-    rows = qs.order_by().values("band").annotate(n=Count("id"))
-    return {(r["band"] or NOT_ENTERED): r["n"] for r in rows}
+    """Reports per band; without a band: not entered, or entered but incomplete."""
+    rows = (
+        qs.order_by()
+        .values("band")
+        .annotate(n=Count("id"), entered=Count("id", filter=Q(entered_at__isnull=False)))
+    )
+    out: dict[str, int] = {}
+    for r in rows:
+        if r["band"]:
+            out[r["band"]] = r["n"]
+            continue
+        if r["n"] - r["entered"]:
+            out[NOT_ENTERED] = r["n"] - r["entered"]
+        if r["entered"]:
+            out[INCOMPLETE] = r["entered"]
+    return out
 
 
 # ---------------------------------------------------------------- the report page

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from typing import Any
 
 import lokal
@@ -185,6 +186,8 @@ def _section_response(
     **extra: Any,
 ) -> HttpResponse:
     """Re-render one section (errors, conflicts) keeping what the user typed."""
+    if status >= 400:
+        extra.setdefault("conflict_section", section)  # the section says "belum tersimpan"
     if not _htmx(request):
         return _render_detail(request, report, status=status, **extra)
     ctx = _context(request, report, **extra)
@@ -206,6 +209,11 @@ def _saved_response(
         )
     ctx = _context(request, report)
     ctx.update({"section": section, "saved_at": timezone.localtime(), "swap_section": swap_section})
+    # The submit button and its checks follow the save; its form returns to the report page.
+    ctx["workflow_next"] = reverse("reporting:report_detail", kwargs={"pk": report.pk})
+    if section in SECTIONS:
+        # What is stored now, as the section's fields show it: the next save starts from it.
+        ctx["stored"] = json.dumps(dict(ctx["forms"][section].bases()))
     html = render_to_string("reporting/_saved.html", ctx, request=request)
     response = HttpResponse(html)
     if swap_section:
@@ -589,6 +597,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
             "total": page.paginator.count,
             "sorts": selectors.SORTS,
             "not_entered": selectors.NOT_ENTERED,
+            "incomplete": selectors.INCOMPLETE,
         },
     )
 
@@ -641,8 +650,15 @@ def report_section(request: HttpRequest, pk: int, section: str) -> HttpResponse:
     if not form.is_valid():
         return _section_response(request, report, section, 422, overrides={section: form})
     version = form.cleaned_data["version"]
+    # A save carries what the person started from (base-* inputs): merged field by field.
+    base_data = form.base_data(request.POST)
+    base_form = _rebind(section, base_data, rows, stages, report) if base_data else None
     try:
-        if section == "recipients":
+        if base_form is not None and base_form.is_valid():
+            report = services.save_fields(
+                pk, request.user, form.field_values(), base_form.field_values()
+            )
+        elif section == "recipients":
             report = services.save_recipients(
                 pk,
                 request.user,
@@ -668,8 +684,23 @@ def report_section(request: HttpRequest, pk: int, section: str) -> HttpResponse:
         data["version"] = str(Report.objects.values_list("version", flat=True).get(pk=pk))
         kept = _rebind(section, data, rows, stages, report)
         kept.is_valid()
+        if isinstance(exc, services.StaleVersion) and exc.theirs:
+            _offer_choice(kept, exc)
         return _refused(request, report, section, exc, overrides={section: kept})
     return _saved_response(request, _get_report(request, pk), section)
+
+
+def _offer_choice(form: Any, exc: services.StaleVersion) -> None:
+    """After a field conflict: the next save starts from theirs, and each conflicting row of
+    the table can put theirs back into its field ("use theirs") or keep what was typed."""
+    names = form.field_keys()
+    form.base_text = {
+        names[key]: form.text_of(key, value) for key, value in exc.theirs.items() if key in names
+    }
+    for change in exc.changes:
+        if change.key in names:
+            change.field_name = names[change.key]
+            change.theirs_text = form.text_of(change.key, exc.theirs[change.key])
 
 
 def _rebind(section: str, data: Any, rows: list[Any], stages: list[Any], report: Report) -> Any:

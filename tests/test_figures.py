@@ -409,3 +409,22 @@ def test_the_demo_tells_the_figures_story():
         region__code="33.10", period__year=2026, period__quarter=3, service_type__code="K-KES-02"
     ).get()
     assert half.entered_at is not None and completeness.standing(half).reason == "incomplete"
+
+
+def test_the_report_list_tells_incomplete_from_not_entered(login):
+    """Klaten DINKES, TW III of the demo: K-KES-02 is half filled, K-KES-08 untouched."""
+    client = login("klaten.dinkes")
+    url = reverse("reporting:report_list")
+    tw3 = Period.objects.get(year=2026, quarter=3)
+    half = client.get(url, {"periode": tw3.pk, "capaian": "belum-lengkap"})
+    assert half.status_code == 200
+    codes = {r.service_type.code for r in half.context["page"]}
+    assert "K-KES-02" in codes and "K-KES-08" not in codes
+    assert all(r.entered_at and r.capaian_index is None for r in half.context["page"])
+    empty = client.get(url, {"periode": tw3.pk, "capaian": "belum"})
+    assert empty.status_code == 200
+    codes = {r.service_type.code for r in empty.context["page"]}
+    assert "K-KES-08" in codes and "K-KES-02" not in codes
+    counts = client.get(url, {"periode": tw3.pk}).context["band_counts"]
+    assert counts["belum-lengkap"] == half.context["total"]
+    assert counts["belum"] == empty.context["total"]
