@@ -38,6 +38,7 @@ from regions.models import Level, Region
 from regions.roles import AGENCY_ROLES, Role
 from regions.scoping import grants_for, sees_everything
 from reporting.models import Period, RegionSubmission, Report
+from reporting.rules import annual as annual_rule
 from reporting.rules import completeness, universe, windows
 from reporting.rules.capaian import band_for, bands, rollup, rollup_of, round2
 
@@ -948,6 +949,7 @@ class RegionDashboard:
     national_of: int
     province_of: int
     provisional: bool = False
+    annual: annual_rule.Annual | None = None
 
     @property
     def reported(self) -> list[ServiceLine]:
@@ -1110,6 +1112,7 @@ def region_dashboard(
         national_of=national_of,
         province_of=province_of,
         provisional=provisional,
+        annual=annual_rule.annual(scope.reports, year, services, provisional=provisional),
     )
 
 

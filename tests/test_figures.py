@@ -428,3 +428,42 @@ def test_the_report_list_tells_incomplete_from_not_entered(login):
     counts = client.get(url, {"periode": tw3.pk}).context["band_counts"]
     assert counts["belum-lengkap"] == half.context["total"]
     assert counts["belum"] == empty.context["total"]
+
+
+# ----------------------------------------------------------------------------- annual
+
+
+def test_the_annual_figure_is_the_latest_counted_quarter_and_provisional_until_tw4(login):
+    st = catalog()
+    q1, q2 = PeriodFactory(quarter=1), PeriodFactory(quarter=2)
+    report("33.10", st["K-DIK-01"], q1, "60")
+    report("33.10", st["K-DIK-01"], q2, "80")
+    report("33.10", st["K-KES-01"], q2, "90")
+    report("33.10", st["K-KES-02"], q2, "40", status=Report.Status.DRAFT)  # not official
+    response = login("klaten.tapem").get(
+        reverse("reporting:dashboard_region", args=["33.10"]), {"year": YEAR, "quarter": 2}
+    )
+    assert response.status_code == 200
+    annual = response.context["dash"].annual
+    got = {line.code: (line.index, line.quarter) for line in annual.lines}
+    assert got == {
+        "K-DIK-01": (Decimal(80), 2),  # cumulative: TW II supersedes TW I
+        "K-KES-01": (Decimal(90), 2),
+        "K-KES-02": (None, None),
+    }
+    assert d.round2(annual.overall.index) == Decimal("56.67")  # (80 + 90 + 0) / 3
+    assert annual.overall.mean_reported == Decimal(85)
+    assert not annual.complete_year
+    assert d.round2(annual.quarter_rollups[0].index) == Decimal("20.00")  # TW I: 60 / 3
+    html = response.content.decode()
+    assert 'data-testid="annual"' in html and "sementara" in html
+    # TW IV counted for every service: the year is final.
+    q4 = PeriodFactory(quarter=4, due_date=dt.date(YEAR + 1, 1, 20))
+    for code in ("K-DIK-01", "K-KES-01", "K-KES-02"):
+        report("33.10", st[code], q4, "70")
+    annual = d.region_dashboard(bangda(), Region.objects.get(code="33.10"), YEAR, 4).annual
+    assert annual.complete_year and annual.overall.index == Decimal(70)
+    provisional = d.region_dashboard(
+        bangda(), Region.objects.get(code="33.10"), YEAR, 2, provisional=True
+    ).annual
+    assert {x.code: x.index for x in provisional.lines}["K-KES-02"] == Decimal(70)
