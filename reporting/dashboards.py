@@ -37,7 +37,7 @@ from indicators.models import CatalogYear, ServiceType
 from regions.models import Level, Region
 from regions.roles import AGENCY_ROLES, Role
 from regions.scoping import grants_for, sees_everything
-from reporting.models import Period, RegionSubmission, Report
+from reporting.models import QUARTER_LABELS, Period, RegionSubmission, Report
 from reporting.rules import annual as annual_rule
 from reporting.rules import completeness, universe, windows
 from reporting.rules.capaian import band_for, bands, rollup, rollup_of, round2
@@ -1305,4 +1305,47 @@ def region_tables(dash: RegionDashboard) -> dict[str, Table]:
             }
         ],
     )
-    return {"services": services, "trend": trend}
+    tables = {"services": services, "trend": trend}
+    if dash.annual is not None:
+        tables["annual"] = annual_table(dash.annual)
+    return tables
+
+
+def annual_table(a: annual_rule.Annual) -> Table:
+    """The year's figures per service type, TW I–IV beside them, the region's total last."""
+    quarters = [f"tw{q}" for q in annual_rule.QUARTERS]
+    rows: list[dict[str, Any]] = [
+        {
+            "code": line.code,
+            "name": line.name,
+            **{k: _round_or_none(v) for k, v in zip(quarters, line.quarters, strict=True)},
+            "annual": _round_or_none(line.index),
+            "from_quarter": line.quarter,
+        }
+        for line in a.lines
+    ]
+    overall = a.overall
+    rows.append(
+        {
+            "code": "",
+            "name": str(_("Capaian tahunan wilayah")),
+            **{
+                k: _round_or_none(r.index) for k, r in zip(quarters, a.quarter_rollups, strict=True)
+            },
+            "annual": _round_or_none(overall.index),
+            "from_quarter": None,
+        }
+    )
+    return Table(
+        "annual",
+        str(_("Capaian tahunan %(y)s") % {"y": a.year})
+        + ("" if a.complete_year else f" ({_('sementara')})"),
+        _cols(
+            ("code", _("Kode")),
+            ("name", _("Jenis layanan")),
+            *zip(quarters, QUARTER_LABELS, strict=True),
+            ("annual", _("Tahunan")),
+            ("from_quarter", _("Dari triwulan")),
+        ),
+        rows,
+    )

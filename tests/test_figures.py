@@ -467,3 +467,20 @@ def test_the_annual_figure_is_the_latest_counted_quarter_and_provisional_until_t
         bangda(), Region.objects.get(code="33.10"), YEAR, 2, provisional=True
     ).annual
     assert {x.code: x.index for x in provisional.lines}["K-KES-02"] == Decimal(70)
+
+
+def test_the_annual_table_downloads_with_the_region_data(login):
+    st = catalog()
+    report("33.10", st["K-DIK-01"], PeriodFactory(quarter=1), "60")
+    report("33.10", st["K-KES-01"], PeriodFactory(quarter=2), "90")
+    response = login("klaten.tapem").get(
+        reverse("reporting:dashboard_region_data", args=["33.10"]), {"year": YEAR, "quarter": 2}
+    )
+    assert response.status_code == 200
+    table = response.json()["tables"]["annual"]
+    rows = {r["code"]: r for r in table["rows"]}
+    assert (rows["K-DIK-01"]["annual"], rows["K-DIK-01"]["from_quarter"]) == ("60.00", 1)
+    assert (rows["K-KES-01"]["annual"], rows["K-KES-01"]["tw2"]) == ("90.00", "90.00")
+    assert rows["K-KES-02"]["annual"] is None
+    assert rows[""]["annual"] == "50.00"  # (60 + 90 + 0) / 3
+    assert "sementara" in table["title"]
