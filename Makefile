@@ -14,6 +14,9 @@ PYTHON_BOOT ?= $(shell for p in python3 python3.13 python3.12; do \
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/espm
 TEST_REDIS_URL    ?= redis://127.0.0.1:6379/15
 PYTEST_WORKERS    ?= 2
+# What also runs on SQLite (the embedded default): page cases of the isolation matrix (not the
+# API's), the audit trail and the SQLite settings (WAL, IMMEDIATE transactions under parallel writes).
+SQLITE_LANE := tests/test_isolation_matrix.py tests/test_audit_trail.py tests/test_sqlite.py -k "not (test_isolation and api)"
 APT_PACKAGES := chromium chromium-driver poppler-utils gettext fonts-dejavu-core fonts-liberation \
 	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 postgresql-client redis-tools
 
@@ -72,6 +75,10 @@ pytest: venv system-deps check-services
 	@# the machine's broker and test database with the browser tests of a parallel run.
 	DATABASE_URL="$(TEST_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" SECURE_HTTPS=0 \
 		$(VENV)/bin/pytest -p no:xdist -m celery_worker $(PYTEST_ARGS)
+	@# The embedded default of `make run` (SQLite, no Redis): the matrix's page cases, the audit
+	@# trail and the SQLite settings. Each lane is its own recipe line, so any failure stops make.
+	env -u DATABASE_URL -u REDIS_URL SECURE_HTTPS=0 \
+		$(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(SQLITE_LANE) $(PYTEST_ARGS)
 
 test: venv system-deps lint typecheck pytest
 

@@ -106,7 +106,14 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+    # The embedded default under parallel requests: WAL lets readers run beside a writer,
+    # IMMEDIATE takes the write lock at BEGIN (no "database is locked" upgrade deadlock) and
+    # the busy timeout makes a second writer wait instead of failing.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
+    }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 elif env_bool("DB_PREPARED_STATEMENTS", False):
     # Server-side binding lets psycopg prepare a statement the 5th time a connection runs it:

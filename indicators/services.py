@@ -471,7 +471,7 @@ def set_assignments(user: Any, region: Region, wanted: Mapping[str, int | None])
     """
     from regions.scoping import Action, can
 
-    if not can(user, Action.CHANGE, region):
+    if not can(user, Action.MANAGE, region):
         raise PermissionDenied(_("Anda tidak dapat mengubah penugasan wilayah ini."))
     valid_codes = set(
         ServiceType.objects.filter(

@@ -195,7 +195,8 @@ def edition_publish(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def assignments(request: HttpRequest, region: str) -> HttpResponse:
     reg = scoped_get(Region, request.user, Action.VIEW, code=region)
-    may_change = can(request.user, Action.CHANGE, reg)
+    # Policy: only the region's own verifier and Bangda manage assignments (not the province).
+    may_change = can(request.user, Action.MANAGE, reg)
     types = list(selectors.service_types_for_region(reg, selectors.current_year()))
     agencies = list(Agency.objects.filter(region=reg, is_active=True).order_by("short_name"))
     current: dict[str, int | None] = {

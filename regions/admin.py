@@ -151,6 +151,17 @@ class MembershipAdmin(BangdaOnlyAdmin, SimpleHistoryAdmin):
     raw_id_fields = ["user", "region", "agency", "created_by"]
     readonly_fields = ["created_at"]
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        own = obj is not None and _own_account(request, obj.user)
+        return sees_everything(request.user) and not own
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        from django.core.exceptions import PermissionDenied
+
+        if _own_account(request, obj.user):
+            raise PermissionDenied
+        super().save_model(request, obj, form, change)
+
 
 class MembershipInline(admin.TabularInline):
     model = Membership
@@ -162,13 +173,18 @@ class MembershipInline(admin.TabularInline):
         return sees_everything(request.user)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return sees_everything(request.user)
+        return sees_everything(request.user) and not _own_account(request, obj)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return sees_everything(request.user)
+        return sees_everything(request.user) and not _own_account(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return bool(request.user.is_superuser)
+
+
+def _own_account(request: HttpRequest, obj: Any) -> bool:
+    """Nobody but a superuser edits the roles of their own account (no self-grant)."""
+    return obj is not None and obj.pk == request.user.pk and not request.user.is_superuser
 
 
 @admin.register(User)
@@ -203,6 +219,12 @@ class UserAdmin(BangdaOnlyAdmin, DjangoUserAdmin):
         ),
         (_("Waktu"), {"fields": ("last_login", "date_joined")}),
     )
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Only a superuser changes a superuser (its password view asks this too).
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         readonly = ["last_login", "date_joined", "is_demo"]

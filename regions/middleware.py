@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from regions.scoping import Grant
+from regions.scoping import GRANTING, Grant
 
 SESSION_KEY = "active_membership_id"
 
@@ -24,9 +24,7 @@ class ActiveMembershipMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             memberships = list(
-                user.memberships.filter(is_active=True)
-                .select_related("region", "agency")
-                .order_by("id")
+                user.memberships.filter(GRANTING).select_related("region", "agency").order_by("id")
             )
             request.memberships = memberships  # type: ignore[attr-defined]
             # Seed the scoping layer's per-request cache: saves it a query.

@@ -200,7 +200,8 @@ class Agency(models.Model):
 
     history = HistoricalRecords()
     objects = ScopedQuerySet.as_manager()
-    scope_paths = ScopePaths(region="region", agency="")
+    # A sector ministry viewer sees the agencies of its sector only (their contacts are personal data).
+    scope_paths = ScopePaths(region="region", agency="", sector_of_agency=True)
 
     class Meta:
         ordering = ["region__code", "name"]

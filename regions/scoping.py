@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 NATIONAL = "national"
 PROVINCE = "province"
 NOTHING = Q(pk__in=[])
+# Memberships that grant anything: active, and (OPD roles) of an agency that is still active.
+GRANTING = Q(is_active=True) & (Q(agency__isnull=True) | Q(agency__is_active=True))
 
 
 class Action(StrEnum):
@@ -65,6 +67,8 @@ class ScopePaths:
     agency: str | None = None
     sector: str | None = None
     people: bool = False
+    # The model is the agency and its sectors are many: match through a subquery (no duplicates).
+    sector_of_agency: bool = False
 
     def region_field(self, field: str) -> str:
         return f"{self.region}__{field}" if self.region else field
@@ -98,7 +102,7 @@ def grants_for(user: User | AnonymousUser | None) -> tuple[Grant, ...]:
         return cached
     from regions.models import Membership
 
-    rows = Membership.objects.filter(user=user, is_active=True).values_list(
+    rows = Membership.objects.filter(GRANTING, user=user).values_list(
         "role", "region_id", "region__code", "region__level", "agency_id", "sector_code"
     )
     grants = tuple(Grant(*row) for row in rows)
@@ -153,6 +157,11 @@ def grant_q(paths: ScopePaths, grant: Grant, action: Action) -> Q:
             return _subtree(paths, grant)
         return NOTHING
     if role == Role.SECTOR_VIEWER:
+        if paths.sector_of_agency:
+            from regions.models import Agency  # the models import this module
+
+            ids = Agency.objects.filter(sectors__code=grant.sector_code).values("pk")
+            return Q(pk__in=ids)
         return Q(**{paths.sector: grant.sector_code}) if paths.sector else Q()
     if role in (Role.VERIFIER, Role.PROVINCE_REVIEWER, Role.AUDITOR):
         return _subtree(paths, grant)

@@ -443,6 +443,12 @@ def invite_user(
     return user
 
 
+def refuse_self_grant(actor: User, person: User) -> None:
+    """Policy (separation of duties): nobody grants or restores a role of their own."""
+    if actor.pk == person.pk:
+        raise ValidationError(_("Anda tidak dapat memberi peran kepada diri sendiri."))
+
+
 @transaction.atomic
 def add_role(
     actor: User,
@@ -454,6 +460,7 @@ def add_role(
     sector_code: str = "",
 ) -> Membership:
     """Give an existing user one more role; an identical inactive role is reactivated instead."""
+    refuse_self_grant(actor, person)
     require_active_region(region)
     existing = (
         Membership.objects.select_for_update()
@@ -527,6 +534,7 @@ def deactivate_membership(actor: User, membership: Membership, reason: str = "")
 def reactivate_membership(actor: User, membership: Membership) -> Membership:
     current = Membership.objects.select_for_update().select_related("region").get(pk=membership.pk)
     if not current.is_active:
+        refuse_self_grant(actor, current.user)
         require_active_region(current.region)
         current.is_active = True
         current._history_user = actor  # type: ignore[attr-defined]

@@ -61,6 +61,7 @@ SOURCES: tuple[Source, ...] = (
     Source("target_quality", _("Target mutu"), "indicators.TargetQuality"),
     Source("agency", _("Perangkat daerah"), "regions.Agency"),
     Source("membership", _("Peran pengguna"), "regions.Membership"),
+    Source("assignment", _("Penugasan layanan"), "indicators.Assignment"),
 )
 SOURCE_BY_KEY = {s.key: s for s in SOURCES}
 KIND_CHOICES: list[tuple[str, Any]] = [
@@ -218,6 +219,9 @@ class AuditStream:
             return first.order_by(*ORDER)
         if stop is not None and connection.features.supports_slicing_ordering_in_compound:
             first, *rest = (p.order_by(*ORDER)[:stop] for p in self.parts)
+        else:
+            # History models order by default; SQLite refuses ORDER BY inside a compound.
+            first, *rest = (p.order_by() for p in self.parts)
         return first.union(*rest, all=True).order_by(*ORDER)
 
     def __getitem__(self, key: slice) -> list[dict[str, Any]]:
@@ -277,6 +281,8 @@ def _subject(kind: str, obj: Any) -> tuple[str, str]:
         return obj.region.code, obj.short_name
     if kind == "membership":
         return obj.region.code, f"{obj.user.username} · {obj.get_role_display()}"
+    if kind == "assignment":
+        return obj.region.code, f"{obj.service_code} → {obj.agency}"
     if kind == "action_plan":
         return obj.region.code, f"{_('Rencana aksi')} {obj.year}"
     # workflow
@@ -294,6 +300,7 @@ RELATED: dict[str, tuple[str, ...]] = {
     "target_quality": ("target__region", "target__service_type", "quality_item"),
     "agency": ("region",),
     "membership": ("region", "user"),
+    "assignment": ("region", "agency"),
     "action_plan": ("region",),
     WORKFLOW: ("region", "report__region", "report__service_type", "report__period", "submission"),
 }

@@ -152,6 +152,8 @@ def review_bulk_verify(request: HttpRequest) -> HttpResponse:
             blocked.append((r, [r.get_status_display()]))
         elif problems:
             blocked.append((r, [p.message for p in problems]))
+        elif workflow.authored_by(r, request.user):
+            blocked.append((r, [workflow.author_problem(r)]))
         elif target := workflow.target_problem(r):
             # An exception needs its own reason: given one report at a time, on its page.
             blocked.append((r, [target]))

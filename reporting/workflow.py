@@ -71,6 +71,8 @@ class Transition:
     style: str = ""
     # The year's target must be verified, or the actor records why not (`target_exception`).
     needs_verified_target: bool = False
+    # Separation of duties: whoever submitted or last edited the report may not fire it.
+    not_by_author: bool = False
 
 
 OPERATOR = Actor(Role.OPD_OPERATOR, Binding.AGENCY)
@@ -99,7 +101,7 @@ TABLE: tuple[Transition, ...] = (
     Transition(
         Kind.REPORT, "verify", frozenset({R.SUBMITTED}), R.VERIFIED, (VERIFIER,),
         _("Verifikasi"), checks=("report_complete", "region_open"),
-        needs_verified_target=True,
+        needs_verified_target=True, not_by_author=True,
     ),
     Transition(
         Kind.REPORT, "return", frozenset({R.SUBMITTED}), R.RETURNED, (VERIFIER,),
@@ -535,13 +537,39 @@ def snapshot_submission(submission: RegionSubmission) -> dict[str, Any]:
 # ---------------------------------------------------------------- the service
 
 
+def authored_by(report: Report, user: Any) -> bool:
+    """Did ``user`` submit the report (current cycle) or save its data last?
+
+    Policy (docs/workflow.md, separation of duties): such a user never verifies it.
+    """
+    if report.updated_by_id is not None and report.updated_by_id == user.pk:
+        return True
+    submit = (
+        WorkflowEvent.objects.filter(report_id=report.pk, action__in=("submit", "head_approve"))
+        .order_by("-at", "-id")
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+    return submit is not None and submit == user.pk
+
+
+def author_problem(report: Report) -> str:
+    return _t(
+        "Anda mengajukan atau terakhir mengubah laporan ini; verifikasi harus dilakukan "
+        "verifikator lain (pemisahan tugas)."
+    )
+
+
 def available_actions(obj: Report | RegionSubmission, user: Any) -> list[Transition]:
     """Transitions this user could fire on this object in its current state (checks aside)."""
     kind = kind_of(obj)
     return [
         t
         for t in TABLE
-        if t.kind == kind and obj.status in t.sources and actor_for(t, obj, user) is not None
+        if t.kind == kind
+        and obj.status in t.sources
+        and actor_for(t, obj, user) is not None
+        and not (t.not_by_author and authored_by(obj, user))  # type: ignore[arg-type]
     ]
 
 
@@ -609,6 +637,8 @@ def transition(
         actor = actor_for(spec, locked, user)
         if actor is None:
             raise NotAllowed(_t("Peran Anda tidak dapat melakukan tindakan ini pada data ini."))
+        if spec.not_by_author and authored_by(locked, user):  # type: ignore[arg-type]
+            raise NotAllowed(author_problem(locked))  # type: ignore[arg-type]
         stale = (expected_version is not None and expected_version != locked.version) or (
             expected_status is not None and expected_status != locked.status
         )

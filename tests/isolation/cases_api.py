@@ -341,6 +341,13 @@ CASES = [
         owner=("33.10", "DINKES", None),
         kwargs=lambda: {"pk": _dinkes().pk},
     ),
+    Case(
+        "api:agency-detail",
+        allowed=viewers("33.10", "DINDIK", "DIK"),
+        owner=("33.10", "DINDIK", "DIK"),
+        kwargs=lambda: {"pk": Agency.objects.get(region__code="33.10", short_name="DINDIK").pk},
+        label="other-sector",
+    ),
     # Catalog and targets.
     Case("api:service-type-list", allowed=EVERYONE),
     Case("api:service-type-detail", allowed=EVERYONE, kwargs=lambda: {"code": "K-KES-01"}),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from indicators.models import Assignment, CatalogEdition, CatalogYear, Target
-from tests.isolation.expect import EVERYONE, changers, viewers
+from tests.isolation.expect import EVERYONE, viewers
 from tests.isolation.framework import Case
 
 KLATEN = "33.10"
@@ -103,7 +103,7 @@ CASES = [
     Case("indicators:assignments", allowed=viewers(KLATEN), kwargs=lambda: {"region": KLATEN}),
     Case(
         "indicators:assignments",
-        allowed=changers(KLATEN),
+        allowed={"klaten.tapem", "bangda.admin"},  # the region's verifier and Bangda only
         owner=(KLATEN, None, None),
         method="post",
         kwargs=lambda: {"region": KLATEN},

@@ -94,6 +94,14 @@ CASES = [
         owner=("33.10", "DINKES", None),
         kwargs=lambda: {"pk": _dinkes().pk},
     ),
+    # Another sector's agency: the health ministry viewer does not read its contacts.
+    Case(
+        "agency_detail",
+        allowed=viewers("33.10", "DINDIK", "DIK"),
+        owner=("33.10", "DINDIK", "DIK"),
+        kwargs=lambda: {"pk": Agency.objects.get(region__code="33.10", short_name="DINDIK").pk},
+        label="other-sector",
+    ),
     Case(
         "agency_create",
         allowed=KLATEN_MANAGERS,
