@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import QualityItem, Sector, ServiceLevel
+from reporting.rules import reasons
 
 
 class CatalogFilterForm(forms.Form):
@@ -74,7 +75,7 @@ class TargetForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if self.locked and not (data.get("reason") or "").strip():
+        if self.locked and reasons.is_blank(data.get("reason")):
             self.add_error("reason", _("Alasan perubahan wajib diisi untuk target terkunci."))
         return data
 

@@ -34,6 +34,7 @@ from indicators.models import (
     TargetQuality,
 )
 from regions.models import Agency, Region
+from reporting.rules import reasons
 
 CATALOG_DIR = Path(__file__).resolve().parent / "data" / "catalog"
 SERVICE_CODE = re.compile(r"^(?P<prefix>[PK])-(?P<sector>[A-Z]+)-(?P<num>\d{2})$")
@@ -614,7 +615,7 @@ def save_target(
         .filter(region=region, year=year, service_type=service_type)
         .first()
     )
-    reason = reason.strip()
+    reason = reasons.clean(reason)
     if target is None:
         if assignment.agency_id not in selectors.agency_ids_operated(user, region):
             raise PermissionDenied(
@@ -739,7 +740,7 @@ def return_target(user: Any, target: Target, reason: str, *, version: int | None
     target = _lock_target(target, version)
     if not selectors.is_region_verifier(user, target.region):
         raise PermissionDenied(_("Hanya verifikator wilayah ini yang dapat mengembalikan."))
-    reason = reason.strip()
+    reason = reasons.clean(reason)
     if not reason:
         raise TargetError(_("Alasan pengembalian wajib diisi."), "reason")
     if target.status != Target.Status.SUBMITTED:

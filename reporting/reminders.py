@@ -473,7 +473,6 @@ def due_now(now: dt.datetime | None = None) -> list[tuple[Period, Planned]]:
     down is still sent within ESCALATION_CATCH_UP_DAYS.
     """
     now = timezone.localtime(now or timezone.now())
-    today = now.date()
     ensure_default_rules()
     rules = list(ReminderRule.objects.filter(is_active=True))
     reminders = sorted(
@@ -484,17 +483,36 @@ def due_now(now: dt.datetime | None = None) -> list[tuple[Period, Planned]]:
     periods = Period.objects.filter(state__in=[Period.State.OPEN, Period.State.CLOSED])
     for period in periods:
         for due, region_ids in due_dates(period).items():
-            regions = region_set(period, due, region_ids)
-            if period.state == Period.State.OPEN and today <= due:
-                tightest = next((r for r in reminders if fire_date(r, due) <= today), None)
-                if tightest and _reached(fire_date(tightest, due), tightest, now):
-                    out += [(period, p) for p in reminders_for(period, due, tightest, regions)]
-            for rule in escalations:
-                fire = fire_date(rule, due)
-                if _reached(fire, rule, now) and (today - fire).days <= ESCALATION_CATCH_UP_DAYS:
-                    out += [(period, p) for p in escalations_for(period, due, regions)]
-                    if region_ids is None:
-                        out.append((period, _digest(period, due)))
+            try:
+                out += _due_group(period, due, region_ids, reminders, escalations, now)
+            except Exception:
+                # One bad row (a due date near date.max, a broken rule) must not stop the
+                # reminders of every other region: log it and go on.
+                log.exception("reminders for period %s, due %s skipped", period.pk, due)
+    return out
+
+
+def _due_group(
+    period: Period,
+    due: dt.date,
+    region_ids: set[int] | None,
+    reminders: list[ReminderRule],
+    escalations: list[ReminderRule],
+    now: dt.datetime,
+) -> list[tuple[Period, Planned]]:
+    today = now.date()
+    out: list[tuple[Period, Planned]] = []
+    regions = region_set(period, due, region_ids)
+    if period.state == Period.State.OPEN and today <= due:
+        tightest = next((r for r in reminders if fire_date(r, due) <= today), None)
+        if tightest and _reached(fire_date(tightest, due), tightest, now):
+            out += [(period, p) for p in reminders_for(period, due, tightest, regions)]
+    for rule in escalations:
+        fire = fire_date(rule, due)
+        if _reached(fire, rule, now) and (today - fire).days <= ESCALATION_CATCH_UP_DAYS:
+            out += [(period, p) for p in escalations_for(period, due, regions)]
+            if region_ids is None:
+                out.append((period, _digest(period, due)))
     return out
 
 

@@ -25,7 +25,7 @@ from regions.models import Level, Region
 from regions.roles import Role
 from regions.scoping import Action, Grant, grants_for
 from reporting.models import Period, RegionSubmission, Report, ReportStage, WorkflowEvent
-from reporting.rules import completeness
+from reporting.rules import completeness, reasons
 from reporting.rules.windows import effective_due_date
 
 R = Report.Status
@@ -631,7 +631,7 @@ def transition(
     spec = TRANSITIONS.get((kind, action))
     if spec is None:
         raise NotFound
-    reason = (reason or "").strip()
+    reason = reasons.clean(reason)
     with transaction.atomic():
         locked = _lock(obj, user)
         actor = actor_for(spec, locked, user)
@@ -669,6 +669,13 @@ def transition(
                 raise Refused(
                     _t("Batas waktu baru tidak boleh sebelum hari ini."), field="due_date"
                 )
+            latest = latest_due_date(locked.period)  # type: ignore[union-attr]
+            if due_date > latest:
+                raise Refused(
+                    _t("Batas waktu baru paling lambat %(d)s (tahun periode + 1).")
+                    % {"d": latest.strftime("%d-%m-%Y")},
+                    field="due_date",
+                )
         problems = [p for name in spec.checks for p in CHECKS[name](locked, actor)]
         if problems:
             raise Refused(_t("Belum dapat dilanjutkan; lengkapi dulu:"), problems=problems)
@@ -676,6 +683,11 @@ def transition(
             reason = verify_reason(locked, reason, target_exception_reason)  # type: ignore[arg-type]
         event = _apply(spec, locked, user, reason=reason, due_date=due_date)
     return Result(locked, event)
+
+
+def latest_due_date(period: Period) -> dt.date:
+    """Policy: a reopened region's due date lies at most in the year after the period's."""
+    return dt.date(period.year + 1, 12, 31)
 
 
 def verify_reason(report: Report, reason: str, exception: str) -> str:
@@ -687,7 +699,7 @@ def verify_reason(report: Report, reason: str, exception: str) -> str:
     problem = target_problem(report)
     if problem is None:
         return reason
-    exception = (exception or "").strip()
+    exception = reasons.clean(exception)
     if not exception:
         raise Refused(problem, problems=[Problem(problem)])
     recorded = _t("Pengecualian target belum terverifikasi: %(why)s") % {"why": exception}

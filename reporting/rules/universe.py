@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _t
 from regions.models import Level, Region, service_levels_of
 from regions.selectors import reporting_universe
 from reporting.models import Period, PeriodRegion, PeriodUniverseChange
+from reporting.rules import reasons
 
 LEVELS: tuple[str, ...] = (Level.PROVINCE, Level.KABUPATEN, Level.KOTA)
 
@@ -108,7 +109,7 @@ def change(
 
     if not sees_everything(user):
         raise UniverseError(_t("Hanya admin Bangda yang dapat mengubah wilayah pelapor periode."))
-    if not any(ch.isprintable() and not ch.isspace() for ch in reason or ""):
+    if reasons.is_blank(reason):
         raise UniverseError(_t("Alasan perubahan wajib diisi."))
     add_codes = sorted({c.strip() for c in add if c.strip()})
     remove_codes = sorted({c.strip() for c in remove if c.strip()})
@@ -147,5 +148,5 @@ def change(
             kind="edit",
             added=to_add,
             removed=to_remove,
-            reason=reason.strip(),
+            reason=reasons.clean(reason),
         )
