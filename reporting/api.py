@@ -810,7 +810,10 @@ def _stale(exc: services.StaleVersion) -> dict[str, Any]:
         "version": exc.current_version,
         "changed_by": exc.changed_by,
         "changed_at": exc.changed_at.isoformat() if exc.changed_at else None,
-        "changes": [{"field": c.label, "theirs": c.theirs, "yours": c.yours} for c in exc.changes],
+        "changes": [
+            {"field": c.label, "key": c.key, "base": c.base, "theirs": c.theirs, "yours": c.yours}
+            for c in exc.changes
+        ],
     }
 
 

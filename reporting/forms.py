@@ -114,8 +114,50 @@ class RupiahField(forms.Field):
 class VersionedForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput(attrs={"data-report-version": ""}))
 
+    # Field key (services.field_values) → form field name; sections with rows override field_keys().
+    KEYS: dict[str, str] = {}
+    # Set after a conflict: form field name → the text the next save starts from (theirs).
+    base_text: dict[str, str] | None = None
+
+    def field_keys(self) -> dict[str, str]:
+        return {k: n for k, n in self.KEYS.items() if n in self.fields}
+
+    def field_values(self) -> dict[str, Any]:
+        """The cleaned values by field key (a three-way merge compares these)."""
+        return {k: self.cleaned_data.get(n) for k, n in self.field_keys().items()}
+
+    def text_of(self, key: str, value: Any) -> str:
+        """A stored value as this form's field shows it (what "use theirs" puts back)."""
+        name = self.field_keys().get(key)
+        if name is None:
+            return ""
+        shown = self.fields[name].prepare_value(value)
+        return "" if shown is None else str(shown)
+
+    def base_data(self, data: Any) -> dict[str, Any] | None:
+        """The ``base-<name>`` values a save carried (what the person started from), or None."""
+        names = list(self.field_keys().values())
+        if not names or any(f"base-{n}" not in data for n in names):
+            return None
+        return {"version": data.get("version", "0"), **{n: data[f"base-{n}"] for n in names}}
+
+    def bases(self) -> list[tuple[str, str]]:
+        """The hidden ``base-<name>`` inputs: the values this form started from."""
+        out = []
+        for name in self.field_keys().values():
+            if self.base_text is not None and name in self.base_text:
+                value = self.base_text[name]
+            elif self.is_bound and f"base-{name}" in self.data:
+                value = self.data[f"base-{name}"]
+            else:
+                shown = self[name].value()
+                value = "" if shown is None else str(shown)
+            out.append((name, value))
+        return out
+
 
 class RecipientsForm(VersionedForm):
+    KEYS = {"recipients_served": "recipients_served", "recipients_breakdown": "breakdown"}
     recipients_served = CountField(
         label=_("Jumlah penerima terlayani (kumulatif sejak Januari)"), required=False
     )
@@ -150,8 +192,14 @@ class RecipientsForm(VersionedForm):
     def breakdown_text(data: dict[str, Any]) -> str:
         return "\n".join(f"{k}: {v}" for k, v in (data or {}).items())
 
+    def text_of(self, key: str, value: Any) -> str:
+        if key == "recipients_breakdown":
+            return self.breakdown_text(value)
+        return super().text_of(key, value)
+
 
 class ProblemsForm(VersionedForm):
+    KEYS = {"problems": "problems", "solutions": "solutions"}
     problems = forms.CharField(
         label=_("Permasalahan"),
         required=False,
@@ -193,6 +241,31 @@ class QualityForm(VersionedForm):
                 self.fields[f"m_{row.pk}"] = forms.ChoiceField(
                     label=_("Terpenuhi?"), choices=MET_CHOICES, required=False, initial=initial
                 )
+
+    def field_keys(self) -> dict[str, str]:
+        out = {}
+        for row in self.rows:
+            code = row.quality_item.code
+            if row.quality_item.has_quantity:
+                if self.required_editable:
+                    out[f"quality.{code}.required"] = f"req_{row.pk}"
+                out[f"quality.{code}.realised"] = f"q_{row.pk}"
+            else:
+                out[f"quality.{code}.met"] = f"m_{row.pk}"
+        return out
+
+    def field_values(self) -> dict[str, Any]:
+        out = super().field_values()
+        for key, name in self.field_keys().items():
+            if key.endswith(".met"):
+                raw = self.cleaned_data.get(name, "")
+                out[key] = None if raw in ("", None) else raw == "1"
+        return out
+
+    def text_of(self, key: str, value: Any) -> str:
+        if key.endswith(".met"):
+            return "" if value is None else ("1" if value else "0")
+        return super().text_of(key, value)
 
     def items(self) -> list[dict[str, Any]]:
         """Rows with their bound fields, for the template."""
@@ -245,6 +318,13 @@ class StagesForm(VersionedForm):
                 initial=s.note,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
+
+    def field_keys(self) -> dict[str, str]:
+        out = {}
+        for s in self.stage_rows:
+            out[f"stages.{s.stage}.status"] = f"status_{s.stage}"
+            out[f"stages.{s.stage}.note"] = f"note_{s.stage}"
+        return out
 
     def blocks(self) -> list[dict[str, Any]]:
         return [

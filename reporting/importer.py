@@ -29,9 +29,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from regions.models import Region
 from regions.scoping import Action
-from reporting import patch
+from reporting import patch, services
 from reporting.locks import entry_lock_reason
 from reporting.models import Period, Report, ReportStage
+from reporting.rules import merge
 
 FORMAT = "espm-import-1"
 MAX_BYTES = 5 * 1024 * 1024
@@ -480,19 +481,40 @@ def preview(user: Any, region: Region, period: Period, upload: IO[bytes]) -> Pre
             if reason:
                 preview_item.errors.append(RowError(f"{code} ({where[code]})", reason))
             elif preview_item.version is not None and preview_item.version != report.version:
-                preview_item.errors.append(
-                    RowError(
-                        f"{code} ({where[code]})",
-                        _(
-                            "Laporan telah diubah (versi %(now)s, templat versi %(was)s) oleh %(who)s; unduh templat baru."
-                        )
-                        % {
-                            "now": report.version,
-                            "was": preview_item.version,
-                            "who": report.updated_by or _("pengguna lain"),
-                        },
-                    )
+                # Changed since the download: merged field by field (rules.merge); only a cell
+                # someone else changed differently meanwhile is refused.
+                base = patch.values_at(report, preview_item.version)
+                wanted = patch.mine_of(plan)
+                outcome = (
+                    merge.merge(base, wanted, services.field_values(report))
+                    if base is not None
+                    else merge.Outcome(conflicts=list(wanted))
                 )
+                preview_item.changes = [
+                    c
+                    for c in plan.changes
+                    if c.field in outcome.writes or c.field.startswith("budget_lines[")
+                ]
+                if outcome.conflicts:
+                    preview_item.errors.append(
+                        RowError(
+                            f"{code} ({where[code]})",
+                            _(
+                                "Laporan telah diubah (versi %(now)s, templat versi %(was)s) oleh "
+                                "%(who)s, dan isian ini diubah berbeda di kedua tempat: %(fields)s. "
+                                "Samakan isiannya atau unduh templat baru."
+                            )
+                            % {
+                                "now": report.version,
+                                "was": preview_item.version,
+                                "who": report.updated_by or _("pengguna lain"),
+                                "fields": ", ".join(
+                                    services.field_label(k, report, report.quality.all())
+                                    for k in outcome.conflicts
+                                ),
+                            },
+                        )
+                    )
     return result
 
 

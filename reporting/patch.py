@@ -9,6 +9,7 @@ import's dry run); `apply()` writes one report's sections in one transaction.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,7 +26,8 @@ from reporting.forms import (
     RecipientsForm,
     StagesForm,
 )
-from reporting.models import Report, ReportQuality, ReportStage
+from reporting.models import BudgetLine, Report, ReportQuality, ReportStage
+from reporting.rules import merge
 
 SECTION_KEYS = {
     "recipients": ("recipients_served", "recipients_breakdown"),
@@ -353,13 +355,113 @@ def _plan_budget(p: Plan, report: Report, given: Any) -> None:
         )
 
 
+def values_at(report: Report, version: int) -> dict[str, Any] | None:
+    """The report's field values (``services.field_values`` keys) as they were at ``version``.
+
+    Read from the history: the report's record of that version, and each quality row, stage
+    and budget line as of that moment. A row never saved since the period opened still holds
+    its opening value; one first saved after that moment held the opening defaults (no answer,
+    no status). None when the version is unknown.
+    """
+    if version == report.version:
+        return services.field_values(report)
+    record = report.history.filter(version=version).order_by("-history_date").first()
+    out: dict[str, Any]
+    if record is not None:
+        at: datetime.datetime | None = record.history_date
+        out = {key: getattr(record, attr) for key, attr in services.REPORT_KEYS.items()}
+        out["recipients_breakdown"] = record.recipients_breakdown or {}
+    else:
+        # Not saved since the period opened (bulk-created rows have no record): the opening
+        # values, up to the first recorded save.
+        first = report.history.order_by("history_date").first()
+        if first is None or first.version <= version:
+            return None
+        at = None  # before every record (children are saved in the report's transaction)
+        out = {
+            "recipients_served": None,
+            "recipients_breakdown": {},
+            "problems": "",
+            "solutions": "",
+        }
+
+    def as_of(model: Any, rows: list[Any]) -> dict[int, Any]:
+        """Each row's latest record up to `at`; the row itself if it has no record at all."""
+        seen: dict[int, Any] = {}
+        have_history: set[int] = set()
+        for h in model.history.filter(report_id=report.pk).order_by("history_date"):
+            have_history.add(h.id)
+            if at is not None and h.history_date <= at:
+                seen[h.id] = None if h.history_type == "-" else h
+        for row in rows:
+            if row.pk not in have_history:
+                seen[row.pk] = row
+        return seen
+
+    quality = list(report.quality.select_related("quality_item"))
+    q_at = as_of(ReportQuality, quality)
+    for row in quality:
+        code = row.quality_item.code
+        then = q_at.get(row.pk)
+        out[f"quality.{code}.realised"] = then.realised if then else None
+        out[f"quality.{code}.met"] = then.met if then else None
+        out[f"quality.{code}.required"] = then.required if then else row.required
+    stages = list(report.stages.all())
+    s_at = as_of(ReportStage, stages)
+    for stage in stages:
+        then = s_at.get(stage.pk)
+        out[f"stages.{stage.stage}.status"] = then.status if then else ""
+        out[f"stages.{stage.stage}.note"] = then.note if then else ""
+    lines = list(report.budget_lines.all())
+    for line_id, then in as_of(BudgetLine, lines).items():
+        if then is not None:
+            out[f"budget.{line_id}"] = {f: getattr(then, f) for f in services.BUDGET_FIELDS}
+    return out
+
+
+def mine_of(p: Plan) -> dict[str, Any]:
+    """What a plan changes, by field key (the keys ``services.save_fields`` merges)."""
+    out = {c.field: c.new for c in p.changes if not c.field.startswith("budget_lines[")}
+    for line_id, values in p.budget:
+        if line_id is not None:
+            out[f"budget.{line_id}"] = values
+    return out
+
+
+def conflicts(p: Plan, version: int) -> list[str]:
+    """The fields of a plan that someone else changed differently since ``version``."""
+    base = values_at(p.report, version)
+    if base is None:
+        return list(mine_of(p))
+    return merge.merge(base, mine_of(p), services.field_values(p.report)).conflicts
+
+
 def apply(p: Plan, user: Any, version: int | None) -> Report:
     """Write a valid plan through the services, all sections or none (one transaction).
 
-    Raises services.EntryLocked / services.StaleVersion exactly as the form would.
+    With ``version`` (the one the client read), only what the plan changes is written, merged
+    field by field with whatever was saved since that version (``services.save_fields``);
+    a field changed differently on both sides raises services.StaleVersion listing it.
+    Raises services.EntryLocked exactly as the form would.
     """
     assert p.ok, "apply() needs a plan without errors"
     report = p.report
+    if version is not None and p.changed:
+        base = values_at(report, int(version))
+        if base is None:
+            raise services.StaleVersion(
+                current_version=report.version,
+                changed_by=str(report.updated_by or _("pengguna lain")),
+                changed_at=report.updated_at,
+            )
+        with transaction.atomic():
+            mine = mine_of(p)
+            if mine:
+                report = services.save_fields(report.pk, user, mine, base)
+            for line_id, values in p.budget:
+                if line_id is None:
+                    report, _line = services.save_budget_line(report.pk, user, None, None, values)
+        return report
     if not p.changed:
         if version is not None and int(version) != report.version:
             # Even a no-op must not pretend the client's view is current.

@@ -45,7 +45,7 @@ from reporting.models import (
     ReportStage,
     Stage,
 )
-from reporting.rules import capaian, completeness, universe
+from reporting.rules import capaian, completeness, merge, universe
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,10 @@ class Change:
     label: str
     theirs: str
     yours: str
+    key: str = ""  # the field key (``field_values``) when known
+    base: str = ""  # the value the person started from, when the save carried it
+    field_name: str = ""  # the form field showing it (set by the page)
+    theirs_text: str = ""  # theirs as typed in that field ("use theirs")
 
 
 @dataclass
@@ -81,6 +85,8 @@ class StaleVersion(EntryError):
     changed_by: str
     changed_at: datetime.datetime | None
     changes: list[Change] = field(default_factory=list)
+    # Field-level conflicts of a three-way merge: the stored values of the conflicting keys.
+    theirs: dict[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return _("Laporan telah diubah oleh %(who)s.") % {"who": self.changed_by}
@@ -563,8 +569,14 @@ def _display(value: Any) -> str:
         return "—"
     if isinstance(value, bool):
         return _("ya") if value else _("tidak")
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", ".")
     if isinstance(value, Decimal):
-        return f"{value.normalize():f}".replace(".", ",")
+        whole, _sep, frac = f"{value.normalize():f}".partition(".")
+        text = f"{int(whole):,}".replace(",", ".") if whole.lstrip("-").isdigit() else whole
+        return f"{text},{frac}" if frac else text
+    if isinstance(value, Mapping):
+        return "; ".join(f"{k}: {_display(v)}" for k, v in value.items()) or "—"
     return str(value)
 
 
@@ -781,6 +793,169 @@ def delete_budget_line(report_id: int, user: Any, version: int | None, line_id: 
         line.delete()
 
     return _edit(report_id, user, version, apply)
+
+
+# ---------------------------------------------------------------- field-by-field saves
+
+STAGE_STATUS_LABELS = dict(ReportStage.Status.choices)
+REPORT_KEYS = {
+    "recipients_served": "recipients_served",
+    "recipients_breakdown": "recipients_breakdown",
+    "problems": "problems",
+    "solutions": "solutions",
+}
+
+
+def field_values(
+    report: Report,
+    quality: Iterable[ReportQuality] | None = None,
+    stages: Iterable[ReportStage] | None = None,
+    budget: Iterable[BudgetLine] | None = None,
+) -> dict[str, Any]:
+    """A report's editable values by field key — what a three-way merge compares.
+
+    Keys: ``recipients_served``, ``recipients_breakdown``, ``problems``, ``solutions``,
+    ``quality.<item code>.realised|met|required``, ``stages.<n>.status|note`` and
+    ``budget.<line id>`` (a dict of ``BUDGET_FIELDS``). The API's field names, the form's and the
+    import's all map onto these.
+    """
+    out: dict[str, Any] = {key: getattr(report, attr) for key, attr in REPORT_KEYS.items()}
+    out["recipients_breakdown"] = report.recipients_breakdown or {}
+    rows = report.quality.select_related("quality_item") if quality is None else quality
+    for q in rows:
+        code = q.quality_item.code
+        out[f"quality.{code}.realised"] = q.realised
+        out[f"quality.{code}.met"] = q.met
+        out[f"quality.{code}.required"] = q.required
+    for s in report.stages.all() if stages is None else stages:
+        out[f"stages.{s.stage}.status"] = s.status
+        out[f"stages.{s.stage}.note"] = s.note
+    for b in report.budget_lines.all() if budget is None else budget:
+        out[f"budget.{b.pk}"] = {f: getattr(b, f) for f in BUDGET_FIELDS}
+    return out
+
+
+def field_label(key: str, report: Report, quality: Iterable[ReportQuality] = ()) -> str:
+    """The form's label of a field key, for conflict tables."""
+    labels = {
+        "recipients_served": _("Penerima terlayani"),
+        "recipients_breakdown": _("Rincian penerima"),
+        "problems": _("Permasalahan"),
+        "solutions": _("Solusi"),
+    }
+    if key in labels:
+        return str(labels[key])
+    part, _sep, rest = key.partition(".")
+    if part == "quality":
+        code, _sep, attr = rest.rpartition(".")
+        item = next((q.quality_item for q in quality if q.quality_item.code == code), None)
+        name = item.description if item else code
+        return f"{name} ({_('jumlah minimal')})" if attr == "required" else name
+    if part == "stages":
+        number, _sep, attr = rest.partition(".")
+        label = (
+            Stage(int(number)).label if number.isdigit() and int(number) in Stage.values else number
+        )
+        return f"{label}: {_('status') if attr == 'status' else _('keterangan')}"
+    if part == "budget":
+        return f"{_('Anggaran')} #{rest}"
+    return key
+
+
+def _shown(key: str, value: Any) -> str:
+    if key.endswith(".status") and key.startswith("stages."):
+        return _display(STAGE_STATUS_LABELS.get(value, value))
+    if key.startswith("budget.") and isinstance(value, Mapping):
+        return _display(
+            f"{value.get('activity_code', '')} {value.get('activity_name', '')}: "
+            f"{_display(value.get('realised'))} / {_display(value.get('allocated'))}"
+        )
+    return _display(value)
+
+
+class _NothingToWrite(Exception):
+    pass
+
+
+def save_fields(
+    report_id: int,
+    user: Any,
+    mine: Mapping[str, Any],
+    base: Mapping[str, Any],
+) -> Report:
+    """Save what one person changed, merged field by field with what is stored now.
+
+    ``mine``: the values they want, by field key (``field_values``); ``base``: the values they
+    started from. Under the report's row lock, ``rules.merge`` keeps fields changed only by
+    others, writes those changed only by this person, and refuses the save with
+    ``StaleVersion`` (``changes`` and ``theirs`` filled per conflicting field, nothing written)
+    when both changed a field differently. A save that changes nothing writes nothing.
+    """
+    try:
+        return _edit(report_id, user, None, lambda r: _merge_into(r, user, mine, base))
+    except _NothingToWrite:
+        return (
+            Report.objects.select_related("period", "region", "service_type", "agency")
+            .filter(pk=report_id)
+            .get()
+        )
+
+
+def _merge_into(
+    report: Report, user: Any, mine: Mapping[str, Any], base: Mapping[str, Any]
+) -> None:
+    quality = {
+        q.quality_item.code: q
+        for q in report.quality.select_related("quality_item").select_for_update(of=("self",))
+    }
+    stages = {s.stage: s for s in report.stages.select_for_update(of=("self",))}
+    budget = {b.pk: b for b in report.budget_lines.select_for_update(of=("self",))}
+    theirs = field_values(report, quality.values(), stages.values(), budget.values())
+    unknown = [k for k in mine if k not in theirs]
+    if unknown:
+        raise EntryLocked(_("Isian tidak dikenal: %(keys)s.") % {"keys": ", ".join(unknown)})
+    outcome = merge.merge(base, mine, theirs)
+    if outcome.conflicts:
+        raise StaleVersion(
+            current_version=report.version,
+            changed_by=str(report.updated_by or _("pengguna lain")),
+            changed_at=report.updated_at,
+            changes=[
+                Change(
+                    field_label(k, report, quality.values()),
+                    _shown(k, theirs[k]),
+                    _shown(k, mine[k]),
+                    key=k,
+                    base=_shown(k, base.get(k)),
+                )
+                for k in outcome.conflicts
+            ],
+            theirs={k: theirs[k] for k in outcome.conflicts},
+        )
+    if not outcome.writes:
+        raise _NothingToWrite
+    dirty: dict[int, Any] = {}
+    for key, value in outcome.writes.items():
+        if key in REPORT_KEYS:
+            setattr(report, REPORT_KEYS[key], value)
+            continue
+        part, _sep, rest = key.partition(".")
+        if part == "quality":
+            code, _sep, attr = rest.rpartition(".")
+            row: Any = quality[code]
+            setattr(row, attr, value)
+        elif part == "stages":
+            number, _sep, attr = rest.partition(".")
+            row = stages[int(number)]
+            setattr(row, attr, value)
+        else:
+            row = budget[int(rest)]
+            for f in BUDGET_FIELDS:
+                if f in value:
+                    setattr(row, f, value[f])
+        dirty[id(row)] = row
+    for row in dirty.values():
+        _save_child(row, user)
 
 
 # ---------------------------------------------------------------- evidence

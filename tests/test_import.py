@@ -208,20 +208,49 @@ def test_locked_period_changes_nothing():
     assert state() == before
 
 
-def test_stale_workbook_is_refused():
+def test_workbook_older_than_the_report_is_merged_field_by_field():
+    """Issue #17: cells the form did not change since the download are written, the form's
+    change stays; only a cell changed differently on both sides is refused."""
     wb = workbook()
     ws = wb["Layanan"]
     set_cell(ws, row_of(ws, "K-KES-01"), "penerima_terlayani", 55)
+    target = report("K-KES-01")
+    solutions = target.solutions
+    services.save_problems(
+        target.pk,
+        user("klaten.dinkes"),
+        target.version,
+        problems="Diubah di formulir.",
+        solutions=solutions,
+    )
+    result = importer.preview(user("klaten.dinkes"), klaten(), tw3(), as_file(wb))
+    assert result.ok, [e.message for e in result.all_errors]
+    (item,) = [i for i in result.changed if i.report.pk == target.pk]
+    assert [c.field for c in item.changes] == ["recipients_served"]
+    importer.commit(user("klaten.dinkes"), klaten(), tw3(), as_file(wb))
+    target.refresh_from_db()
+    assert target.recipients_served == 55 and target.problems == "Diubah di formulir."
+
+
+def test_cell_changed_differently_in_the_form_since_the_download_is_refused():
+    wb = workbook()
+    ws = wb["Layanan"]
+    set_cell(ws, row_of(ws, "K-KES-01"), "permasalahan", "Dari Excel.")
     target = report("K-KES-01")
     services.save_problems(
         target.pk,
         user("klaten.dinkes"),
         target.version,
         problems="Diubah di formulir.",
-        solutions="",
+        solutions=target.solutions,
     )
     result = importer.preview(user("klaten.dinkes"), klaten(), tw3(), as_file(wb))
-    assert any("telah diubah" in e.message for e in result.all_errors)
+    assert any(
+        "telah diubah" in e.message and "Permasalahan" in e.message for e in result.all_errors
+    )
+    with pytest.raises(importer.WorkbookError):
+        importer.commit(user("klaten.dinkes"), klaten(), tw3(), as_file(wb))
+    assert report("K-KES-01").problems == "Diubah di formulir."
 
 
 def test_workbook_for_another_region_or_not_a_workbook_is_refused():

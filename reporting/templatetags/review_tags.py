@@ -47,7 +47,7 @@ def workflow_for(context: dict[str, Any], obj: Report | RegionSubmission) -> dic
         "is_report": is_report,
         "actions": actions,
         "returned": returned,
-        "next": request.get_full_path() if request else "",
+        "next": context.get("workflow_next") or (request.get_full_path() if request else ""),
         "review_url": reverse("reporting:report_review", args=[obj.pk])
         if is_report
         else reverse("reporting:submission_detail", args=[obj.pk]),

@@ -102,6 +102,74 @@
     }
   });
 
+  // What a section form sends, to tell afterwards which fields were typed into meanwhile.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt;
+    if (form && form.tagName === "FORM" && form.hasAttribute("data-draft")) {
+      form._sent = formValues(form);
+    }
+  });
+
+  // After a good save: every field now starts from what is stored (base-* inputs), fields not
+  // typed into since the save show the stored value (a colleague's change included), and the
+  // section's old error messages and conflict box go.
+  function afterSaved(status) {
+    var holder = status.querySelector(".stored-values");
+    var sec = status.closest(".entry-section");
+    if (!sec) { return; }
+    sec.querySelectorAll(".errorlist, .conflict").forEach(function (el) { el.remove(); });
+    sec.querySelectorAll(".field-error").forEach(function (el) { el.classList.remove("field-error"); });
+    sec.querySelectorAll("[aria-invalid]").forEach(function (el) { el.removeAttribute("aria-invalid"); });
+    if (!holder) { return; }
+    var stored;
+    try { stored = JSON.parse(holder.getAttribute("data-values")); } catch (e) { return; }
+    var form = sec.querySelector("form[data-draft]");
+    if (!form) { return; }
+    var sent = form._sent || {};
+    Object.keys(stored).forEach(function (name) {
+      var base = form.querySelector('input[data-base][name="base-' + name + '"]');
+      if (base) { base.value = stored[name]; }
+      var el = form.elements.namedItem(name);
+      if (el && sent[name] !== undefined && el.value === sent[name]) { el.value = stored[name]; }
+    });
+  }
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.classList && target.classList.contains("save-status") && event.detail.xhr.status < 300) {
+      afterSaved(target);
+    }
+  });
+
+  // A conflict row's choice puts theirs (or keeps mine) in the field; once every row of the
+  // box is decided the section saves (its base is theirs now, so the choice is what is saved).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("button[data-choice]") : null;
+    if (!button) { return; }
+    var sec = button.closest(".entry-section");
+    var form = sec ? sec.querySelector("form[data-draft]") : null;
+    if (!form) { return; }
+    var el = form.elements.namedItem(button.getAttribute("data-field"));
+    if (el && button.getAttribute("data-choice") === "theirs") { el.value = button.getAttribute("data-value"); }
+    var row = button.closest("tr");
+    if (row) {
+      row.setAttribute("data-decided", button.getAttribute("data-choice"));
+      row.querySelectorAll("button[data-choice]").forEach(function (b) { b.setAttribute("aria-pressed", String(b === button)); });
+    }
+    var box = button.closest(".conflict");
+    if (box && !box.querySelector("tr[data-field]:not([data-decided])")) {
+      storeDraft(form);
+      form.requestSubmit();
+    }
+  });
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var form = event.detail.elt;
+    var sec = form && form.closest ? form.closest(".entry-section") : null;
+    var status = sec ? sec.querySelector(".save-status") : null;
+    if (status) { status.textContent = "✗ Belum tersimpan — server sedang bermasalah; coba simpan lagi."; }
+  });
+
   document.addEventListener("htmx:sendError", function () {
     document.querySelectorAll(".save-status").forEach(function (s) {
       if (s.textContent) { s.textContent = "Koneksi terputus — isian disimpan sementara di peramban; coba simpan lagi."; }
