@@ -14,6 +14,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import lokal
@@ -26,6 +27,7 @@ from indicators.models import CatalogEdition, CatalogYear, ServiceType
 from regions.models import Level, Region
 from reporting.models import Evidence, Period, RegionSubmission, Report, ReportStage, Stage
 from reporting.reminders import format_date
+from reporting.rules import annual as annual_rule
 from reporting.rules import capaian, completeness, universe
 
 # WeasyPrint logs every layout step at INFO; the worker log needs only its warnings.
@@ -346,6 +348,7 @@ def report_data(
         for q in quarters
     ]
     step(35, "Capaian dihitung")
+    year_figures = _annual(year, service_types, by_service) if quarter is None else None
     allocated = sum(s["budget_allocated"] for s in services)
     realised = sum(s["budget_realised"] for s in services)
     today = timezone.localdate()
@@ -367,6 +370,7 @@ def report_data(
         ],
         "sectors": sectors,
         "region_cells": region_cells,
+        "annual": year_figures,
         "services": services,
         "budget_allocated": fmt_rupiah(allocated),
         "budget_realised": fmt_rupiah(realised),
@@ -380,6 +384,42 @@ def report_data(
     }
     data["chapters"] = _chapters(data)
     return data
+
+
+def _annual(
+    year: int, service_types: list[ServiceType], by_service: dict[int, dict[int, Report]]
+) -> dict[str, Any]:
+    """The year's figures (``rules.annual``) for the annex headline, formatted."""
+    cells: dict[str, dict[int, Decimal]] = {}
+    for st in service_types:
+        counted = {q: _official(r) for q, r in by_service.get(st.pk, {}).items()}
+        cells[st.code] = {q: i for q, i in counted.items() if i is not None}
+    infos = [
+        SimpleNamespace(
+            code=st.code, name=st.name, sector_code=st.sector.code, sector_name=st.sector.name
+        )
+        for st in service_types
+    ]
+    a = annual_rule.build(year, infos, cells)
+    overall = a.overall
+    latest = max((line.quarter or 0 for line in a.lines), default=0)
+    return {
+        "index": fmt_number(overall.index),
+        "band": capaian.band_for(overall.index) if overall.index is not None else "",
+        "reported": overall.reported,
+        "expected": overall.expected,
+        "final": a.complete_year,
+        "through": QUARTER_LABELS[latest - 1] if latest else DASH,
+        "sectors": [
+            {
+                "name": next(x.sector_name for x in a.lines if x.sector_code == code),
+                "index": fmt_number(r.index),
+                "reported": r.reported,
+                "expected": r.expected,
+            }
+            for code, r in a.sectors.items()
+        ],
+    }
 
 
 def _chapters(data: dict[str, Any]) -> dict[str, str]:

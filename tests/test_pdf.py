@@ -190,3 +190,21 @@ def test_documents_page_query_count_does_not_grow_with_documents(
         response = client.get("/laporan/dokumen/")
     assert response.status_code == 200
     assert response.text.count("Lampiran LPPD (laporan tahunan SPM)") >= 8
+
+
+@pytest.mark.django_db
+def test_annex_headline_is_the_annual_figure_marked_provisional_before_tw4():
+    """Klaten 2027: every service counted in TW I, all but two again in TW II (cumulative)."""
+    reports = klaten_year()
+    by_code: dict[str, Decimal] = {}
+    for r in sorted(reports, key=lambda r: r.period.quarter):
+        by_code[r.service_type.code] = r.capaian_index  # TW II supersedes TW I
+    assert len(by_code) == 29
+    figure = sum(by_code.values(), Decimal(0)) / 29
+    data = pdf.report_data(Region.objects.get(code="33.10"), YEAR)
+    assert data["annual"]["index"] == pdf.fmt_number(figure)
+    assert (data["annual"]["reported"], data["annual"]["expected"]) == (29, 29)
+    assert data["annual"]["final"] is False and data["annual"]["through"] == "TW II"
+    text = text_of(pdf.annex_pdf(Region.objects.get(code="33.10"), YEAR))
+    assert f"Capaian tahunan {YEAR}" in text and "SEMENTARA" in text
+    assert pdf.fmt_number(figure) in text

@@ -91,6 +91,17 @@ def annual(
     )
     for code, quarter, index in rows:
         cells[code][quarter] = index
+    return build(year, services, cells, provisional=provisional)
+
+
+def build(
+    year: int,
+    services: Sequence[Any],
+    cells: dict[str, dict[int, Decimal]],
+    *,
+    provisional: bool = False,
+) -> Annual:
+    """The annual figures from counted indices already at hand: ``cells[code][quarter]``."""
     lines = [
         AnnualLine(
             s.code,
