@@ -67,7 +67,7 @@ from reporting.models import (
     ReportStage,
     WorkflowEvent,
 )
-from reporting.rules import completeness, universe, windows
+from reporting.rules import annual, completeness, universe, windows
 from reporting.rules.capaian import round2
 
 # ---------------------------------------------------------------- periods
@@ -884,6 +884,7 @@ def _fire(
 
 TRANSITION_DOC = {
     "submit": "Ajukan ke verifikator (operator OPD). Sama dengan tombol di halaman laporan.",
+    "withdraw": "Tarik kembali laporan yang diajukan selama belum diverifikasi (operator OPD).",
     "verify": "Verifikasi laporan (verifikator Tapem/Biro).",
     "return": "Kembalikan laporan dengan alasan (verifikator).",
     "head_approve": "Setujui dan teruskan (kepala OPD, bila wilayah mewajibkan).",
@@ -967,6 +968,11 @@ class ReportViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str | None = None) -> Response:
         return self._transition(request, "submit")
+
+    @_transition_schema("withdraw")
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition(request, "withdraw")
 
     @_transition_schema("verify")
     @action(detail=True, methods=["post"])
@@ -1793,8 +1799,116 @@ class CapaianRollupView(APIView):
         )
 
 
+class AnnualQuerySerializer(serializers.Serializer):
+    region = serializers.RegexField(
+        r"^[0-9]{2}(\.[0-9]{2})?$", help_text="Kode wilayah (provinsi atau kab/kota)."
+    )
+    year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
+    provisional = serializers.BooleanField(required=False, default=False)
+
+
+class AnnualLineSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    sector = serializers.CharField()
+    quarters = serializers.ListField(
+        child=serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True),
+        help_text="Indeks terhitung TW I–IV (null bila tidak terhitung).",
+    )
+    annual = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
+    from_quarter = serializers.IntegerField(allow_null=True)
+
+
+class AnnualRollupSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    capaian = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
+    mean_reported = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
+    reported = serializers.IntegerField()
+    expected = serializers.IntegerField()
+
+
+class AnnualSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    region = serializers.CharField()
+    provisional = serializers.BooleanField()
+    final = serializers.BooleanField(
+        help_text="true: semua jenis layanan terhitung di TW IV; false: angka tahunan sementara."
+    )
+    overall = AnnualRollupSerializer()
+    quarters = AnnualRollupSerializer(many=True, help_text="Capaian wilayah TW I–IV.")
+    sectors = AnnualRollupSerializer(many=True)
+    lines = AnnualLineSerializer(many=True)
+
+
+def _rounded(value: Decimal | None) -> Decimal | None:
+    return None if value is None else round2(value)
+
+
+def _rollup_out(key: str, r: Any) -> dict[str, Any]:
+    return {
+        "key": key,
+        "capaian": _rounded(r.index),
+        "mean_reported": _rounded(r.mean_reported),
+        "reported": r.reported,
+        "expected": r.expected,
+    }
+
+
+class AnnualView(APIView):
+    """The year's capaian of one region (`reporting.rules.annual`), as on its dashboard."""
+
+    @extend_schema(
+        tags=["dashboard"],
+        summary="Capaian tahunan satu wilayah: per jenis layanan, bidang dan wilayah, TW I–IV",
+        parameters=[AnnualQuerySerializer],
+        responses={200: AnnualSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        form = AnnualQuerySerializer(data=request.query_params)
+        form.is_valid(raise_exception=True)
+        args = form.validated_data
+        region = scoped_get(Region, request.user, Action.VIEW, code=args["region"])
+        if region.level not in dashboards.LEVELS:
+            raise exceptions.NotFound(_("Capaian tahunan ada untuk provinsi dan kab/kota."))
+        year = args.get("year") or dashboards.default_year_quarter()[0]
+        dash = dashboards.region_dashboard(
+            request.user, region, year, 4, provisional=args["provisional"]
+        )
+        a = dash.annual
+        if a is None:  # region_dashboard always builds it; a clear answer all the same
+            raise exceptions.NotFound(_("Capaian tahunan tidak tersedia."))
+        return Response(
+            AnnualSerializer(
+                {
+                    "year": year,
+                    "region": region.code,
+                    "provisional": args["provisional"],
+                    "final": a.complete_year,
+                    "overall": _rollup_out(region.code, a.overall),
+                    "quarters": [
+                        _rollup_out(f"tw{q}", r)
+                        for q, r in zip(annual.QUARTERS, a.quarter_rollups, strict=True)
+                    ],
+                    "sectors": [_rollup_out(code, r) for code, r in a.sectors.items()],
+                    "lines": [
+                        {
+                            "code": line.code,
+                            "name": line.name,
+                            "sector": line.sector_code,
+                            "quarters": [_rounded(v) for v in line.quarters],
+                            "annual": _rounded(line.index),
+                            "from_quarter": line.quarter,
+                        }
+                        for line in a.lines
+                    ],
+                }
+            ).data
+        )
+
+
 # Plain API views that are not router viewsets; espm/api.py includes them.
 extra_urlpatterns: list[Any] = [
     path("dashboard/input-status/", InputStatusView.as_view(), name="dashboard-input-status"),
     path("dashboard/capaian/", CapaianRollupView.as_view(), name="dashboard-capaian"),
+    path("dashboard/annual/", AnnualView.as_view(), name="dashboard-annual"),
 ]

@@ -484,3 +484,21 @@ def test_the_annual_table_downloads_with_the_region_data(login):
     assert rows["K-KES-02"]["annual"] is None
     assert rows[""]["annual"] == "50.00"  # (60 + 90 + 0) / 3
     assert "sementara" in table["title"]
+
+
+def test_the_annual_api_gives_the_dashboards_figures():
+    st = catalog()
+    report("33.10", st["K-DIK-01"], PeriodFactory(quarter=1), "60")
+    report("33.10", st["K-KES-01"], PeriodFactory(quarter=2), "90")
+    client = api("klaten.tapem")
+    got = client.get(reverse("api:dashboard-annual"), {"region": "33.10", "year": YEAR})
+    assert got.status_code == 200
+    body = got.json()
+    assert (body["final"], body["overall"]["capaian"]) == (False, "50.00")  # (60 + 90 + 0) / 3
+    assert (body["overall"]["reported"], body["overall"]["expected"]) == (2, 3)
+    assert [q["capaian"] for q in body["quarters"]] == ["20.00", "30.00", None, None]
+    lines = {x["code"]: x for x in body["lines"]}
+    assert (lines["K-DIK-01"]["annual"], lines["K-DIK-01"]["from_quarter"]) == ("60.00", 1)
+    assert lines["K-KES-02"]["annual"] is None
+    assert client.get(reverse("api:dashboard-annual"), {"region": "35.21"}).status_code == 404
+    assert client.get(reverse("api:dashboard-annual"), {"region": "x"}).status_code == 400

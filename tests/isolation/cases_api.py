@@ -516,6 +516,14 @@ CASES = [
         snapshot=_report_state(),
     ),
     Case(
+        "api:report-withdraw",
+        allowed={"klaten.dinkes"},
+        owner=KLATEN_DINKES,
+        method="post",
+        kwargs=lambda: {"pk": klaten_code("K-KES-03").pk},
+        snapshot=_report_state("K-KES-03"),
+    ),
+    Case(
         "api:report-verify",
         allowed={"klaten.tapem"},
         owner=KLATEN_DINKES,
@@ -705,6 +713,13 @@ CASES = [
     # Dashboards: everyone signed in, each sees the numbers of their own scope.
     Case("api:dashboard-input-status", allowed=EVERYONE, query="year=2026&quarter=3"),
     Case("api:dashboard-capaian", allowed=EVERYONE, query="year=2026&quarter=3&by=sector"),
+    # The year's figures of one region: whoever reads that region's dashboard.
+    Case(
+        "api:dashboard-annual",
+        allowed=viewers("33.10"),
+        owner=("33.10", None, None),
+        query="region=33.10&year=2026",
+    ),
 ]
 
 __all__ = ["CASES", "OK", "klaten_report"]
