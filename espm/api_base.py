@@ -68,6 +68,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.ParseError(
             _("Permintaan tidak dapat dibaca: terlalu besar atau terlalu banyak isian.")
         )
+    elif isinstance(exc, RecursionError):
+        # JSON nested deeper than the parser's recursion limit.
+        exc = exceptions.ParseError(_("JSON terlalu dalam bersarang."))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -71,3 +71,65 @@ class CompressTextMiddleware(GZipMiddleware):
         if not (kind.startswith(COMPRESSIBLE) or kind.startswith(COMPRESSIBLE_EXACT)):
             return response
         return super().process_response(request, response)
+
+
+# Downloads (exports, documents, evidence, import sheets) hold a region's data: never kept by
+# a shared proxy or the browser's disk cache.
+DOWNLOAD_TYPES = (
+    "application/pdf",
+    "text/csv",
+    "application/vnd.openxmlformats-officedocument",
+    "application/vnd.ms-excel",
+    "application/vnd.oasis.opendocument",
+    "application/octet-stream",
+    "application/zip",
+)
+
+
+class NoStoreDownloadsMiddleware:
+    """``Cache-Control: private, no-store`` on every file a view hands out.
+
+    One place for all downloads: an attachment, or a body of a document/spreadsheet type.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        disposition = response.get("Content-Disposition", "")
+        content_type = response.get("Content-Type", "")
+        if disposition.startswith("attachment") or content_type.startswith(DOWNLOAD_TYPES):
+            response["Cache-Control"] = "private, no-store"
+        return response
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class RejectNulMiddleware:
+    """A NUL byte in the path, a query parameter or a form field is answered 400, naming it.
+
+    PostgreSQL refuses NUL in text and SQLite truncates at it; no URL or filter needs one.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        bad = "path" if "\x00" in request.path else ""
+        params = [request.GET]
+        if request.method == "POST" and request.content_type in FORM_TYPES:
+            params.append(request.POST)
+        for values_of in params if not bad else []:
+            for key, values in values_of.lists():
+                if "\x00" in key or any("\x00" in v for v in values):
+                    bad = key.replace("\x00", "\\0")
+                    break
+        if bad:
+            from django.http import HttpResponseBadRequest
+            from django.utils.translation import gettext
+
+            message = gettext("Karakter NUL tidak diizinkan: %(name)s") % {"name": bad}
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Outermost but for security: compresses what every inner layer produced (text only).
     "espm.middleware.CompressTextMiddleware",
+    "espm.middleware.NoStoreDownloadsMiddleware",
+    "espm.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "espm.middleware.SessionRenewalMiddleware",

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from espm.parsing import MAX_PEOPLE
 from indicators.models import QualityItem, Sector, ServiceLevel
 from reporting.rules import reasons
 
@@ -34,11 +35,13 @@ class TargetForm(forms.Form):
     recipients_target = forms.IntegerField(
         label=_("Target jumlah penerima"),
         min_value=0,
+        max_value=MAX_PEOPLE,
         required=False,
         widget=forms.NumberInput(attrs={"class": "num", "min": "0", "step": "1"}),
         error_messages={
             "invalid": _("Masukkan bilangan bulat."),
             "min_value": _("Tidak boleh negatif."),
+            "max_value": _("Angka terlalu besar."),
         },
     )
     reason = forms.CharField(

@@ -21,6 +21,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from espm.parsing import MAX_PEOPLE
 from indicators import selectors
 from indicators.models import (
     Assignment,
@@ -626,6 +627,14 @@ def save_target(
         target = Target(region=region, year=year, service_type=service_type)
         audit_reason = "dibuat"
     else:
+        if version is None:
+            # Every write names the version it read; without one it could overwrite a
+            # colleague's save (policy, docs/decisions.md).
+            raise StaleVersion(
+                _("Target ini sudah ada (versi %(now)s); muat ulang lalu simpan lagi.")
+                % {"now": target.version},
+                current=target,
+            )
         _check_version(target, version)
         if target.is_locked:
             if not selectors.is_region_verifier(user, region):
@@ -650,6 +659,8 @@ def save_target(
             audit_reason = "diubah"
     if data.recipients_target is not None and data.recipients_target < 0:
         raise TargetError(_("Target jumlah penerima tidak boleh negatif."), "recipients_target")
+    if data.recipients_target is not None and data.recipients_target > MAX_PEOPLE:
+        raise TargetError(_("Target jumlah penerima terlalu besar."), "recipients_target")
     items = list(selectors.quality_items_for(service_type))
     known = {qi.code for qi in items}
     unknown = set(data.quality) - known
@@ -871,7 +882,13 @@ def _import_group(
             return
         version = int(versions.pop())
     elif current is not None:
-        version = current.version
+        # The sheet was downloaded before this target existed: a colleague created it since.
+        _fail(
+            group,
+            _("Target %(code)s dibuat orang lain sejak lembar diunduh; unduh ulang.")
+            % {"code": st.code},
+        )
+        return
     try:
         with transaction.atomic():
             save_target(

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from espm.parsing import parse_int
 from indicators import selectors, services, sheets
 from indicators.forms import (
     CatalogFilterForm,
@@ -209,7 +210,7 @@ def assignments(request: HttpRequest, region: str) -> HttpResponse:
         wanted: dict[str, int | None] = {}
         for st in types:
             raw = request.POST.get(f"a_{st.code}", "")
-            wanted[st.code] = int(raw) if raw.isdigit() else None
+            wanted[st.code] = parse_int(raw)
         try:
             changed = services.set_assignments(request.user, reg, wanted)
         except services.TargetError as exc:
@@ -386,8 +387,7 @@ def _workflow_target(request: HttpRequest, region: str, year: int, code: str) ->
 
 
 def _version(request: HttpRequest) -> int | None:
-    raw = request.POST.get("version", "")
-    return int(raw) if raw.isdigit() else None
+    return parse_int(request.POST.get("version", ""))
 
 
 def _back(target: Target) -> HttpResponse:

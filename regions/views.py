@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from espm.parsing import parse_int
 from regions import selectors, services
 from regions.forms import AddRoleForm, AgencyForm, InviteForm, RegionSettingsForm
 from regions.middleware import SESSION_KEY
@@ -82,7 +83,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def switch_role(request: HttpRequest) -> HttpResponse:
     wanted = request.POST.get("membership", "")
     ids = {m.id for m in request.memberships}  # type: ignore[attr-defined]
-    if wanted.isdigit() and int(wanted) in ids:
+    if parse_int(wanted) in ids:
         request.session[SESSION_KEY] = int(wanted)
     return redirect("home")
 

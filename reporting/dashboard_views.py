@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from espm.exports import safe_row
+from espm.parsing import parse_int
 from regions.models import Level, Region
 from regions.roles import Role
 from regions.scoping import grants_for, region_in_scope
@@ -43,9 +44,7 @@ def has_national_view(user: Any) -> bool:
 
 
 def _int(value: str | None, low: int, high: int) -> int | None:
-    if value and value.isdigit() and low <= int(value) <= high:
-        return int(value)
-    return None
+    return parse_int(value, low, high)
 
 
 def year_quarter(request: HttpRequest) -> tuple[int, int]:

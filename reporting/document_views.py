@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from espm.parsing import parse_int
 from regions.scoping import Action, scoped_get
 from reporting import documents
 from reporting.models import QUARTER_LABELS, GeneratedDocument, Period
@@ -57,7 +58,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return parse_int(value)
 
 
 @login_required

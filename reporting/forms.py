@@ -41,7 +41,7 @@ class CountField(forms.Field):
             raise forms.ValidationError(
                 _("Jumlah orang harus bilangan bulat (tanpa koma)."), code="fraction"
             )
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):  # "²" is a digit to Python, not to int()
             raise forms.ValidationError(_("Isi dengan angka, misalnya 1.250."), code="invalid")
         number = int(text)
         if number > 2_000_000_000:

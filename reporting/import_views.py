@@ -51,7 +51,7 @@ def _target(request: HttpRequest, source: Any) -> tuple[Region, Period]:
 
 def _period(value: str) -> Period | None:
     """A period by id, or by "2026-3" (year-quarter) for links that outlive ids."""
-    if value.isdigit() and len(value) < 10:
+    if value.isascii() and value.isdigit() and len(value) < 10:
         return Period.objects.filter(pk=int(value)).first()
     found = YEAR_QUARTER.match(value)
     if found:

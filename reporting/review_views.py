@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _t
 from django.views.decorators.http import require_GET, require_POST
 
+from espm.parsing import parse_int
 from regions.scoping import Action, scoped_get
 from reporting import notifications, recap, review_selectors, workflow
 from reporting.models import Notification, RegionSubmission, Report
@@ -28,7 +29,7 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return parse_int(value)
 
 
 def _date(value: str | None) -> dt.date | None:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from regions.scoping import Action
 from reporting.models import (
+from espm.parsing import parse_int
     BudgetLine,
     Evidence,
     Period,
@@ -97,7 +98,7 @@ class ReportFilters:
     @classmethod
     def from_query(cls, data: Any) -> ReportFilters:
         def as_int(v: str | None) -> int | None:
-            return int(v) if v and v.isdigit() else None
+            return parse_int(v)
 
         sort = data.get("urut", "wilayah")
         return cls(

@@ -792,7 +792,9 @@ def delete_budget_line(report_id: int, user: Any, version: int | None, line_id: 
         line._history_user = user  # type: ignore[attr-defined]
         line.delete()
 
-    return _edit(report_id, user, version, apply)
+    # A delete must name the version it read, or it could remove a line a colleague just
+    # edited: without one it is refused as stale (-1 matches no report version).
+    return _edit(report_id, user, -1 if version is None else version, apply)
 
 
 # ---------------------------------------------------------------- field-by-field saves
