@@ -80,9 +80,24 @@ def agency_reports(agency_id: int, user: Any) -> list[Report]:
         Report.objects.visible_to(user)
         .filter(agency_id=agency_id, period__state=Period.State.OPEN)
         .select_related("service_type", "period", "region")
+        .prefetch_related("quality", "stages", "service_type__quality_items")
         .order_by("-period__year", "-period__quarter", "service_type__order")
     )
     return list(with_progress(qs))
+
+
+def submission_missing(report: Report) -> list[str]:
+    """What the submit check still asks of a report (``rules.completeness``), from prefetched
+    quality rows, stages and the service type's items."""
+    answers = completeness.quality_answers(
+        report.service_type.quality_items.all(), report.quality.all()
+    )
+    return completeness.submission_missing(
+        report.recipients_served,
+        report.recipients_target,
+        answers,
+        (s.status for s in report.stages.all()),
+    )
 
 
 @dataclass

@@ -91,6 +91,10 @@ TABLE: tuple[Transition, ...] = (
         target_with_signoff=R.AWAITING_HEAD,
     ),
     Transition(
+        Kind.REPORT, "withdraw", frozenset({R.SUBMITTED, R.AWAITING_HEAD}), R.DRAFT, (OPERATOR,),
+        _("Tarik kembali"), checks=("region_open",), style="secondary",
+    ),
+    Transition(
         Kind.REPORT, "head_approve", frozenset({R.AWAITING_HEAD}), R.SUBMITTED, (HEAD,),
         _("Setujui dan teruskan ke verifikator"), checks=("report_complete", "region_open"),
     ),
@@ -140,6 +144,7 @@ ACTIONS: dict[Kind, list[str]] = {
 # Action names as the timeline shows them.
 ACTION_LABELS: dict[str, Any] = {
     "submit": _("Diajukan"),
+    "withdraw": _("Ditarik kembali operator"),
     "head_approve": _("Disetujui kepala OPD"),
     "head_return": _("Dikembalikan kepala OPD"),
     "verify": _("Diverifikasi"),

@@ -22,6 +22,7 @@ from tests.isolation.expect import USERS, can_view
 # action → (states it may start from, who may fire it, resulting state)
 REPORT_RULES = {
     "submit": ({"draft", "returned"}, {"klaten.dinkes"}, "submitted"),
+    "withdraw": ({"submitted", "awaiting_head"}, {"klaten.dinkes"}, "draft"),
     "head_approve": ({"awaiting_head"}, {"klaten.kadinkes"}, "submitted"),
     "head_return": ({"awaiting_head"}, {"klaten.kadinkes"}, "returned"),
     "verify": ({"submitted"}, {"klaten.tapem"}, "verified"),
