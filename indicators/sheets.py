@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from import_export import fields, resources
 from import_export.widgets import ForeignKeyWidget, NumberWidget
 
+from espm.exports import safe_cell
 from indicators import selectors
 from indicators.models import CatalogEdition, QualityItem, Sector, ServiceType
 from regions.models import Region
@@ -73,7 +74,7 @@ def target_sheet_rows(user: Any, region: Region, year: int) -> list[dict[str, An
             "kode_wilayah": region.code,
             "tahun": year,
             "kode_layanan": st.code,
-            "jenis_pelayanan": st.name,
+            "jenis_pelayanan": safe_cell(st.name),
             "versi": target.version if target else "",
             "status": target.get_status_display() if target else "",
         }
@@ -94,8 +95,8 @@ def target_sheet_rows(user: Any, region: Region, year: int) -> list[dict[str, An
                 {
                     **common,
                     "kode_mutu": qi.code,
-                    "uraian": qi.description,
-                    "satuan": qi.unit,
+                    "uraian": safe_cell(qi.description),
+                    "satuan": safe_cell(qi.unit),
                     "nilai": _plain_number(qty) if qty is not None else "",
                 }
             )

@@ -27,6 +27,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from espm.exports import FORMULA_PREFIXES, safe_row
 from regions.models import Region
 from regions.scoping import Action
 from reporting import patch, services
@@ -150,22 +151,24 @@ def build_workbook(user: Any, region: Region, period: Period) -> bytes:
     for report in reports:
         stages = {s.stage: s for s in report.stages.all()}
         services_ws.append(
-            [
-                region.code,
-                report.service_type.code,
-                report.service_type.name,
-                report.agency.short_name if report.agency else "",
-                report.get_status_display(),
-                report.version,
-                report.recipients_target,
-                report.recipients_served,
-                report.problems,
-                report.solutions,
-                *[
-                    STAGE_CODES.get(stages[n].status, "") if n in stages else ""
-                    for n in (1, 2, 3, 4)
-                ],
-            ]
+            safe_row(
+                [
+                    region.code,
+                    report.service_type.code,
+                    report.service_type.name,
+                    report.agency.short_name if report.agency else "",
+                    report.get_status_display(),
+                    report.version,
+                    report.recipients_target,
+                    report.recipients_served,
+                    report.problems,
+                    report.solutions,
+                    *[
+                        STAGE_CODES.get(stages[n].status, "") if n in stages else ""
+                        for n in (1, 2, 3, 4)
+                    ],
+                ]
+            )
         )
     stage_list.add(f"K2:N{len(reports) + 1}")
     _mark_editable(services_ws, SERVICE_COLUMNS, len(reports))
@@ -178,18 +181,20 @@ def build_workbook(user: Any, region: Region, period: Period) -> bytes:
         for row in report.quality.all():
             item = row.quality_item
             quality_ws.append(
-                [
-                    region.code,
-                    report.service_type.code,
-                    item.code,
-                    item.description,
-                    item.unit,
-                    row.required,
-                    row.realised if item.has_quantity else None,
-                    None
-                    if item.has_quantity or row.met is None
-                    else ("ya" if row.met else "tidak"),
-                ]
+                safe_row(
+                    [
+                        region.code,
+                        report.service_type.code,
+                        item.code,
+                        item.description,
+                        item.unit,
+                        row.required,
+                        row.realised if item.has_quantity else None,
+                        None
+                        if item.has_quantity or row.met is None
+                        else ("ya" if row.met else "tidak"),
+                    ]
+                )
             )
             count += 1
     _mark_editable(quality_ws, QUALITY_COLUMNS, count)
@@ -201,17 +206,19 @@ def build_workbook(user: Any, region: Region, period: Period) -> bytes:
     for report in reports:
         for budget_line in report.budget_lines.all():
             budget_ws.append(
-                [
-                    region.code,
-                    report.service_type.code,
-                    budget_line.pk,
-                    budget_line.activity_code,
-                    budget_line.activity_name,
-                    budget_line.sub_activity_code,
-                    budget_line.sub_activity_name,
-                    budget_line.allocated,
-                    budget_line.realised,
-                ]
+                safe_row(
+                    [
+                        region.code,
+                        report.service_type.code,
+                        budget_line.pk,
+                        budget_line.activity_code,
+                        budget_line.activity_name,
+                        budget_line.sub_activity_code,
+                        budget_line.sub_activity_name,
+                        budget_line.allocated,
+                        budget_line.realised,
+                    ]
+                )
             )
             count += 1
     _mark_editable(budget_ws, BUDGET_COLUMNS, count + BLANK_BUDGET_ROWS)
@@ -307,7 +314,11 @@ def _meta(wb: Any) -> dict[str, str]:
 def _cell(value: Any) -> Any:
     """A cell as the form would receive it: text stays text, numbers keep their value."""
     if isinstance(value, str):
-        return value.strip()
+        value = value.strip()
+        # The download escaped text that looks like a formula ('=…); take it back as typed.
+        if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
+            value = value[1:]
+        return value
     return value
 
 

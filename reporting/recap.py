@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _t
 
+from espm.exports import safe_row
 from indicators.models import CatalogYear, Sector, ServiceType
 from regions.models import Level, Region
 from regions.roles import Role
@@ -253,24 +254,26 @@ def to_xlsx(recap: Recap) -> bytes:
         cell.font = Font(bold=True)
     for row in recap.rows:
         ws.append(
-            [
-                row.region.code,
-                row.region.name,
-                row.status_label,
-                row.timeliness,
-                row.due_date,
-                row.reported,
-                row.verified,
-                row.overall.missing,
-                *[
-                    None if c.mean is None else float(capaian.round2(c.mean))
-                    for c in row.sectors.values()
-                ],
-                None if row.overall.mean is None else float(capaian.round2(row.overall.mean)),
-                None
-                if row.overall.mean_reported is None
-                else float(capaian.round2(row.overall.mean_reported)),
-            ]
+            safe_row(
+                [
+                    row.region.code,
+                    row.region.name,
+                    row.status_label,
+                    row.timeliness,
+                    row.due_date,
+                    row.reported,
+                    row.verified,
+                    row.overall.missing,
+                    *[
+                        None if c.mean is None else float(capaian.round2(c.mean))
+                        for c in row.sectors.values()
+                    ],
+                    None if row.overall.mean is None else float(capaian.round2(row.overall.mean)),
+                    None
+                    if row.overall.mean_reported is None
+                    else float(capaian.round2(row.overall.mean_reported)),
+                ]
+            )
         )
     for col, width in zip("ABCDEFGH", (8, 34, 20, 26, 12, 10, 10, 10), strict=True):
         ws.column_dimensions[col].width = width
