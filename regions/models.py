@@ -22,7 +22,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from regions.roles import AGENCY_ROLES, Role
+from regions.roles import AGENCY_ROLES, Role, sector_place
 from regions.scoping import ScopedQuerySet, ScopePaths
 
 NATIONAL_CODE = "00"
@@ -259,8 +259,14 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        where = self.agency.short_name if self.agency_id and self.agency else self.region.name
-        return f"{self.get_role_display()} · {where}"
+        return f"{self.get_role_display()} · {self.place}"
+
+    @property
+    def place(self) -> str:
+        """Where the role works: its agency, its region, or a sector viewer's ministry and sector."""
+        if self.role == Role.SECTOR_VIEWER:
+            return sector_place(self.sector_code)
+        return self.agency.short_name if self.agency_id and self.agency else self.region.name
 
     def clean(self) -> None:
         if self.role in AGENCY_ROLES and not self.agency_id:

@@ -91,7 +91,8 @@ def hbar_chart(
             y += ROW_H
         y += GROUP_GAP
     return format_html(
-        '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-label="{}" '
+        # A group, not an image: its bars are links, and an image's children are not announced.
+        '<svg class="chart" viewBox="0 0 {} {}" role="group" aria-label="{}" '
         'preserveAspectRatio="xMinYMin meet"><title>{}</title>{}</svg>',
         WIDTH,
         y,
