@@ -1,4 +1,9 @@
-"""Spreadsheet exports: neutralise formula injection in cells that carry user text.
+"""Spreadsheet exports: the one CSV and XLSX writer, and formula-injection escaping.
+
+Every table download goes through ``csv_response`` / ``csv_lines`` and ``xlsx_response``.
+The CSV follows the UI language, so Excel with that locale opens it straight into columns:
+Indonesian (the default) is semicolon-separated with decimal commas, English comma-separated
+with decimal points; both UTF-8 with a BOM. XLSX carries real numbers and opens anywhere.
 
 A cell starting with = + - @ (or a tab / carriage return) is run as a formula by Excel
 and LibreOffice, so a region's free text could call out to a URL or a command when an
@@ -8,8 +13,16 @@ numbers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import csv
+import datetime
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
+
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import translation
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -22,3 +35,117 @@ def safe_cell(value: Any) -> Any:
 
 def safe_row(values: Iterable[Any]) -> list[Any]:
     return [safe_cell(v) for v in values]
+
+
+@dataclass(frozen=True)
+class CsvFormat:
+    delimiter: str
+    decimal: str
+
+
+CSV_ID = CsvFormat(delimiter=";", decimal=",")  # Excel with an Indonesian locale
+CSV_EN = CsvFormat(delimiter=",", decimal=".")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def csv_format() -> CsvFormat:
+    """The CSV that Excel opens correctly in the active UI language."""
+    return CSV_EN if (translation.get_language() or "id").startswith("en") else CSV_ID
+
+
+def csv_value(value: Any, fmt: CsvFormat) -> str:
+    """One cell as the sheet shows it: decimal separator of the locale, dates ISO, None empty."""
+    value = safe_cell(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    if isinstance(value, Decimal):
+        return format(value, "f").replace(".", fmt.decimal)
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def csv_lines(
+    headers: Iterable[Any], rows: Iterable[Iterable[Any]], fmt: CsvFormat | None = None
+) -> Iterator[str]:
+    """The file line by line (a BOM first, so Excel reads UTF-8): for streaming responses."""
+    fmt = fmt or csv_format()
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=fmt.delimiter)
+
+    def take() -> str:
+        text = buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
+        return text
+
+    buf.write("\ufeff")
+    writer.writerow([str(h) for h in headers])
+    yield take()
+    for row in rows:
+        writer.writerow([csv_value(v, fmt) for v in row])
+        yield take()
+
+
+def _attachment(response: HttpResponse | StreamingHttpResponse, filename: str) -> None:
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+
+
+def csv_response(
+    headers: Iterable[Any], rows: Iterable[Iterable[Any]], filename: str
+) -> HttpResponse:
+    response = HttpResponse(
+        "".join(csv_lines(headers, rows)), content_type="text/csv; charset=utf-8"
+    )
+    _attachment(response, filename)
+    return response
+
+
+def csv_stream_response(
+    headers: Iterable[Any], rows: Iterable[Iterable[Any]], filename: str
+) -> StreamingHttpResponse:
+    """For long files (the audit trail): lines leave as they are written."""
+    fmt = csv_format()  # the request's language, fixed before the generator outlives it
+    response = StreamingHttpResponse(
+        csv_lines(headers, rows, fmt), content_type="text/csv; charset=utf-8"
+    )
+    _attachment(response, filename)
+    return response
+
+
+def xlsx_value(value: Any) -> Any:
+    value = safe_cell(value)
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def xlsx_response(
+    headers: Iterable[Any], rows: Iterable[Iterable[Any]], filename: str, sheet: str
+) -> HttpResponse:
+    """One sheet, header row bold and frozen; numbers stay numbers."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(sheet[:31])
+    ws.freeze_panes = "A2"
+    bold = Font(bold=True)
+    head = []
+    for h in headers:
+        cell = WriteOnlyCell(ws, value=str(h))
+        cell.font = bold
+        head.append(cell)
+    ws.append(head)
+    for row in rows:
+        ws.append([xlsx_value(v) for v in row])
+    out = io.BytesIO()
+    wb.save(out)
+    response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)
+    _attachment(response, filename)
+    return response

@@ -5,8 +5,6 @@ GET only: nothing here (or anywhere) can edit or delete an audit row.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from espm.exports import safe_row
+from espm import exports
 from reporting import audit
 
 PAGE_SIZE = 50
@@ -59,46 +57,18 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _csv_lines(request: HttpRequest, f: audit.AuditFilters) -> Iterator[str]:
-    buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=";")
-
-    def flush() -> str:
-        text = buf.getvalue()
-        buf.seek(0)
-        buf.truncate()
-        return text
-
-    buf.write("\ufeff")  # Excel opens UTF-8 CSV correctly with a BOM
-    writer.writerow(
-        [
-            _("Waktu"),
-            _("Pengguna"),
-            _("Jenis data"),
-            _("Tindakan"),
-            _("Wilayah"),
-            _("Objek"),
-            _("Perubahan"),
-            _("Alasan"),
-        ]
-    )
-    yield flush()
+def _csv_rows(request: HttpRequest, f: audit.AuditFilters) -> Iterator[list[Any]]:
     for e in audit.iter_entries(request.user, f, EXPORT_LIMIT):
-        writer.writerow(
-            safe_row(
-                [
-                    timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
-                    e.user,
-                    str(e.kind_label),
-                    str(e.op_label),
-                    e.region,
-                    e.subject,
-                    e.changes_text(),
-                    e.reason,
-                ]
-            )
-        )
-        yield flush()
+        yield [
+            timezone.localtime(e.at).replace(tzinfo=None),
+            e.user,
+            str(e.kind_label),
+            str(e.op_label),
+            e.region,
+            e.subject,
+            e.changes_text(),
+            e.reason,
+        ]
 
 
 @login_required
@@ -107,7 +77,17 @@ def audit_trail_csv(request: HttpRequest) -> HttpResponse | StreamingHttpRespons
     f = _filters(request)
     if f.errors:
         return HttpResponse("\n".join(f.errors), status=400, content_type="text/plain")
-    response = StreamingHttpResponse(_csv_lines(request, f), content_type="text/csv; charset=utf-8")
+    headers = [
+        _("Waktu"),
+        _("Pengguna"),
+        _("Jenis data"),
+        _("Tindakan"),
+        _("Wilayah"),
+        _("Objek"),
+        _("Perubahan"),
+        _("Alasan"),
+    ]
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="espm-jejak-audit-{stamp}.csv"'
-    return response
+    return exports.csv_stream_response(
+        headers, _csv_rows(request, f), f"espm-jejak-audit-{stamp}.csv"
+    )

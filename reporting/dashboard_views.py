@@ -6,8 +6,6 @@ layer (out of scope → 404), the national dashboard needs a national role (else
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable
 from decimal import Decimal
@@ -25,10 +23,11 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from espm.exports import safe_row
+from espm import exports
 from espm.parsing import parse_int
+from indicators.models import Sector, ServiceType
 from regions.models import Level, Region
-from regions.roles import Role
+from regions.roles import Role, sector_place
 from regions.scoping import grants_for, region_in_scope
 from reporting import dashboard_cache as dc
 from reporting import dashboards as d
@@ -115,14 +114,14 @@ def status_chart(dash: d.NationalDashboard, base: str) -> str:
 
 
 def band_chart(dash: d.NationalDashboard, base: str) -> str:
-    link = reverse("reporting:dashboard_reports") + f"?{base}&band="
+    link = reverse("reporting:dashboard_reports") + f"?{base}&"
     bars = [
         Bar(
             b.label,
             b.count,
             b.css,
             f"{b.count} ({_fmt_pct(b.share)})",
-            "" if b.band == d.MISSING_BAND else link + b.band,
+            "" if b.band == d.MISSING_BAND else link + urlencode({"band": b.band}),
         )
         for b in dash.bands
     ]
@@ -220,12 +219,28 @@ def national(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     year, quarter = year_quarter(request)
     data_url = reverse("reporting:dashboard_national_data")
+    title = sector_title(request.user)
     return _page(
         request,
         "reporting/dashboard/national.html",
         "reporting/dashboard/_national_body.html",
         _cache_key(request, "national", year, quarter),
-        lambda: {**_national_context(request, None, year, quarter), "data_url": data_url},
+        lambda: {
+            **_national_context(request, None, year, quarter),
+            "data_url": data_url,
+            "sector_title": title,
+        },
+        sector_title=title,
+    )
+
+
+def sector_title(user: Any) -> str:
+    """A sector viewer's dashboard is their sector's, from their ministry: say so in the title."""
+    limit = d.sector_limit(user)
+    if not limit:
+        return ""
+    return "; ".join(
+        _("Dashboard bidang %(place)s") % {"place": sector_place(code)} for code in sorted(limit)
     )
 
 
@@ -339,12 +354,6 @@ def region_data(request: HttpRequest, code: str) -> HttpResponse:
 # ----------------------------------------------------------------------------- export
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
-
-
 def export(request: HttpRequest, tables: dict[str, d.Table], name: str, dash: Any) -> HttpResponse:
     """JSON (all tables) by default; ``format=csv|xlsx`` with ``table=<key>`` for one table."""
     fmt = request.GET.get("format", "json")
@@ -354,35 +363,12 @@ def export(request: HttpRequest, tables: dict[str, d.Table], name: str, dash: An
     if table is None:
         raise Http404
     filename = f"{name}-{table.key}"
+    headers = [h for _c, h in table.columns]
+    rows = table.display_rows()
     if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow([h for _c, h in table.columns])
-        for row in table.rows:
-            writer.writerow(
-                safe_row("" if row.get(c) is None else row.get(c) for c, _h in table.columns)
-            )
-        response = HttpResponse("\ufeff" + buf.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-        return response
+        return exports.csv_response(headers, rows, f"{filename}.csv")
     if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        wb = Workbook()
-        ws = wb.active
-        assert ws is not None
-        ws.title = table.key[:31]
-        ws.append([h for _c, h in table.columns])
-        for row in table.rows:
-            ws.append(safe_row(_plain(row.get(c)) for c, _h in table.columns))
-        out = io.BytesIO()
-        wb.save(out)
-        response = HttpResponse(
-            out.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-        return response
+        return exports.xlsx_response(headers, rows, f"{filename}.xlsx", table.key)
     raise Http404
 
 
@@ -469,6 +455,27 @@ def regions_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _filter_labels(filters: dict[str, str]) -> list[tuple[str, str]]:
+    """A drill-down's filters as the page words them ("Kategori: Tuntas Madya"), never as keys."""
+    out = []
+    for key, value in filters.items():
+        if key == "band":
+            label, shown = _("Kategori"), value
+        elif key == "sector":
+            label = _("Bidang")
+            shown = (
+                Sector.objects.filter(code=value).values_list("name", flat=True).first() or value
+            )
+        elif key == "service_type":
+            label = _("Jenis layanan")
+            name = ServiceType.objects.filter(code=value).values_list("name", flat=True).first()
+            shown = f"{value} {name}" if name else value
+        else:
+            label, shown = _("Tingkat"), str(d.LEVEL_LABELS.get(value, value))
+        out.append((str(label), shown))
+    return out
+
+
 @login_required
 def reports_list(request: HttpRequest) -> HttpResponse:
     """The reports behind a capaian figure (band, sector, service type, region)."""
@@ -502,6 +509,7 @@ def reports_list(request: HttpRequest) -> HttpResponse:
             "year": year,
             "quarter": quarter,
             "filters": extra,
+            "filter_labels": _filter_labels(extra),
             "province": prov,
             "region": reg,
             "provisional": scope.provisional,

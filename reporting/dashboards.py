@@ -1131,6 +1131,22 @@ class Table:
     title: str
     columns: tuple[tuple[str, str], ...]  # (field, heading)
     rows: list[dict[str, Any]]
+    # Codes a download shows as words (field → code → label); the JSON keeps the codes.
+    words: dict[str, dict[str, Any]] = field(default_factory=lambda: CODE_WORDS)
+
+    def display_rows(self) -> list[list[Any]]:
+        """The rows as a CSV/XLSX download holds them: in column order, codes as words."""
+        out = []
+        for row in self.rows:
+            cells = []
+            for c, _h in self.columns:
+                value = row.get(c)
+                words = self.words.get(c)
+                if words and isinstance(value, str) and value in words:
+                    value = str(words[value])
+                cells.append(value)
+            out.append(cells)
+        return out
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -1138,6 +1154,16 @@ class Table:
             "columns": [c for c, _h in self.columns],
             "rows": [{c: row.get(c) for c, _h in self.columns} for row in self.rows],
         }
+
+
+CODE_WORDS: dict[str, dict[str, Any]] = {
+    "level": LEVEL_LABELS,
+    "timeliness": {
+        "on_time": _("Tepat waktu"),
+        "late": _("Terlambat"),
+        "missing": _("Belum mengirim"),
+    },
+}
 
 
 def _cols(*pairs: tuple[str, Any]) -> tuple[tuple[str, str], ...]:
@@ -1202,8 +1228,15 @@ def dashboard_tables(dash: NationalDashboard) -> dict[str, Table]:
             str(_("Status pengisian per tingkat")),
             _cols(*STATUS_COLUMNS),
             status_rows,
+            words={},
         ),
-        Table("timeliness", str(_("Ketepatan waktu")), _cols(*TIMELINESS_COLUMNS), status_rows),
+        Table(
+            "timeliness",
+            str(_("Ketepatan waktu")),
+            _cols(*TIMELINESS_COLUMNS),
+            status_rows,
+            words={},
+        ),
         Table(
             "bands",
             str(_("Sebaran kategori capaian")),

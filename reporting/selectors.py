@@ -7,11 +7,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from espm.parsing import parse_int
 from regions.scoping import Action
 from reporting.models import (
-from espm.parsing import parse_int
     BudgetLine,
     Evidence,
     Period,
@@ -297,21 +299,52 @@ FIRST_ENTRY_FIELDS: dict[Any, tuple[str, ...]] = {
 }
 
 
-def _fmt(value: Any) -> str:
+# Fields without an Indonesian verbose_name, named as the report page names them.
+FIELD_LABELS: dict[str, Any] = {
+    "status": gettext_lazy("Status"),
+    "capaian_index": gettext_lazy("Indeks capaian"),
+    "band": gettext_lazy("Kategori"),
+    "submitted_at": gettext_lazy("Waktu diajukan"),
+    "verified_at": gettext_lazy("Waktu diverifikasi"),
+    "agency": gettext_lazy("Perangkat daerah"),
+    "original_name": gettext_lazy("Nama berkas"),
+    "content_type": gettext_lazy("Jenis berkas"),
+    "size": gettext_lazy("Ukuran (byte)"),
+    "stage": gettext_lazy("Tahap"),
+    "quality": gettext_lazy("Butir mutu"),
+    "uploaded_by": gettext_lazy("Diunggah oleh"),
+    "uploaded_at": gettext_lazy("Waktu unggah"),
+    "deleted_at": gettext_lazy("Waktu dihapus"),
+    "deleted_by": gettext_lazy("Dihapus oleh"),
+}
+TWO_DECIMALS = {"capaian_index", "recipients_pct", "quality_pct"}
+
+
+def _fmt(value: Any, name: str = "") -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return _("ya") if value else _("tidak")
+    # Numbers as the page shows them: "264.250", "82,10", "1.706,5".
+    if isinstance(value, int):
+        return number_format(value, 0, use_l10n=True, force_grouping=True)
     if isinstance(value, Decimal):
-        return f"{value.normalize():f}".replace(".", ",")
+        if name in TWO_DECIMALS:
+            return number_format(capaian.round2(value), 2, use_l10n=True, force_grouping=True)
+        exponent = value.normalize().as_tuple().exponent
+        places = max(0, -exponent) if isinstance(exponent, int) else 0
+        return number_format(value, places, use_l10n=True, force_grouping=True)
     return str(value)
 
 
 def _label(model: Any, name: str) -> str:
     try:
-        return str(model._meta.get_field(name).verbose_name)
+        verbose = str(model._meta.get_field(name).verbose_name)
     except Exception:
-        return name
+        verbose = name
+    if verbose == name.replace("_", " ") and name in FIELD_LABELS:
+        return str(FIELD_LABELS[name])
+    return verbose
 
 
 def _what(model: Any, rec: Any) -> str:
@@ -338,7 +371,7 @@ def _choice_display(model: Any, name: str, value: Any) -> str:
         choices = dict(model._meta.get_field(name).choices or [])
     except Exception:
         choices = {}
-    return str(choices.get(value, _fmt(value))) if choices else _fmt(value)
+    return str(choices.get(value, _fmt(value, name))) if choices else _fmt(value, name)
 
 
 def history(report: Report, limit: int = 300) -> list[HistoryEntry]:

@@ -6,8 +6,6 @@ Views are thin: scoping through `scoped_get`/`visible_to` (out of scope → 404)
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
@@ -25,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from espm.exports import safe_row
+from espm import exports
 from indicators.models import Sector
 from regions.models import Agency, Level
 from regions.scoping import Action, scoped_get, sees_everything
@@ -491,31 +489,10 @@ def period_universe(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _export(headers: list[str], rows: list[list[Any]], name: str, fmt: str) -> HttpResponse:
-    stamp = timezone.localdate().isoformat()
+    filename = f"espm-{name}-{timezone.localdate().isoformat()}"
     if fmt == "csv":
-        buffer = io.StringIO()
-        buffer.write("\ufeff")  # Excel opens UTF-8 CSV correctly with a BOM
-        writer = csv.writer(buffer, delimiter=";")
-        writer.writerow(headers)
-        writer.writerows(safe_row(r) for r in rows)
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="espm-{name}-{stamp}.csv"'
-        return response
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(name[:30])
-    ws.append(headers)
-    for row in rows:
-        ws.append(safe_row(row))
-    out = io.BytesIO()
-    wb.save(out)
-    response = HttpResponse(
-        out.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="espm-{name}-{stamp}.xlsx"'
-    return response
+        return exports.csv_response(headers, rows, f"{filename}.csv")
+    return exports.xlsx_response(headers, rows, f"{filename}.xlsx", name)
 
 
 @login_required

@@ -277,8 +277,11 @@ def test_downloads_hold_the_same_figures(scenario, login):
     response = client.get(
         url, {"year": YEAR, "quarter": Q, "table": "input_status", "format": "csv"}
     )
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[3][:4] == ["Kota", "93", "1", "1.08"]
+    assert response.status_code == 200
+    # The Indonesian UI's CSV is the one Indonesian Excel splits: ';' and a decimal comma.
+    assert response.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[3][:4] == ["Kota", "93", "1", "1,08"]
     response = client.get(url, {"year": YEAR, "quarter": Q, "table": "ranking", "format": "xlsx"})
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert client.get(url, {"table": "nope", "format": "csv"}).status_code == 404
