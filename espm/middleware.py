@@ -127,9 +127,12 @@ class RejectNulMiddleware:
                     bad = key.replace("\x00", "\\0")
                     break
         if bad:
-            from django.http import HttpResponseBadRequest
+            from django.http import HttpResponseBadRequest, JsonResponse
             from django.utils.translation import gettext
 
             message = gettext("Karakter NUL tidak diizinkan: %(name)s") % {"name": bad}
+            if request.path.startswith("/api/"):  # the API's one error shape (espm.api_base)
+                body = {"detail": message, "code": "invalid", "errors": {bad: [message]}}
+                return JsonResponse(body, status=400)
             return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

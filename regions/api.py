@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth import authenticate
@@ -17,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from espm.api_base import ErrorSerializer, Pagination, TokenRateThrottle
+from regions import tokens
 from regions.models import Agency, Level, Region
 from regions.scoping import Action
 
@@ -30,6 +32,7 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
+    expires = serializers.DateTimeField()
 
 
 class TokenInfoSerializer(serializers.Serializer):
@@ -37,9 +40,15 @@ class TokenInfoSerializer(serializers.Serializer):
 
     id = serializers.SerializerMethodField(help_text="Delapan karakter awal token.")
     created = serializers.DateTimeField()
+    expires = serializers.SerializerMethodField(
+        help_text="Token tidak berlaku lagi sejak saat ini."
+    )
 
     def get_id(self, obj: Token) -> str:
-        return obj.key[:8]
+        return obj.key[: tokens.PREFIX_LENGTH]
+
+    def get_expires(self, obj: Token) -> dt.datetime:
+        return tokens.expires_at(obj)
 
 
 class TokenObtainView(APIView):
@@ -78,8 +87,8 @@ class TokenObtainView(APIView):
             raise exceptions.ValidationError(
                 {"non_field_errors": [_("Username atau password salah.")]}
             )
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        token = tokens.issue(user)
+        return Response({"token": token.key, "expires": tokens.expires_at(token)})
 
 
 @extend_schema_view(
@@ -110,7 +119,7 @@ class TokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.Gen
         return token
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        self.get_object().delete()
+        tokens.revoke(request.user, self.get_object().key[: tokens.PREFIX_LENGTH])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -18,4 +18,6 @@ urlpatterns = [
     path("pengguna/<int:pk>/nonaktifkan/", views.user_deactivate, name="user_deactivate"),
     path("pengguna/<int:pk>/undang-ulang/", views.user_reinvite, name="user_reinvite"),
     path("peran/<int:pk>/aktif/", views.membership_toggle, name="membership_toggle"),
+    path("akun/", views.account, name="account"),
+    path("akun/token/<str:prefix>/cabut/", views.account_token_revoke, name="account_token_revoke"),
 ]

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from espm.parsing import parse_int
-from regions import selectors, services
+from regions import selectors, services, tokens
 from regions.forms import AddRoleForm, AgencyForm, InviteForm, RegionSettingsForm
 from regions.middleware import SESSION_KEY
 from regions.models import Agency, Membership, Region
@@ -384,3 +384,34 @@ def user_reinvite(request: HttpRequest, pk: int) -> HttpResponse:
         _("Tautan untuk membuat kata sandi dikirim ulang ke %(email)s.") % {"email": person.email},
     )
     return redirect("user_detail", pk=person.pk)
+
+
+# ---------------------------------------------------------------- my account
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    """The user's own account: password link and API tokens (list, expiry, revoke)."""
+    rows = [
+        {
+            "prefix": t.key[: tokens.PREFIX_LENGTH],
+            "created": t.created,
+            "expires": tokens.expires_at(t),
+            "expired": tokens.is_expired(t),
+        }
+        for t in tokens.tokens_of(request.user)
+    ]
+    return render(
+        request,
+        "regions/account.html",
+        {"tokens": rows, "token_days": tokens.lifetime().days},
+    )
+
+
+@login_required
+@require_POST
+def account_token_revoke(request: HttpRequest, prefix: str) -> HttpResponse:
+    if not tokens.revoke(request.user, prefix):
+        raise Http404
+    messages.success(request, _("Token dicabut."))
+    return redirect("account")

@@ -244,7 +244,11 @@ def test_schema_and_docs_are_public_but_data_is_not():
 def test_catalog_edition_filter_refuses_what_cannot_be_a_code():
     """Found by schemathesis: a NUL byte in ?edition= reached PostgreSQL and answered 500."""
     client = token_client("klaten.dinkes")
-    for edition in ("£\x00g", "x" * 21, "tidak-ada"):
+    for edition in ("x" * 21, "tidak-ada"):
         response = client.get(reverse("api:service-type-list"), {"edition": edition})
         assert response.status_code == 400, edition
         assert response.json()["errors"] == {"edition": ["Edisi katalog tidak dikenal."]}
+    # A NUL byte is refused before any view, for every filter (espm.middleware.RejectNulMiddleware).
+    response = client.get(reverse("api:service-type-list"), {"edition": "£\x00g"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"edition": ["Karakter NUL tidak diizinkan: edition"]}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core import mail
+from rest_framework.authtoken.models import Token
 
 from regions.models import Agency, Membership, Region, User
 from regions.services import agency_version, region_settings_version
@@ -221,3 +222,22 @@ CASES = [
         ok_status=frozenset({302}),
     ),
 ]
+
+# The user's own account page and token revocation: everyone signed in, only their own tokens.
+CASES += [
+    Case("account", allowed=EVERYONE),
+    Case(
+        "account_token_revoke",
+        allowed={"klaten.dinkes"},  # the token's owner; anyone else's prefix lookup finds nothing
+        method="post",
+        kwargs=lambda: {"prefix": _operator_token().key[:8]},
+        snapshot=lambda: sorted(
+            Token.objects.filter(user=_operator()).values_list("key", flat=True)
+        ),
+    ),
+]
+
+
+def _operator_token() -> Token:
+    token, _ = Token.objects.get_or_create(user=_operator())
+    return token
