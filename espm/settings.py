@@ -148,6 +148,10 @@ LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# How many reverse proxies of ours sit in front of gunicorn and append to X-Forwarded-For.
+# 0: the header is ignored (anyone can write it). One setting for axes and DRF (espm/net.py).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "espm.net.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
@@ -296,6 +300,8 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.UserRateThrottle",
         "rest_framework.throttling.AnonRateThrottle",
     ],
+    # DRF reads X-Forwarded-For only this many hops deep; None would trust the whole header.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "user": os.environ.get("API_THROTTLE_USER", "2000/hour"),
         "anon": os.environ.get("API_THROTTLE_ANON", "100/hour"),
