@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _t
 
 from regions.models import Level
 from regions.roles import Role
 from regions.scoping import Action, grants_for
 from reporting import workflow
-from reporting.models import RegionSubmission, Report, Stage, WorkflowEvent
+from reporting.models import Period, RegionSubmission, Report, Stage, WorkflowEvent
 from reporting.rules import windows
 
 RETURNING = ("return", "head_return", "reopen")
@@ -109,6 +111,36 @@ def submissions_waiting(user: Any) -> QuerySet[RegionSubmission]:
     return qs.none()
 
 
+def kabkota_not_submitted(submission: RegionSubmission) -> list[RegionSubmission]:
+    """A province's kab/kota that have not submitted this period (what its reviewer is warned
+    of before forwarding to Bangda); empty for a kab/kota."""
+    if not submission.region.is_province:
+        return []
+    return list(
+        RegionSubmission.objects.filter(
+            period_id=submission.period_id,
+            region__province_code=submission.region.code,
+            region__level__in=(Level.KABUPATEN, Level.KOTA),
+        )
+        .exclude(status__in=(RegionSubmission.Status.SUBMITTED, RegionSubmission.Status.ACCEPTED))
+        .select_related("region")
+        .order_by("region__code")
+    )
+
+
+def ready_to_submit(user: Any) -> list[RegionSubmission]:
+    """The user's own region submissions of open periods whose every report is verified and
+    that wait only for the verifier's submit (the inbox's next-step prompt)."""
+    out = []
+    for sub in own_submissions(user).filter(
+        period__state=Period.State.OPEN,
+        status__in=(RegionSubmission.Status.IN_PROGRESS, RegionSubmission.Status.RETURNED),
+    )[:12]:
+        if not workflow.region_problems(sub) and not workflow.window_problem(sub.period, sub):
+            out.append(sub)
+    return out
+
+
 def own_submissions(user: Any) -> QuerySet[RegionSubmission]:
     """The submissions of the regions this user verifies (what they submit upward)."""
     region_ids = [g.region_id for g in grants_for(user) if g.role == Role.VERIFIER]
@@ -167,7 +199,28 @@ def _show(value: Any) -> str:
         return _t("ya")
     if value is False:
         return _t("tidak")
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_num(v)}" for k, v in value.items()) or "–"
     return str(value)
+
+
+def _num(value: Any) -> str:
+    """A stored number (int, or a decimal kept as text in snapshots) as the page shows it:
+    Indonesian grouping and decimal comma (264.250; 76,42)."""
+    if value is None or value == "":
+        return "–"
+    try:
+        number = Decimal(str(value)).normalize()
+    except InvalidOperation:
+        return _show(value)
+    if number == number.to_integral_value():
+        number = number.quantize(Decimal(1))
+    return number_format(number, use_l10n=True, force_grouping=True)
+
+
+NUMERIC_VALUES = frozenset(
+    {"recipients_target", "recipients_served", "recipients_breakdown", "capaian_index"}
+)
 
 
 def diff_snapshots(before: dict[str, Any], after: dict[str, Any]) -> list[DiffRow]:
@@ -176,8 +229,9 @@ def diff_snapshots(before: dict[str, Any], after: dict[str, Any]) -> list[DiffRo
     bv, av = before.get("values", {}), after.get("values", {})
     for key in VALUE_LABELS:
         if bv.get(key) != av.get(key):
+            show = _num if key in NUMERIC_VALUES and key != "recipients_breakdown" else _show
             rows.append(
-                DiffRow(_t("Isian"), _t(VALUE_LABELS[key]), _show(bv.get(key)), _show(av.get(key)))
+                DiffRow(_t("Isian"), _t(VALUE_LABELS[key]), show(bv.get(key)), show(av.get(key)))
             )
     bq, aq = before.get("quality", {}), after.get("quality", {})
     for code in sorted(set(bq) | set(aq)):
@@ -189,9 +243,10 @@ def diff_snapshots(before: dict[str, Any], after: dict[str, Any]) -> list[DiffRo
         ):
             if b.get(fld) != a.get(fld):
                 name = (a or b).get("label", code)
+                show = _show if fld == "met" else _num
                 rows.append(
                     DiffRow(
-                        _t("Mutu"), f"{code} {name} — {label}", _show(b.get(fld)), _show(a.get(fld))
+                        _t("Mutu"), f"{code} {name} — {label}", show(b.get(fld)), show(a.get(fld))
                     )
                 )
     bs, as_ = before.get("stages", {}), after.get("stages", {})
@@ -218,8 +273,8 @@ def diff_snapshots(before: dict[str, Any], after: dict[str, Any]) -> list[DiffRo
                     DiffRow(
                         _t("Anggaran"),
                         f"{key} {name} — {label}",
-                        _show(b.get(fld)),
-                        _show(a.get(fld)),
+                        _num(b.get(fld)),
+                        _num(a.get(fld)),
                     )
                 )
     bf = {x["sha256"] + x["name"]: x["name"] for x in before.get("files", [])}

@@ -129,6 +129,7 @@ def review_inbox(request: HttpRequest) -> HttpResponse:
         {
             "rows": review_selectors.reports_waiting(request.user),
             "own": review_selectors.own_submissions(request.user)[:12],
+            "ready": review_selectors.ready_to_submit(request.user),
         },
     )
 
@@ -148,7 +149,14 @@ def review_bulk_verify(request: HttpRequest) -> HttpResponse:
         )
     ready, blocked = [], []
     for r in reports:
-        problems = workflow.report_problems(r) if r.status == Report.Status.SUBMITTED else []
+        # Every check of the table's verify row (complete, region not frozen), as the step runs
+        # them: a report the step would refuse is listed apart with why, never as passing.
+        actor = workflow.actor_for(spec, r, request.user) or spec.actors[0]
+        problems = (
+            [p for name in spec.checks for p in workflow.CHECKS[name](r, actor)]
+            if r.status == Report.Status.SUBMITTED
+            else []
+        )
         if r.status != Report.Status.SUBMITTED:
             blocked.append((r, [r.get_status_display()]))
         elif problems:
@@ -214,6 +222,9 @@ def _submission_page(
             "window": workflow.window_problem(sub.period, sub),
             "due_date": windows.effective_due_date(sub.period, sub),
             "can_recap": recap.may_see_submission(request.user, sub),
+            "not_submitted": review_selectors.kabkota_not_submitted(sub)
+            if sub.status in (RegionSubmission.Status.IN_PROGRESS, RegionSubmission.Status.RETURNED)
+            else [],
             "error": error,
             "typed": typed or {},
         },

@@ -782,7 +782,8 @@ def bulk_verify(
         try:
             result = transition(report, "verify", user, expected_version=report.version)
         except TransitionError as exc:
-            refused.append((report, exc.message))
+            why = "; ".join(p.message for p in exc.problems)
+            refused.append((report, f"{exc.message} {why}" if why else exc.message))
         else:
             done.append(result.obj)  # type: ignore[arg-type]
     return done, refused

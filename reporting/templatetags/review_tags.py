@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from reporting import notifications, review_selectors, workflow
 from reporting.models import RegionSubmission, Report
@@ -34,12 +35,14 @@ def workflow_for(context: dict[str, Any], obj: Report | RegionSubmission) -> dic
                 "style": t.style,
                 "url": reverse(url_name, args=[obj.pk, t.action]),
                 "problems": problems,
+                "confirm": _confirm(t.action, obj) if not problems else "",
                 # Verify: the year's target is not verified; an exception reason is asked for.
                 "target_problem": workflow.target_problem(obj)  # type: ignore[arg-type]
                 if t.needs_verified_target and not problems
                 else None,
             }
         )
+    ready = [a for a in actions if a["action"] == "submit_region" and not a["problems"]]
     shows_reason = obj.status == "returned" or (not is_report and obj.status == "in_progress")
     returned = review_selectors.last_return(obj) if shows_reason else None
     return {
@@ -47,11 +50,40 @@ def workflow_for(context: dict[str, Any], obj: Report | RegionSubmission) -> dic
         "is_report": is_report,
         "actions": actions,
         "returned": returned,
+        # The next step, said: every report verified → submit the region (button right here).
+        "prompt": _("Semua laporan terverifikasi — ajukan laporan wilayah") if ready else "",
         "next": context.get("workflow_next") or (request.get_full_path() if request else ""),
         "review_url": reverse("reporting:report_review", args=[obj.pk])
         if is_report
         else reverse("reporting:submission_detail", args=[obj.pk]),
     }
+
+
+def _confirm(action: str, obj: Report | RegionSubmission) -> str:
+    """What a step asks before it fires (app.js ``data-confirm``), or "" to fire at once."""
+    if action == "submit" and obj.status == Report.Status.RETURNED:
+        changes = review_selectors.changes_since_return(obj)  # type: ignore[arg-type]
+        if changes is not None and not changes.rows:
+            return _(
+                "Belum ada perubahan sejak laporan dikembalikan. Tetap ajukan tanpa perubahan?"
+            )
+        return ""
+    if action == "submit_region":
+        missing = review_selectors.kabkota_not_submitted(obj)  # type: ignore[arg-type]
+        text = _(
+            "Ajukan laporan wilayah ke tingkat di atas? Data wilayah dibekukan selama ditinjau."
+        )
+        if missing:
+            text = _("%(n)d kabupaten/kota belum mengajukan laporan (%(names)s). %(then)s") % {
+                "n": len(missing),
+                "names": ", ".join(s.region.name for s in missing[:5])
+                + ("…" if len(missing) > 5 else ""),
+                "then": text,
+            }
+        return text
+    if action == "accept":
+        return _("Terima laporan wilayah ini? Datanya dibekukan; perbaikan perlu dibuka kembali.")
+    return ""
 
 
 @register.simple_tag

@@ -46,6 +46,8 @@ def _page_as(browser, live_server, username):
     context = browser.new_context(locale="id-ID")
     page = context.new_page()
     page.set_default_timeout(15000)
+    # Submitting and accepting a region ask first (data-confirm): this user says yes.
+    page.on("dialog", lambda dialog: dialog.accept())
     page.goto(f"{live_server.url}/akun/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", settings.DEMO_PASSWORD)
