@@ -23,10 +23,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from espm import workbooks
 from espm.exports import FORMULA_PREFIXES, safe_row
 from regions.models import Region
 from regions.scoping import Action
@@ -83,6 +85,24 @@ BUDGET_COLUMNS = [
 BLANK_BUDGET_ROWS = 20
 EDITABLE_FILL = PatternFill("solid", fgColor="FFF7D6")
 HEADER_FONT = Font(bold=True)
+
+
+# Which sheet column each report field comes from, so a message names the cell the person typed.
+SERVICE_FIELDS = {
+    "recipients_served": "penerima_terlayani",
+    "problems": "permasalahan",
+    "solutions": "solusi",
+}
+QUALITY_FIELDS = {"realised": "realisasi", "required": "jumlah_minimal", "met": "terpenuhi"}
+BUDGET_FIELDS = {
+    "activity_code": "kode_kegiatan",
+    "activity_name": "nama_kegiatan",
+    "sub_activity_code": "kode_sub_kegiatan",
+    "sub_activity_name": "nama_sub_kegiatan",
+    "allocated": "pagu",
+    "realised": "realisasi",
+    "id": "id_baris",
+}
 
 
 class WorkbookError(ValueError):
@@ -246,7 +266,7 @@ def filename(region: Region, period: Period) -> str:
 
 @dataclass
 class RowError:
-    where: str  # "Layanan baris 5"
+    where: str  # "Lembar Mutu baris 54, kolom G (realisasi)"
     message: str
 
 
@@ -283,7 +303,7 @@ def _rows(wb: Any, name: str, columns: list[tuple[str, bool]]) -> list[tuple[int
     if name not in wb.sheetnames:
         raise WorkbookError(_("Lembar %(name)s tidak ada; unduh templat baru.") % {"name": name})
     ws = wb[name]
-    rows = ws.iter_rows(values_only=True)
+    rows = workbooks.rows(ws)
     header = [str(h or "").strip() for h in next(rows, ())]
     wanted = [c for c, _editable in columns]
     missing = [c for c in wanted if c not in header]
@@ -301,14 +321,52 @@ def _rows(wb: Any, name: str, columns: list[tuple[str, bool]]) -> list[tuple[int
     return out
 
 
+def _letters(wb: Any, name: str) -> dict[str, str]:
+    """Column heading → column letter of one sheet, as Excel shows it."""
+    header = next(wb[name].iter_rows(max_row=1, values_only=True), ())
+    return {str(h or "").strip(): get_column_letter(i) for i, h in enumerate(header, start=1)}
+
+
+class Cells:
+    """Where each field of the upload sits in the workbook: sheet, row, column letter, heading."""
+
+    def __init__(self, wb: Any) -> None:
+        self.letters = {name: _letters(wb, name) for name in ("Layanan", "Mutu", "Anggaran")}
+        self.at: dict[tuple[str, str], str] = {}  # (service code, field key) → place
+        self.rows: dict[str, str] = {}  # service code → its Layanan row
+
+    def place(self, sheet: str, row: int, column: str | None = None) -> str:
+        if column is None:
+            return str(_("Lembar %(sheet)s baris %(row)s") % {"sheet": sheet, "row": row})
+        return str(
+            _("Lembar %(sheet)s baris %(row)s, kolom %(letter)s (%(heading)s)")
+            % {
+                "sheet": sheet,
+                "row": row,
+                "letter": self.letters[sheet].get(column, "?"),
+                "heading": column,
+            }
+        )
+
+    def mark(self, code: str, key: str, sheet: str, row: int, column: str) -> None:
+        self.at[(code, key)] = self.place(sheet, row, column)
+
+    def of(self, code: str, key: str) -> str:
+        """The cell behind a field key of ``patch.plan`` (its row when no cell matches)."""
+        if (code, key) in self.at:
+            return self.at[(code, key)]
+        head = key.split(".")[0]
+        if (code, head) in self.at:  # budget_lines[3].allocated → the line's row
+            return self.at[(code, head)]
+        return self.rows.get(code, code)
+
+
 def _meta(wb: Any) -> dict[str, str]:
     if "_meta" not in wb.sheetnames:
         raise WorkbookError(
             _("Berkas ini bukan templat impor e-SPM; unduh templat dari halaman impor.")
         )
-    return {
-        str(k): str(v) for k, v, *_rest in wb["_meta"].iter_rows(values_only=True) if k is not None
-    }
+    return {str(k): str(v) for k, v, *_rest in workbooks.rows(wb["_meta"]) if k is not None}
 
 
 def _cell(value: Any) -> Any:
@@ -336,8 +394,10 @@ def open_workbook(upload: IO[bytes]) -> Any:
     if len(data) > MAX_BYTES:
         raise WorkbookError(_("Berkas lebih dari 5 MB."))
     try:
-        return load_workbook(io.BytesIO(data), data_only=True, read_only=False)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not xlsx
+        return workbooks.open_workbook(data)  # declared sizes checked, then streamed
+    except workbooks.WorkbookTooLarge as exc:
+        raise WorkbookError(str(exc)) from exc
+    except workbooks.NotAWorkbook as exc:
         raise WorkbookError(_("Berkas tidak terbaca sebagai lembar kerja Excel (.xlsx).")) from exc
 
 
@@ -367,6 +427,7 @@ def preview(user: Any, region: Region, period: Period, upload: IO[bytes]) -> Pre
     service_rows = _rows(wb, "Layanan", SERVICE_COLUMNS)
     quality_rows = _rows(wb, "Mutu", QUALITY_COLUMNS)
     budget_rows = _rows(wb, "Anggaran", BUDGET_COLUMNS)
+    cells = Cells(wb)
 
     result = Preview(region, period)
     mine = {r.service_type.code: r for r in importable_reports(user, region, period)}
@@ -375,7 +436,7 @@ def preview(user: Any, region: Region, period: Period, upload: IO[bytes]) -> Pre
     where: dict[str, str] = {}
 
     def known(sheet: str, number: int, row: dict[str, Any]) -> str | None:
-        place = _("%(sheet)s baris %(n)s") % {"sheet": sheet, "n": number}
+        place = cells.place(sheet, number)
         region_code = str(row.get("kode_wilayah") or "").strip()
         code = str(row.get("kode_layanan") or "").strip()
         if region_code != region.code:
@@ -403,12 +464,20 @@ def preview(user: Any, region: Region, period: Period, upload: IO[bytes]) -> Pre
         code = known("Layanan", number, row)
         if code is None:
             continue
+        cells.rows[code] = cells.place("Layanan", number)
+        for key, column in SERVICE_FIELDS.items():
+            cells.mark(code, key, "Layanan", number, column)
+        for n in (1, 2, 3, 4):
+            cells.mark(code, f"stages.{n}.status", "Layanan", number, f"tahap_{n}")
         version = row.get("versi")
         try:
             versions[code] = int(version)  # type: ignore[arg-type]  # None/text → caught below
         except (TypeError, ValueError):
             result.errors.append(
-                RowError(f"Layanan baris {number}", _("Kolom versi diubah; unduh templat baru."))
+                RowError(
+                    cells.place("Layanan", number, "versi"),
+                    _("Kolom versi diubah; unduh templat baru."),
+                )
             )
         entry = data[code]
         entry["recipients_served"] = _cell(row.get("penerima_terlayani"))
@@ -420,7 +489,7 @@ def preview(user: Any, region: Region, period: Period, upload: IO[bytes]) -> Pre
             if status is None:
                 result.errors.append(
                     RowError(
-                        f"Layanan baris {number}",
+                        cells.place("Layanan", number, f"tahap_{n}"),
                         _(
                             "tahap_%(n)s: pilih Belum dilaksanakan, Sedang dilaksanakan atau Selesai."
                         )
@@ -436,6 +505,11 @@ def preview(user: Any, region: Region, period: Period, upload: IO[bytes]) -> Pre
         if code is None:
             continue
         item = {"code": str(row.get("kode_mutu") or "").strip()}
+        for key, column in QUALITY_FIELDS.items():
+            cells.mark(code, f"quality.{item['code']}.{key}", "Mutu", number, column)
+        cells.mark(
+            code, f"quality[{len(data[code].get('quality', []))}]", "Mutu", number, "kode_mutu"
+        )
         report = mine[code]
         current = next(
             (q for q in report.quality.all() if q.quality_item.code == item["code"]), None
@@ -453,6 +527,10 @@ def preview(user: Any, region: Region, period: Period, upload: IO[bytes]) -> Pre
         code = known("Anggaran", number, row)
         if code is None:
             continue
+        n = len(data[code].get("budget_lines", []))
+        cells.at[(code, f"budget_lines[{n}]")] = cells.place("Anggaran", number)
+        for key, column in BUDGET_FIELDS.items():
+            cells.mark(code, f"budget_lines[{n}].{key}", "Anggaran", number, column)
         data[code].setdefault("budget_lines", []).append(
             {
                 "id": row.get("id_baris"),
@@ -473,7 +551,7 @@ def preview(user: Any, region: Region, period: Period, upload: IO[bytes]) -> Pre
             # Without the downloaded version a concurrent change could be overwritten unseen.
             preview_item.errors.append(
                 RowError(
-                    f"{code} ({where[code]})",
+                    where[code],
                     _("Baris Layanan %(code)s (dengan kolom versi) tidak ada; unduh templat baru.")
                     % {"code": code},
                 )
@@ -483,14 +561,14 @@ def preview(user: Any, region: Region, period: Period, upload: IO[bytes]) -> Pre
         preview_item.plan = plan
         for key, messages in plan.errors.items():
             for message in messages:
-                preview_item.errors.append(RowError(f"{code} ({where[code]})", f"{key}: {message}"))
+                preview_item.errors.append(RowError(cells.of(code, key), f"{code}: {message}"))
         if not plan.ok:
             continue
         preview_item.changes = plan.changes
         if plan.changed:
             reason = entry_lock_reason(report, user)
             if reason:
-                preview_item.errors.append(RowError(f"{code} ({where[code]})", reason))
+                preview_item.errors.append(RowError(cells.rows.get(code, where[code]), reason))
             elif preview_item.version is not None and preview_item.version != report.version:
                 # Changed since the download: merged field by field (rules.merge); only a cell
                 # someone else changed differently meanwhile is refused.
@@ -509,7 +587,7 @@ def preview(user: Any, region: Region, period: Period, upload: IO[bytes]) -> Pre
                 if outcome.conflicts:
                     preview_item.errors.append(
                         RowError(
-                            f"{code} ({where[code]})",
+                            cells.rows.get(code, where[code]),
                             _(
                                 "Laporan telah diubah (versi %(now)s, templat versi %(was)s) oleh "
                                 "%(who)s, dan isian ini diubah berbeda di kedua tempat: %(fields)s. "
