@@ -278,6 +278,37 @@ class ReportPreview:
     version: int | None = None
     plan: patch.Plan | None = None
 
+    @property
+    def shown_changes(self) -> list[tuple[str, str, str]]:
+        """(what, now, from Excel) as the form and the sheet word them, never field keys."""
+        quality = list(self.report.quality.all())
+        return [
+            (_change_label(c.field, self.report, quality), _shown(c.old), _shown(c.new))
+            for c in self.changes
+        ]
+
+
+def _change_label(key: str, report: Report, quality: list[Any]) -> str:
+    if key.startswith("budget_lines["):
+        return str(_("Anggaran baris %(n)s") % {"n": int(key[13:].split("]")[0]) + 1})
+    return services.field_label(key, report, quality)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, str) and value in STAGE_CODES:
+        return STAGE_CODES[value]
+    if isinstance(value, dict):  # a budget line: code and name, realised of allocated
+        return str(
+            _("%(code)s %(name)s: realisasi %(realised)s dari pagu %(allocated)s")
+            % {
+                "code": value.get("sub_activity_code") or value.get("activity_code") or "",
+                "name": value.get("sub_activity_name") or value.get("activity_name") or "",
+                "realised": services._display(value.get("realised")),
+                "allocated": services._display(value.get("allocated")),
+            }
+        )
+    return services._display(value)
+
 
 @dataclass
 class Preview:

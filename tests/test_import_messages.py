@@ -67,3 +67,26 @@ def test_a_row_of_another_region_names_its_sheet_and_row():
     result = importer.preview(user("klaten.dinkes"), klaten(), tw3(), as_file(wb))
     assert [e.where for e in result.errors] == [f"Lembar Layanan baris {row}"]
     assert tw3().quarter == 3
+
+
+def test_the_change_list_words_fields_and_values_as_the_form_does():
+    wb = workbook()
+    services = wb["Layanan"]
+    row = row_of(services, "K-KES-01")
+    set_cell(services, row, "penerima_terlayani", 264250)
+    assert report("K-KES-01").stages.get(stage=1).status == "done"
+    set_cell(services, row, "tahap_1", "Sedang dilaksanakan")
+    wb["Anggaran"].append(
+        ["33.10", "K-KES-01", None, "1.02.02.2.02", "Pelayanan", "", "", 2500000, 0]
+    )
+    result = importer.preview(user("klaten.dinkes"), klaten(), tw3(), as_file(wb))
+    assert result.ok, result.all_errors
+    shown = next(i for i in result.changed if i.report.service_type.code == "K-KES-01")
+    rows = {what: (now, typed) for what, now, typed in shown.shown_changes}
+    assert rows["Penerima terlayani"][1] == "264.250"
+    stage = next(v for k, v in rows.items() if k.endswith(": status"))
+    assert stage == ("Selesai", "Sedang dilaksanakan")
+    budget = next(v for k, v in rows.items() if k.startswith("Anggaran baris"))
+    assert budget == ("—", "1.02.02.2.02 Pelayanan: realisasi 0 dari pagu 2.500.000")
+    text = " ".join(f"{k} {a} {b}" for k, (a, b) in rows.items())
+    assert not any(word in text for word in ("done", "in_progress", "{", "recipients_served"))
