@@ -61,6 +61,7 @@ MIDDLEWARE = [
     # Outermost but for security: compresses what every inner layer produced (text only).
     "espm.middleware.CompressTextMiddleware",
     "espm.middleware.NoStoreDownloadsMiddleware",
+    "espm.uploads.RequestSizeMiddleware",
     "espm.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -197,6 +198,14 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# The largest request body at all (the largest file we accept, plus room for the form):
+# refused by Content-Length before reading, and never read past (espm/uploads.py).
+MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", str(EVIDENCE_MAX_BYTES + 1024 * 1024)))
+FILE_UPLOAD_HANDLERS = [
+    "espm.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from import_export import fields, resources
 from import_export.widgets import ForeignKeyWidget, NumberWidget
 
+from espm import workbooks
 from espm.exports import safe_cell
 from indicators import selectors
 from indicators.models import CatalogEdition, QualityItem, Sector, ServiceType
@@ -136,6 +137,26 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+class SheetTooLarge(SheetError):
+    """Over a size limit of espm.workbooks (the page answers 422 naming it)."""
+
+
+def _bounded_xlsx(content: bytes) -> tablib.Dataset:
+    """The active sheet as a Dataset, read through espm.workbooks' caps (not tablib's loader)."""
+    wb = workbooks.open_workbook(content)
+    ws = wb.active
+    rows = list(workbooks.rows(ws))
+    dataset = tablib.Dataset()
+    if rows:
+        width = len(rows[0])
+        dataset.headers = [str(h) if h is not None else "" for h in rows[0]]
+        for row in rows[1:]:
+            dataset.append(
+                tuple(row) + (None,) * (width - len(row)) if len(row) < width else row[:width]
+            )
+    return dataset
+
+
 def read_target_sheet(upload: Any) -> list[SheetRow]:
     """The rows of an uploaded .xlsx (or .csv) target sheet; SheetError if it is unreadable."""
     name = getattr(upload, "name", "").lower()
@@ -145,7 +166,9 @@ def read_target_sheet(upload: Any) -> list[SheetRow]:
         if fmt == "csv":
             dataset = tablib.Dataset().load(content.decode("utf-8-sig"), format="csv")
         else:
-            dataset = tablib.Dataset().load(content, format="xlsx")
+            dataset = _bounded_xlsx(content)
+    except workbooks.WorkbookTooLarge as exc:
+        raise SheetTooLarge(str(exc)) from exc
     except Exception as exc:  # noqa: BLE001 — any parser failure means "not a sheet"
         raise SheetError("Berkas tidak dapat dibaca sebagai lembar Excel (.xlsx).") from exc
     headers = [_text(h).lower() for h in (dataset.headers or [])]

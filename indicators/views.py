@@ -540,7 +540,7 @@ def target_upload(request: HttpRequest, region: str, year: int) -> HttpResponse:
                 rows = sheets.read_target_sheet(form.cleaned_data["file"])
             except sheets.SheetError as exc:
                 form.add_error("file", str(exc))
-                status = 400
+                status = 422 if isinstance(exc, sheets.SheetTooLarge) else 400
             else:
                 report = services.import_targets(request.user, reg, year, rows, dry_run=True)
                 if report.ok:

@@ -333,7 +333,15 @@ class Preview:
 def _rows(wb: Any, name: str, columns: list[tuple[str, bool]]) -> list[tuple[int, dict[str, Any]]]:
     if name not in wb.sheetnames:
         raise WorkbookError(_("Lembar %(name)s tidak ada; unduh templat baru.") % {"name": name})
-    ws = wb[name]
+    try:
+        return _read_rows(wb[name], name, columns)
+    except workbooks.WorkbookTooLarge as exc:
+        raise WorkbookError(str(exc)) from exc
+
+
+def _read_rows(
+    ws: Any, name: str, columns: list[tuple[str, bool]]
+) -> list[tuple[int, dict[str, Any]]]:
     rows = workbooks.rows(ws)
     header = [str(h or "").strip() for h in next(rows, ())]
     wanted = [c for c, _editable in columns]
@@ -397,7 +405,10 @@ def _meta(wb: Any) -> dict[str, str]:
         raise WorkbookError(
             _("Berkas ini bukan templat impor e-SPM; unduh templat dari halaman impor.")
         )
-    return {str(k): str(v) for k, v, *_rest in workbooks.rows(wb["_meta"]) if k is not None}
+    try:
+        return {str(k): str(v) for k, v, *_rest in workbooks.rows(wb["_meta"]) if k is not None}
+    except workbooks.WorkbookTooLarge as exc:
+        raise WorkbookError(str(exc)) from exc
 
 
 def _cell(value: Any) -> Any:
