@@ -238,6 +238,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": float(os.environ.get("REMINDER_TICK_SECONDS", "3600")),
         "options": {"expires": 1800},
     },
+    "import-drafts": {
+        "task": "reporting.tasks.purge_import_drafts",
+        "schedule": 24 * 3600.0,
+        "options": {"expires": 3600},
+    },
 }
 
 # Django 6.1 mailers; SMTP when EMAIL_HOST is set, the console otherwise.

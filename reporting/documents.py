@@ -130,6 +130,16 @@ def request_document(
         ).first()
         if running and GeneratedDocument.objects.visible_to(user).filter(pk=running.pk).exists():
             return running
+        # An identical request over unchanged data gets the finished file, not a rebuild.
+        done = (
+            GeneratedDocument.objects.visible_to(user)
+            .filter(kind=kind, region=region, year=year, period=period, status=Status.DONE)
+            .exclude(file="")
+            .order_by("-created_at")
+            .first()
+        )
+        if done is not None and not is_stale(done):
+            return done
         doc = GeneratedDocument.objects.create(
             kind=kind,
             region=region,

@@ -19,6 +19,11 @@ ACTIVITY_CODE = re.compile(r"^[0-9X]\.[0-9X]{2}\.\d{2}\.\d\.\d{2}$")
 SUB_ACTIVITY_CODE = re.compile(r"^[0-9X]\.[0-9X]{2}\.\d{2}\.\d\.\d{2}\.\d{4}$")
 
 
+# A breakdown is by sex, age band or area: a few groups. The catalog defines no breakdown
+# per service type yet, so one cap for all (it bounds the JSON stored on every report).
+MAX_BREAKDOWN_GROUPS = 20
+
+
 class CountField(forms.Field):
     """A whole, non-negative count; accepts Indonesian thousands separators ("1.234")."""
 
@@ -186,6 +191,10 @@ class RecipientsForm(VersionedForm):
                     % {"n": n}
                 )
             result[label.strip()[:80]] = value
+            if len(result) > MAX_BREAKDOWN_GROUPS:
+                raise forms.ValidationError(
+                    _("Rincian paling banyak %(n)s kelompok.") % {"n": MAX_BREAKDOWN_GROUPS}
+                )
         return result
 
     @staticmethod

@@ -60,7 +60,7 @@ def _period(value: str) -> Period | None:
 
 
 def _draft_name(user: Any, token: str) -> str:
-    return f"imports/{user.pk}/{token}.xlsx"
+    return f"{importer.DRAFTS_DIR}/{user.pk}/{token}.xlsx"
 
 
 @login_required

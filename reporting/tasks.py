@@ -96,3 +96,11 @@ def notify_workflow_event(event_id: int) -> int:
     unsent (``Notification.emailed_at``), so nobody gets the same e-mail twice.
     """
     return len(notifications.dispatch(event_id))
+
+
+@shared_task(name="reporting.tasks.purge_import_drafts", ignore_result=True)
+def purge_import_drafts() -> int:
+    """Delete Excel import previews nobody committed within a day (daily, by beat)."""
+    from reporting import importer
+
+    return importer.purge_drafts()
