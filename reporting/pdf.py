@@ -151,7 +151,8 @@ def _official(report: Report) -> Decimal | None:
 def _report_cell(report: Report) -> dict[str, str]:
     stand = completeness.standing(report)
     if stand.index is None:
-        return {"value": stand.reason_label, "band": ""}
+        # Why there is no figure: a note that wraps in the narrow quarter column, not a number.
+        return {"value": "", "band": "", "note": stand.reason_label}
     return _cell(stand.index, report.band)
 
 
@@ -347,6 +348,14 @@ def report_data(
         )
         for q in quarters
     ]
+    # A quarter not opened yet has no report due: "belum dibuka", never "29 belum lapor".
+    opened = {p.quarter for p in periods if p.state != Period.State.PLANNED} | {
+        r.period.quarter for r in reports
+    }
+    for i, q in enumerate(quarters):
+        if q not in opened:
+            for cells in [s["cells"] for s in sectors] + [region_cells]:
+                cells[i] = {"value": DASH, "band": "", "missing": 0, "not_open": True}
     step(35, "Capaian dihitung")
     year_figures = _annual(year, service_types, by_service) if quarter is None else None
     allocated = sum(s["budget_allocated"] for s in services)
@@ -381,7 +390,14 @@ def report_data(
         "recap": _recap(region, periods, quarters) if region.is_province else [],
         "generated_on": format_date(today),
         "report_count": len(reports),
+        # An annex made before every quarter of the year is closed is provisional (sementara).
+        "provisional": quarter is None
+        and {p.quarter for p in periods if p.state == Period.State.CLOSED} != {1, 2, 3, 4},
     }
+    for row in data["recap"]:
+        for i, q in enumerate(quarters):
+            if q not in opened:
+                row["cells"][i] = {"value": DASH, "band": "", "missing": 0, "not_open": True}
     data["chapters"] = _chapters(data)
     return data
 
