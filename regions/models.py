@@ -79,6 +79,9 @@ class Region(models.Model):
     # Policy: the optional OPD-head sign-off step before reports reach the verifier.
     requires_head_signoff = models.BooleanField(_("wajib persetujuan kepala OPD"), default=False)
 
+    # Who changed a region's settings (contact, sign-off policy) and when; the loaders of the
+    # official list save without a history row (regions.services._without_history).
+    history = HistoricalRecords()
     objects = RegionQuerySet.as_manager()
     scope_paths = ScopePaths(region="")
 

@@ -149,13 +149,14 @@ def sync_regions(
         }
         region = existing.get(row.code)
         if region is None:
-            region = Region.objects.create(code=row.code, **wanted)
+            region = _without_history(Region(code=row.code, **wanted))
+            region.save()
             existing[row.code] = region
             result.created += 1
         elif any(getattr(region, k) != v for k, v in wanted.items()):
             for k, v in wanted.items():
                 setattr(region, k, v)
-            region.save()
+            _without_history(region).save()
             result.updated += 1
         else:
             result.unchanged += 1
@@ -182,6 +183,13 @@ class HistoryResult:
     unchanged: int = 0
 
 
+def _without_history(region: Region) -> Region:
+    """The official list is its own record (Kepmendagri, region_history.toml): the loaders'
+    saves stay out of the region history, which records people's settings changes."""
+    region.skip_history_when_saving = True  # type: ignore[attr-defined]
+    return region
+
+
 def _history_error(msg: str) -> RegionListError:
     return RegionListError(f"{HISTORY_FILE.name}: {msg}")
 
@@ -205,7 +213,7 @@ def load_region_history(path: Path | None = None) -> HistoryResult:
             return False
         for k, v in wanted.items():
             setattr(region, k, v)
-        region.save()
+        _without_history(region).save()
         return True
 
     for item in data.get("ended", []):
@@ -227,7 +235,7 @@ def load_region_history(path: Path | None = None) -> HistoryResult:
         }
         region = Region.objects.select_for_update().filter(code=code).first()
         if region is None:
-            Region.objects.create(code=code, **wanted)
+            _without_history(Region(code=code, **wanted)).save()
             result.ended_created += 1
         elif _apply(region, wanted):
             result.ended_updated += 1
@@ -397,6 +405,8 @@ def update_region_settings(
     for field in REGION_SETTINGS_FIELDS:
         if field in data:
             setattr(current, field, data[field])
+    current._history_user = actor  # type: ignore[attr-defined]
+    current._change_reason = "pengaturan wilayah"  # type: ignore[attr-defined]
     current.full_clean()
     current.save(update_fields=list(REGION_SETTINGS_FIELDS))
     return current

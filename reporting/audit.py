@@ -62,6 +62,7 @@ SOURCES: tuple[Source, ...] = (
     Source("agency", _("Perangkat daerah"), "regions.Agency"),
     Source("membership", _("Peran pengguna"), "regions.Membership"),
     Source("assignment", _("Penugasan layanan"), "indicators.Assignment"),
+    Source("region", _("Pengaturan wilayah"), "regions.Region"),
 )
 SOURCE_BY_KEY = {s.key: s for s in SOURCES}
 KIND_CHOICES: list[tuple[str, Any]] = [
@@ -283,6 +284,8 @@ def _subject(kind: str, obj: Any) -> tuple[str, str]:
         return obj.region.code, f"{obj.user.username} · {obj.get_role_display()}"
     if kind == "assignment":
         return obj.region.code, f"{obj.service_code} → {obj.agency}"
+    if kind == "region":
+        return obj.code, obj.name
     if kind == "action_plan":
         return obj.region.code, f"{_('Rencana aksi')} {obj.year}"
     # workflow
@@ -301,6 +304,7 @@ RELATED: dict[str, tuple[str, ...]] = {
     "agency": ("region",),
     "membership": ("region", "user"),
     "assignment": ("region", "agency"),
+    "region": ("history_user",),
     "action_plan": ("region",),
     WORKFLOW: ("region", "report__region", "report__service_type", "report__period", "submission"),
 }

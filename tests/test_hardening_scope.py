@@ -144,3 +144,40 @@ def test_agencies_are_listed_once_for_a_user_with_several_grants(cast):
 
 def test_audit_trail_lists_assignment_history_as_a_kind():
     assert "assignment" in dict(audit.KIND_CHOICES)
+
+
+def test_region_settings_changes_have_a_history_in_the_audit_trail(login):
+    from regions.models import Region
+    from regions.services import region_settings_version
+
+    klaten = Region.objects.get(code="33.10")
+    before = klaten.history.count()
+    response = login("klaten.tapem").post(
+        reverse("region_edit", kwargs={"code": "33.10"}),
+        {
+            "contact_name": "Kabag Tapem Riwayat",
+            "contact_email": "tapem@klatenkab.go.id",
+            "version": region_settings_version(klaten),
+        },
+    )
+    assert response.status_code == 302
+    assert klaten.history.count() == before + 1
+    last = klaten.history.first()
+    assert last.history_user.username == "klaten.tapem"
+    assert last.contact_name == "Kabag Tapem Riwayat"
+    trail = login("klaten.inspektorat").get(reverse("reporting:audit_trail"), {"kind": "region"})
+    assert trail.status_code == 200
+    entries = trail.context["entries"]
+    assert any(e.user == "klaten.tapem" and e.region == "33.10" for e in entries)
+    changed = {name for e in entries for name, _old, new in e.changes if "Riwayat" in new}
+    assert changed
+
+
+def test_loading_the_region_list_writes_no_region_history():
+    from django.core.management import call_command
+
+    from regions.models import Region
+
+    before = Region.history.count()
+    call_command("load_regions", verbosity=0)
+    assert Region.history.count() == before
