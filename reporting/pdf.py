@@ -53,6 +53,14 @@ def fmt_number(value: Decimal | float | int | None, decimals: int = 2) -> str:
     return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
+def fmt_qty(value: Decimal | int | None) -> str:
+    """A counted quantity as typed: 1706 → "1.706", 744.12 → "744,12" (no ",00" on counts)."""
+    if value is None:
+        return DASH
+    text = fmt_number(value)
+    return text[:-3] if text.endswith(",00") else text
+
+
 def fmt_int(value: int | Decimal | None) -> str:
     return DASH if value is None else fmt_number(value, 0)
 
@@ -164,7 +172,7 @@ def _quality_rows(report: Report) -> list[dict[str, Any]]:
             capaian.QualityInput(q.required, q.realised, item.has_quantity, q.met)
         )
         if item.has_quantity:
-            required, realised = fmt_number(q.required), fmt_number(q.realised)
+            required, realised = fmt_qty(q.required), fmt_qty(q.realised)
         else:
             required = "Ya"
             realised = DASH if q.met is None else ("Ya" if q.met else "Tidak")

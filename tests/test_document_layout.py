@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections import defaultdict
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -140,3 +141,9 @@ def _all_text(box):
         yield box.text
     for child in getattr(box, "children", []) or []:
         yield from _all_text(child)
+
+
+def test_quantities_print_as_typed_without_zero_decimals():
+    assert pdf.fmt_qty(Decimal("1706.00")) == "1.706"
+    assert pdf.fmt_qty(Decimal("744.12")) == "744,12"
+    assert pdf.fmt_qty(None) == pdf.DASH
