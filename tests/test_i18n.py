@@ -303,7 +303,8 @@ def test_dashboard_downloads_follow_the_language_of_the_request(login):
     url = reverse("reporting:dashboard_national_data")
     params = {"year": DEMO_YEAR, "quarter": 2, "format": "csv", "table": "input_status"}
     header = client.get(url, params).content.decode("utf-8-sig").splitlines()[0]
-    assert header.startswith("Tingkat,Jumlah wilayah,Mengisi")
+    # Indonesian Excel splits on semicolons (espm.exports); English gets commas.
+    assert header.startswith("Tingkat;Jumlah wilayah;Mengisi"), header
     header = english(client).get(url, params).content.decode("utf-8-sig").splitlines()[0]
     assert header.startswith("Level,Number of regions,Entered"), header
 
