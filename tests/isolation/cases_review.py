@@ -105,7 +105,8 @@ def _jateng_pk() -> dict[str, Any]:
 
 
 RECAP_READERS = {"jateng.biro", "bangda.admin"}
-DUE = "2099-01-31"
+# A reopen sets a due date between today and the end of the year after the period's (2026).
+DUE = "2027-12-31"
 
 CASES = [
     Case("reporting:review_inbox", allowed=EVERYONE),
