@@ -3,8 +3,8 @@
 The pages are exactly the GET cases of ``tests/isolation`` that answer a whole HTML page,
 each opened by one allowed user of every role (operator, OPD head, verifier, auditor,
 province, Bangda, sector viewer); downloads, JSON and HTMX fragments are skipped. Chromium asks Django
-through the in-process test client (a Playwright route), so the scan runs inside the test's
-rolled-back transaction with no live server; one browser context serves every role.
+through the in-process test client (a Playwright route), with no live server (the test is
+transactional: the database is flushed after it); one browser context serves every role.
 axe-core (vendored in ``tests/e2e/vendor``) checks each page with the WCAG 2.0/2.1 A and AA
 rules; the same page at 360 px must not scroll sideways.
 """
@@ -22,6 +22,7 @@ from django.test import Client
 from django.urls import reverse
 
 from regions.models import User
+from tests.conftest import ensure_seeded
 from tests.isolation.expect import CAST_GRANTS
 from tests.isolation.framework import Case, all_cases
 
@@ -129,8 +130,11 @@ def _format(violations: list[dict]) -> list[str]:
     return lines
 
 
-@pytest.mark.django_db
+# Transactional: Playwright's greenlets can reach Django through a connection outside the test's
+# transaction, so what the cases create must be flushed after the test, not rolled back.
+@pytest.mark.django_db(transaction=True)
 def test_every_matrix_page_passes_axe_and_fits_a_phone():
+    ensure_seeded()
     sync_api = pytest.importorskip("playwright.sync_api")
     if not os.path.exists(CHROMIUM):
         pytest.skip("chromium not installed")
@@ -191,8 +195,9 @@ def test_every_matrix_page_passes_axe_and_fits_a_phone():
     assert not too_wide, f"{len(too_wide)} pages wider than {PHONE} px on a phone:\n{wide}"
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_phone_menu_collapses_and_the_role_switch_shows_its_label():
+    ensure_seeded()
     sync_api = pytest.importorskip("playwright.sync_api")
     if not os.path.exists(CHROMIUM):
         pytest.skip("chromium not installed")
