@@ -179,19 +179,6 @@ def test_the_real_import_workbook_passes_the_guard():
 # ---------------------------------------------------------------- 7. body size
 
 
-class _Exploding(io.BytesIO):
-    """A body that fails the test if more than the limit is ever read from it."""
-
-    def __init__(self, size: int, limit: int) -> None:
-        super().__init__(b"x" * size)
-        self.limit = limit
-
-    def read(self, n: int = -1) -> bytes:
-        chunk = super().read(n)
-        assert self.tell() <= self.limit + 64 * 1024 + 1024, "read past the limit"
-        return chunk
-
-
 def test_a_declared_oversize_body_is_413_before_reading(login, settings):
     settings.MAX_REQUEST_BYTES = 1024 * 1024
     client = login("klaten.dinkes")
