@@ -339,7 +339,7 @@ def report_data(
         by_service[report.service_type_id][report.period.quarter] = report
     services = [_service_block(st, by_service.get(st.pk, {}), quarters) for st in service_types]
 
-    sectors = []
+    sectors: list[dict[str, Any]] = []
     by_sector: dict[str, list[ServiceType]] = defaultdict(list)
     for st in service_types:
         by_sector[st.sector.name].append(st)
@@ -360,10 +360,11 @@ def report_data(
     opened = {p.quarter for p in periods if p.state != Period.State.PLANNED} | {
         r.period.quarter for r in reports
     }
+    rows: list[list[dict[str, Any]]] = [s["cells"] for s in sectors] + [region_cells]
     for i, q in enumerate(quarters):
         if q not in opened:
-            for cells in [s["cells"] for s in sectors] + [region_cells]:
-                cells[i] = {"value": DASH, "band": "", "missing": 0, "not_open": True}
+            for row in rows:
+                row[i] = {"value": DASH, "band": "", "missing": 0, "not_open": True}
     step(35, "Capaian dihitung")
     year_figures = _annual(year, service_types, by_service) if quarter is None else None
     allocated = sum(s["budget_allocated"] for s in services)
