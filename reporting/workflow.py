@@ -782,7 +782,7 @@ def bulk_verify(
         try:
             result = transition(report, "verify", user, expected_version=report.version)
         except TransitionError as exc:
-            why = "; ".join(p.message for p in exc.problems)
+            why = "; ".join(p.message for p in exc.problems if p.message != exc.message)
             refused.append((report, f"{exc.message} {why}" if why else exc.message))
         else:
             done.append(result.obj)  # type: ignore[arg-type]
