@@ -336,7 +336,7 @@ def test_a_half_filled_report_has_no_index_anywhere(login):
     # The LPPD annex shows "belum lengkap" in that service's TW III cell.
     data = pdf.report_data(report_.region, 2026)
     block = next(s for s in data["services"] if s["code"] == "K-KES-08")
-    assert block["cells"][2]["value"] == "belum lengkap"
+    assert block["cells"][2]["note"] == "belum lengkap" and block["cells"][2]["value"] == ""
     # The province recap counts it as missing, not as 0.
     rows = recap.build(Region.objects.get(code="33"), report_.period).rows
     klaten = next(r for r in rows if r.region.code == "33.10")
