@@ -13,11 +13,10 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from indicators.models import Target
-from regions.models import Agency, Membership, Region, User
+from regions.models import Agency, Membership, User
 from regions.roles import Role
 from reporting import workflow
 from reporting.models import Report, WorkflowEvent
-from tests import factories_review as f
 from tests import factories_targets as targets
 
 pytestmark = pytest.mark.django_db
@@ -25,17 +24,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def report() -> Report:
-    p = f.period(2027, 1)
-    klaten = Region.objects.get(code="33.10")
-    f.verified_region(klaten, p)
-    report = (
-        Report.objects.filter(region=klaten, period=p, agency__short_name="DINKES")
-        .select_related("service_type", "period")
-        .order_by("service_type__code")
-        .first()
-    )
-    f.set_status(report, Report.Status.SUBMITTED)
-    targets.target(klaten, 2027, report.service_type.code, status=Target.Status.VERIFIED)
+    report = targets.submitted_klaten_report(Target.Status.VERIFIED)
     Report.objects.filter(pk=report.pk).update(
         updated_by=User.objects.get(username="klaten.dinkes")
     )

@@ -25,18 +25,7 @@ REASON = "Target 2027 menunggu data Dukcapil; capaian diperiksa dari kohort Pusk
 
 @pytest.fixture
 def report() -> Report:
-    p = f.period(2027, 1)
-    klaten = Region.objects.get(code="33.10")
-    f.verified_region(klaten, p)
-    report = (
-        Report.objects.filter(region=klaten, period=p, agency__short_name="DINKES")
-        .select_related("service_type", "period")
-        .order_by("service_type__code")
-        .first()
-    )
-    f.set_status(report, Report.Status.SUBMITTED)
-    targets.target(klaten, 2027, report.service_type.code, status=Target.Status.DRAFT)
-    return report
+    return targets.submitted_klaten_report(Target.Status.DRAFT)
 
 
 def message(report: Report) -> str:
