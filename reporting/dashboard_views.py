@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -133,7 +134,7 @@ def _fmt_pct(value: Decimal | None) -> str:
 
 
 def _pct_text(n: int, p: Decimal | None) -> str:
-    return f"{n} ({_fmt_pct(p)})"
+    return f"{number_format(n, force_grouping=True)} ({_fmt_pct(p)})"
 
 
 # ----------------------------------------------------------------------------- national / province

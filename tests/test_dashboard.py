@@ -18,6 +18,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from regions.models import Region, User
 from reporting import dashboards as d
@@ -25,6 +26,15 @@ from reporting.models import RegionSubmission
 from tests.factories_dashboard import YEAR, PeriodFactory, catalog, report, submission
 
 S = RegionSubmission.Status
+
+
+@pytest.fixture(autouse=True)
+def _indonesian():
+    """Texts are asserted in Indonesian, whatever language an earlier test left active."""
+    with translation.override("id"):
+        yield
+
+
 Q = 2
 
 

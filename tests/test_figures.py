@@ -16,7 +16,7 @@ from decimal import Decimal
 import pytest
 from django.db.models import Count
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.authtoken.models import Token
 
 from indicators.models import ServiceType
@@ -29,6 +29,14 @@ from reporting.rules import completeness, universe
 from tests.factories_dashboard import YEAR, PeriodFactory, catalog, report, submission
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _indonesian():
+    """Texts are asserted in Indonesian, whatever language an earlier test left active."""
+    with translation.override("id"):
+        yield
+
 
 NEW_PAPUA_PROVINCES = ["93", "94", "95", "96"]  # in today's list; e-SPM counted 34 in 2023
 DKI_ADMIN_UNITS = {"31.01", "31.71", "31.72", "31.73", "31.74", "31.75"}
