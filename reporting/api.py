@@ -1871,12 +1871,7 @@ class AnnualView(APIView):
         if region.level not in dashboards.LEVELS:
             raise exceptions.NotFound(_("Capaian tahunan ada untuk provinsi dan kab/kota."))
         year = args.get("year") or dashboards.default_year_quarter()[0]
-        dash = dashboards.region_dashboard(
-            request.user, region, year, 4, provisional=args["provisional"]
-        )
-        a = dash.annual
-        if a is None:  # region_dashboard always builds it; a clear answer all the same
-            raise exceptions.NotFound(_("Capaian tahunan tidak tersedia."))
+        a = dashboards.region_annual(request.user, region, year, provisional=args["provisional"])
         return Response(
             AnnualSerializer(
                 {

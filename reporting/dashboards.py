@@ -1015,6 +1015,23 @@ def agency_limited_services(user: Any, region: Region) -> set[str] | None:
     )
 
 
+def region_annual(
+    user: Any, region: Region, year: int, *, provisional: bool = False
+) -> annual_rule.Annual:
+    """The year's figures of one region in the user's scope (the dashboard's, without the
+    quarter's lines, trend and national ranks it also computes)."""
+    scope = scope_for(user, region=region, provisional=provisional)
+    levels = universe.service_levels(region.code, region.level)
+    services = [s for s in expected_services(year, scope.sectors) if s.level in levels]
+    own = agency_limited_services(user, region)
+    if own is not None:
+        own |= set(
+            scope.reports.filter(period__year=year).values_list("service_type__code", flat=True)
+        )
+        services = [s for s in services if s.code in own]
+    return annual_rule.annual(scope.reports, year, services, provisional=provisional)
+
+
 def region_dashboard(
     user: Any, region: Region, year: int, quarter: int, *, provisional: bool = False
 ) -> RegionDashboard:
