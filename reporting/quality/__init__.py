@@ -1,0 +1,1 @@
+"""Data quality: validation rules, flags, follow-up and the data-quality view."""

@@ -1,0 +1,18 @@
+"""A report's data-quality flags: explanation (operator) and follow-up (verifier)."""
+
+from django.urls import path
+
+from reporting.quality import check_views as v
+
+urlpatterns = [
+    path(
+        "laporan/<int:pk>/pemeriksaan/<int:check_pk>/penjelasan/",
+        v.check_explain,
+        name="check_explain",
+    ),
+    path(
+        "laporan/<int:pk>/pemeriksaan/<int:check_pk>/diperiksa/",
+        v.check_confirm,
+        name="check_confirm",
+    ),
+]
