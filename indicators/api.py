@@ -63,7 +63,16 @@ def edition_for_year(year: int | None) -> CatalogEdition | None:
 class QualityItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = QualityItem
-        fields = ["code", "kind", "description", "unit", "has_quantity", "source", "order"]
+        fields = [
+            "code",
+            "kind",
+            "description",
+            "unit",
+            "has_quantity",
+            "per_recipient",
+            "source",
+            "order",
+        ]
 
 
 class ServiceTypeSerializer(serializers.ModelSerializer):

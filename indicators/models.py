@@ -116,6 +116,8 @@ class QualityItem(models.Model):
     description = models.CharField(_("uraian"), max_length=400)
     unit = models.CharField(_("satuan"), max_length=50, blank=True)
     has_quantity = models.BooleanField(_("memiliki jumlah"), default=True)
+    # Given one per recipient (e.g. a learning kit per pupil): realised ≤ recipients served.
+    per_recipient = models.BooleanField(_("per penerima"), default=False)
     source = models.CharField(_("sumber"), max_length=300, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
 

@@ -148,6 +148,8 @@ def validate_catalog(data: Mapping[str, Any]) -> list[str]:
                 problems.append(f"{where} {qcode}: uraian kosong")
             if not isinstance(qi.get("has_quantity", True), bool):
                 problems.append(f"{where} {qcode}: has_quantity harus true/false")
+            if not isinstance(qi.get("per_recipient", False), bool):
+                problems.append(f"{where} {qcode}: per_recipient harus true/false")
     if not seen:
         problems.append("tidak ada jenis pelayanan")
     return problems
@@ -266,6 +268,7 @@ def _sync_quality(
             "description": qi["description"].strip(),
             "unit": qi.get("unit") or "",
             "has_quantity": qi.get("has_quantity", True),
+            "per_recipient": bool(qi.get("per_recipient", False)),
             "source": qi.get("source") or regulation,
             "order": order,
         }
@@ -430,7 +433,7 @@ class ServiceChange:
 
 
 ST_FIELDS = ["name", "level", "regulation", "recipient_definition"]
-QI_FIELDS = ["kind", "description", "unit", "has_quantity", "source"]
+QI_FIELDS = ["kind", "description", "unit", "has_quantity", "per_recipient", "source"]
 
 
 def diff_editions(old: CatalogEdition, new: CatalogEdition) -> list[ServiceChange]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -31,13 +32,16 @@ from regions.models import User
 from reporting import services, workflow
 from reporting.models import (
     BudgetLine,
+    Evidence,
     Period,
     RegionSubmission,
     Report,
     ReportQuality,
     ReportStage,
     WorkflowEvent,
+    private_storage,
 )
+from reporting.quality import services as quality_checks
 from reporting.rules import windows
 
 DEMO_YEAR = 2026
@@ -48,6 +52,7 @@ KLATEN_TW3 = {
     "K-KES-01": "draft",
     "K-KES-02": "draft_partial",
     "K-KES-04": "returned",
+    "K-KES-05": "submitted_explained",
     "K-KES-08": "empty",
     "K-DIK-01": "draft",
     "K-DIK-02": "draft_partial",
@@ -114,6 +119,7 @@ class Batch:
     quality: list[ReportQuality] = field(default_factory=list)
     stages: list[ReportStage] = field(default_factory=list)
     budget: list[BudgetLine] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
     events: list[WorkflowEvent] = field(default_factory=list)
 
     def save(self) -> None:
@@ -122,6 +128,7 @@ class Batch:
         )
         bulk_update_with_history(self.stages, ReportStage, ["status", "note"], batch_size=BULK)
         bulk_create_with_history(self.budget, BudgetLine, batch_size=BULK)
+        bulk_create_with_history(self.evidence, Evidence, batch_size=BULK)
         bulk_update_with_history(self.reports, Report, REPORT_FIELDS, batch_size=BULK)
         _save_events(self.events)
 
@@ -193,9 +200,15 @@ def _fill(
             break
         if row.quality_item.has_quantity:
             required = row.required or Decimal(int(5 + 50 * _score(code, i)))
-            row.required = required
             factor = min(Decimal("1.1"), Decimal(str(round(0.5 + level * 0.6, 2))))
-            row.realised = (required * factor).quantize(Decimal(1))
+            if row.quality_item.per_recipient:
+                # Given one per recipient: never more than the recipients served.
+                required = row.required or Decimal(target)
+                realised = min(required * factor, Decimal(report.recipients_served))
+            else:
+                realised = required * factor
+            row.required = required
+            row.realised = realised.quantize(Decimal(1))
         else:
             row.met = _score(code, i, quarter) < 0.5 + level / 2
         row._history_user = user  # type: ignore[attr-defined]
@@ -210,6 +223,8 @@ def _fill(
             stage.note = f"{DEMO_NOTE} Tahap berjalan sesuai rencana aksi."
             stage._history_user = user  # type: ignore[attr-defined]
             batch.stages.append(stage)
+            if stage.status == ReportStage.Status.DONE:
+                batch.evidence.append(_stage_document(report, stage, user))
         act_code, act_name, sub = BUDGET.get(
             report.service_type.sector.code, ("1.02.02.2.02", "Kegiatan SPM", "0001")
         )
@@ -293,6 +308,39 @@ def _region_event(
     return event
 
 
+# One small PDF stored once, referenced by every done stage of the demo (as its document).
+DEMO_DOCUMENT = "evidence/demo/dokumen-tahapan-demo.pdf"
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _demo_document() -> str:
+    storage = private_storage()
+    if not storage.exists(DEMO_DOCUMENT):
+        storage.save(DEMO_DOCUMENT, ContentFile(DEMO_PDF))
+    return DEMO_DOCUMENT
+
+
+def _stage_document(report: Report, stage: ReportStage, user: User) -> Evidence:
+    doc = Evidence(
+        report=report,
+        stage=stage,
+        original_name=f"demo-tahap-{stage.stage}.pdf",
+        content_type="application/pdf",
+        size=len(DEMO_PDF),
+        sha256=hashlib.sha256(DEMO_PDF).hexdigest(),
+        description=f"{DEMO_NOTE} Dokumen tahap {stage.stage}",
+        uploaded_by=user,
+    )
+    doc.file.name = _demo_document()
+    doc._history_user = user  # type: ignore[attr-defined]
+    return doc
+
+
 def _reports(period: Period) -> list[Report]:
     return list(
         Report.objects.filter(period=period, region__code__in=list(DEMO_REGIONS))
@@ -371,8 +419,23 @@ def _seed_closed_quarter(period: Period, users: dict[str, User]) -> None:
     _save_events(events)
 
 
+OVER_TARGET_EXPLANATION = (
+    f"{DEMO_NOTE} Sasaran tahun ini dihitung dari proyeksi BPS; pendataan lapangan menemukan "
+    "lebih banyak sasaran. Usulan revisi target sudah diajukan ke Bappeda."
+)
+
+
+def _over_target(report: Report) -> None:
+    """Served 4% above the year's target: a data-quality warning the operator explained."""
+    target = report.recipients_target or 0
+    report.recipients_served = served = target + max(1, target // 25)
+    report.recipients_breakdown = {"Laki-laki": served // 2, "Perempuan": served - served // 2}
+    services.recompute_capaian(report, list(report.quality.all()))
+
+
 def _seed_open_quarter(period: Period, users: dict[str, User]) -> None:
     batch = Batch()
+    explained: list[tuple[Report, User]] = []
     for report in _reports(period):
         operator = _operator(users, report)
         verifier = _verifier(users, report.region.code)
@@ -396,6 +459,10 @@ def _seed_open_quarter(period: Period, users: dict[str, User]) -> None:
             continue
         completeness = 0.5 if wanted == "draft_partial" else 1.0
         _fill(batch, report, operator, period.quarter, completeness)
+        if wanted == "submitted_explained":
+            _over_target(report)
+            explained.append((report, operator))
+            wanted = "submitted"
         if wanted in ("submitted", "verified", "returned"):
             _set_status(batch, report, Report.Status.SUBMITTED, operator, "submit")
         if wanted == "verified":
@@ -403,6 +470,15 @@ def _seed_open_quarter(period: Period, users: dict[str, User]) -> None:
         if wanted == "returned":
             _set_status(batch, report, Report.Status.RETURNED, verifier, "return", RETURN_REASON)
     batch.save()
+    # Data-quality flags of the open quarter, as the saves would have left them.
+    quality_checks.evaluate_period(period.pk)
+    for report, operator in explained:
+        # Explained while it was a draft (the demo writes the submitted state directly).
+        for check in report.checks.filter(rule__code="MELEBIHI-TARGET"):
+            check.explanation = OVER_TARGET_EXPLANATION
+            check.explained_by, check.explained_at = operator, report.submitted_at
+            check._history_user = operator  # type: ignore[attr-defined]
+            check.save()
 
 
 def seed() -> None:

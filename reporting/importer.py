@@ -35,7 +35,15 @@ from regions.models import Region
 from regions.scoping import Action
 from reporting import patch, services
 from reporting.locks import entry_lock_reason
-from reporting.models import Period, Report, ReportStage, private_storage
+from reporting.models import (
+    BudgetLine,
+    Period,
+    Report,
+    ReportCheck,
+    ReportStage,
+    private_storage,
+)
+from reporting.quality import selectors as quality_selectors
 from reporting.rules import merge
 
 FORMAT = "espm-import-1"
@@ -278,6 +286,8 @@ class ReportPreview:
     errors: list[RowError] = field(default_factory=list)
     version: int | None = None
     plan: patch.Plan | None = None
+    # Data-quality warnings the import would raise (errors go to `errors` and refuse it).
+    warnings: list[RowError] = field(default_factory=list)
 
     @property
     def shown_changes(self) -> list[tuple[str, str, str]]:
@@ -329,6 +339,10 @@ class Preview:
     @property
     def changed(self) -> list[ReportPreview]:
         return [r for r in self.reports if r.changes]
+
+    @property
+    def all_warnings(self) -> list[RowError]:
+        return [w for r in self.reports for w in r.warnings]
 
 
 def _rows(wb: Any, name: str, columns: list[tuple[str, bool]]) -> list[tuple[int, dict[str, Any]]]:
@@ -647,7 +661,71 @@ def preview(user: Any, region: Region, period: Period, upload: IO[bytes]) -> Pre
                             },
                         )
                     )
+    _quality_checks(user, result, cells)
     return result
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _check_key(check: ReportCheck, budget_index: dict[int, int]) -> str:
+    """The field key (``patch.plan``'s, marked in ``Cells``) behind a data-quality flag."""
+    if check.section == "quality" and check.item_key:
+        return f"quality.{check.item_key}.realised"
+    if check.item_key.startswith("stage:"):
+        return f"stages.{check.item_key[6:]}.status"
+    if check.item_key.startswith("line:"):
+        return f"budget_lines[{budget_index.get(int(check.item_key[5:]), 0)}].realised"
+    return "recipients_served"
+
+
+def _quality_checks(user: Any, result: Preview, cells: Cells) -> None:
+    """What the data-quality rules would flag after this import, placed on the sheet's cells.
+
+    The import is written in a transaction that is rolled back (the services run as in the
+    commit, so the flags are exactly the commit's). A new or changed **error** refuses the
+    row like any other error; a new or changed warning is listed (it needs an explanation
+    in the form before the report can be submitted). Flags the report already had are not
+    repeated.
+    """
+    items = [i for i in result.reports if i.changes and not i.errors and i.plan is not None]
+    if not items:
+        return
+    ids = [i.report.pk for i in items]
+    before = {
+        (c.report_id, c.rule_id, c.item_key): c.values
+        for c in ReportCheck.objects.filter(report_id__in=ids)
+    }
+    found: list[tuple[ReportCheck, str, str]] = []  # (flag, its message, its field key)
+    try:
+        with transaction.atomic():
+            for item in items:
+                assert item.plan is not None
+                patch.apply(item.plan, user, item.version)
+            index = {
+                pk: n
+                for rid in ids
+                for n, pk in enumerate(
+                    BudgetLine.objects.filter(report_id=rid)
+                    .order_by("order", "id")
+                    .values_list("pk", flat=True)
+                )
+            }
+            for c in ReportCheck.objects.filter(report_id__in=ids).select_related("rule"):
+                if before.get((c.report_id, c.rule_id, c.item_key)) != c.values:
+                    found.append((c, quality_selectors.message(c), _check_key(c, index)))
+            raise _Rollback
+    except _Rollback:
+        pass
+    except services.EntryError:
+        return  # the commit meets the same refusal and reports it
+    by_report = {i.report.pk: i for i in items}
+    for c, text, key in found:
+        item = by_report[c.report_id]
+        code = item.report.service_type.code
+        row = RowError(cells.of(code, key), f"{code}: {text}")
+        (item.errors if c.is_error else item.warnings).append(row)
 
 
 @dataclass

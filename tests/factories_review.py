@@ -130,7 +130,7 @@ def fill(report: Report, served: int = 80) -> Report:
             )
         )
     ReportStage.objects.update_or_create(
-        report=report, stage=1, defaults={"status": ReportStage.Status.DONE}
+        report=report, stage=1, defaults={"status": ReportStage.Status.IN_PROGRESS}
     )
     c = capaian.compute(report.recipients_served, report.recipients_target, inputs)
     report.recipients_pct, report.quality_pct = c.recipients_pct, c.quality_pct
