@@ -50,6 +50,7 @@ from reporting import (
     patch,
     recap,
     review_selectors,
+    review_services,
     services,
     workflow,
 )
@@ -65,6 +66,8 @@ from reporting.models import (
     Report,
     ReportQuality,
     ReportStage,
+    ReviewNote,
+    Section,
     WorkflowEvent,
 )
 from reporting.rules import annual, completeness, universe, windows
@@ -506,6 +509,36 @@ class BudgetLineSerializer(serializers.ModelSerializer):
         ]
 
 
+class ReviewNoteSerializer(serializers.ModelSerializer):
+    """The verifier's note on one section of the report form (read-only here)."""
+
+    section_label = serializers.CharField(
+        source="get_section_display", read_only=True, help_text="Nama bagian seperti di formulir."
+    )
+    author = serializers.CharField(
+        source="author.username", read_only=True, help_text="Nama pengguna verifikator."
+    )
+    author_name = serializers.CharField(
+        source="author", read_only=True, help_text="Nama tampilan verifikator."
+    )
+
+    class Meta:
+        model = ReviewNote
+        fields = ["section", "section_label", "text", "author", "author_name", "updated_at"]
+        read_only_fields = fields
+
+
+class ReviewNoteInSerializer(serializers.Serializer):
+    section = serializers.ChoiceField(
+        choices=Section.choices, help_text="Bagian formulir laporan yang diberi catatan."
+    )
+    text = serializers.CharField(
+        allow_blank=True,
+        max_length=review_services.NOTE_MAX_LENGTH,
+        help_text="Isi catatan; kosong menghapus catatan bagian ini.",
+    )
+
+
 class PeriodRefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Period
@@ -524,6 +557,12 @@ class ReportSerializer(serializers.ModelSerializer):
     quality = ReportQualitySerializer(many=True, read_only=True)
     stages = ReportStageSerializer(many=True, read_only=True)
     budget_lines = BudgetLineSerializer(many=True, read_only=True)
+    review_notes = ReviewNoteSerializer(
+        many=True,
+        read_only=True,
+        help_text="Catatan verifikator per bagian formulir (recipients, quality, stages, "
+        "budget, problems, evidence); operator melihatnya di samping bagian tersebut.",
+    )
 
     class Meta:
         model = Report
@@ -547,6 +586,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "quality",
             "stages",
             "budget_lines",
+            "review_notes",
             "entered_at",
             "submitted_at",
             "verified_at",
@@ -589,7 +629,7 @@ def reports_for(user: Any, action: Action = Action.VIEW) -> QuerySet[Report]:
     return (
         Report.objects.visible_to(user, action)
         .select_related("region", "period", "service_type__sector", "agency")
-        .prefetch_related("quality__quality_item", "stages", "budget_lines")
+        .prefetch_related("quality__quality_item", "stages", "budget_lines", "review_notes__author")
         .order_by("period__year", "period__quarter", "region__code", "service_type__order", "id")
     )
 
@@ -669,6 +709,16 @@ class TransitionSerializer(serializers.Serializer):
     )
 
 
+class ReportTransitionSerializer(TransitionSerializer):
+    sections = serializers.ListField(
+        child=serializers.ChoiceField(choices=Section.choices),
+        required=False,
+        max_length=len(Section.choices),
+        help_text="return, head-return, reopen: bagian formulir yang dimaksud alasan "
+        "(operator melihat alasan di samping bagian itu). Langkah lain menolaknya (400).",
+    )
+
+
 class VersionQuerySerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
 
@@ -703,6 +753,12 @@ class TimelineEventSerializer(serializers.ModelSerializer):
     reason = serializers.CharField(
         read_only=True, help_text="Alasan/catatan; kosong bila tidak ada."
     )
+    sections = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Pengembalian laporan: bagian formulir yang dimaksud alasan (kosong: "
+        "seluruh laporan).",
+    )
 
     class Meta:
         model = WorkflowEvent
@@ -716,6 +772,7 @@ class TimelineEventSerializer(serializers.ModelSerializer):
             "actor_name",
             "at",
             "reason",
+            "sections",
         ]
         read_only_fields = fields
 
@@ -863,6 +920,7 @@ def _fire(
             reason=data.get("reason", ""),
             expected_version=version,
             target_exception_reason=data.get("target_exception_reason", ""),
+            sections=data.get("sections", ()),
             **extra,
         )
     except workflow.NotAllowed as exc:
@@ -897,7 +955,7 @@ def _transition_schema(name: str) -> Any:
     return extend_schema(
         tags=["reports"],
         summary=TRANSITION_DOC[name],
-        request=TransitionSerializer,
+        request=ReportTransitionSerializer,
         parameters=[IF_MATCH],
         responses={200: TransitionResultSerializer, **STALE_RESPONSES},
     )
@@ -957,7 +1015,7 @@ class ReportViewSet(viewsets.ReadOnlyModelViewSet):
 
     def _transition(self, request: Request, name: str) -> Response:
         report = self.get_object()
-        form = TransitionSerializer(data=request.data)
+        form = ReportTransitionSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         result = _fire(report, name, request, form.validated_data)
         fresh = self.get_queryset().get(pk=report.pk)
@@ -1005,6 +1063,44 @@ class ReportViewSet(viewsets.ReadOnlyModelViewSet):
         """`review_selectors.timeline`, the events the report's pages list, oldest first."""
         report = self.get_object()
         return Response(TimelineEventSerializer(review_selectors.timeline(report), many=True).data)
+
+    @extend_schema(
+        tags=["reports"],
+        summary="Catatan verifikator pada satu bagian laporan (verifikator wilayah, selama "
+        "laporan diverifikasi); teks kosong menghapusnya",
+        request=ReviewNoteInSerializer,
+        responses={
+            200: ReviewNoteSerializer,
+            204: OpenApiResponse(description="Catatan bagian itu dihapus."),
+            409: OpenApiResponse(ErrorSerializer, ERROR_DESCRIPTIONS["409"]),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="review-notes",
+        url_name="review-notes",
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def review_notes(self, request: Request, pk: str | None = None) -> Response:
+        """The review page's note form: `review_services.save_note` (the same rule)."""
+        report = self.get_object()
+        form = ReviewNoteInSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            note = review_services.save_note(
+                report.pk, request.user, form.validated_data["section"], form.validated_data["text"]
+            )
+        except workflow.NotAllowed as exc:
+            raise exceptions.PermissionDenied(exc.message) from exc
+        except workflow.TransitionError as exc:
+            if exc.field:
+                raise exceptions.ValidationError({exc.field: [exc.message]}) from exc
+            raise Conflict(exc.message, code="refused") from exc
+        if note is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(ReviewNoteSerializer(note).data)
 
     # ------------------------------------------------------------ evidence
 

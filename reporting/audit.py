@@ -56,6 +56,7 @@ SOURCES: tuple[Source, ...] = (
     Source("report_stage", _("Tahapan penerapan"), "reporting.ReportStage"),
     Source("budget_line", _("Anggaran"), "reporting.BudgetLine"),
     Source("evidence", _("Bukti dukung"), "reporting.Evidence"),
+    Source("review_note", _("Catatan verifikator"), "reporting.ReviewNote"),
     Source("action_plan", _("Rencana aksi"), "reporting.ActionPlan"),
     Source("target", _("Target"), "indicators.Target"),
     Source("target_quality", _("Target mutu"), "indicators.TargetQuality"),
@@ -266,13 +267,14 @@ def _subject(kind: str, obj: Any) -> tuple[str, str]:
     """(region label, what was changed) of one history row or workflow event."""
     if kind in ("report", "target"):
         return obj.region.code, f"{obj.service_type.code} {getattr(obj, 'period', '') or obj.year}"
-    if kind in ("report_quality", "report_stage", "budget_line", "evidence"):
+    if kind in ("report_quality", "report_stage", "budget_line", "evidence", "review_note"):
         report = obj.report
         detail = {
             "report_quality": lambda: f"{obj.quality_item.code}",
             "report_stage": lambda: f"{_('tahap')} {obj.stage}",
             "budget_line": lambda: obj.activity_name,
             "evidence": lambda: obj.original_name,
+            "review_note": lambda: f"{_('catatan')} {obj.get_section_display()}",
         }[kind]()
         return report.region.code, f"{report.service_type.code} {report.period} · {detail}"
     if kind == "target_quality":
@@ -300,6 +302,7 @@ RELATED: dict[str, tuple[str, ...]] = {
     "report_stage": ("report__region", "report__service_type", "report__period"),
     "budget_line": ("report__region", "report__service_type", "report__period"),
     "evidence": ("report__region", "report__service_type", "report__period"),
+    "review_note": ("report__region", "report__service_type", "report__period"),
     "target_quality": ("target__region", "target__service_type", "quality_item"),
     "agency": ("region",),
     "membership": ("region", "user"),

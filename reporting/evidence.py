@@ -41,6 +41,14 @@ SERVED_TYPE = {
     "csv": "text/csv",
 }
 ACCEPT_ATTR = ",".join(f".{ext}" for ext in ALLOWED)
+# Stored types a browser shows inline (the review page's preview): images and PDFs only, whose
+# kind was checked from the content at upload. Spreadsheets are always downloaded.
+PREVIEW_KIND = {"application/pdf": "pdf", "image/png": "image", "image/jpeg": "image"}
+
+
+def preview_kind(content_type: str) -> str | None:
+    """'pdf', 'image' or None (no inline preview) for a stored evidence file's type."""
+    return PREVIEW_KIND.get(content_type)
 
 
 @dataclass(frozen=True)

@@ -389,6 +389,51 @@ class RegionSubmission(models.Model):
         return self.timeliness == "late"
 
 
+class Section(models.TextChoices):
+    """The parts of the report form, keyed as the form keys them (``sec-<key>`` on the report
+    page, ``patch.SECTION_KEYS``): what a verifier's note or a return reason points at."""
+
+    RECIPIENTS = "recipients", _("Penerima layanan")
+    QUALITY = "quality", _("Mutu minimal")
+    STAGES = "stages", _("Tahapan penerapan SPM")
+    BUDGET = "budget", _("Anggaran")
+    PROBLEMS = "problems", _("Permasalahan dan solusi")
+    EVIDENCE = "evidence", _("Bukti dukung")
+
+
+class ReviewNote(models.Model):
+    """The verifier's note on one section of a report, shown to the operator beside it.
+
+    One per (report, section): writing again replaces the text, the history keeps each one.
+    Only ``reporting.review_services.save_note`` writes it.
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="review_notes")
+    section = models.CharField(_("bagian"), max_length=12, choices=Section.choices)
+    text = models.TextField(_("catatan"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = ScopePaths(
+        region="report__region",
+        agency="report__agency",
+        sector="report__service_type__sector__code",
+    )
+
+    class Meta:
+        verbose_name = _("catatan verifikator")
+        verbose_name_plural = _("catatan verifikator")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "section"], name="review_note_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.section}"
+
+
 class WorkflowEvent(models.Model):
     """One workflow step (who, when, what, why) on a report, a region submission or a target."""
 
@@ -410,6 +455,8 @@ class WorkflowEvent(models.Model):
     reason = models.TextField(blank=True)
     # The data as it stood at this step, so a resubmission can be diffed against a return.
     snapshot = models.JSONField(default=dict, blank=True)
+    # The report sections (``Section`` keys) a return's reason is about; empty = the whole report.
+    sections = models.JSONField(default=list, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = ScopePaths(region="region", agency="agency")

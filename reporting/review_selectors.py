@@ -15,11 +15,24 @@ from django.utils.translation import gettext as _t
 from regions.models import Level
 from regions.roles import Role
 from regions.scoping import Action, grants_for
-from reporting import workflow
-from reporting.models import Period, RegionSubmission, Report, Stage, WorkflowEvent
-from reporting.rules import windows
+from reporting import selectors, workflow
+from reporting.evidence import preview_kind
+from reporting.models import (
+    BudgetLine,
+    Evidence,
+    Period,
+    RegionSubmission,
+    Report,
+    ReportQuality,
+    ReportStage,
+    ReviewNote,
+    Section,
+    Stage,
+    WorkflowEvent,
+)
+from reporting.rules import capaian, windows
 
-RETURNING = ("return", "head_return", "reopen")
+RETURNING = workflow.RETURNING
 
 
 # ---------------------------------------------------------------- inboxes
@@ -218,9 +231,27 @@ def _num(value: Any) -> str:
     return number_format(number, use_l10n=True, force_grouping=True)
 
 
-NUMERIC_VALUES = frozenset(
-    {"recipients_target", "recipients_served", "recipients_breakdown", "capaian_index"}
-)
+def _index(value: Any) -> str:
+    """An index or percentage as the pages write it: two decimals (76,42)."""
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return _show(value)
+    return number_format(number, 2, use_l10n=True, force_grouping=True)
+
+
+NUMERIC_VALUES = frozenset({"recipients_target", "recipients_served", "capaian_index"})
+STAGE_STATUSES = dict(ReportStage.Status.choices)
+
+
+def _value_shown(key: str) -> Any:
+    if key == "capaian_index":
+        return lambda v: "–" if v in (None, "") else _index(v)
+    return _num if key in NUMERIC_VALUES else _show
+
+
+def _stage_status(value: Any) -> str:
+    return str(STAGE_STATUSES.get(value, "")) or _show(value)
 
 
 def diff_snapshots(before: dict[str, Any], after: dict[str, Any]) -> list[DiffRow]:
@@ -229,7 +260,7 @@ def diff_snapshots(before: dict[str, Any], after: dict[str, Any]) -> list[DiffRo
     bv, av = before.get("values", {}), after.get("values", {})
     for key in VALUE_LABELS:
         if bv.get(key) != av.get(key):
-            show = _num if key in NUMERIC_VALUES and key != "recipients_breakdown" else _show
+            show = _value_shown(key)
             rows.append(
                 DiffRow(_t("Isian"), _t(VALUE_LABELS[key]), show(bv.get(key)), show(av.get(key)))
             )
@@ -254,12 +285,13 @@ def diff_snapshots(before: dict[str, Any], after: dict[str, Any]) -> list[DiffRo
         b, a = bs.get(stage, {}), as_.get(stage, {})
         for fld, label in (("status", _t("status")), ("note", _t("keterangan"))):
             if b.get(fld) != a.get(fld):
+                show = _stage_status if fld == "status" else _show
                 rows.append(
                     DiffRow(
                         _t("Tahap"),
                         f"{Stage(int(stage)).label} — {label}",
-                        _show(b.get(fld)),
-                        _show(a.get(fld)),
+                        show(b.get(fld)),
+                        show(a.get(fld)),
                     )
                 )
     bb = {line["key"]: line for line in before.get("budget", [])}
@@ -298,3 +330,100 @@ def changes_since_return(report: Report) -> Changes | None:
     if ret is None:
         return None
     return Changes(ret, diff_snapshots(ret.snapshot or {}, workflow.snapshot_report(report)))
+
+
+# ---------------------------------------------------------------- the whole report, for review
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    evidence: Evidence
+    preview: str | None  # 'pdf', 'image' or None (download only)
+
+
+@dataclass
+class QualityItemRow:
+    row: ReportQuality
+    term: capaian.QualityTerm
+    evidence: list[EvidenceItem]
+
+
+@dataclass
+class StageRow:
+    stage: ReportStage
+    evidence: list[EvidenceItem]
+
+
+@dataclass
+class ReviewContents:
+    """Everything the operator entered, as the verifier reads it on one page."""
+
+    explanation: selectors.Explanation
+    breakdown: list[tuple[str, Any]]
+    quality: list[QualityItemRow]
+    stages: list[StageRow]
+    budget: list[tuple[BudgetLine, Decimal | None]]  # each line with its realised share (%)
+    budget_totals: dict[str, Any]
+    evidence: list[EvidenceItem]
+
+
+def review_contents(report: Report) -> ReviewContents:
+    """The report's sections with their files (each once, with its preview kind)."""
+    rows = selectors.report_quality_rows(report)
+    explanation = selectors.explain(report, rows)
+    evidence = [
+        EvidenceItem(e, preview_kind(e.content_type)) for e in selectors.report_evidence(report)
+    ]
+    by_stage: dict[int, list[EvidenceItem]] = {}
+    by_quality: dict[int, list[EvidenceItem]] = {}
+    for item in evidence:
+        if item.evidence.stage_id:
+            by_stage.setdefault(item.evidence.stage_id, []).append(item)
+        if item.evidence.quality_id:
+            by_quality.setdefault(item.evidence.quality_id, []).append(item)
+    budget = selectors.report_budget(report)
+    breakdown = report.recipients_breakdown or {}
+    return ReviewContents(
+        explanation=explanation,
+        breakdown=list(breakdown.items()) if isinstance(breakdown, dict) else [],
+        quality=[
+            QualityItemRow(row, term, by_quality.get(row.pk, [])) for row, term in explanation.items
+        ],
+        stages=[StageRow(s, by_stage.get(s.pk, [])) for s in selectors.report_stages(report)],
+        budget=[
+            (b, round(Decimal(b.realised * 100) / b.allocated, 2) if b.allocated else None)
+            for b in budget
+        ],
+        budget_totals=selectors.budget_totals(budget),
+        evidence=evidence,
+    )
+
+
+@dataclass(frozen=True)
+class SectionFeedback:
+    """What the review says about one section of the form: the verifier's note, and the
+    return whose reason points at this section."""
+
+    key: str
+    label: str
+    note: ReviewNote | None
+    returned: WorkflowEvent | None
+
+
+def section_feedback(
+    report: Report, returned: WorkflowEvent | None = None
+) -> dict[str, SectionFeedback]:
+    """Every section's feedback by key; ``returned`` is the return to point from (if any)."""
+    notes = {n.section: n for n in report.review_notes.select_related("author")}
+    pointed = set(returned.sections or []) if returned is not None else set()
+    return {
+        key: SectionFeedback(key, str(label), notes.get(key), returned if key in pointed else None)
+        for key, label in Section.choices
+    }
+
+
+def operator_feedback(report: Report) -> dict[str, SectionFeedback]:
+    """The feedback the operator's form shows: notes always, the return's pointers while the
+    report is returned (what there is to fix)."""
+    returned = last_return(report) if report.status == Report.Status.RETURNED else None
+    return section_feedback(report, returned)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,8 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from espm.parsing import parse_int
 from regions.scoping import Action, scoped_get
-from reporting import notifications, recap, review_selectors, workflow
-from reporting.models import Notification, RegionSubmission, Report
+from reporting import notifications, recap, review_selectors, review_services, workflow
+from reporting.models import Notification, RegionSubmission, Report, Section
 from reporting.rules import windows
 
 
@@ -48,14 +49,19 @@ def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
 
 
 def _report(request: HttpRequest, pk: int) -> Report:
-    return scoped_get(Report, request.user, Action.VIEW, pk=pk)
+    report = scoped_get(Report, request.user, Action.VIEW, pk=pk)
+    # One query for what the page prints of it; scoped_get proved visibility.
+    return Report.objects.select_related("region", "period", "agency", "service_type__sector").get(
+        pk=report.pk
+    )
 
 
 def _report_page(
     request: HttpRequest, report: Report, *, error: workflow.TransitionError | None = None,
-    typed: dict[str, str] | None = None, status: int = 200,
+    typed: dict[str, Any] | None = None, status: int = 200,
 ) -> HttpResponse:  # fmt: skip
     submission = workflow.submission_for(report)
+    changes = review_selectors.changes_since_return(report)
     return render(
         request,
         "reporting/review/report_review.html",
@@ -63,7 +69,13 @@ def _report_page(
             "report": report,
             "submission": submission,
             "problems": workflow.report_problems(report),
-            "changes": review_selectors.changes_since_return(report),
+            "changes": changes,
+            "contents": review_selectors.review_contents(report),
+            # The latest return's pointers stay beside their sections for the next review.
+            "feedback": review_selectors.section_feedback(
+                report, changes.returned if changes else None
+            ),
+            "may_note": workflow.note_refusal(report, request.user) is None,
             "lock_reason": workflow.review_lock_reason(report, submission),
             "error": error,
             "typed": typed or {},
@@ -82,10 +94,11 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def report_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     report = _report(request, pk)
-    typed = {
+    typed: dict[str, Any] = {
         "action": action,
         "reason": request.POST.get("reason", ""),
         "target_exception_reason": request.POST.get("target_exception_reason", ""),
+        "sections": request.POST.getlist("sections"),
     }
     try:
         result = workflow.transition(
@@ -96,6 +109,7 @@ def report_transition(request: HttpRequest, pk: int, action: str) -> HttpRespons
             expected_version=_int(request.POST.get("version")),
             expected_status=request.POST.get("status") or None,
             target_exception_reason=typed["target_exception_reason"],
+            sections=typed["sections"],
         )
     except workflow.NotAllowed as exc:
         return _forbidden(request, exc.message)
@@ -115,6 +129,28 @@ def report_transition(request: HttpRequest, pk: int, action: str) -> HttpRespons
             },
         )
     return redirect(_safe_next(request, reverse("reporting:report_review", args=[pk])))
+
+
+@login_required
+@require_POST
+def review_note(request: HttpRequest, pk: int, section: str) -> HttpResponse:
+    """The verifier's note on one section (blank text removes it); back to that section."""
+    report = _report(request, pk)
+    text = request.POST.get("text", "")
+    try:
+        note = review_services.save_note(report.pk, request.user, section, text)
+    except workflow.NotAllowed as exc:
+        return _forbidden(request, exc.message)
+    except workflow.TransitionError as exc:
+        report.refresh_from_db()
+        typed = {"note_section": section, "note_text": text}
+        return _report_page(request, report, error=exc, typed=typed, status=409)
+    label = Section(section).label
+    if note is None:
+        messages.info(request, _t("Catatan bagian %(s)s dihapus.") % {"s": label})
+    else:
+        messages.success(request, _t("Catatan bagian %(s)s disimpan.") % {"s": label})
+    return redirect(reverse("reporting:report_review", args=[pk]) + f"#sec-{section}")
 
 
 # ---------------------------------------------------------------- inboxes and bulk verify

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import lokal
 from django.db.models import Count, Q, QuerySet
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -202,6 +203,17 @@ def report_stages(report: Report) -> list[ReportStage]:
 
 def report_budget(report: Report) -> list[BudgetLine]:
     return list(report.budget_lines.order_by("order", "id"))
+
+
+def budget_totals(lines: list[BudgetLine]) -> dict[str, Any]:
+    """Allocated and realised rupiah of a report's lines, and the realised share (%)."""
+    allocated = sum(line.allocated for line in lines)
+    realised = sum(line.realised for line in lines)
+    return {
+        "allocated": lokal.format_rupiah(allocated),
+        "realised": lokal.format_rupiah(realised),
+        "pct": round(realised * 100 / allocated, 2) if allocated else None,
+    }
 
 
 def report_evidence(report: Report) -> list[Evidence]:

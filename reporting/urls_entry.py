@@ -21,5 +21,6 @@ urlpatterns = [
     path("<int:pk>/anggaran/<int:line_id>/hapus/", views.budget_delete, name="budget_delete"),
     path("<int:pk>/bukti/", views.evidence_upload, name="evidence_upload"),
     path("bukti/<int:pk>/unduh/", views.evidence_download, name="evidence_download"),
+    path("bukti/<int:pk>/lihat/", views.evidence_preview, name="evidence_preview"),
     path("bukti/<int:pk>/hapus/", views.evidence_delete, name="evidence_delete"),
 ]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("pengajuan/", v.review_regions, name="review_regions"),
     path("<int:pk>/tinjau/", v.report_review, name="report_review"),
     path("<int:pk>/alur/<slug:action>/", v.report_transition, name="report_transition"),
+    path("<int:pk>/catatan/<slug:section>/", v.review_note, name="review_note"),
     path("pengajuan/<int:pk>/", v.submission_detail, name="submission_detail"),
     path(
         "pengajuan/<int:pk>/alur/<slug:action>/",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import lokal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -27,8 +26,8 @@ from espm import exports
 from indicators.models import Sector
 from regions.models import Agency, Level
 from regions.scoping import Action, scoped_get, sees_everything
-from reporting import locks, selectors, services
-from reporting.evidence import ACCEPT_ATTR, human_size, max_bytes
+from reporting import locks, review_selectors, selectors, services
+from reporting.evidence import ACCEPT_ATTR, human_size, max_bytes, preview_kind
 from reporting.forms import (
     BudgetLineForm,
     EvidenceForm,
@@ -109,17 +108,6 @@ def _budget_rows(
     return rows
 
 
-def _budget_totals(report: Report) -> dict[str, Any]:
-    lines = selectors.report_budget(report)
-    allocated = sum(line.allocated for line in lines)
-    realised = sum(line.realised for line in lines)
-    return {
-        "allocated": lokal.format_rupiah(allocated),
-        "realised": lokal.format_rupiah(realised),
-        "pct": round(realised * 100 / allocated, 2) if allocated else None,
-    }
-
-
 def _context(
     request: HttpRequest,
     report: Report,
@@ -146,7 +134,7 @@ def _context(
         "period": report.period,
         "forms": _forms(report, rows, stages, overrides or {}),
         "budget_rows": _budget_rows(report, budget_overrides),
-        "budget_totals": _budget_totals(report),
+        "budget_totals": selectors.budget_totals(selectors.report_budget(report)),
         "evidence": evidence,
         "evidence_by_stage": by_stage,
         "evidence_by_quality": by_quality,
@@ -163,6 +151,8 @@ def _context(
         "refusal": refusal,
         "max_upload": human_size(max_bytes()),
         "accept": ACCEPT_ATTR,
+        # The verifier's notes and the return's pointers, shown beside their sections.
+        "feedback": review_selectors.operator_feedback(report),
     }
 
 
@@ -792,6 +782,45 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# The preview's own policy: nothing runs or loads in it. A PDF is framed by the review page
+# (this site only) and drops `sandbox`: Chromium will not start its PDF viewer in a sandboxed
+# document. An image is shown by <img> and is never framed.
+PREVIEW_HEADERS = {
+    "pdf": {
+        "Content-Security-Policy": "default-src 'none'; frame-ancestors 'self'; "
+        "base-uri 'none'; form-action 'none'",
+        "X-Frame-Options": "SAMEORIGIN",
+    },
+    "image": {
+        "Content-Security-Policy": "default-src 'none'; img-src 'self'; "
+        "frame-ancestors 'none'; sandbox",
+        "X-Frame-Options": "DENY",
+    },
+}
+
+
+@login_required
+@require_GET
+def evidence_preview(request: HttpRequest, pk: int) -> FileResponse:
+    """A PDF or an image shown inline on the review page (iframe / img), through the same
+    scoping as the download; any other kind is only downloaded (404 here)."""
+    evidence = scoped_get(Evidence, request.user, Action.VIEW, pk=pk, deleted_at__isnull=True)
+    kind = preview_kind(evidence.content_type)
+    if kind is None:
+        raise Http404
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=False,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    for header, value in PREVIEW_HEADERS[kind].items():
+        response[header] = value
     return response
 
 

@@ -24,7 +24,14 @@ from indicators.models import Target
 from regions.models import Level, Region
 from regions.roles import Role
 from regions.scoping import Action, Grant, grants_for
-from reporting.models import Period, RegionSubmission, Report, ReportStage, WorkflowEvent
+from reporting.models import (
+    Period,
+    RegionSubmission,
+    Report,
+    ReportStage,
+    Section,
+    WorkflowEvent,
+)
 from reporting.rules import completeness, reasons
 from reporting.rules.windows import effective_due_date
 
@@ -138,6 +145,8 @@ TABLE: tuple[Transition, ...] = (
     ),
 )  # fmt: skip
 TRANSITIONS: dict[tuple[Kind, str], Transition] = {(t.kind, t.action): t for t in TABLE}
+# The report steps that send it back to the operator: their reason may point at sections.
+RETURNING: tuple[str, ...] = ("return", "head_return", "reopen")
 ACTIONS: dict[Kind, list[str]] = {
     k: [t.action for t in TABLE if t.kind == k] for k in (Kind.REPORT, Kind.SUBMISSION)
 }
@@ -565,6 +574,23 @@ def author_problem(report: Report) -> str:
     )
 
 
+def note_refusal(report: Report, user: Any) -> TransitionError | None:
+    """Why ``user`` may not write section notes on ``report`` now (None: they may).
+
+    Policy: notes belong to the return step — whoever the table lets return the report (the
+    region's verifier) writes them, while the report is with them (the step's sources).
+    """
+    spec = TRANSITIONS[(Kind.REPORT, "return")]
+    if actor_for(spec, report, user) is None:
+        return NotAllowed(_t("Hanya verifikator wilayah laporan yang dapat menulis catatan."))
+    if report.status not in spec.sources:
+        return Refused(
+            _t("Catatan bagian ditulis selama laporan diverifikasi; status sekarang: %(s)s.")
+            % {"s": report.get_status_display()}
+        )
+    return None
+
+
 def available_actions(obj: Report | RegionSubmission, user: Any) -> list[Transition]:
     """Transitions this user could fire on this object in its current state (checks aside)."""
     kind = kind_of(obj)
@@ -621,6 +647,7 @@ def transition(
     expected_status: str | None = None,
     due_date: dt.date | None = None,
     target_exception_reason: str = "",
+    sections: Iterable[str] = (),
 ) -> Result:
     """Fire one workflow step. Raises NotFound (out of scope), NotAllowed (role), Refused/Stale.
 
@@ -631,6 +658,8 @@ def transition(
     instead of a second transition.
     `target_exception_reason` is why a report is verified although its year target is not
     (refused without it); it is recorded as the event's reason.
+    `sections` are the report sections (`Section` keys) a returning step's reason is about
+    (`RETURNING`); the operator sees the reason beside each of them.
     """
     kind = kind_of(obj)
     spec = TRANSITIONS.get((kind, action))
@@ -644,6 +673,7 @@ def transition(
             raise NotAllowed(_t("Peran Anda tidak dapat melakukan tindakan ini pada data ini."))
         if spec.not_by_author and authored_by(locked, user):  # type: ignore[arg-type]
             raise NotAllowed(author_problem(locked))  # type: ignore[arg-type]
+        pointed = pointed_sections(kind, action, sections)
         stale = (expected_version is not None and expected_version != locked.version) or (
             expected_status is not None and expected_status != locked.status
         )
@@ -686,8 +716,27 @@ def transition(
             raise Refused(_t("Belum dapat dilanjutkan; lengkapi dulu:"), problems=problems)
         if spec.needs_verified_target:
             reason = verify_reason(locked, reason, target_exception_reason)  # type: ignore[arg-type]
-        event = _apply(spec, locked, user, reason=reason, due_date=due_date)
+        event = _apply(spec, locked, user, reason=reason, due_date=due_date, sections=pointed)
     return Result(locked, event)
+
+
+def pointed_sections(kind: Kind, action: str, sections: Iterable[str]) -> list[str]:
+    """The sections a step's reason points at, in the form's order; Refused on an unknown key
+    or on a step that does not send a report back."""
+    wanted = {s for s in sections if s}
+    if not wanted:
+        return []
+    if kind != Kind.REPORT or action not in RETURNING:
+        raise Refused(
+            _t("Bagian laporan hanya ditandai saat laporan dikembalikan."), field="sections"
+        )
+    unknown = wanted - set(Section.values)
+    if unknown:
+        raise Refused(
+            _t("Bagian laporan tidak dikenal: %(keys)s.") % {"keys": ", ".join(sorted(unknown))},
+            field="sections",
+        )
+    return [key for key in Section.values if key in wanted]
 
 
 def latest_due_date(period: Period) -> dt.date:
@@ -718,6 +767,7 @@ def _apply(
     *,
     reason: str,
     due_date: dt.date | None,
+    sections: list[str] | None = None,
 ) -> WorkflowEvent:
     now = timezone.now()
     from_status = obj.status
@@ -764,6 +814,7 @@ def _apply(
         actor=user,
         reason=reason,
         snapshot=snapshot,
+        sections=sections or [],
         **event_links,
     )
     from reporting import notifications

@@ -34,6 +34,7 @@ EVENT_FIELDS = {
     "actor_name",
     "at",
     "reason",
+    "sections",
 }
 
 

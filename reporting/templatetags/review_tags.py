@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from reporting import notifications, review_selectors, workflow
-from reporting.models import RegionSubmission, Report
+from reporting.models import RegionSubmission, Report, Section
 
 register = template.Library()
 
@@ -40,16 +40,29 @@ def workflow_for(context: dict[str, Any], obj: Report | RegionSubmission) -> dic
                 "target_problem": workflow.target_problem(obj)  # type: ignore[arg-type]
                 if t.needs_verified_target and not problems
                 else None,
+                # A return's reason can point at sections of the form (the operator sees it
+                # beside each one).
+                "points_sections": is_report and t.action in workflow.RETURNING,
             }
         )
     ready = [a for a in actions if a["action"] == "submit_region" and not a["problems"]]
     shows_reason = obj.status == "returned" or (not is_report and obj.status == "in_progress")
     returned = review_selectors.last_return(obj) if shows_reason else None
+    typed = context.get("typed") or {}
     return {
         "obj": obj,
         "is_report": is_report,
         "actions": actions,
         "returned": returned,
+        "returned_sections": [
+            (key, Section(key).label)
+            for key in (returned.sections if returned is not None else [])
+            if key in Section.values
+        ],
+        "sections": Section.choices,
+        # What a refused step had typed, back in its form.
+        "typed": typed,
+        "typed_sections": typed.get("sections") or [],
         # The next step, said: every report verified → submit the region (button right here).
         "prompt": _("Semua laporan terverifikasi — ajukan laporan wilayah") if ready else "",
         "next": context.get("workflow_next") or (request.get_full_path() if request else ""),

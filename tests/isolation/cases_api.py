@@ -24,6 +24,7 @@ from reporting.models import (
     PeriodOpening,
     PeriodRegion,
     Report,
+    ReviewNote,
     private_storage,
 )
 from tests.isolation.cases_review import (
@@ -95,6 +96,10 @@ def _evidence() -> Evidence:
     return services.add_evidence(
         report.pk, operator, io.BytesIO(PDF), name="bukti.pdf", size=len(PDF)
     )
+
+
+def _notes_state() -> list[Any]:
+    return sorted(ReviewNote.objects.values_list("report_id", "section", "text"))
 
 
 def _evidence_state() -> list[Any]:
@@ -569,6 +574,16 @@ CASES = [
         data=lambda: {"reason": "Uji isolasi (demo)."},
         ok_status=frozenset({409}),
         snapshot=_report_state("K-KES-03"),
+    ),
+    # Section notes: the region's verifier, while the report is submitted.
+    Case(
+        "api:report-review-notes",
+        allowed={"klaten.tapem"},
+        owner=KLATEN_DINKES,
+        method="post",
+        kwargs=lambda: {"pk": klaten_code("K-KES-03").pk},
+        data=lambda: {"section": "quality", "text": "Uji isolasi (demo)."},
+        snapshot=_notes_state,
     ),
     # Timeline: whoever reads the report reads its workflow steps; others 404.
     Case(

@@ -238,6 +238,12 @@ CASES = [
         kwargs=lambda: {"pk": _evidence().pk},
     ),
     Case(
+        "reporting:evidence_preview",
+        allowed=READERS,
+        owner=OWNER,
+        kwargs=lambda: {"pk": _evidence().pk},
+    ),
+    Case(
         "reporting:evidence_delete",
         allowed=OPERATOR,
         owner=OWNER,

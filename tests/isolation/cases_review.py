@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from regions.models import Region
-from reporting.models import RegionSubmission, Report
+from reporting.models import RegionSubmission, Report, ReviewNote
 from tests import factories_review as f
 from tests.isolation.expect import EVERYONE, viewers
 from tests.isolation.framework import Case
@@ -104,6 +104,14 @@ def _jateng_pk() -> dict[str, Any]:
     return {"pk": _submission("33", "in_progress").pk}
 
 
+def _notes_snapshot() -> Any:
+    return list(
+        ReviewNote.objects.filter(report__period__year=2027).values_list(
+            "report_id", "section", "text"
+        )
+    )
+
+
 RECAP_READERS = {"jateng.biro", "bangda.admin"}
 # A reopen sets a due date between today and the end of the year after the period's (2026).
 DUE = "2027-12-31"
@@ -124,6 +132,16 @@ CASES = [
     _report_step("verify", "submitted", {"klaten.tapem"}),
     _report_step("return", "submitted", {"klaten.tapem"}, reason="Data belum sesuai"),
     _report_step("reopen", "verified", {"klaten.tapem"}, reason="Koreksi"),
+    # A section note: the region's verifier while the report is with them.
+    Case(
+        "reporting:review_note",
+        allowed={"klaten.tapem"},
+        owner=KLATEN_REPORT,
+        method="post",
+        kwargs=lambda: {"pk": _report("submitted").pk, "section": "budget"},
+        data=lambda: {"text": "Pagu belum sesuai DPA."},
+        snapshot=_notes_snapshot,
+    ),
     Case(
         "reporting:review_bulk_verify",
         allowed={"klaten.tapem"},
