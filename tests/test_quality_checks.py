@@ -260,6 +260,9 @@ def test_explain_through_the_page(draft, login, dinkes):
     response = client.post(url, {"explanation": "Koreksi data ganda."}, **HX)
     assert response.status_code == 200
     assert "Koreksi data ganda." in response.content.decode()
+    # The workflow bar comes along; its buttons return to the report page, not to this URL.
+    detail = reverse("reporting:report_detail", args=[draft.pk])
+    assert f'name="next" value="{detail}"' in response.content.decode()
     check.refresh_from_db()
     assert check.explanation == "Koreksi data ganda." and check.explained_by == dinkes
     # Another region's operator cannot reach it at all.

@@ -80,7 +80,16 @@ def _answer(
     html = render_to_string("reporting/quality/_checks.html", ctx, request=request)
     html += render_to_string(
         "reporting/_workflow_bar.html",
-        {"report": report, "submission": None, "oob": True},
+        {
+            "report": report,
+            "submission": None,
+            "oob": True,
+            # Its buttons return to the page the flag was answered on, not to this URL.
+            "workflow_next": reverse(
+                "reporting:report_review" if review else "reporting:report_detail",
+                args=[report.pk],
+            ),
+        },
         request=request,
     )
     response = HttpResponse(html, status=422 if error else 200)
