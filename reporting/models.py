@@ -733,3 +733,137 @@ class PeriodOpening(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class ValidationRule(models.Model):
+    """A data-quality rule Bangda manages: flag a report when its expression holds.
+
+    The language, the facts a rule sees and the built-in rules are in
+    ``reporting.rules.quality``; ``reporting.quality.services`` evaluates and stores flags.
+    Rules are never deleted (flags point at them): switch one off with ``is_active``.
+    """
+
+    class Severity(models.TextChoices):
+        WARNING = "warning", _("Peringatan (boleh diajukan dengan penjelasan)")
+        ERROR = "error", _("Galat (menghalangi pengajuan)")
+
+    class Each(models.TextChoices):
+        REPORT = "report", _("Laporan")
+        QUALITY = "quality", _("Setiap butir mutu")
+        BUDGET = "budget", _("Setiap baris anggaran")
+        STAGE = "stage", _("Setiap tahapan")
+
+    class Kind(models.TextChoices):
+        EXPRESSION = "expression", _("Ekspresi")
+        OUTLIER_HISTORY = "outlier_history", _("Pencilan terhadap riwayat wilayah")
+        OUTLIER_PEERS = "outlier_peers", _("Pencilan terhadap wilayah sebanding")
+
+    code = models.SlugField(_("kode"), max_length=40, unique=True)
+    kind = models.CharField(_("jenis"), max_length=20, choices=Kind.choices)
+    severity = models.CharField(_("tingkat"), max_length=10, choices=Severity.choices)
+    each = models.CharField(_("diperiksa pada"), max_length=10, choices=Each.choices)
+    section = models.CharField(_("bagian formulir"), max_length=12, choices=Section.choices)
+    expression = models.TextField(_("tandai bila"), blank=True)
+    message_id = models.TextField(_("pesan (Indonesia)"))
+    message_en = models.TextField(_("pesan (Inggris)"))
+    reason = models.TextField(_("alasan aturan"))
+    # Service type codes and sector codes it applies to; both empty = every service type.
+    service_types = models.JSONField(_("jenis layanan"), default=list, blank=True)
+    sectors = models.JSONField(_("bidang"), default=list, blank=True)
+    # Outliers: flag when |robust z| > threshold, judged on at least `min_points` values.
+    threshold = models.DecimalField(
+        _("ambang skor z"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    min_points = models.PositiveSmallIntegerField(_("data minimal"), null=True, blank=True)
+    is_active = models.BooleanField(_("aktif"), default=True)
+    is_builtin = models.BooleanField(_("bawaan"), default=False)
+    change_reason = models.TextField(_("alasan perubahan"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("aturan kualitas data")
+        verbose_name_plural = _("aturan kualitas data")
+
+    def __str__(self) -> str:
+        return self.code
+
+    def message(self, language: str | None = None) -> str:
+        from django.utils.translation import get_language
+
+        lang = (language or get_language() or "id")[:2]
+        return self.message_en if lang == "en" and self.message_en else self.message_id
+
+
+class ReportCheck(models.Model):
+    """One open data-quality flag on a report (or one of its items), with its follow-up.
+
+    Rewritten by ``reporting.quality.services`` whenever the report changes: a flag that no
+    longer fires is deleted, one whose numbers changed keeps its explanation but loses the
+    verifier's "checked — correct" (``confirmed_values`` no longer match ``values``).
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="checks")
+    rule = models.ForeignKey(ValidationRule, on_delete=models.PROTECT, related_name="checks")
+    item_key = models.CharField(max_length=40, blank=True)
+    severity = models.CharField(max_length=10, choices=ValidationRule.Severity.choices)
+    section = models.CharField(max_length=12, choices=Section.choices)
+    values = models.JSONField(default=dict)
+    explanation = models.TextField(_("penjelasan"), blank=True)
+    explained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    explained_at = models.DateTimeField(null=True, blank=True)
+    confirmed_note = models.TextField(_("catatan pemeriksaan"), blank=True)
+    confirmed_values = models.JSONField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = ScopePaths(
+        region="report__region",
+        agency="report__agency",
+        sector="report__service_type__sector__code",
+    )
+
+    class Meta:
+        ordering = ["section", "rule__code", "item_key"]
+        verbose_name = _("temuan kualitas data")
+        verbose_name_plural = _("temuan kualitas data")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "rule", "item_key"], name="report_check_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["report", "severity"], name="report_check_severity_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.rule_id} {self.item_key}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None and self.confirmed_values == self.values
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ValidationRule.Severity.ERROR
+
+    @property
+    def needs_explanation(self) -> bool:
+        """A warning the operator has neither explained nor the verifier confirmed."""
+        return not self.is_error and not self.explanation.strip() and not self.is_confirmed
+
+    @property
+    def blocks(self) -> bool:
+        """What keeps the report from being submitted or verified."""
+        return self.is_error or self.needs_explanation

@@ -30,6 +30,7 @@ from reporting.models import (
     Stage,
     WorkflowEvent,
 )
+from reporting.quality import selectors as quality_selectors
 from reporting.rules import capaian, windows
 
 RETURNING = workflow.RETURNING
@@ -44,6 +45,8 @@ class InboxRow:
     due_date: dt.date
     waiting_since: dt.datetime | None
     overdue: bool
+    # Open data-quality flags (reporting.quality); None: nothing flagged.
+    checks: quality_selectors.Counts | None = None
 
 
 def reports_waiting(user: Any) -> list[InboxRow]:
@@ -70,10 +73,11 @@ def reports_waiting(user: Any) -> list[InboxRow]:
         )
     }
     today = timezone.localdate()
+    flags = quality_selectors.counts_for(r.pk for r in reports)
     rows = []
     for r in reports:
         due = windows.effective_due_date(r.period, subs.get((r.region_id, r.period_id)))
-        rows.append(InboxRow(r, due, r.submitted_at, today > due))
+        rows.append(InboxRow(r, due, r.submitted_at, today > due, flags.get(r.pk)))
     return rows
 
 

@@ -19,6 +19,8 @@ from espm.parsing import parse_int
 from regions.scoping import Action, scoped_get
 from reporting import notifications, recap, review_selectors, review_services, workflow
 from reporting.models import Notification, RegionSubmission, Report, Section
+from reporting.quality import check_views as quality_views
+from reporting.quality import selectors as quality_selectors
 from reporting.rules import windows
 
 
@@ -79,6 +81,9 @@ def _report_page(
             "lock_reason": workflow.review_lock_reason(report, submission),
             "error": error,
             "typed": typed or {},
+            # Data-quality flags with the operator's explanations; the verifier follows up.
+            **quality_views.section_context(report, request.user, review=True),
+            "check_sections": quality_views.CHECK_SECTIONS,
         },
         status=status,
     )
@@ -159,11 +164,16 @@ def review_note(request: HttpRequest, pk: int, section: str) -> HttpResponse:
 @login_required
 @require_GET
 def review_inbox(request: HttpRequest) -> HttpResponse:
+    rows = review_selectors.reports_waiting(request.user)
+    flagged_only = request.GET.get("temuan") == "1"
     return render(
         request,
         "reporting/review/inbox.html",
         {
-            "rows": review_selectors.reports_waiting(request.user),
+            "rows": [r for r in rows if r.checks] if flagged_only else rows,
+            "flagged_only": flagged_only,
+            "flagged_count": sum(1 for r in rows if r.checks),
+            "waiting_count": len(rows),
             "own": review_selectors.own_submissions(request.user)[:12],
             "ready": review_selectors.ready_to_submit(request.user),
         },
@@ -255,6 +265,8 @@ def _submission_page(
             "submission": sub,
             "reports": reports,
             "problems": workflow.region_problems(sub, request.user),
+            # Flags still open on its reports (explained warnings): seen before it goes up.
+            "open_checks": quality_selectors.open_checks(reports),
             "window": workflow.window_problem(sub.period, sub),
             "due_date": windows.effective_due_date(sub.period, sub),
             "can_recap": recap.may_see_submission(request.user, sub),

@@ -45,6 +45,7 @@ from reporting.models import (
     ReportStage,
     Stage,
 )
+from reporting.quality import services as quality_checks
 from reporting.rules import capaian, completeness, merge, universe
 
 log = logging.getLogger(__name__)
@@ -612,6 +613,7 @@ def _edit(
         recompute_capaian(report)
         report._history_user = user  # type: ignore[attr-defined]
         report.save()
+        quality_checks.refresh(report)
         return report
 
 
@@ -1004,6 +1006,8 @@ def add_evidence(
         if report.entered_at is None:
             report.entered_at = timezone.now()
             report.save(update_fields=["entered_at"])
+        if stage is not None:
+            quality_checks.refresh(report)
         return evidence
 
 
@@ -1048,6 +1052,8 @@ def delete_evidence(
         evidence.deleted_by = user
         evidence._history_user = user  # type: ignore[attr-defined]
         evidence.save()
+        if evidence.stage_id is not None:
+            quality_checks.refresh(report)
         return evidence
 
 

@@ -94,7 +94,7 @@ TABLE: tuple[Transition, ...] = (
     # --- service reports (one per region × period × service type)
     Transition(
         Kind.REPORT, "submit", frozenset({R.DRAFT, R.RETURNED}), R.SUBMITTED, (OPERATOR,),
-        _("Ajukan"), checks=("report_complete", "window_open", "region_open"),
+        _("Ajukan"), checks=("report_complete", "data_quality", "window_open", "region_open"),
         target_with_signoff=R.AWAITING_HEAD,
     ),
     Transition(
@@ -103,7 +103,8 @@ TABLE: tuple[Transition, ...] = (
     ),
     Transition(
         Kind.REPORT, "head_approve", frozenset({R.AWAITING_HEAD}), R.SUBMITTED, (HEAD,),
-        _("Setujui dan teruskan ke verifikator"), checks=("report_complete", "region_open"),
+        _("Setujui dan teruskan ke verifikator"),
+        checks=("report_complete", "data_quality", "region_open"),
     ),
     Transition(
         Kind.REPORT, "head_return", frozenset({R.AWAITING_HEAD}), R.RETURNED, (HEAD,),
@@ -111,7 +112,7 @@ TABLE: tuple[Transition, ...] = (
     ),
     Transition(
         Kind.REPORT, "verify", frozenset({R.SUBMITTED}), R.VERIFIED, (VERIFIER,),
-        _("Verifikasi"), checks=("report_complete", "region_open"),
+        _("Verifikasi"), checks=("report_complete", "data_quality", "region_open"),
         needs_verified_target=True, not_by_author=True,
     ),
     Transition(
@@ -365,6 +366,20 @@ def _check_report_complete(obj: Any, actor: Actor) -> list[Problem]:
     return report_problems(obj)
 
 
+def _check_data_quality(obj: Any, actor: Actor) -> list[Problem]:
+    """Errors, and warnings without an explanation, keep the report from moving on
+    (``reporting.quality``). Evaluated afresh: whatever path changed the data."""
+    from reporting.quality import selectors as quality
+    from reporting.quality import services as quality_services
+
+    quality_services.evaluate([obj.pk])
+    owner, contact = _agency_owner(obj)
+    return [
+        Problem(f"{obj.service_type.code}: {m}", owner, contact)
+        for m in quality.blocking_messages(obj.pk)
+    ]
+
+
 def _check_window_open(obj: Any, actor: Actor) -> list[Problem]:
     submission = obj if isinstance(obj, RegionSubmission) else submission_for(obj)
     problem = window_problem(obj.period, submission)
@@ -474,6 +489,7 @@ def target_problem(report: Report) -> str | None:
 
 CHECKS: dict[str, Callable[[Any, Actor], list[Problem]]] = {
     "report_complete": _check_report_complete,
+    "data_quality": _check_data_quality,
     "window_open": _check_window_open,
     "region_open": _check_region_open,
     "region_complete": _check_region_complete,

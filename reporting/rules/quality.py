@@ -203,7 +203,7 @@ def evaluate(compiled: Compiled, facts: Mapping[str, Any]) -> bool:
         raise NotApplicable
     evaluator = EvalWithCompoundTypes(
         names={n: _number(facts[n]) for n in compiled.names},
-        functions=FUNCTIONS,
+        functions=dict(FUNCTIONS),  # simpleeval adds list/tuple/dict/set to the dict it gets
     )
     try:
         result = evaluator.eval(compiled.source, previously_parsed=compiled.tree.body)
