@@ -57,6 +57,7 @@ SOURCES: tuple[Source, ...] = (
     Source("budget_line", _("Anggaran"), "reporting.BudgetLine"),
     Source("evidence", _("Bukti dukung"), "reporting.Evidence"),
     Source("review_note", _("Catatan verifikator"), "reporting.ReviewNote"),
+    Source("report_check", _("Temuan kualitas data"), "reporting.ReportCheck"),
     Source("action_plan", _("Rencana aksi"), "reporting.ActionPlan"),
     Source("target", _("Target"), "indicators.Target"),
     Source("target_quality", _("Target mutu"), "indicators.TargetQuality"),
@@ -267,7 +268,9 @@ def _subject(kind: str, obj: Any) -> tuple[str, str]:
     """(region label, what was changed) of one history row or workflow event."""
     if kind in ("report", "target"):
         return obj.region.code, f"{obj.service_type.code} {getattr(obj, 'period', '') or obj.year}"
-    if kind in ("report_quality", "report_stage", "budget_line", "evidence", "review_note"):
+    if kind in (
+        "report_quality", "report_stage", "budget_line", "evidence", "review_note", "report_check"
+    ):  # fmt: skip
         report = obj.report
         detail = {
             "report_quality": lambda: f"{obj.quality_item.code}",
@@ -275,6 +278,7 @@ def _subject(kind: str, obj: Any) -> tuple[str, str]:
             "budget_line": lambda: obj.activity_name,
             "evidence": lambda: obj.original_name,
             "review_note": lambda: f"{_('catatan')} {obj.get_section_display()}",
+            "report_check": lambda: f"{_('temuan')} {obj.rule.code} {obj.item_key}".strip(),
         }[kind]()
         return report.region.code, f"{report.service_type.code} {report.period} · {detail}"
     if kind == "target_quality":
@@ -303,6 +307,7 @@ RELATED: dict[str, tuple[str, ...]] = {
     "budget_line": ("report__region", "report__service_type", "report__period"),
     "evidence": ("report__region", "report__service_type", "report__period"),
     "review_note": ("report__region", "report__service_type", "report__period"),
+    "report_check": ("report__region", "report__service_type", "report__period", "rule"),
     "target_quality": ("target__region", "target__service_type", "quality_item"),
     "agency": ("region",),
     "membership": ("region", "user"),

@@ -355,3 +355,14 @@ def test_import_that_would_raise_an_error_is_refused(private_tmp, dinkes):
         "ANGGARAN" in e.message or "melebihi pagu" in e.message for e in result.all_errors
     ), [e.message for e in result.all_errors]
     assert any(e.where.startswith("Lembar Anggaran baris") for e in result.all_errors)
+
+
+def test_explanation_and_confirmation_are_in_the_audit_trail(db, login):
+    report = demo_report("33.10", "K-KES-05", 3)
+    check = ReportCheck.objects.get(report=report, rule__code="MELEBIHI-TARGET")
+    tapem = User.objects.get(username="klaten.tapem")
+    quality.confirm(check, tapem, "Dicek ke kohort: benar.")
+    page = login("klaten.tapem").get(reverse("reporting:audit_trail"), {"kind": "report_check"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "MELEBIHI-TARGET" in html and "Dicek ke kohort: benar." in html
