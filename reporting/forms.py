@@ -390,6 +390,13 @@ class BudgetLineForm(VersionedForm):
             )
         return code
 
+    def focus(self) -> BudgetLineForm:
+        """Where the cursor goes when the section comes back: the first field to fix, else the
+        first field, ready for the next line (htmx focuses ``autofocus`` in swapped content)."""
+        name = next((n for n in self.fields if n in self.errors), "activity_code")
+        self.fields[name].widget.attrs["autofocus"] = True
+        return self
+
     def clean_sub_activity_code(self) -> str:
         code = self.cleaned_data.get("sub_activity_code", "").strip()
         if code and not SUB_ACTIVITY_CODE.match(code):

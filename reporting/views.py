@@ -187,16 +187,32 @@ def _section_response(
 
 
 def _saved_response(
-    request: HttpRequest, report: Report, section: str, swap_section: bool = False
+    request: HttpRequest,
+    report: Report,
+    section: str,
+    swap_section: bool = False,
+    focus: str = "",
 ) -> HttpResponse:
-    """After a good save: a 'saved' note, plus out-of-band capaian panel and version."""
+    """After a good save: a 'saved' note, plus out-of-band capaian panel and version.
+
+    A section swapped whole takes the focus with it; ``focus`` says where it lands instead
+    ("new": the add form's first field, "heading": the section heading)."""
     if not _htmx(request):
         messages.success(request, _("Tersimpan."))
         return redirect(
             reverse("reporting:report_detail", kwargs={"pk": report.pk}) + f"#sec-{section}"
         )
     ctx = _context(request, report)
-    ctx.update({"section": section, "saved_at": timezone.localtime(), "swap_section": swap_section})
+    ctx.update(
+        {
+            "section": section,
+            "saved_at": timezone.localtime(),
+            "swap_section": swap_section,
+            "focus": focus,
+        }
+    )
+    if focus == "new":
+        ctx["forms"]["budget_new"].focus()
     # The submit button and its checks follow the save; its form returns to the report page.
     ctx["workflow_next"] = reverse("reporting:report_detail", kwargs={"pk": report.pk})
     if section in SECTIONS:
@@ -686,7 +702,9 @@ def budget_add(request: HttpRequest, pk: int) -> HttpResponse:
     report = _get_report(request, pk, Action.CHANGE)
     form = BudgetLineForm(request.POST, prefix="new")
     if not form.is_valid():
-        return _section_response(request, report, "budget", 422, overrides={"budget_new": form})
+        return _section_response(
+            request, report, "budget", 422, overrides={"budget_new": form.focus()}
+        )
     data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
     try:
         services.save_budget_line(pk, request.user, form.cleaned_data["version"], None, data)
@@ -696,7 +714,9 @@ def budget_add(request: HttpRequest, pk: int) -> HttpResponse:
         kept = BudgetLineForm(post, prefix="new")
         kept.is_valid()
         return _refused(request, report, "budget", exc, overrides={"budget_new": kept})
-    return _saved_response(request, _get_report(request, pk), "budget", swap_section=True)
+    return _saved_response(
+        request, _get_report(request, pk), "budget", swap_section=True, focus="new"
+    )
 
 
 @login_required
@@ -734,7 +754,9 @@ def budget_delete(request: HttpRequest, pk: int, line_id: int) -> HttpResponse:
         services.delete_budget_line(pk, request.user, version, line_id)
     except services.EntryError as exc:
         return _refused(request, report, "budget", exc)
-    return _saved_response(request, _get_report(request, pk), "budget", swap_section=True)
+    return _saved_response(
+        request, _get_report(request, pk), "budget", swap_section=True, focus="heading"
+    )
 
 
 # ---------------------------------------------------------------- evidence

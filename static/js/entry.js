@@ -84,6 +84,24 @@
     }
   });
 
+  // A closed select changes on every arrow key (each one a change event): while it keeps the
+  // focus its change waits, and the section saves once, when the person leaves the select.
+  var releasing = null;
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el.tagName !== "SELECT" || el === releasing || document.activeElement !== el) { return; }
+    if (!el.closest("form[data-draft]")) { return; }
+    event.stopPropagation();
+    el._changed = true;
+  }, true);
+  document.addEventListener("focusout", function (event) {
+    var el = event.target;
+    if (el.tagName !== "SELECT" || !el._changed) { return; }
+    el._changed = false;
+    releasing = el;
+    try { el.dispatchEvent(new Event("change", { bubbles: true })); } finally { releasing = null; }
+  });
+
   document.addEventListener("htmx:beforeSwap", function (event) {
     var code = event.detail.xhr.status;
     if (code === 409 || code === 422 || code === 403) {
@@ -107,6 +125,8 @@
     var form = event.detail.elt;
     if (form && form.tagName === "FORM" && form.hasAttribute("data-draft")) {
       form._sent = formValues(form);
+      // A select's waiting change goes with this save; leaving it later sends nothing more.
+      form.querySelectorAll("select").forEach(function (s) { s._changed = false; });
     }
   });
 
