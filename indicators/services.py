@@ -869,25 +869,32 @@ def _import_group(
     new_recipients = recipients
     new_quality = dict(quality)
     versions = {r.version for r in group if r.version}
+    # Only rows whose value differs from what is stored are marked, and only they carry a
+    # refusal of the whole target (a locked or stale one): the others were not touched.
+    changed = []
     for row in group:
         if row.quality_code:
+            stored: Decimal | int | None = quality.get(row.quality_code)
             new_quality[row.quality_code] = row.parsed
         else:
+            stored = recipients
             new_recipients = int(row.parsed) if row.parsed is not None else None
-    if current is not None and new_recipients == recipients and new_quality == quality:
-        for row in group:
+        if row.parsed != stored:
+            changed.append(row)
+        else:
             row.status = "unchanged"
+    if not changed:
         return
     version: int | None = None
     if versions:
         if len(versions) > 1:
-            _fail(group, _("Baris %(code)s memakai versi yang berbeda.") % {"code": st.code})
+            _fail(changed, _("Baris %(code)s memakai versi yang berbeda.") % {"code": st.code})
             return
         version = int(versions.pop())
     elif current is not None:
         # The sheet was downloaded before this target existed: a colleague created it since.
         _fail(
-            group,
+            changed,
             _("Target %(code)s dibuat orang lain sejak lembar diunduh; unduh ulang.")
             % {"code": st.code},
         )
@@ -904,23 +911,23 @@ def _import_group(
             )
     except StaleVersion:
         _fail(
-            group,
+            changed,
             _("Target %(code)s sudah diubah sejak lembar diunduh; unduh ulang.")
             % {"code": st.code},
         )
         return
     except TargetError as exc:
-        _fail(group, exc.message)
+        _fail(changed, exc.message)
         return
     except PermissionDenied as exc:
         _fail(
-            group,
+            changed,
             str(exc)
             or _("Jenis pelayanan %(code)s bukan tugas perangkat daerah Anda.") % {"code": st.code},
         )
         return
     report.targets_changed += 1
-    for row in group:
+    for row in changed:
         row.status = "new" if current is None else "changed"
 
 

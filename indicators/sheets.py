@@ -8,6 +8,7 @@ so every cell error points at one row.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import tablib
@@ -127,6 +128,7 @@ class SheetRow:
     errors: list[str] = field(default_factory=list)
     label: str = ""
     status: str = ""  # "new", "changed", "unchanged", "error"
+    parsed: Decimal | None = None  # the value read as a number (the preview shows it 1.250,5)
 
 
 def _text(value: Any) -> str:

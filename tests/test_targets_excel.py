@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import openpyxl
 import pytest
@@ -239,3 +240,77 @@ def test_another_agencys_unchanged_rows_are_refused_too(login):
     r = upload(login("klaten.dindik"), wb)
     assert r.status_code == 400
     assert "bukan tugas perangkat daerah Anda" in r.content.decode()
+
+
+def statuses(response, service: str) -> dict[str, tuple[str, list[str]]]:
+    """The preview's rows of one service: quality code ('' for recipients) → (status, errors)."""
+    return {
+        row.quality_code: (row.status, row.errors)
+        for row in response.context["report"].rows
+        if row.service_code == service
+    }
+
+
+@pytest.mark.django_db
+def test_preview_marks_only_the_changed_cell(login):
+    op = login("klaten.dinkes")
+    wb = download(op)
+    set_value(wb, "K-KES-11", "B2", 321)
+    r = upload(op, wb)
+    assert r.status_code == 200
+    rows_11 = statuses(r, "K-KES-11")
+    assert len(rows_11) > 2  # recipients + several quality items
+    assert rows_11.pop("B2") == ("changed", [])
+    assert {status for status, _errors in rows_11.values()} == {"unchanged"}
+    body = r.content.decode()
+    assert body.count("berubah</span>") == 1
+    assert "1 target akan berubah" in body
+
+
+@pytest.mark.django_db
+def test_preview_shows_values_the_indonesian_way(login):
+    op = login("klaten.dinkes")
+    wb = download(op)
+    set_value(wb, "K-KES-11", "", 12345)
+    set_value(wb, "K-KES-11", "B2", 1250.5)
+    set_value(wb, "K-KES-11", "B3", "banyak")  # refused, shown as typed
+    r = upload(op, wb)
+    cells = re.findall(r'<td class="num">\s*([^<]*?)\s*</td>', r.content.decode())
+    assert "12.345" in cells and "1.250,5" in cells and "banyak" in cells
+    assert "12345" not in cells and "1250.5" not in cells
+
+
+@pytest.mark.django_db
+def test_a_locked_target_refuses_only_the_changed_row(login):
+    op = login("klaten.dinkes")
+    locked = Target.objects.get(region__code=KLATEN, year=YEAR, service_type__code="K-KES-01")
+    assert locked.is_locked
+    wb = download(op)
+    set_value(wb, "K-KES-01", "", (locked.recipients_target or 0) + 1)
+    before = snapshot()
+    r = upload(op, wb)
+    assert r.status_code == 400
+    report = r.context["report"]
+    refused = [(row.service_code, row.quality_code) for row in report.rows if row.errors]
+    assert refused == [("K-KES-01", "")]
+    assert report.error_count == 1
+    assert "terkunci" in statuses(r, "K-KES-01")[""][1][0]
+    assert "1 baris bermasalah" in r.content.decode()
+    assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_an_untouched_blank_service_creates_no_target(login):
+    op = login("klaten.dinkes")
+    Target.objects.filter(region__code=KLATEN, year=YEAR, service_type__code="K-KES-11").delete()
+    wb = download(op)
+    r = upload(op, wb)
+    assert r.status_code == 200
+    assert {s for s, _e in statuses(r, "K-KES-11").values()} == {"unchanged"}
+    assert "0 target akan berubah" in r.content.decode()
+    set_value(wb, "K-KES-11", "", 50)
+    r = upload(op, wb)
+    rows_11 = statuses(r, "K-KES-11")
+    assert rows_11.pop("") == ("new", [])
+    assert {s for s, _e in rows_11.values()} == {"unchanged"}
+    assert "1 target akan berubah" in r.content.decode()
