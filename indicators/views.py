@@ -308,6 +308,12 @@ def _initial(target: Target | None) -> dict[str, Any]:
     return initial
 
 
+def _stored_quality(target: Target, items: list[QualityItem]) -> list[tuple[str, Any, str]]:
+    """A target's stored quantities as the form words them: (item, quantity, unit)."""
+    stored = {tq.quality_item_id: tq.required_quantity for tq in target.quality.all()}
+    return [(qi.description, stored.get(qi.pk), qi.unit) for qi in items if qi.has_quantity]
+
+
 @login_required
 def target_detail(request: HttpRequest, region: str, year: int, code: str) -> HttpResponse:
     reg, st, assignment, target = _target_context(request, region, year, code)
@@ -361,7 +367,7 @@ def target_detail(request: HttpRequest, region: str, year: int, code: str) -> Ht
             "form": form,
             "may_edit": may_edit,
             "conflict": conflict,
-            "conflict_values": _initial(conflict) if conflict else {},
+            "conflict_quality": _stored_quality(conflict, items) if conflict else [],
             "may_submit": bool(
                 target
                 and target.status in (Target.Status.DRAFT, Target.Status.RETURNED)

@@ -259,3 +259,36 @@ def test_a_long_change_reason_is_kept_whole_and_the_history_reason_is_cut(login)
     t.refresh_from_db()
     assert t.recipients_target == 17600 and t.change_reason == reason.strip()
     assert t.history.first().history_change_reason == reason.strip()[:100]
+
+
+@pytest.mark.django_db
+def test_target_pages_write_numbers_the_indonesian_way(login):
+    """Counts as 12.345 and quantities as 1.250,5 on the target pages, never 12345 or q_B2."""
+    op = login("klaten.dinkes")
+    t = target("K-KES-11")
+    item = (
+        t.quality.select_related("quality_item")
+        .filter(quality_item__has_quantity=True)
+        .order_by("quality_item__order")
+        .first()
+        .quality_item
+    )
+    stale = form_data(t, 111)
+    saved = form_data(t, 222222, **{item.code: "1250.5"})
+    assert op.post(url("target", "K-KES-11"), saved).status_code == 302
+    # A stale save: what is stored now, in the form's words and the Indonesian format.
+    r = op.post(url("target", "K-KES-11"), stale)
+    assert r.status_code == 400
+    body = r.content.decode()
+    start = body.index("Nilai yang tersimpan sekarang")
+    box = body[start : body.index("</ul>", start)]
+    assert "Target jumlah penerima: 222.222" in box
+    assert f"{item.description}: 1.250,5" in box
+    assert "q_" not in box and "222222" not in box
+    # Read-only (the region's auditor), the history and the region's list.
+    page = login("klaten.inspektorat").get(url("target", "K-KES-11")).content.decode()
+    assert "<span>222.222</span>" in page and "1.250,5" in page
+    assert '<td class="num">222.222</td>' in page  # history row
+    assert "222222" not in page and "1250" not in page
+    listing = op.get(url("region_targets")).content.decode()
+    assert "222.222" in listing and "222222" not in listing
