@@ -199,7 +199,9 @@ class RecipientsForm(VersionedForm):
 
     @staticmethod
     def breakdown_text(data: dict[str, Any]) -> str:
-        return "\n".join(f"{k}: {v}" for k, v in (data or {}).items())
+        """The stored groups as they are typed: "Laki-laki: 90.000", one per line."""
+        count = CountField()
+        return "\n".join(f"{k}: {count.prepare_value(v)}" for k, v in (data or {}).items())
 
     def text_of(self, key: str, value: Any) -> str:
         if key == "recipients_breakdown":

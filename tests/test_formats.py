@@ -124,3 +124,27 @@ def test_history_names_fields_and_numbers_as_the_page_does():
     assert selectors._fmt(Decimal("82.0965"), "capaian_index") == "82,10"
     assert selectors._fmt(264250) == "264.250"
     assert selectors._fmt(Decimal("1706.50")) == "1.706,5"
+
+
+def test_a_breakdown_is_reshown_with_thousands_separators(login, cast):
+    from reporting import services
+    from reporting.forms import RecipientsForm
+    from tests.factories_reporting import demo_report
+
+    report = demo_report(code="K-KES-08")
+    services.save_recipients(
+        report.pk,
+        cast["klaten.dinkes"],
+        report.version,
+        served=200000,
+        breakdown={"Laki-laki": 90000, "Perempuan": 110000},
+    )
+    html = login("klaten.dinkes").get(reverse("reporting:report_detail", args=[report.pk]))
+    textarea = re.search(r'<textarea name="breakdown"[^>]*>([^<]*)', html.content.decode())
+    assert textarea.group(1).strip() == "Laki-laki: 90.000\nPerempuan: 110.000"
+    # What a conflict's "use theirs" puts back reads as typed, and reads back the same.
+    form = RecipientsForm()
+    shown = form.text_of("recipients_breakdown", {"Laki-laki": 90000})
+    assert shown == "Laki-laki: 90.000"
+    again = RecipientsForm({"version": "1", "breakdown": shown})
+    assert again.is_valid() and again.cleaned_data["breakdown"] == {"Laki-laki": 90000}
