@@ -366,3 +366,45 @@ def test_explanation_and_confirmation_are_in_the_audit_trail(db, login):
     assert page.status_code == 200
     html = page.content.decode()
     assert "MELEBIHI-TARGET" in html and "Dicek ke kohort: benar." in html
+
+
+def test_bulk_verify_lists_a_report_with_an_unexplained_warning_apart(db, login):
+    report = demo_report("33.10", "K-KES-05", 3)
+    assert report.status == Report.Status.SUBMITTED
+    ReportCheck.objects.filter(report=report, rule__code="MELEBIHI-TARGET").update(explanation="")
+    client = login("klaten.tapem")
+    page = client.get(reverse("reporting:review_bulk_verify"), {"ids": [report.pk]})
+    assert page.status_code == 200
+    assert page.context["ready"] == []
+    [(blocked, why)] = page.context["blocked"]
+    assert blocked.pk == report.pk
+    assert any("MELEBIHI-TARGET" in w and "belum dijelaskan" in w for w in why), why
+    # Confirming it (the verifier's own follow-up) lets it pass the checks.
+    check = ReportCheck.objects.get(report=report, rule__code="MELEBIHI-TARGET")
+    quality.confirm(check, User.objects.get(username="klaten.tapem"), "Dicek: benar.")
+    page = client.get(reverse("reporting:review_bulk_verify"), {"ids": [report.pk]})
+    assert not any("MELEBIHI-TARGET" in w for _r, ws in page.context["blocked"] for w in ws)
+
+
+def test_api_report_carries_its_checks(db, login):
+    from rest_framework.test import APIClient
+
+    report = demo_report("33.10", "K-KES-05", 3)
+    api = APIClient()
+    api.force_authenticate(User.objects.get(username="klaten.tapem"))
+    body = api.get(f"/api/v1/reports/{report.pk}/").json()
+    [check] = [c for c in body["checks"] if c["code"] == "MELEBIHI-TARGET"]
+    assert check["severity"] == "warning" and check["section"] == "recipients"
+    assert check["explanation"] and check["blocks"] is False and check["confirmed"] is False
+    served, target = report.recipients_served, report.recipients_target
+    assert check["numbers"]["served"] == served and check["numbers"]["target"] == target
+    assert f"{served:,}".replace(",", ".") in check["message"]
+    # The verifier confirms through the API; the operator may not.
+    url = f"/api/v1/reports/{report.pk}/checks/{check['id']}/confirm/"
+    operator = APIClient()
+    operator.force_authenticate(User.objects.get(username="klaten.dinkes"))
+    assert operator.post(url, {"note": "ok"}, format="json").status_code == 403
+    refused = api.post(url, {"note": ""}, format="json")
+    assert refused.status_code == 400 and "note" in refused.json()["errors"]
+    done = api.post(url, {"note": "Dicek ke kohort."}, format="json")
+    assert done.status_code == 200 and done.json()["confirmed"] is True
