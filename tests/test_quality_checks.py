@@ -408,3 +408,41 @@ def test_api_report_carries_its_checks(db, login):
     assert refused.status_code == 400 and "note" in refused.json()["errors"]
     done = api.post(url, {"note": "Dicek ke kohort."}, format="json")
     assert done.status_code == 200 and done.json()["confirmed"] is True
+
+
+# ---------------------------------------------------------------- outliers from the database
+
+
+def test_history_outlier_reads_the_regions_earlier_quarters(draft, dinkes):
+    ValidationRule.objects.filter(code="PENCILAN-RIWAYAT").update(min_points=2)
+    facts = quality._facts_of(quality._load([draft.pk]))[draft.pk]
+    # Paces of TW I and TW II 2026 (7.380 × 4 / 1, 9.840 × 4 / 2), oldest first.
+    assert facts.history == [Decimal("29520.00"), Decimal("19680.00")]
+    # Median 24.600, MAD 4.920. 30.000 served at TW III → pace 40.000 → z 2,11: silent.
+    save_served(draft, dinkes, 30000)
+    assert "PENCILAN-RIWAYAT" not in codes(draft)
+    # 60.000 → pace 80.000 → z = 0,6745 × 55.400 / 4.920 = 7,59: flagged.
+    save_served(draft, dinkes, 60000)
+    check = ReportCheck.objects.get(report=draft, rule__code="PENCILAN-RIWAYAT")
+    assert check.values["score"] == "7.59" and check.values["median"] == "24600"
+
+
+def test_peer_outlier_compares_the_same_service_and_quarter(draft, dinkes):
+    ValidationRule.objects.filter(code="PENCILAN-SEBANDING").update(min_points=3)
+    others = Report.objects.filter(period=draft.period, service_type=draft.service_type).exclude(
+        pk=draft.pk
+    )
+    assert others.count() == 3  # the other demo regions with K-KES-01
+    for report, served in zip(others.order_by("region__code"), (500, 520, 480), strict=True):
+        Report.objects.filter(pk=report.pk).update(recipients_served=served, recipients_target=1000)
+    # The report's own target is the region's verified one (12.597), re-read on every save.
+    assert draft.recipients_target == 12597
+    # Peers 50 %, 52 %, 48 %: median 50, MAD 2. 7.558 of 12.597 = 60,00 % → z 3,37: silent.
+    save_served(draft, dinkes, 7558)
+    assert "PENCILAN-SEBANDING" not in codes(draft)
+    # 7.685 → 61,01 % → z = 0,6745 × 11,01 / 2 = 3,71: flagged.
+    save_served(draft, dinkes, 7685)
+    check = ReportCheck.objects.get(report=draft, rule__code="PENCILAN-SEBANDING")
+    assert check.values["score"] == "3.71" and check.values["peers"] == 3
+    assert check.values["value"] == "61.01" and check.values["median"] == "50"
+    assert "61,01" in selectors.message(check)
