@@ -224,8 +224,10 @@ DASHBOARD_LOCAL_BYTES = int(os.environ.get("DASHBOARD_LOCAL_BYTES", str(16 * 102
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", REDIS_URL or "cache+memory://")
-# Without a broker the embedded default runs tasks inline, in the request.
+# Without a broker the embedded default runs tasks in process: inline, except the heavy
+# document jobs, which run on a background thread after the response (espm/background.py).
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
+JOBS_EAGER_IN_THREAD = env_bool("JOBS_EAGER_IN_THREAD", True)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

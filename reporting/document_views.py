@@ -1,4 +1,5 @@
 """Generated documents: request (annex, quarter report, Bangda's batch), progress, download.
+The province recap's PDF is requested from the recap page (``review_views.recap_pdf``).
 
 Thin views over ``reporting.documents``; every object is reached through the scoping layer,
 so another region's document answers 404.
@@ -16,8 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from espm.parsing import parse_int
 from regions.scoping import Action, scoped_get
-from reporting import documents
-from reporting.models import QUARTER_LABELS, GeneratedDocument, Period
+from reporting import documents, recap
+from reporting.models import QUARTER_LABELS, GeneratedDocument, Period, RegionSubmission
 
 RECENT = 30
 
@@ -102,13 +103,16 @@ def generate_batch(request: HttpRequest) -> HttpResponse:
 @require_GET
 def status(request: HttpRequest, pk: int) -> HttpResponse:
     doc = scoped_get(GeneratedDocument, request.user, Action.VIEW, pk=pk)
+    documents.give_up_if_lost(doc)
     doc.stale = documents.is_stale(doc)  # type: ignore[attr-defined]
-    template = (
-        "reporting/documents/_progress.html"
-        if getattr(request, "htmx", False)
-        else "reporting/documents/status.html"
-    )
-    return render(request, template, {"doc": doc})
+    if getattr(request, "htmx", False):
+        return render(request, "reporting/documents/_progress.html", {"doc": doc})
+    recap_of = None  # the recap page this PDF came from, for a link back
+    if doc.kind == GeneratedDocument.Kind.RECAP:
+        sub = RegionSubmission.objects.filter(region=doc.region, period=doc.period).first()
+        if sub is not None and recap.may_see_submission(request.user, sub):
+            recap_of = sub
+    return render(request, "reporting/documents/status.html", {"doc": doc, "recap_of": recap_of})
 
 
 @login_required

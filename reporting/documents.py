@@ -1,10 +1,15 @@
-"""Generated documents (LPPD annex, quarter report, Bangda's batch zip): request, build, staleness.
+"""Generated documents (LPPD annex, quarter report, province recap PDF, Bangda's batch zip):
+request, build, staleness.
 
 A document is scoped by the data it holds (region; no agency, no sector = all of them), so
 only people who may read the whole region's data reach it: the region's verifier, the
 province reviewer and auditors above it, Bangda. Everything goes through the scoping layer:
 ``GeneratedDocument.objects.visible_to`` for reads, and a request is refused (404) when the
 row it would create is not visible to the requester.
+
+Every build is a job (``espm.background.start``: a Celery worker, or a background thread in
+eager mode), never work inside the request. An identical request while a build is queued or
+running, or after one finished over unchanged data (same fingerprint), gets that document.
 """
 
 from __future__ import annotations
@@ -23,16 +28,19 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import BigIntegerField, Count, Max, Q, QuerySet, Value
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
+from espm import background
 from regions.models import NATIONAL_CODE, Level, Region
 from regions.scoping import Action, ScopePaths, scope_q
-from reporting import pdf
+from reporting import pdf, recap
 from reporting.models import (
     BudgetLine,
     Evidence,
     GeneratedDocument,
     Period,
+    PeriodUniverseChange,
     RegionSubmission,
     Report,
     ReportQuality,
@@ -43,10 +51,13 @@ log = logging.getLogger(__name__)
 Kind = GeneratedDocument.Kind
 Status = GeneratedDocument.Status
 
+# A queued or running job silent this long (its worker or process died) is given up: the
+# page stops polling and an identical request starts a new one. Every progress step beats.
+STALE_JOB = dt.timedelta(minutes=10)
+# Documents whose text follows the UI language (the others are Indonesian official forms).
+TRANSLATED = {Kind.RECAP}
 # The scope of a whole-region document, evaluated on Region rows: the constant annotations
 # stand in for GeneratedDocument's empty agency and sector, so the rule stays in scoping.py.
-# An identical job queued or running this recently is shown instead of starting another.
-REUSE_WINDOW = dt.timedelta(minutes=30)
 WHOLE_REGION = ScopePaths(region="", agency="doc_agency", sector="doc_sector")
 
 
@@ -99,6 +110,15 @@ def fingerprint(doc: GeneratedDocument) -> str:
                 n=Count("pk"), last=Max("history_date")
             )
         )
+    if doc.kind == Kind.RECAP:
+        # The recap also lists the period's regions (its universe) and tells "overdue" from
+        # "not yet submitted" by today's date.
+        parts.append(
+            PeriodUniverseChange.objects.filter(period=doc.period).aggregate(
+                n=Count("pk"), last=Max("at")
+            )
+        )
+        parts.append({"n": 0, "last": timezone.localdate()})
     raw = repr([(p["n"], p["last"].isoformat() if p["last"] else "") for p in parts])
     return hashlib.sha256(raw.encode()).hexdigest()
 
@@ -107,64 +127,99 @@ def is_stale(doc: GeneratedDocument) -> bool:
     return doc.status == Status.DONE and doc.fingerprint != fingerprint(doc)
 
 
+def is_lost(doc: GeneratedDocument) -> bool:
+    """Queued or running, and silent for ``STALE_JOB``: its worker or process is gone."""
+    return not doc.is_finished and doc.updated_at < timezone.now() - STALE_JOB
+
+
+def give_up_if_lost(doc: GeneratedDocument) -> bool:
+    """Mark a lost job failed (so its page stops polling); True if it was lost."""
+    if not is_lost(doc):
+        return False
+    _finish(doc, Status.FAILED, _("Terhenti tanpa kabar dari proses latar; silakan buat ulang."))
+    return True
+
+
+def ui_language() -> str:
+    """The active UI language as stored on a translated document: "id" or "en"."""
+    return "en" if (translation.get_language() or "id").startswith("en") else "id"
+
+
 # --- requests -------------------------------------------------------------------------------
 
 
 def request_document(
-    user: Any, kind: str, region: Region, year: int, period: Period | None = None
+    user: Any,
+    kind: str,
+    region: Region,
+    year: int,
+    period: Period | None = None,
+    *,
+    language: str = "",
 ) -> GeneratedDocument:
-    """Queue a document build; an identical one already queued or running is reused."""
+    """Queue a document build, or return the identical one that is queued, running, or done
+    over unchanged data (any requester's, if ``user`` may see it). Out of scope: 404."""
     from reporting import tasks
 
-    if kind == Kind.QUARTER and period is None:
-        raise ValueError("A quarter report needs a period.")
+    if kind in (Kind.QUARTER, Kind.RECAP) and period is None:
+        raise ValueError("A quarter report and a recap need a period.")
+    language = language if kind in TRANSLATED else ""
+    subject = {"kind": kind, "region": region, "year": year, "period": period, "language": language}
     with transaction.atomic():
-        running = GeneratedDocument.objects.filter(
-            kind=kind,
-            region=region,
-            year=year,
-            period=period,
-            status__in=[Status.QUEUED, Status.RUNNING],
-            created_at__gte=timezone.now()
-            - REUSE_WINDOW,  # a job lost in a crash is not waited for
-        ).first()
-        if running and GeneratedDocument.objects.visible_to(user).filter(pk=running.pk).exists():
-            return running
+        # One request per region at a time decides reuse or build (SQLite: the write lock).
+        Region.objects.select_for_update().filter(pk=region.pk).first()
+        visible = GeneratedDocument.objects.visible_to(user).filter(**subject)
+        for running in visible.filter(status__in=[Status.QUEUED, Status.RUNNING]):
+            if not give_up_if_lost(running):
+                return running
         # An identical request over unchanged data gets the finished file, not a rebuild.
-        done = (
-            GeneratedDocument.objects.visible_to(user)
-            .filter(kind=kind, region=region, year=year, period=period, status=Status.DONE)
-            .exclude(file="")
-            .order_by("-created_at")
-            .first()
-        )
+        done = visible.filter(status=Status.DONE).exclude(file="").order_by("-created_at").first()
         if done is not None and not is_stale(done):
             return done
         doc = GeneratedDocument.objects.create(
-            kind=kind,
-            region=region,
-            year=year,
-            period=period,
-            requested_by=user,
-            task_id=str(uuid.uuid4()),
+            **subject, requested_by=user, task_id=str(uuid.uuid4())
         )
         if not GeneratedDocument.objects.visible_to(user).filter(pk=doc.pk).exists():
             raise Http404  # rolls the row back: out of scope looks like absent
         task = tasks.generate_batch if kind == Kind.BATCH else tasks.generate_document
-        transaction.on_commit(lambda: task.apply_async((doc.pk,), task_id=doc.task_id))
+        transaction.on_commit(lambda: _enqueue(task, doc))
     return doc
+
+
+def _enqueue(task: Any, doc: GeneratedDocument) -> None:
+    try:
+        background.start(task, (doc.pk,), doc.task_id)
+    except Exception as exc:  # broker down: say so on the page instead of polling forever
+        log.exception("document %s: not queued, or its inline build failed", doc.pk)
+        message = _("Antrean tugas tidak dapat dihubungi (%(err)s); coba lagi.") % {"err": exc}
+        GeneratedDocument.objects.filter(pk=doc.pk, status=Status.QUEUED).update(
+            status=Status.FAILED, message=message[:300], finished_at=timezone.now()
+        )
 
 
 def request_batch(user: Any, year: int) -> GeneratedDocument:
     return request_document(user, Kind.BATCH, Region.objects.get(code=NATIONAL_CODE), year)
 
 
+def request_recap(user: Any, submission: RegionSubmission) -> GeneratedDocument:
+    """The recap PDF of a province's submission, in the UI language; 404 unless ``user`` may
+    read the recap (``recap.may_see_submission``) and the whole province's documents."""
+    if not recap.may_see_submission(user, submission):
+        raise Http404
+    period = submission.period
+    return request_document(
+        user, Kind.RECAP, submission.region, period.year, period, language=ui_language()
+    )
+
+
 # --- builds (run in the worker) ---------------------------------------------------------------
 
 
 def _progress(doc_id: int, pct: int, message: str) -> None:
-    # Outside any transaction, so the polling page sees it at once.
-    GeneratedDocument.objects.filter(pk=doc_id).update(progress=min(pct, 99), message=message[:300])
+    # Outside any transaction, so the polling page sees it at once; also the job's heartbeat.
+    GeneratedDocument.objects.filter(pk=doc_id).update(
+        progress=min(pct, 99), message=message[:300], updated_at=timezone.now()
+    )
 
 
 def _start(document_id: int) -> GeneratedDocument | None:
@@ -184,7 +239,7 @@ def _start(document_id: int) -> GeneratedDocument | None:
     doc.started_at = timezone.now()
     doc.progress = 5
     doc.message = "Sedang dibuat"
-    doc.save(update_fields=["status", "started_at", "progress", "message"])
+    doc.save(update_fields=["status", "started_at", "progress", "message", "updated_at"])
     return doc
 
 
@@ -209,7 +264,13 @@ def build(document_id: int) -> str:
         def step(pct: int, message: str) -> None:
             _progress(doc.pk, pct, message)
 
-        if doc.kind == Kind.QUARTER and doc.period is not None:
+        if doc.kind == Kind.RECAP and doc.period is not None:
+            with translation.override(doc.language or "id"):
+                r = recap.build(doc.region, doc.period)
+                step(30, "Rekap dihitung")
+                content = recap.to_pdf(r, step)
+            name = recap.filename(r, "pdf")
+        elif doc.kind == Kind.QUARTER and doc.period is not None:
             content = pdf.quarter_pdf(doc.region, doc.period, step)
             name = pdf.filename(doc.region, doc.year, doc.period.quarter)
         else:

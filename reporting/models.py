@@ -614,7 +614,8 @@ class SentMessage(models.Model):
 
 
 class GeneratedDocument(models.Model):
-    """A generated PDF (LPPD annex, quarter report) or a batch zip, built by a Celery task.
+    """A generated PDF (LPPD annex, quarter report, province recap) or a batch zip, built by a
+    Celery task.
 
     Scoped by the data it contains: ``agency`` empty = every agency of the region and
     ``sector_code`` empty = every sector, so OPD staff and sector viewers (who may see only a
@@ -625,6 +626,7 @@ class GeneratedDocument(models.Model):
         ANNEX = "annex", _("Lampiran LPPD (laporan tahunan SPM)")
         QUARTER = "quarter", _("Laporan triwulan")
         BATCH = "batch", _("Paket lampiran LPPD semua provinsi")
+        RECAP = "recap", _("Rekap SPM provinsi (PDF)")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Dalam antrean")
@@ -654,11 +656,15 @@ class GeneratedDocument(models.Model):
     size = models.PositiveBigIntegerField(default=0)
     # The data the file was built from (count and last change of reports and their history).
     fingerprint = models.CharField(max_length=64, blank=True)
+    # The UI language of a translated document (the recap); empty = Indonesian only (the annex).
+    language = models.CharField(max_length=8, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The job's heartbeat: every progress step touches it, so a silent job is known lost.
+    updated_at = models.DateTimeField(auto_now=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)

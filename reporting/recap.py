@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -27,6 +28,8 @@ from regions.roles import Role
 from regions.scoping import grants_for, sees_everything
 from reporting.models import Period, RegionSubmission, Report
 from reporting.rules import capaian, completeness, universe, windows
+
+Progress = Callable[[int, str], None]
 
 
 @dataclass(frozen=True)
@@ -286,8 +289,18 @@ def to_xlsx(recap: Recap) -> bytes:
     return buf.getvalue()
 
 
-def to_pdf(recap: Recap, base_url: str = "") -> bytes:
+def filename(recap: Recap, extension: str) -> str:
+    return (
+        f"rekap-spm-{recap.province.code}-{recap.period.year}-tw{recap.period.quarter}.{extension}"
+    )
+
+
+def to_pdf(recap: Recap, progress: Progress | None = None) -> bytes:
+    """The recap as a landscape PDF (seconds for a large province: a job, `reporting.documents`)."""
     from weasyprint import HTML
 
+    step = progress or (lambda pct, msg: None)
     html = render_to_string("reporting/review/recap_pdf.html", {"recap": recap})
-    return bytes(HTML(string=html, base_url=base_url or None).write_pdf())
+    document = HTML(string=html).render()  # the template links nothing outside itself
+    step(80, f"{len(document.pages)} halaman ditata")
+    return bytes(document.write_pdf())

@@ -17,7 +17,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from espm.parsing import parse_int
 from regions.scoping import Action, scoped_get
-from reporting import notifications, recap, review_selectors, review_services, workflow
+from reporting import (
+    documents,
+    notifications,
+    recap,
+    review_selectors,
+    review_services,
+    workflow,
+)
 from reporting.models import Notification, RegionSubmission, Report, Section
 from reporting.quality import check_views as quality_views
 from reporting.quality import selectors as quality_selectors
@@ -346,23 +353,21 @@ def _download(content: bytes, content_type: str, name: str) -> HttpResponse:
 @login_required
 @require_GET
 def recap_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    # One row per kab/kota (at most ~40): milliseconds, so it stays a direct download.
     r = _recap(request, pk)
     return _download(
         recap.to_xlsx(r),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        f"rekap-spm-{r.province.code}-{r.period.year}-tw{r.period.quarter}.xlsx",
+        recap.filename(r, "xlsx"),
     )
 
 
 @login_required
-@require_GET
+@require_POST
 def recap_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    r = _recap(request, pk)
-    return _download(
-        recap.to_pdf(r, request.build_absolute_uri("/")),
-        "application/pdf",
-        f"rekap-spm-{r.province.code}-{r.period.year}-tw{r.period.quarter}.pdf",
-    )
+    """Queue the recap PDF (seconds of layout) as a document job; its page shows progress."""
+    doc = documents.request_recap(request.user, _submission(request, pk))
+    return redirect("reporting:document_status", pk=doc.pk)
 
 
 # ---------------------------------------------------------------- notifications

@@ -19,7 +19,7 @@ urlpatterns = [
     ),
     path("pengajuan/<int:pk>/rekap/", v.recap_view, name="recap"),
     path("pengajuan/<int:pk>/rekap.xlsx", v.recap_xlsx, name="recap_xlsx"),
-    path("pengajuan/<int:pk>/rekap.pdf", v.recap_pdf, name="recap_pdf"),
+    path("pengajuan/<int:pk>/rekap/pdf/", v.recap_pdf, name="recap_pdf"),  # POST: a job
     path("notifikasi/", v.notification_list, name="notifications"),
     path("notifikasi/baca/", v.notifications_read, name="notifications_read"),
     path("notifikasi/lonceng/", v.notifications_bell, name="notifications_bell"),

@@ -157,6 +157,34 @@ def test_annex_generated_by_the_worker_with_progress_then_downloaded(worker, cli
     assert other.get(f"/laporan/dokumen/{doc.pk}/unduh/").status_code == 404
 
 
+def test_recap_pdf_built_by_the_worker_and_shared_by_an_identical_request(worker):
+    from django.test import Client
+    from django.urls import reverse
+
+    from regions.models import User
+    from reporting.models import RegionSubmission
+
+    sub = RegionSubmission.objects.get(region__code="33", period__year=2026, period__quarter=2)
+    biro, bangda = Client(), Client()
+    biro.force_login(User.objects.get(username="jateng.biro"))
+    bangda.force_login(User.objects.get(username="bangda.admin"))
+    url = reverse("reporting:recap_pdf", args=[sub.pk])
+    assert biro.post(url).status_code == 302
+    doc = GeneratedDocument.objects.get(kind="recap")
+    wait_for(
+        lambda: GeneratedDocument.objects.get(pk=doc.pk).is_finished, timeout=120, what="recap"
+    )
+    doc.refresh_from_db()
+    assert doc.status == "done" and doc.progress == 100, doc.message
+    assert bangda.post(url)["Location"].endswith(f"/{doc.pk}/")  # unchanged data: the same file
+    assert GeneratedDocument.objects.filter(kind="recap").count() == 1
+    pdf = bangda.get(reverse("reporting:document_download", args=[doc.pk]))
+    text = " ".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(b"".join(pdf.streaming_content))).pages
+    )
+    assert "Rekap SPM Jawa Tengah" in text
+
+
 def test_document_task_is_idempotent_and_rechecks_scope(worker):
     from regions.models import Membership, Region, User
 

@@ -67,7 +67,10 @@ def klaten_year() -> list[Report]:
 
 
 @pytest.fixture
-def eager():
+def eager(settings):
+    """Eager tasks, run inline when the request commits: a background thread (the embedded
+    default) would not see this test's uncommitted data."""
+    settings.JOBS_EAGER_IN_THREAD = False
     saved = app.conf.task_always_eager
     app.conf.task_always_eager = True
     yield

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from regions.models import Region
-from reporting.models import RegionSubmission, Report, ReviewNote
+from reporting.models import GeneratedDocument, RegionSubmission, Report, ReviewNote
 from tests import factories_review as f
 from tests.isolation.expect import EVERYONE, viewers
 from tests.isolation.framework import Case
@@ -112,6 +112,10 @@ def _notes_snapshot() -> Any:
     )
 
 
+def _document_count() -> int:
+    return GeneratedDocument.objects.count()
+
+
 RECAP_READERS = {"jateng.biro", "bangda.admin"}
 # A reopen sets a due date between today and the end of the year after the period's (2026).
 DUE = "2027-12-31"
@@ -174,5 +178,13 @@ CASES = [
     _region_step("33", "return_region", "submitted", {"bangda.admin"}, reason="Rekap kurang"),
     Case("reporting:recap", allowed=RECAP_READERS, owner=JATENG, kwargs=_jateng_pk),
     Case("reporting:recap_xlsx", allowed=RECAP_READERS, owner=JATENG, kwargs=_jateng_pk),
-    Case("reporting:recap_pdf", allowed=RECAP_READERS, owner=JATENG, kwargs=_jateng_pk),
+    Case(
+        "reporting:recap_pdf",
+        allowed=RECAP_READERS,
+        owner=JATENG,
+        kwargs=_jateng_pk,
+        method="post",
+        data=lambda: {},
+        snapshot=_document_count,
+    ),
 ]
