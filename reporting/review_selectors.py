@@ -145,6 +145,39 @@ def kabkota_not_submitted(submission: RegionSubmission) -> list[RegionSubmission
     )
 
 
+@dataclass(frozen=True)
+class KabkotaStanding:
+    """Before a province forwards: of its kab/kota expected this period, who has not
+    submitted, and which of those have not entered any data at all."""
+
+    total: int
+    not_submitted: list[RegionSubmission]
+    without_data: frozenset[int]  # region ids with no report entered
+
+
+def kabkota_standing(submission: RegionSubmission) -> KabkotaStanding:
+    if not submission.region.is_province:
+        return KabkotaStanding(0, [], frozenset())
+    missing = kabkota_not_submitted(submission)
+    total = RegionSubmission.objects.filter(
+        period_id=submission.period_id,
+        region__province_code=submission.region.code,
+        region__level__in=(Level.KABUPATEN, Level.KOTA),
+    ).count()
+    entered = set(
+        Report.objects.filter(
+            period_id=submission.period_id,
+            region_id__in=[s.region_id for s in missing],
+            entered_at__isnull=False,
+        )
+        .values_list("region_id", flat=True)
+        .distinct()
+    )
+    return KabkotaStanding(
+        total, missing, frozenset(s.region_id for s in missing if s.region_id not in entered)
+    )
+
+
 def ready_to_submit(user: Any) -> list[RegionSubmission]:
     """The user's own region submissions of open periods whose every report is verified and
     that wait only for the verifier's submit (the inbox's next-step prompt)."""

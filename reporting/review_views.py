@@ -277,6 +277,7 @@ def _submission_page(
             "window": workflow.window_problem(sub.period, sub),
             "due_date": windows.effective_due_date(sub.period, sub),
             "can_recap": recap.may_see_submission(request.user, sub),
+            "kabkota": review_selectors.kabkota_standing(sub),
             "not_submitted": review_selectors.kabkota_not_submitted(sub)
             if sub.status in (RegionSubmission.Status.IN_PROGRESS, RegionSubmission.Status.RETURNED)
             else [],

@@ -81,9 +81,24 @@ def test_province_reviewer_is_warned_about_kabkota_not_submitted(login):
     html = response.content.decode()
     box = html[html.index('data-testid="kabkota-not-submitted"') :]
     box = box[: box.index("</section>")]
-    assert f"{len(names)} kabupaten/kota belum mengajukan" in box
+    total = RegionSubmission.objects.filter(
+        period=tw3(), region__province_code="33", region__level__in=("kabupaten", "kota")
+    ).count()
+    assert f"{len(names)} dari {total} kabupaten/kota belum mengajukan" in box
     for name in names:
         assert name in box
+    assert "belum ada data" not in box  # Klaten has entered data
+    # A kab/kota that has entered nothing at all is named as such.
+    Report.objects.filter(region__code="33.10", period=tw3()).update(entered_at=None)
+    html = (
+        login("jateng.biro")
+        .get(reverse("reporting:submission_detail", kwargs={"pk": province.pk}))
+        .content.decode()
+    )
+    box = html[html.index('data-testid="kabkota-not-submitted"') :]
+    box = box[: box.index("</section>")]
+    assert "1 di antaranya belum mengisi data sama sekali" in box
+    assert "(belum ada data)" in box
 
 
 def test_changes_since_return_format_numbers(login, cast):

@@ -82,15 +82,21 @@ def _confirm(action: str, obj: Report | RegionSubmission) -> str:
             )
         return ""
     if action == "submit_region":
-        missing = review_selectors.kabkota_not_submitted(obj)  # type: ignore[arg-type]
+        standing = review_selectors.kabkota_standing(obj)  # type: ignore[arg-type]
+        missing = standing.not_submitted
         text = _(
             "Ajukan laporan wilayah ke tingkat di atas? Data wilayah dibekukan selama ditinjau."
         )
         if missing:
-            text = _("%(n)d kabupaten/kota belum mengajukan laporan (%(names)s). %(then)s") % {
+            text = _(
+                "%(n)d dari %(total)d kabupaten/kota belum mengajukan laporan (%(names)s); "
+                "%(empty)d belum mengisi data sama sekali. %(then)s"
+            ) % {
                 "n": len(missing),
+                "total": standing.total,
                 "names": ", ".join(s.region.name for s in missing[:5])
                 + ("…" if len(missing) > 5 else ""),
+                "empty": len(standing.without_data),
                 "then": text,
             }
         return text
