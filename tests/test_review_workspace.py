@@ -140,3 +140,16 @@ def test_resubmitting_without_changes_asks_first(login, cast):
     assert again.status_code == 200
     button = re.search(r'<button[^>]*data-action="submit"[^>]*>', again.content.decode())
     assert button and "data-confirm" not in button.group(0)
+
+
+def test_forwarding_confirmation_counts_kabkota_of_their_total(db):
+    from reporting.templatetags.review_tags import _confirm
+
+    province = RegionSubmission.objects.get(region__code="33", period=tw3())
+    subs = RegionSubmission.objects.filter(
+        period=tw3(), region__province_code="33", region__level__in=("kabupaten", "kota")
+    )
+    missing = subs.exclude(status__in=("submitted", "accepted")).count()
+    text = _confirm("submit_region", province)
+    assert f"{missing} dari {subs.count()} kabupaten/kota belum mengajukan laporan" in text
+    assert "0 belum mengisi data sama sekali" in text  # Klaten has entered data
