@@ -446,3 +446,20 @@ def test_peer_outlier_compares_the_same_service_and_quarter(draft, dinkes):
     assert check.values["score"] == "3.71" and check.values["peers"] == 3
     assert check.values["value"] == "61.01" and check.values["median"] == "50"
     assert "61,01" in selectors.message(check)
+
+
+def test_api_submit_is_refused_while_an_error_is_open(draft, dinkes):
+    from rest_framework.test import APIClient
+
+    line = BudgetLine.objects.filter(report=draft).first()
+    BudgetLine.objects.filter(pk=line.pk).update(realised=line.allocated + 1)
+    api = APIClient()
+    api.force_authenticate(dinkes)
+    draft.refresh_from_db()
+    response = api.post(
+        f"/api/v1/reports/{draft.pk}/submit/", {"version": draft.version}, format="json"
+    )
+    assert response.status_code == 409, response.content
+    assert "ANGGARAN-LEBIH" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == Report.Status.DRAFT
