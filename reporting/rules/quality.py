@@ -440,7 +440,7 @@ def message_names(compiled: Compiled | None, names: Mapping[str, Any]) -> dict[s
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral() else str(value)
+        return f"{value.normalize():f}" if value == value.to_integral() else str(value)
     return value
 
 
