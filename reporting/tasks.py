@@ -98,6 +98,23 @@ def notify_workflow_event(event_id: int) -> int:
     return len(notifications.dispatch(event_id))
 
 
+@shared_task(name="reporting.tasks.evaluate_data_quality", ignore_result=True)
+def evaluate_data_quality(period_id: int) -> int:
+    """After Bangda changed a rule: re-evaluate the period's reports not verified yet
+    (idempotent; a period deleted meanwhile is skipped). Returns the reports evaluated."""
+    from reporting.models import Period
+    from reporting.quality import services as quality
+
+    if not Period.objects.filter(pk=period_id).exists():
+        return 0
+    summary = quality.evaluate_period(period_id)
+    log.info(
+        "data quality of period %s: %s reports, %s new, %s changed, %s removed flags",
+        period_id, summary.reports, summary.created, summary.updated, summary.removed,
+    )  # fmt: skip
+    return summary.reports
+
+
 @shared_task(name="reporting.tasks.purge_import_drafts", ignore_result=True)
 def purge_import_drafts() -> int:
     """Delete Excel import previews nobody committed within a day (daily, by beat)."""

@@ -1,4 +1,5 @@
-"""reporting's URLs, one module per area: data entry, review chain, dashboards, documents."""
+"""reporting's URLs, one module per area: data entry, review chain, dashboards, documents,
+data quality."""
 
 from reporting import (
     urls_audit,
@@ -8,6 +9,7 @@ from reporting import (
     urls_import,
     urls_review,
 )
+from reporting.quality import urls as urls_quality
 
 app_name = "reporting"
 urlpatterns = [
@@ -17,4 +19,5 @@ urlpatterns = [
     *urls_documents.urlpatterns,
     *urls_audit.urlpatterns,
     *urls_import.urlpatterns,
+    *urls_quality.urlpatterns,
 ]
