@@ -62,6 +62,8 @@ RETURN_REASON = (
     "(Data demo) Jumlah penerima tidak sesuai data kohort ibu hamil di Puskesmas; "
     "mohon lampirkan rekap kohort per Puskesmas dan perbaiki angka terlayani."
 )
+# The sections of the form that reason is about (shown beside them on the operator's form).
+RETURN_SECTIONS = ["recipients", "evidence"]
 # Closed quarter → the demo region that submitted it late (all others on time).
 LATE_REGION = {1: "35.21", 2: "36"}
 # Closed quarter → a demo region that reported only part of its services and so never submitted
@@ -261,6 +263,7 @@ def _set_status(
     action: str,
     reason: str = "",
     at: dt.datetime | None = None,
+    sections: list[str] | None = None,
 ) -> None:
     before = report.status
     report.status = status
@@ -288,6 +291,7 @@ def _set_status(
         actor=actor,
         reason=reason,
         snapshot=snapshot,
+        sections=sections or [],
     )
     event.demo_at = at  # type: ignore[attr-defined]
     batch.events.append(event)
@@ -468,7 +472,15 @@ def _seed_open_quarter(period: Period, users: dict[str, User]) -> None:
         if wanted == "verified":
             _set_status(batch, report, Report.Status.VERIFIED, verifier, "verify")
         if wanted == "returned":
-            _set_status(batch, report, Report.Status.RETURNED, verifier, "return", RETURN_REASON)
+            _set_status(
+                batch,
+                report,
+                Report.Status.RETURNED,
+                verifier,
+                "return",
+                RETURN_REASON,
+                sections=RETURN_SECTIONS,
+            )
     batch.save()
     # Data-quality flags of the open quarter, as the saves would have left them.
     quality_checks.evaluate_period(period.pk)

@@ -343,3 +343,17 @@ def test_notes_are_in_the_audit_trail_of_their_region(login, cast, report):
     assert klaten.context["page"].paginator.count == 2  # created, then changed
     ngawi = login("ngawi.tapem").get(url, {"kind": "review_note"})
     assert ngawi.status_code == 200 and ngawi.context["page"].paginator.count == 0
+
+
+def test_demo_return_points_at_recipients_and_evidence(login):
+    from reporting.demo import RETURN_REASON
+    from tests.factories_reporting import demo_report
+
+    report = demo_report(code="K-KES-04")
+    event = WorkflowEvent.objects.filter(report=report, action="return").latest("at")
+    assert event.sections == ["recipients", "evidence"]
+    html = login("klaten.dinkes").get(reverse("reporting:report_detail", args=[report.pk]))
+    html = html.content.decode()
+    assert 'data-testid="return-pointer-recipients"' in _section(html, "recipients")
+    assert 'data-testid="return-pointer-evidence"' in _section(html, "evidence")
+    assert RETURN_REASON[:40] in _section(html, "recipients")
