@@ -85,3 +85,18 @@ def test_closed_quarters_have_on_time_and_late_regions():
         counts = by_quarter[quarter]
         assert counts["late"] == 1, (quarter, counts)
         assert counts["on_time"] > counts["late"], (quarter, counts)
+
+
+def test_the_open_quarter_is_partly_filled_with_a_returned_report_and_its_reason():
+    """TW III: some reports untouched, some drafts, some sent on; Klaten has one returned with a
+    reason the operator reads (the last return step carries it)."""
+    tw3 = Report.objects.filter(period__year=2026, period__quarter=3)
+    statuses = Counter(tw3.values_list("status", flat=True))
+    entered = tw3.filter(entered_at__isnull=False).count()
+    assert 0 < entered < tw3.count(), "the open quarter is neither empty nor complete"
+    assert statuses[R.DRAFT] and statuses[R.SUBMITTED] and statuses[R.VERIFIED], statuses
+    returned = tw3.filter(region__code="33.10", status=R.RETURNED)
+    assert returned.exists()
+    for report in returned:
+        step = report.events.filter(action="return").order_by("-at", "-id").first()
+        assert step is not None and step.reason.strip(), report.service_type.code

@@ -103,6 +103,23 @@ def test_dashboard_links_encode_their_query_strings(login):
     assert not [h for h in hrefs if " " in h], "a link with a raw space"
 
 
+@pytest.mark.parametrize(
+    ("name", "args", "query"),
+    [
+        ("dashboard_province", ["33"], TW2),
+        ("dashboard_region", ["33.10"], TW2),
+        ("dashboard_regions", [], {**TW2, "level": "kabupaten", "status": "all"}),
+        ("report_list", [], {"capaian": "Tuntas Madya"}),
+    ],
+)
+def test_every_dashboard_and_list_link_is_encoded(login, name, args, query):
+    response = login("bangda.admin").get(reverse(f"reporting:{name}", args=args), query)
+    assert response.status_code == 200
+    hrefs = re.findall(r'href="([^"]*)"', response.content.decode())
+    assert any("?" in h for h in hrefs)
+    assert not [h for h in hrefs if " " in h], "a link with a raw space"
+
+
 def test_sector_viewer_sees_their_sector_and_ministry(login):
     response = login("kemenkes.viewer").get(reverse("reporting:dashboard_national"), TW2)
     assert response.status_code == 200

@@ -1,6 +1,7 @@
-"""The report form with a keyboard and on a phone (issue #18): focus stays where the person
-works after a budget line is added or deleted, and a status select saves once, when the
-person leaves it, not on every arrow key that moves through its options."""
+"""The report form with a keyboard and on a phone (issue #18): at 360 px nothing scrolls
+sideways and a quantity shows whole; focus stays where the person works after a budget line is
+added, refused or deleted; a status select saves once, when the person leaves it, not on every
+arrow key that moves through its options."""
 
 from __future__ import annotations
 
@@ -39,6 +40,12 @@ def test_focus_stays_in_the_budget_section(transactional_db, live_server, browse
     page.set_default_timeout(15000)
     _login(page, live_server)
     page.goto(f"{live_server.url}/laporan/{report.pk}/")
+
+    # A phone: the form does not scroll sideways and a quantity shows whole in its input.
+    quantity = page.locator("#sec-quality input[name^=q_]").first
+    quantity.fill("744,12")
+    assert quantity.evaluate("el => el.scrollWidth <= el.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
     # Typed with the keyboard, sent with Enter from the last field.
     page.click("#sec-budget summary")
