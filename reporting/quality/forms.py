@@ -109,7 +109,8 @@ class RuleForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs=_TEXT),
         help_text=_(
-            "Yang dibaca operator dan verifikator. {nama} diganti nilainya, mis. {served}."
+            "Yang dibaca operator dan verifikator. Nama dalam kurung kurawal diganti nilainya, "
+            "mis. {served}."
         ),
     )
     message_en = forms.CharField(
