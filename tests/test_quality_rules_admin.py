@@ -194,6 +194,14 @@ def test_a_used_code_is_refused_and_the_input_kept(login):
     assert ValidationRule.objects.filter(code="CUM-TURUN").count() == 1
 
 
+def test_a_code_saved_meanwhile_is_refused_by_the_service(cast):
+    """The form checked the code; a rule saved with it a moment later still loses nothing."""
+    data = {**RuleForm.initial_of(_rule()), "code": "MELEBIHI-TARGET", "kind": "expression"}
+    with pytest.raises(rule_services.RuleError, match="Kode MELEBIHI-TARGET sudah dipakai."):
+        rule_services.create_rule(cast["bangda.admin"], data)
+    assert ValidationRule.objects.filter(code="MELEBIHI-TARGET").count() == 1
+
+
 @pytest.mark.parametrize(
     ("expression", "says"),
     [

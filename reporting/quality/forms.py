@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from reporting.forms import QuantityField
 from reporting.models import Section, ValidationRule
 from reporting.quality import rule_selectors
+from reporting.quality.rule_services import EDITABLE, version_of
 from reporting.quality.services import HISTORY_QUARTERS
 from reporting.rules import quality as rules
 from reporting.rules import reasons
@@ -161,8 +162,6 @@ class RuleForm(forms.Form):
 
     @staticmethod
     def initial_of(rule: ValidationRule) -> dict[str, Any]:
-        from reporting.quality.rule_services import EDITABLE, version_of
-
         return {
             **{name: getattr(rule, name) for name in EDITABLE},
             "version": version_of(rule.pk),
@@ -260,8 +259,6 @@ class RuleForm(forms.Form):
 
     def values(self) -> dict[str, Any]:
         """The cleaned values the rule services take (``code``/``kind``/``each`` when new)."""
-        from reporting.quality.rule_services import EDITABLE
-
         out = {name: self.cleaned_data[name] for name in EDITABLE if name != "each"}
         out["each"] = self.rule_each
         if self.rule is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from reporting.models import Period, ValidationRule
@@ -61,8 +61,6 @@ def version_of(rule_id: int) -> int:
 def create_rule(user: Any, data: dict[str, Any]) -> ValidationRule:
     """A new rule from the editor's cleaned data (``code``, ``kind`` and ``EDITABLE``)."""
     with transaction.atomic():
-        if ValidationRule.objects.filter(code=data["code"]).exists():
-            raise RuleError(_("Kode %(code)s sudah dipakai.") % {"code": data["code"]})
         rule = ValidationRule(
             code=data["code"],
             kind=data["kind"],
@@ -74,7 +72,11 @@ def create_rule(user: Any, data: dict[str, Any]) -> ValidationRule:
         )
         rule._history_user = user  # type: ignore[attr-defined]
         rule._change_reason = "create"  # type: ignore[attr-defined]
-        rule.save()
+        try:
+            with transaction.atomic():
+                rule.save()
+        except IntegrityError as exc:  # the same code saved a moment ago (the form checked)
+            raise RuleError(_("Kode %(code)s sudah dipakai.") % {"code": data["code"]}) from exc
         _reevaluate_on_commit()
     return rule
 
