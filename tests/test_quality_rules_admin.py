@@ -161,6 +161,33 @@ def test_list_shows_every_rule_with_its_severity_scope_and_state(login):
     assert "Peringatan" in cum and "Semua jenis layanan" in cum and "Aktif" in cum
 
 
+def test_pages_take_a_fixed_number_of_queries(login, cast, django_assert_max_num_queries):
+    """Session, user, memberships, the bell and the page's own reads: a long history or many
+    rules add no query."""
+    rule = _rule()
+    for n in range(2, 7):
+        rule_services.update_rule(
+            rule.pk,
+            cast["bangda.admin"],
+            {
+                **RuleForm.initial_of(rule),
+                "expression": f"served > target * {n}",
+                "sectors": ["KES"],
+            },
+            reason=f"uji {n}",
+            version=rule_services.version_of(rule.pk),
+        )
+    client = login("bangda.admin")
+    client.get(LIST)  # the session's first touch
+    with django_assert_max_num_queries(6):
+        assert client.get(LIST).status_code == 200
+    with django_assert_max_num_queries(7):
+        assert client.get(CREATE).status_code == 200
+    with django_assert_max_num_queries(11):
+        page = client.get(reverse("reporting:quality_rule", args=[rule.pk]))
+    assert page.content.decode().count("<del>served &gt; target * ") == 4  # 2→3 … 5→6
+
+
 # ---------------------------------------------------------------- create
 
 
