@@ -21,6 +21,7 @@ from rest_framework.routers import SimpleRouter
 from indicators import api as indicators_api
 from regions import api as regions_api
 from reporting import api as reporting_api
+from reporting.plans import api as plans_api
 
 app_name = "api"
 
@@ -36,6 +37,8 @@ router.register(
     "region-submissions", reporting_api.RegionSubmissionViewSet, basename="region-submission"
 )
 router.register("notifications", reporting_api.NotificationViewSet, basename="notification")
+router.register("action-plans", plans_api.ActionPlanViewSet, basename="action-plan")
+router.register("spm-teams", plans_api.SpmTeamViewSet, basename="spm-team")
 
 # Redoc renders with styled-components, which injects <style> elements: allow exactly
 # those carrying this response's nonce (handed to the page's static start-up script), plus

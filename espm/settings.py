@@ -337,6 +337,8 @@ SPECTACULAR_SETTINGS = {
         "StageStatusEnum": "reporting.models.ReportStage.Status",
         "TargetStatusEnum": "indicators.models.Target.Status",
         "PeriodOpeningStatusEnum": "reporting.models.PeriodOpening.Status",
+        "ActionPlanStatusEnum": "reporting.models.ActionPlan.Status",
+        "SpmTeamMemberRoleEnum": "reporting.models.SpmTeamMember.Role",
     },
 }
 

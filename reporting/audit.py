@@ -59,6 +59,9 @@ SOURCES: tuple[Source, ...] = (
     Source("review_note", _("Catatan verifikator"), "reporting.ReviewNote"),
     Source("report_check", _("Temuan kualitas data"), "reporting.ReportCheck"),
     Source("action_plan", _("Rencana aksi"), "reporting.ActionPlan"),
+    Source("action_plan_commitment", _("Komitmen rencana aksi"), "reporting.ActionPlanCommitment"),
+    Source("spm_team", _("Tim Penerapan SPM"), "reporting.SpmTeam"),
+    Source("spm_team_member", _("Anggota Tim Penerapan SPM"), "reporting.SpmTeamMember"),
     Source("target", _("Target"), "indicators.Target"),
     Source("target_quality", _("Target mutu"), "indicators.TargetQuality"),
     Source("agency", _("Perangkat daerah"), "regions.Agency"),
@@ -294,6 +297,14 @@ def _subject(kind: str, obj: Any) -> tuple[str, str]:
         return obj.code, obj.name
     if kind == "action_plan":
         return obj.region.code, f"{_('Rencana aksi')} {obj.year}"
+    if kind == "action_plan_commitment":
+        plan = obj.plan
+        return plan.region.code, f"{_('Rencana aksi')} {plan.year} · {obj.service_type.code}"
+    if kind == "spm_team":
+        return obj.region.code, f"{_('Tim Penerapan SPM')} {obj.year}"
+    if kind == "spm_team_member":
+        team = obj.team
+        return team.region.code, f"{_('Tim Penerapan SPM')} {team.year} · {obj.name}"
     # workflow
     target = obj.report or obj.submission
     return obj.region.code, f"{target}" if target else ""
@@ -314,6 +325,9 @@ RELATED: dict[str, tuple[str, ...]] = {
     "assignment": ("region", "agency"),
     "region": ("history_user",),
     "action_plan": ("region",),
+    "action_plan_commitment": ("plan__region", "service_type"),
+    "spm_team": ("region",),
+    "spm_team_member": ("team__region",),
     WORKFLOW: ("region", "report__region", "report__service_type", "report__period", "submission"),
 }
 

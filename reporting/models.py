@@ -466,17 +466,35 @@ class WorkflowEvent(models.Model):
 
 
 class ActionPlan(models.Model):
-    """Rencana aksi penerapan SPM: a region's yearly regulation, shown with every quarter."""
+    """Rencana aksi penerapan SPM: the region's plan for applying SPM in one year.
+
+    Set by a Peraturan Gubernur (province) or Peraturan Bupati/Wali Kota (kab/kota); kept by
+    the region's verifier (``reporting.plans.services``) and shown with every quarter of the
+    year, in the region submission's checks, the province recap, the documents and dashboards.
+    """
+
+    class Status(models.TextChoices):
+        NONE = "none", _("Belum ada")
+        DRAFT = "draft", _("Rancangan")
+        SET = "set", _("Ditetapkan")
 
     region = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, related_name="action_plans"
     )
     year = models.PositiveSmallIntegerField(_("tahun"))
-    exists = models.BooleanField(_("sudah ditetapkan"), default=False)
+    status = models.CharField(
+        _("status"), max_length=5, choices=Status.choices, default=Status.NONE, db_index=True
+    )
     number = models.CharField(_("nomor peraturan"), max_length=200, blank=True)
     date = models.DateField(_("tanggal penetapan"), null=True, blank=True)
+    title = models.CharField(_("judul peraturan"), max_length=500, blank=True)
     file = models.FileField(upload_to="action-plans/%Y/", storage=private_storage, blank=True)
     original_name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    # Raised by every save: an edit made on an older reading is refused (form version, If-Match).
+    version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -487,9 +505,122 @@ class ActionPlan(models.Model):
     scope_paths = ScopePaths(region="region")
 
     class Meta:
+        ordering = ["region__code", "-year"]
+        verbose_name = _("rencana aksi")
+        verbose_name_plural = _("rencana aksi")
         constraints = [
             models.UniqueConstraint(fields=["region", "year"], name="action_plan_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.region.code} {self.year}"
+
+    @property
+    def is_set(self) -> bool:
+        return self.status == self.Status.SET
+
+
+class ActionPlanCommitment(models.Model):
+    """What a region's action plan commits to for one service type."""
+
+    plan = models.ForeignKey(ActionPlan, on_delete=models.CASCADE, related_name="commitments")
+    service_type = models.ForeignKey(
+        "indicators.ServiceType", on_delete=models.PROTECT, related_name="+"
+    )
+    commitment = models.TextField(_("komitmen"))
+    budget = models.PositiveBigIntegerField(_("rencana anggaran (Rp)"), null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = ScopePaths(region="plan__region", sector="service_type__sector__code")
+
+    class Meta:
+        ordering = ["service_type__order", "service_type__code"]
+        verbose_name = _("komitmen rencana aksi")
+        verbose_name_plural = _("komitmen rencana aksi")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "service_type"], name="action_plan_commitment_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} {self.service_type_id}"
+
+
+class SpmTeam(models.Model):
+    """Tim Penerapan SPM: the team that applies SPM in a region in one year.
+
+    Set by a decree of the head of region, chaired by the Sekretaris Daerah, members from
+    the agencies; the people the province coordinates with and one SPM Award criterion.
+    """
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="spm_teams")
+    year = models.PositiveSmallIntegerField(_("tahun"))
+    decree_number = models.CharField(_("nomor keputusan"), max_length=200)
+    decree_date = models.DateField(_("tanggal keputusan"))
+    chair_name = models.CharField(_("nama ketua"), max_length=150)
+    chair_position = models.CharField(_("jabatan ketua"), max_length=200)
+    file = models.FileField(upload_to="spm-teams/%Y/", storage=private_storage, blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = ScopePaths(region="region")
+
+    class Meta:
+        ordering = ["region__code", "-year"]
+        verbose_name = _("Tim Penerapan SPM")
+        verbose_name_plural = _("Tim Penerapan SPM")
+        constraints = [models.UniqueConstraint(fields=["region", "year"], name="spm_team_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.region.code} {self.year}"
+
+
+class SpmTeamMember(models.Model):
+    """One member of a Tim Penerapan SPM: who, from which agency (or other unit), in what role."""
+
+    class Role(models.TextChoices):
+        VICE_CHAIR = "vice_chair", _("Wakil ketua")
+        SECRETARY = "secretary", _("Sekretaris")
+        COORDINATOR = "coordinator", _("Koordinator bidang")
+        MEMBER = "member", _("Anggota")
+
+    team = models.ForeignKey(SpmTeam, on_delete=models.CASCADE, related_name="members")
+    name = models.CharField(_("nama"), max_length=150)
+    position = models.CharField(_("jabatan"), max_length=200)
+    agency = models.ForeignKey(
+        "regions.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # A unit that is not one of the region's SPM agencies (Bappeda, a Bagian of the Setda).
+    unit = models.CharField(_("unit kerja lain"), max_length=200, blank=True)
+    role = models.CharField(_("peran dalam tim"), max_length=12, choices=Role.choices)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = ScopePaths(region="team__region")
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("anggota Tim Penerapan SPM")
+        verbose_name_plural = _("anggota Tim Penerapan SPM")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def unit_name(self) -> str:
+        return self.agency.name if self.agency_id else self.unit  # type: ignore[union-attr]
 
 
 class Notification(models.Model):

@@ -272,6 +272,8 @@ def _submission_page(
             "submission": sub,
             "reports": reports,
             "problems": workflow.region_problems(sub, request.user),
+            # Never blocks: the year's action plan missing or only a draft.
+            "warnings": workflow.region_warnings(sub),
             # Flags still open on its reports (explained warnings): seen before it goes up.
             "open_checks": quality_selectors.open_checks(reports),
             "window": workflow.window_problem(sub.period, sub),

@@ -9,6 +9,7 @@ from reporting import (
     urls_import,
     urls_review,
 )
+from reporting.plans import urls as urls_plans
 from reporting.quality import urls as urls_quality
 
 app_name = "reporting"
@@ -19,5 +20,6 @@ urlpatterns = [
     *urls_documents.urlpatterns,
     *urls_audit.urlpatterns,
     *urls_import.urlpatterns,
+    *urls_plans.urlpatterns,
     *urls_quality.urlpatterns,
 ]

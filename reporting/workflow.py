@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import models, transaction
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
@@ -442,6 +443,28 @@ def region_problems(submission: RegionSubmission, user: Any = None) -> list[Prob
                 )
             )
     return problems
+
+
+def region_warnings(submission: RegionSubmission) -> list[Problem]:
+    """What the level above should know about a region's quarter but that never blocks
+    submitting it: the year's action plan missing or not yet set (reporting.plans)."""
+    from reporting.plans import selectors as plans
+
+    region = submission.region
+    message = plans.plan_warning(region, submission.period.year)
+    if message is None:
+        return []
+    return [
+        Problem(
+            message,
+            _t("verifikator wilayah"),
+            region.contact_name,
+            reverse(
+                "reporting:action_plan",
+                kwargs={"code": region.code, "year": submission.period.year},
+            ),
+        )
+    ]
 
 
 def _check_region_complete(obj: Any, actor: Actor) -> list[Problem]:

@@ -6,7 +6,12 @@ from django.core.management.base import BaseCommand
 from regions.demo import KEY_USERS
 
 # Each app seeds its own part of the demo; order matters (people → catalog use → reports).
-DEMO_STEPS = ["regions.demo:seed_people", "indicators.demo:seed", "reporting.demo:seed"]
+DEMO_STEPS = [
+    "regions.demo:seed_people",
+    "indicators.demo:seed",
+    "reporting.demo:seed",
+    "reporting.plans.demo:seed",
+]
 
 
 class Command(BaseCommand):
