@@ -1,8 +1,10 @@
-"""Dashboards: national, province, region; their data endpoints; drill-down lists."""
+"""Dashboards: national, province, region; their data endpoints; drill-down lists; the
+data-quality view (reporting/quality/dashboard_urls.py)."""
 
 from django.urls import path
 
 from reporting import dashboard_views as v
+from reporting.quality import dashboard_urls as quality
 
 urlpatterns = [
     path("dashboard/", v.dashboard_home, name="dashboard"),
@@ -14,4 +16,5 @@ urlpatterns = [
     path("dashboard/wilayah/<str:code>/data/", v.region_data, name="dashboard_region_data"),
     path("dashboard/rincian/wilayah/", v.regions_list, name="dashboard_regions"),
     path("dashboard/rincian/laporan/", v.reports_list, name="dashboard_reports"),
+    *quality.urlpatterns,
 ]
