@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
+from django.utils import translation
 
 from regions.demo import KEY_USERS
 from regions.models import Region, User
@@ -39,6 +40,16 @@ def ensure_seeded() -> None:
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         _seed()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the UI's default language (Indonesian): a request made in English
+    leaves English active in the thread, and the next test's texts made outside a request
+    (import messages, PDFs, tasks) would come out in English."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

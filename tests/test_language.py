@@ -34,3 +34,22 @@ def test_quarters_read_tw_in_indonesian_and_q_in_english(login):
     page = client.get(url, {"year": 2026, "quarter": 3}).content.decode()
     assert "Q3 2026" in page and "TW III" not in page
     assert '<option value="3" selected>Q3</option>' in page
+
+
+@pytest.mark.django_db
+def test_an_english_request_in_one_test(login):
+    client = login("bangda.admin")
+    client.cookies["django_language"] = "en"
+    assert client.get(reverse("home")).headers["Content-Language"] == "en"
+
+
+def test_the_next_test_starts_in_indonesian_again():
+    """A request in English leaves English active in the thread; texts made outside a request
+    (import messages, tasks, PDFs) in the next test must not come out in English."""
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    assert translation.get_language() == "id"
+    assert gettext("Lembar %(sheet)s baris %(row)s") % {"sheet": "Mutu", "row": 54} == (
+        "Lembar Mutu baris 54"
+    )
