@@ -73,6 +73,7 @@ def national_parts(year: int, quarter: int) -> tuple[Part, ...]:
         ("reporting_regionsubmission", PERIOD, (year, quarter)),
         ("reporting_periodregion", PERIOD, (year, quarter)),
         ("regions_region", "TRUE", ()),
+        ("reporting_actionplan", "year = %s", (year,)),
         *CATALOG,
     )
 
@@ -85,6 +86,7 @@ def province_parts(year: int, quarter: int, province: Region) -> tuple[Part, ...
         ("reporting_periodregion", PERIOD, (year, quarter)),
         ("regions_region", "province_code = %s", (code,)),
         ("regions_agency", IN_PROVINCE, (code,)),
+        ("reporting_actionplan", f"year = %s AND {IN_PROVINCE}", (year, code)),
         *CATALOG,
     )
 

@@ -38,6 +38,7 @@ from regions.models import Level, Region
 from regions.roles import AGENCY_ROLES, Role
 from regions.scoping import grants_for, sees_everything
 from reporting.models import QUARTER_LABELS, Period, RegionSubmission, Report
+from reporting.plans import selectors as plans
 from reporting.rules import annual as annual_rule
 from reporting.rules import completeness, universe, windows
 from reporting.rules.capaian import band_for, bands, rollup, rollup_of, round2
@@ -777,6 +778,23 @@ class NationalDashboard:
     not_entered: list[dict[str, Any]] = field(default_factory=list)
     agencies_pending: list[dict[str, Any]] = field(default_factory=list)
     provisional: bool = False
+    # Codes of the universe's regions whose action plan of the year is set (reporting.plans).
+    plan_set: frozenset[str] = frozenset()
+
+    @property
+    def plan_share(self) -> plans.Share:
+        """Regions of the universe with a set action plan, over all of them."""
+        return plans.Share(sum(r.key in self.plan_set for r in self.ranking), len(self.ranking))
+
+    @property
+    def plan_level_shares(self) -> list[tuple[str, plans.Share]]:
+        out = []
+        for row in self.status:
+            rows = [r for r in self.ranking if r.level == row.level]
+            out.append(
+                (row.label, plans.Share(sum(r.key in self.plan_set for r in rows), len(rows)))
+            )
+        return out
 
     @property
     def sector_limit_names(self) -> list[str]:
@@ -868,6 +886,7 @@ def national_dashboard(
         province=province,
         sector_limit=scope.sectors,
         provisional=provisional,
+        plan_set=plans.set_codes([r.key for r in ranking], year),
     )
     if province is not None:
         dash.not_entered = [

@@ -21,11 +21,22 @@ import lokal
 from django.conf import settings
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from indicators.models import CatalogEdition, CatalogYear, ServiceType
 from regions.models import Level, Region
-from reporting.models import Evidence, Period, RegionSubmission, Report, ReportStage, Stage
+from reporting.models import (
+    ActionPlan,
+    ActionPlanCommitment,
+    Evidence,
+    Period,
+    RegionSubmission,
+    Report,
+    ReportStage,
+    SpmTeam,
+    SpmTeamMember,
+    Stage,
+)
 from reporting.reminders import format_date
 from reporting.rules import annual as annual_rule
 from reporting.rules import capaian, completeness, universe
@@ -85,6 +96,15 @@ def head_title(region: Region) -> str:
         Level.KOTA: "Wali Kota",
     }
     return f"{word.get(region.level, 'Kepala Daerah')} {short_name(region)}"
+
+
+def head_word(region: Region) -> str:
+    words: dict[str, str] = {
+        Level.PROVINCE: "Gubernur",
+        Level.KABUPATEN: "Bupati",
+        Level.KOTA: "Wali Kota",
+    }
+    return words.get(region.level, "Kepala Daerah")
 
 
 def government_name(region: Region) -> str:
@@ -282,6 +302,87 @@ def _evidence_rows(reports: list[Report]) -> list[dict[str, str]]:
     return rows
 
 
+PLAN_STATUS = {"set": "Ditetapkan", "draft": "Rancangan", "none": "Belum ada"}
+
+
+def _share(count: int, total: int, what: str) -> str:
+    """'1 dari 7 kabupaten/kota (14,29%)': a share always names its denominator."""
+    if not total:
+        return DASH
+    return f"{count} dari {total} {what} ({fmt_number(Decimal(count) * 100 / total)}%)"
+
+
+def _plan_and_team(region: Region, year: int) -> dict[str, Any]:
+    """The year's action plan (with its commitments) and Tim Penerapan SPM, formatted."""
+    plan = (
+        ActionPlan.objects.filter(region=region, year=year)
+        .prefetch_related(
+            Prefetch(
+                "commitments",
+                queryset=ActionPlanCommitment.objects.select_related("service_type").order_by(
+                    "service_type__order", "service_type__code"
+                ),
+            )
+        )
+        .first()
+    )
+    team = (
+        SpmTeam.objects.filter(region=region, year=year)
+        .prefetch_related(
+            Prefetch("members", queryset=SpmTeamMember.objects.select_related("agency"))
+        )
+        .first()
+    )
+    regulation = f"Peraturan {head_word(region)} {short_name(region)}"
+    decree = f"Keputusan {head_word(region)} {short_name(region)}"
+    status = plan.status if plan else "none"
+    if plan is not None and status == "set":
+        text = f"{regulation} Nomor {plan.number}"
+        if plan.date:
+            text += f" tanggal {format_date(plan.date)}"
+        if plan.title:
+            text += f" tentang {plan.title}"
+    elif plan is not None and status == "draft":
+        text = f"Rancangan {regulation}" + (f" tentang {plan.title}" if plan.title else "")
+        text += " (belum ditetapkan)"
+    else:
+        text = "Belum ada"
+    team_text = "Belum ada"
+    members: list[dict[str, str]] = []
+    if team is not None:
+        team_text = (
+            f"{decree} Nomor {team.decree_number} tanggal {format_date(team.decree_date)}; "
+            f"ketua {team.chair_name} ({team.chair_position}); "
+            f"{len(team.members.all())} anggota"
+        )
+        with translation.override("id"):
+            members = [
+                {
+                    "name": m.name,
+                    "position": m.position,
+                    "unit": m.unit_name,
+                    "role": str(m.get_role_display()),
+                }
+                for m in team.members.all()
+            ]
+    return {
+        "plan_status": PLAN_STATUS[status],
+        "plan_text": text,
+        "commitments": [
+            {
+                "code": c.service_type.code,
+                "name": c.service_type.name,
+                "commitment": c.commitment,
+                "budget": fmt_rupiah(c.budget),
+            }
+            for c in (plan.commitments.all() if plan else [])
+        ],
+        "team_text": team_text,
+        "team_chair": f"{team.chair_name} ({team.chair_position})" if team else "",
+        "members": members,
+    }
+
+
 def _recap(province: Region, periods: list[Period], quarters: list[int]) -> list[dict]:
     """A province's kab/kota: capaian per quarter (with missing counts) and the latest status."""
     children = list(
@@ -306,10 +407,21 @@ def _recap(province: Region, periods: list[Period], quarters: list[int]) -> list
         ).select_related("period")
     }
     last = max(quarters) if quarters else 0
+    year = periods[0].year if periods else 0
+    plans = dict(
+        ActionPlan.objects.filter(region__in=children, year=year).values_list("region_id", "status")
+    )
+    teams = set(
+        SpmTeam.objects.filter(region__in=children, year=year).values_list("region_id", flat=True)
+    )
     return [
         {
             "code": child.code,
             "name": child.name,
+            "plan": PLAN_STATUS[plans.get(child.pk, "none")],
+            "plan_set": plans.get(child.pk) == "set",
+            "team": "Ada" if child.pk in teams else "Belum ada",
+            "has_team": child.pk in teams,
             "cells": [
                 _rollup_cell(
                     indices.get((child.pk, q), []), expected or len(indices[(child.pk, q)])
@@ -397,6 +509,7 @@ def report_data(
         "problems": [s for s in services if s["problems"]],
         "evidence": _evidence_rows(reports),
         "recap": _recap(region, periods, quarters) if region.is_province else [],
+        **_plan_and_team(region, year),
         "generated_on": format_date(today),
         "report_count": len(reports),
         # An annex made before every quarter of the year is closed is provisional (sementara).
@@ -407,6 +520,13 @@ def report_data(
         for i, q in enumerate(quarters):
             if q not in opened:
                 row["cells"][i] = {"value": DASH, "band": "", "missing": 0, "not_open": True}
+    kabkota = len(data["recap"])
+    data["recap_plan_share"] = _share(
+        sum(r["plan_set"] for r in data["recap"]), kabkota, "kabupaten/kota"
+    )
+    data["recap_team_share"] = _share(
+        sum(r["has_team"] for r in data["recap"]), kabkota, "kabupaten/kota"
+    )
     data["chapters"] = _chapters(data)
     return data
 
@@ -448,7 +568,7 @@ def _annual(
 
 
 def _chapters(data: dict[str, Any]) -> dict[str, str]:
-    names = ["summary", "recipients", "budget", "stages", "problems", "evidence"]
+    names = ["summary", "recipients", "budget", "stages", "plan", "problems", "evidence"]
     if data["is_province"]:
         names.append("recap")
     names.append("closing")

@@ -26,7 +26,8 @@ from indicators.models import CatalogYear, Sector, ServiceType
 from regions.models import Level, Region
 from regions.roles import Role
 from regions.scoping import grants_for, sees_everything
-from reporting.models import Period, RegionSubmission, Report
+from reporting.models import ActionPlan, Period, RegionSubmission, Report
+from reporting.plans import selectors as plans
 from reporting.rules import capaian, completeness, universe, windows
 
 Progress = Callable[[int, str], None]
@@ -67,6 +68,18 @@ class RecapRow:
     overall: Cell = Cell(None, 0, 0)
     submission_id: int | None = None
     timeliness_code: str = ""
+    # The year's action plan (None: not recorded) and the Tim Penerapan SPM decree number.
+    plan: ActionPlan | None = None
+    team_decree: str = ""
+
+    @property
+    def plan_status(self) -> str:
+        return self.plan.status if self.plan else ActionPlan.Status.NONE
+
+    @property
+    def plan_label(self) -> str:
+        """'Ditetapkan', 'Rancangan' or 'Belum ada'."""
+        return str(ActionPlan.Status(self.plan_status).label)
 
 
 @dataclass
@@ -84,6 +97,17 @@ class Recap:
     @property
     def kabkota(self) -> list[RecapRow]:
         return self.rows[1:]
+
+    @property
+    def plan_share(self) -> plans.Share:
+        """Kab/kota with a set action plan, over every kab/kota of the recap."""
+        rows = self.kabkota
+        return plans.Share(sum(r.plan_status == ActionPlan.Status.SET for r in rows), len(rows))
+
+    @property
+    def team_share(self) -> plans.Share:
+        rows = self.kabkota
+        return plans.Share(sum(bool(r.team_decree) for r in rows), len(rows))
 
 
 def may_see(user: Any, province: Region) -> bool:
@@ -160,6 +184,9 @@ def build(province: Region, period: Period) -> Recap:
         indices[region_id][sector_code].append(index if counted else None)
         reported_sectors.add(sector_code)
         verified[region_id] += status == Report.Status.VERIFIED
+    region_ids = [r.id for r in regions]
+    year_plans = plans.statuses(region_ids, period.year)
+    year_teams = plans.team_decrees(region_ids, period.year)
     expected = _expected(period.year)
     sectors = [s for s in Sector.objects.order_by("order", "code")
                if s.code in reported_sectors or any(k[1] == s.code for k in expected)]  # fmt: skip
@@ -196,6 +223,8 @@ def build(province: Region, period: Period) -> Recap:
                 overall=Cell.of(overall),
                 submission_id=sub.id if sub else None,
                 timeliness_code=timeliness,
+                plan=year_plans.get(region.id),
+                team_decree=year_teams.get(region.id, ""),
             )
         )
     return Recap(province, period, sectors, rows, timezone.now())
@@ -214,6 +243,7 @@ def recap_snapshot(province: Region, period: Period) -> dict[str, Any]:
             else str(capaian.round2(row.overall.mean_reported)),
             "missing": row.overall.missing,
             "sectors": {k: c.shown for k, c in row.sectors.items()},
+            "action_plan": row.plan_status,
         }
         for row in recap.rows
     }
@@ -232,6 +262,9 @@ def _header(recap: Recap) -> list[str]:
         *[f"{_t('Capaian')} {s.name}" for s in recap.sectors],
         _t("Capaian wilayah (semua layanan wajib)"),
         _t("Rata-rata layanan yang dilaporkan"),
+        _t("Rencana aksi"),
+        _t("Nomor peraturan rencana aksi"),
+        _t("Tim Penerapan SPM (nomor keputusan)"),
     ]
 
 
@@ -275,6 +308,9 @@ def to_xlsx(recap: Recap) -> bytes:
                     None
                     if row.overall.mean_reported is None
                     else float(capaian.round2(row.overall.mean_reported)),
+                    row.plan_label,
+                    row.plan.number if row.plan else "",
+                    row.team_decree,
                 ]
             )
         )

@@ -547,3 +547,142 @@ def test_share_of_regions_with_a_set_plan_names_its_denominator():
     # Klaten only: 1 of 7 = 14.285…% → 14,29%.
     assert (share.count, share.total) == (1, 7)
     assert share.text == "1 dari 7 wilayah (14,29%)"
+
+
+# ---------------------------------------------------------------- recap, dashboards, documents
+
+
+def _tw3():
+    from reporting.models import Period
+
+    return Period.objects.get(year=YEAR, quarter=3)
+
+
+def test_recap_has_a_plan_column_per_kabkota():
+    from reporting import recap
+
+    jateng = recap.build(Region.objects.get(code="33"), _tw3())
+    klaten = next(r for r in jateng.rows if r.region.code == "33.10")
+    assert (klaten.plan_status, klaten.plan_label, klaten.plan.number) == (
+        "set",
+        "Ditetapkan",
+        "12 Tahun 2026",
+    )
+    # The province's own row: Jawa Tengah has no plan recorded.
+    assert jateng.own.plan_label == "Belum ada"
+    # Jawa Tengah's 35 kab/kota (29 kabupaten, 6 kota): Klaten alone, 1/35 = 2,857…% → 2,86%.
+    assert len(jateng.kabkota) == 35
+    assert jateng.plan_share.text == "1 dari 35 wilayah (2,86%)"
+    assert {r.plan_label for r in jateng.kabkota if r.region.code != "33.10"} == {"Belum ada"}
+    jatim = recap.build(Region.objects.get(code="35"), _tw3())
+    ngawi = next(r for r in jatim.kabkota if r.region.code == "35.21")
+    assert ngawi.plan_label == "Belum ada"
+    assert jatim.plan_share.text == "0 dari 38 wilayah (0,00%)"
+    banten = recap.build(Region.objects.get(code="36"), _tw3())
+    serang = next(r for r in banten.kabkota if r.region.code == "36.73")
+    assert serang.plan_label == "Rancangan"
+    # A draft is not a set plan: Banten's 8 kab/kota, none set.
+    assert banten.plan_share.text == "0 dari 8 wilayah (0,00%)"
+
+
+def test_recap_page_and_excel_show_the_column():
+    from openpyxl import load_workbook
+
+    sub = _submission("33")
+    client = client_for("jateng.biro")
+    html = client.get(reverse("reporting:recap", kwargs={"pk": sub.pk})).content.decode()
+    assert "Rencana aksi" in html
+    cell = html[html.index('data-testid="recap-plan"', html.index("Klaten")) :]
+    assert "Ditetapkan" in cell[:300] and "12 Tahun 2026" in cell[:300]
+    assert "1 dari 35 wilayah (2,86%)" in html
+    content = client.get(reverse("reporting:recap_xlsx", kwargs={"pk": sub.pk})).content
+    import io
+
+    ws = load_workbook(io.BytesIO(content)).active
+    header = [c.value for c in ws[4]]
+    klaten = next(
+        [c.value for c in row] for row in ws.iter_rows(min_row=5) if row[0].value == "33.10"
+    )
+    assert klaten[header.index("Rencana aksi")] == "Ditetapkan"
+    assert klaten[header.index("Nomor peraturan rencana aksi")] == "12 Tahun 2026"
+
+
+def test_dashboards_show_the_share_with_its_denominator():
+    # The TW III universe: 38 provinces, 415 kabupaten, 93 kota = 546 regions. Klaten alone
+    # has a set plan: 1/546 = 0,183…% → 0,18%; kabupaten 1/415 = 0,240…% → 0,24%. Serang's
+    # draft does not count.
+    from reporting import dashboards
+
+    bangda = User.objects.get(username="bangda.admin")
+    dash = dashboards.national_dashboard(bangda, YEAR, 3)
+    assert dash.plan_share.text == "1 dari 546 wilayah (0,18%)"
+    assert [(label, s.text) for label, s in dash.plan_level_shares] == [
+        ("Provinsi", "0 dari 38 wilayah (0,00%)"),
+        ("Kabupaten", "1 dari 415 wilayah (0,24%)"),
+        ("Kota", "0 dari 93 wilayah (0,00%)"),
+    ]
+    html = (
+        client_for("bangda.admin")
+        .get(reverse("reporting:dashboard_national"), {"year": YEAR, "quarter": 3})
+        .content.decode()
+    )
+    section = html[html.index('data-testid="plan-share"') :]
+    assert "1 dari 546 wilayah (0,18%)" in section[:600]
+    # Serang's plan set: 2/546 = 0,366…% → 0,37%; the kota 1/93 = 1,075…% → 1,08%.
+    serang = Region.objects.get(code="36.73")
+    plan = ActionPlan.objects.get(region=serang, year=YEAR)
+    services.save_action_plan(
+        User.objects.get(username="serang.tapem"),
+        serang,
+        YEAR,
+        services.PlanInput("set", "3 Tahun 2026", dt.date(2026, 4, 1), plan.title),
+        seen_version=plan.version,
+    )
+    dash = dashboards.national_dashboard(bangda, YEAR, 3)
+    assert dash.plan_share.text == "2 dari 546 wilayah (0,37%)"
+    assert dict((label, s.text) for label, s in dash.plan_level_shares)["Kota"] == (
+        "1 dari 93 wilayah (1,08%)"
+    )
+    # The province dashboard counts Jawa Tengah and its 35 kab/kota: 1/36 = 2,777…% → 2,78%.
+    html = (
+        client_for("jateng.biro")
+        .get(reverse("reporting:dashboard_province", args=["33"]), {"year": YEAR, "quarter": 3})
+        .content.decode()
+    )
+    assert "1 dari 36 wilayah (2,78%)" in html[html.index('data-testid="plan-share"') :]
+
+
+def test_annex_data_names_the_plan_and_its_commitments():
+    from reporting import pdf
+
+    data = pdf.report_data(Region.objects.get(code="33.10"), YEAR)
+    assert data["plan_status"] == "Ditetapkan"
+    assert data["plan_text"] == (
+        "Peraturan Bupati Klaten Nomor 12 Tahun 2026 tanggal 16 Februari 2026 tentang "
+        "Rencana Aksi Penerapan SPM Kabupaten Klaten Tahun 2026 (Data demo)"
+    )
+    kes01 = next(c for c in data["commitments"] if c["code"] == "K-KES-01")
+    assert kes01["budget"] == "Rp1.250.000.000"
+    assert next(c for c in data["commitments"] if c["code"] == "K-PU-01")["budget"] == "–"
+    assert pdf.report_data(Region.objects.get(code="35.21"), YEAR)["plan_status"] == "Belum ada"
+    jatim = pdf.report_data(Region.objects.get(code="35"), YEAR)
+    ngawi = next(r for r in jatim["recap"] if r["code"] == "35.21")
+    assert (ngawi["plan"], ngawi["team"]) == ("Belum ada", "Belum ada")
+    assert jatim["recap_plan_share"] == "0 dari 38 kabupaten/kota (0,00%)"
+    jateng = pdf.report_data(Region.objects.get(code="33"), YEAR)
+    assert jateng["recap_plan_share"] == "1 dari 35 kabupaten/kota (2,86%)"
+
+
+def test_quarter_pdf_prints_the_plan():
+    import io
+
+    from pypdf import PdfReader
+
+    from reporting import pdf
+
+    content = pdf.quarter_pdf(Region.objects.get(code="33.10"), _tw3())
+    reader = PdfReader(io.BytesIO(content))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "RENCANA AKSI DAN TIM PENERAPAN SPM" in text  # headings are set in capitals
+    assert "Peraturan Bupati Klaten Nomor 12 Tahun 2026" in text
+    assert "Rp1.250.000.000" in text

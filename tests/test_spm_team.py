@@ -408,3 +408,40 @@ def test_schema_documents_the_endpoints():
     assert {"get", "post"} <= set(paths["/api/v1/spm-teams/"])
     assert "patch" in paths["/api/v1/spm-teams/{id}/"]
     assert "/api/v1/spm-teams/{id}/file/" in paths
+
+
+# ---------------------------------------------------------------- recap and annex
+
+
+def test_recap_names_each_kabkotas_team():
+    from reporting import recap
+    from reporting.models import Period
+
+    period = Period.objects.get(year=YEAR, quarter=3)
+    jateng = recap.build(Region.objects.get(code="33"), period)
+    teams = {r.region.code: r.team_decree for r in jateng.kabkota if r.team_decree}
+    assert teams == {"33.10": "100.3.3/45 Tahun 2026"}
+    # One of Jawa Tengah's 35 kab/kota: 2,857…% → 2,86%.
+    assert jateng.team_share.text == "1 dari 35 wilayah (2,86%)"
+    jatim = recap.build(Region.objects.get(code="35"), period)
+    assert jatim.team_share.text == "0 dari 38 wilayah (0,00%)"
+
+
+def test_annex_lists_the_team_with_indonesian_roles():
+    from reporting import pdf
+
+    data = pdf.report_data(Region.objects.get(code="33.10"), YEAR)
+    assert data["team_text"] == (
+        "Keputusan Bupati Klaten Nomor 100.3.3/45 Tahun 2026 tanggal 20 Januari 2026; "
+        "ketua Sekretaris Daerah Kabupaten Klaten (demo) (Sekretaris Daerah); 7 anggota"
+    )
+    assert [m["role"] for m in data["members"][:3]] == [
+        "Wakil ketua",
+        "Sekretaris",
+        "Koordinator bidang",
+    ]
+    assert data["members"][2]["unit"] == "Dinas Kesehatan Kabupaten Klaten"
+    jateng = pdf.report_data(Region.objects.get(code="33"), YEAR)
+    assert [r["code"] for r in jateng["recap"] if r["team"] == "Ada"] == ["33.10"]
+    assert jateng["recap_team_share"] == "1 dari 35 kabupaten/kota (2,86%)"
+    assert pdf.report_data(Region.objects.get(code="35.21"), YEAR)["team_text"] == "Belum ada"

@@ -183,6 +183,15 @@ def statuses(region_ids: Iterable[int], year: int) -> dict[int, ActionPlan]:
     }
 
 
+def team_decrees(region_ids: Iterable[int], year: int) -> dict[int, str]:
+    """region id → the decree number of its Tim Penerapan SPM of the year."""
+    return dict(
+        SpmTeam.objects.filter(region_id__in=list(region_ids), year=year).values_list(
+            "region_id", "decree_number"
+        )
+    )
+
+
 def teams(region_ids: Iterable[int], year: int) -> dict[int, SpmTeam]:
     """region id → its Tim Penerapan SPM of the year, with members and their agencies."""
     return {
@@ -217,6 +226,15 @@ class Share:
             "m": self.total,
             "pct": pct,
         }
+
+
+def set_codes(region_codes: Iterable[str], year: int) -> frozenset[str]:
+    """The codes among ``region_codes`` whose action plan of ``year`` is set."""
+    return frozenset(
+        ActionPlan.objects.filter(
+            region__code__in=list(region_codes), year=year, status=ActionPlan.Status.SET
+        ).values_list("region__code", flat=True)
+    )
 
 
 def set_share(region_ids: Iterable[int], year: int) -> Share:
