@@ -315,6 +315,15 @@ def test_national_page_for_bangda(scenario, login, django_assert_max_num_queries
     assert 'data-province="33"' in html and "6 dari 1.603 laporan (0,37%)" in html
 
 
+def test_page_in_english(scenario, login, settings):
+    c = login("jateng.biro")
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = _text(c.get(f"{URL}?{PERIOD}"))
+    assert "Data quality Jawa Tengah" in html
+    assert "5 of 107 reports (4,67%)" in html and "2 of 4 warnings (50,00%)" in html
+    assert "Laporan lengkap" not in html and "peringatan" not in html
+
+
 def test_opd_staff_are_refused(scenario, login):
     assert login("klaten.dinkes").get(f"{URL}?{PERIOD}").status_code == 403
     assert login("klaten.dinkes").get(API).status_code == 403
@@ -386,7 +395,7 @@ def test_regions_csv_is_the_indonesian_csv(scenario, login):
     head = rows[0]
     klaten = dict(zip(head, next(row for row in rows if row[0] == "33.10"), strict=True))
     assert klaten["Laporan wajib"] == "3" and klaten["Laporan lengkap"] == "2"
-    assert klaten["% lengkap dari wajib"] == "66,67"
+    assert klaten["Persentase lengkap dari wajib"] == "66,67"
     assert klaten["Galat terbuka"] == "1" and klaten["Peringatan belum dijelaskan"] == "2"
     assert klaten["Ketepatan waktu"] == "Terlambat" and klaten["Tingkat"] == "Kabupaten"
     nothing = dict(zip(head, next(row for row in rows if row[0] == "33.11"), strict=True))
@@ -410,7 +419,7 @@ def test_rules_xlsx_holds_numbers(scenario, login):
     by_code = {row[0]: dict(zip(head, row, strict=True)) for row in rows[1:]}
     assert by_code["ANGGARAN-LEBIH"]["Galat terbuka"] == 3
     assert by_code["ANGGARAN-LEBIH"]["Tingkat temuan"] == "Galat"
-    assert by_code["MELEBIHI-TARGET"]["% dijelaskan dari semua peringatan"] == 50.0
+    assert by_code["MELEBIHI-TARGET"]["Persentase dijelaskan dari semua peringatan"] == 50.0
 
 
 def test_api_shape_and_figures(scenario, login):
