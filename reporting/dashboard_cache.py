@@ -163,6 +163,7 @@ def build_signature() -> str:
             ),
             *(root / "static" / "maps").glob("*.json"),
             *(root / "templates" / "reporting" / "dashboard").glob("*.html"),
+            *(root / "templates" / "reporting" / "quality").glob("*.html"),
             *(root / "templates" / "reporting").glob("_*.html"),
             *(root / "locale").glob("*/LC_MESSAGES/*.mo"),
         ]
