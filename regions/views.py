@@ -41,6 +41,7 @@ HOME_PANELS = [
     "reporting.home_entry:panels",
     "reporting.home_review:panels",
     "reporting.home_dashboard:panels",
+    "reporting.plans.home:panels",
     "indicators.home:panels",
     "regions.home:panels",
 ]

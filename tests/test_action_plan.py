@@ -686,3 +686,16 @@ def test_quarter_pdf_prints_the_plan():
     assert "RENCANA AKSI DAN TIM PENERAPAN SPM" in text  # headings are set in capitals
     assert "Peraturan Bupati Klaten Nomor 12 Tahun 2026" in text
     assert "Rp1.250.000.000" in text
+
+
+def test_query_counts_are_pinned(django_assert_max_num_queries):
+    tapem = client_for("klaten.tapem")
+    for name, most in (("action_plan", 11), ("action_plan_edit", 10)):
+        url = reverse(f"reporting:{name}", kwargs={"code": "33.10", "year": YEAR})
+        tapem.get(url)  # the session and the user's grants warm up once
+        with django_assert_max_num_queries(most):
+            assert tapem.get(url).status_code == 200
+    bangda = api("bangda.admin")
+    bangda.get("/api/v1/action-plans/")
+    with django_assert_max_num_queries(6):
+        assert bangda.get("/api/v1/action-plans/").status_code == 200

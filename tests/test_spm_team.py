@@ -445,3 +445,31 @@ def test_annex_lists_the_team_with_indonesian_roles():
     assert [r["code"] for r in jateng["recap"] if r["team"] == "Ada"] == ["33.10"]
     assert jateng["recap_team_share"] == "1 dari 35 kabupaten/kota (2,86%)"
     assert pdf.report_data(Region.objects.get(code="35.21"), YEAR)["team_text"] == "Belum ada"
+
+
+def test_query_counts_are_pinned(django_assert_max_num_queries):
+    tapem = client_for("klaten.tapem")
+    # The member form lists the agencies once for all its rows.
+    for name, most in (("spm_team", 9), ("spm_team_edit", 9)):
+        tapem.get(url(name, "33.10"))
+        with django_assert_max_num_queries(most):
+            assert tapem.get(url(name, "33.10")).status_code == 200
+    bangda = api("bangda.admin")
+    bangda.get("/api/v1/spm-teams/")
+    with django_assert_max_num_queries(6):
+        assert bangda.get("/api/v1/spm-teams/").status_code == 200
+
+
+def test_verifier_home_shows_this_years_plan_and_team():
+    html = client_for("klaten.tapem").get(reverse("home")).content.decode()
+    panel = html[html.index('data-testid="plans-panel"') :][:1500]
+    assert "Ditetapkan" in panel and "12 Tahun 2026" in panel
+    assert "100.3.3/45 Tahun 2026" in panel
+    html = client_for("ngawi.tapem").get(reverse("home")).content.decode()
+    panel = html[html.index('data-testid="plans-panel"') :][:1500]
+    assert "Belum ada" in panel and "belum ada" in panel
+    # Not a panel for other roles.
+    assert (
+        'data-testid="plans-panel"'
+        not in client_for("klaten.dinkes").get(reverse("home")).content.decode()
+    )

@@ -7,7 +7,6 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from regions.models import Agency
 from reporting.forms import RupiahField
 from reporting.models import ActionPlan, SpmTeamMember
 from reporting.plans import services
@@ -124,8 +123,9 @@ class MemberForm(forms.Form):
     id = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
     name = forms.CharField(label=_("Nama"), max_length=150, required=False)
     position = forms.CharField(label=_("Jabatan"), max_length=200, required=False)
-    agency = forms.ModelChoiceField(
-        label=_("Perangkat daerah"), queryset=Agency.objects.none(), required=False
+    # Plain choices, read once for the whole formset (a model field would query per row).
+    agency = forms.TypedChoiceField(
+        label=_("Perangkat daerah"), coerce=int, empty_value=None, required=False
     )
     unit = forms.CharField(label=_("Unit kerja lain"), max_length=200, required=False)
     role = forms.ChoiceField(
@@ -134,10 +134,11 @@ class MemberForm(forms.Form):
         initial=SpmTeamMember.Role.MEMBER,
     )
 
-    def __init__(self, *args: Any, agencies: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, agencies: list[tuple[Any, str]] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        if agencies is not None:
-            self.fields["agency"].queryset = agencies  # type: ignore[attr-defined]
+        self.fields["agency"].choices = [("", "—"), *(agencies or [])]  # type: ignore[attr-defined]
 
     def is_blank(self) -> bool:
         d = getattr(self, "cleaned_data", {})
@@ -147,19 +148,20 @@ class MemberForm(forms.Form):
 
     def member_input(self) -> services.MemberInput:
         d = self.cleaned_data
-        agency = d.get("agency")
         return services.MemberInput(
             d.get("name") or "",
             d.get("position") or "",
             d.get("role") or "",
-            agency.pk if agency else None,
+            d.get("agency"),
             d.get("unit") or "",
             d.get("id"),
         )
 
 
 class BaseMemberFormSet(forms.BaseFormSet):
-    def __init__(self, *args: Any, agencies: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, agencies: list[tuple[Any, str]] | None = None, **kwargs: Any
+    ) -> None:
         self.agencies = agencies
         super().__init__(*args, **kwargs)
 

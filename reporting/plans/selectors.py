@@ -127,6 +127,15 @@ def plan_history(plan: ActionPlan | None, limit: int = 10) -> list[Any]:
     )
 
 
+def team_brief(region_id: int, year: int) -> SpmTeam | None:
+    """The team's header only (decree, chair), for a page that proved the region visible."""
+    return (
+        SpmTeam.objects.filter(region_id=region_id, year=year)
+        .only("id", "region_id", "year", "decree_number", "decree_date", "chair_name")
+        .first()
+    )
+
+
 def team_of(user: Any, region: Region, year: int) -> SpmTeam | None:
     members = (
         SpmTeamMember.objects.visible_to(user, Action.VIEW)

@@ -196,8 +196,10 @@ def spm_team_edit(request: HttpRequest, code: str, year: int) -> HttpResponse:
     team = selectors.team_of(request.user, region, year)
     # A member's agency may have been switched off since: it stays choosable for that member.
     kept = [m.agency_id for m in team.members.all() if m.agency_id] if team else []
-    agencies = Agency.objects.filter(Q(region=region, is_active=True) | Q(pk__in=kept)).order_by(
-        "name"
+    agencies = list(
+        Agency.objects.filter(Q(region=region, is_active=True) | Q(pk__in=kept))
+        .order_by("name")
+        .values_list("pk", "name")
     )
     status = 200
     if request.method == "POST":
