@@ -1,6 +1,7 @@
 """Spreadsheet exports: the one CSV and XLSX writer, and formula-injection escaping.
 
-Every table download goes through ``csv_response`` / ``csv_lines`` and ``xlsx_response``.
+Every table download goes through ``csv_response`` / ``csv_lines`` and ``xlsx_response``
+(or ``csv_bytes`` / ``xlsx_bytes`` for a file a job stores).
 The CSV follows the UI language, so Excel with that locale opens it straight into columns:
 Indonesian (the default) is semicolon-separated with decimal commas, English comma-separated
 with decimal points; both UTF-8 with a BOM. XLSX carries real numbers and opens anywhere.
@@ -124,9 +125,20 @@ def xlsx_value(value: Any) -> Any:
     return float(value) if isinstance(value, Decimal) else value
 
 
+def csv_bytes(headers: Iterable[Any], rows: Iterable[Iterable[Any]]) -> bytes:
+    """The CSV of ``csv_response`` as a file's content (for a job that stores it)."""
+    return "".join(csv_lines(headers, rows)).encode("utf-8")
+
+
 def xlsx_response(
     headers: Iterable[Any], rows: Iterable[Iterable[Any]], filename: str, sheet: str
 ) -> HttpResponse:
+    response = HttpResponse(xlsx_bytes(headers, rows, sheet), content_type=XLSX_TYPE)
+    _attachment(response, filename)
+    return response
+
+
+def xlsx_bytes(headers: Iterable[Any], rows: Iterable[Iterable[Any]], sheet: str) -> bytes:
     """One sheet, header row bold and frozen; numbers stay numbers."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -146,6 +158,4 @@ def xlsx_response(
         ws.append([xlsx_value(v) for v in row])
     out = io.BytesIO()
     wb.save(out)
-    response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)
-    _attachment(response, filename)
-    return response
+    return out.getvalue()

@@ -1,26 +1,35 @@
 """Generated documents: request (annex, quarter report, Bangda's batch), progress, download.
-The province recap's PDF is requested from the recap page (``review_views.recap_pdf``).
+The province recap's PDF is requested from the recap page (``review_views.recap_pdf``), a long
+report list's download from the list (``views.report_export``).
 
-Thin views over ``reporting.documents``; every object is reached through the scoping layer,
-so another region's document answers 404.
+Thin views over ``reporting.documents``; every object is reached through
+``documents.reachable`` (the scoping layer; a list download only by its requester), so
+another region's document answers 404.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from espm import exports
 from espm.parsing import parse_int
-from regions.scoping import Action, scoped_get
 from reporting import documents, recap
 from reporting.models import QUARTER_LABELS, GeneratedDocument, Period, RegionSubmission
 
 RECENT = 30
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "zip": "application/zip",
+    "xlsx": exports.XLSX_TYPE,
+    "csv": "text/csv; charset=utf-8",
+}
 
 
 def _years() -> list[int]:
@@ -32,14 +41,14 @@ def _years() -> list[int]:
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     docs = list(
-        GeneratedDocument.objects.visible_to(request.user)
+        documents.reachable(request.user)
         .select_related("region", "period", "requested_by")
         .order_by("-created_at")[:RECENT]
     )
     # One fingerprint per distinct document subject; the national batch only on its own page.
     prints: dict[tuple, str] = {}
     for doc in docs:
-        subject = (doc.kind, doc.region_id, doc.year, doc.period_id)
+        subject = (doc.kind, doc.region_id, doc.year, doc.period_id, doc.query, doc.requested_by_id)
         if doc.status == GeneratedDocument.Status.DONE and doc.kind != GeneratedDocument.Kind.BATCH:
             if subject not in prints:
                 prints[subject] = documents.fingerprint(doc)
@@ -102,31 +111,41 @@ def generate_batch(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def status(request: HttpRequest, pk: int) -> HttpResponse:
-    doc = scoped_get(GeneratedDocument, request.user, Action.VIEW, pk=pk)
+    doc = get_object_or_404(documents.reachable(request.user), pk=pk)
     documents.give_up_if_lost(doc)
     doc.stale = documents.is_stale(doc)  # type: ignore[attr-defined]
     if getattr(request, "htmx", False):
         return render(request, "reporting/documents/_progress.html", {"doc": doc})
-    recap_of = None  # the recap page this PDF came from, for a link back
+    return render(
+        request, "reporting/documents/status.html", {"doc": doc, "back": _origin(request, doc)}
+    )
+
+
+def _origin(request: HttpRequest, doc: GeneratedDocument) -> tuple[str, str] | None:
+    """(url, label) of the page a recap PDF or a list download was asked from, for a link back."""
+    if doc.kind == GeneratedDocument.Kind.REPORT_LIST:
+        params = QueryDict(doc.query, mutable=True)
+        params.pop("export", None)
+        return f"{reverse('reporting:report_list')}?{params.urlencode()}", _("Daftar laporan")
     if doc.kind == GeneratedDocument.Kind.RECAP:
         sub = RegionSubmission.objects.filter(region=doc.region, period=doc.period).first()
         if sub is not None and recap.may_see_submission(request.user, sub):
-            recap_of = sub
-    return render(request, "reporting/documents/status.html", {"doc": doc, "recap_of": recap_of})
+            label = _("Rekap provinsi") + f" {doc.region.name}"
+            return reverse("reporting:recap", args=[sub.pk]), label
+    return None
 
 
 @login_required
 @require_GET
 def download(request: HttpRequest, pk: int) -> FileResponse:
-    doc = scoped_get(GeneratedDocument, request.user, Action.VIEW, pk=pk)
+    doc = get_object_or_404(documents.reachable(request.user), pk=pk)
     if doc.status != GeneratedDocument.Status.DONE or not doc.file:
         raise Http404
-    content_type = (
-        "application/zip" if doc.kind == GeneratedDocument.Kind.BATCH else "application/pdf"
-    )
+    name = doc.filename or (doc.file.name or "dokumen").rsplit("/", 1)[-1]
+    content_type = CONTENT_TYPES.get(name.rsplit(".", 1)[-1], "application/octet-stream")
     return FileResponse(
         doc.file.open("rb"),
         as_attachment=True,
-        filename=doc.filename or (doc.file.name or "dokumen").rsplit("/", 1)[-1],
+        filename=name,
         content_type=content_type,
     )

@@ -1,11 +1,13 @@
-"""Generated documents (LPPD annex, quarter report, province recap PDF, Bangda's batch zip):
-request, build, staleness.
+"""Generated documents (LPPD annex, quarter report, province recap PDF, Bangda's batch zip, a
+large report list download): request, build, staleness.
 
 A document is scoped by the data it holds (region; no agency, no sector = all of them), so
 only people who may read the whole region's data reach it: the region's verifier, the
 province reviewer and auditors above it, Bangda. Everything goes through the scoping layer:
 ``GeneratedDocument.objects.visible_to`` for reads, and a request is refused (404) when the
-row it would create is not visible to the requester.
+row it would create is not visible to the requester. A report list download is what its
+requester sees (``selectors.report_list`` under their grants), so it is theirs alone
+(``reachable``).
 
 Every build is a job (``espm.background.start``: a Celery worker, or a background thread in
 eager mode), never work inside the request. An identical request while a build is queued or
@@ -27,14 +29,14 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import BigIntegerField, Count, Max, Q, QuerySet, Value
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from espm import background
-from regions.models import NATIONAL_CODE, Level, Region
-from regions.scoping import Action, ScopePaths, scope_q
-from reporting import pdf, recap
+from espm import background, exports
+from regions.models import NATIONAL_CODE, Level, Region, User
+from regions.scoping import Action, ScopePaths, grants_for, scope_q
+from reporting import pdf, recap, selectors
 from reporting.models import (
     BudgetLine,
     Evidence,
@@ -55,7 +57,11 @@ Status = GeneratedDocument.Status
 # page stops polling and an identical request starts a new one. Every progress step beats.
 STALE_JOB = dt.timedelta(minutes=10)
 # Documents whose text follows the UI language (the others are Indonesian official forms).
-TRANSLATED = {Kind.RECAP}
+TRANSLATED = {Kind.RECAP, Kind.REPORT_LIST}
+# A report list up to this many rows downloads at once (XLSX ≈ 0.35 s per 1,000 rows on the
+# demo machine); a longer one is a job. Bangda's national quarter, 15.3k rows, takes ≈ 5 s.
+EXPORT_DIRECT_ROWS = 2000
+EXPORT_FORMATS = ("xlsx", "csv")
 # The scope of a whole-region document, evaluated on Region rows: the constant annotations
 # stand in for GeneratedDocument's empty agency and sector, so the rule stays in scoping.py.
 WHOLE_REGION = ScopePaths(region="", agency="doc_agency", sector="doc_sector")
@@ -77,6 +83,15 @@ def may_batch(user: Any) -> bool:
     return _whole_region_scope(user).filter(code=NATIONAL_CODE).exists()
 
 
+def reachable(user: Any) -> QuerySet[GeneratedDocument]:
+    """The documents ``user`` may open: whole-region ones through the scoping layer, a report
+    list download only by whoever requested it (it holds exactly what they saw)."""
+    docs = GeneratedDocument.objects
+    return docs.visible_to(user).exclude(kind=Kind.REPORT_LIST) | docs.filter(
+        kind=Kind.REPORT_LIST, requested_by_id=getattr(user, "pk", None)
+    )
+
+
 # --- staleness ------------------------------------------------------------------------------
 
 
@@ -92,8 +107,24 @@ def _report_filter(doc: GeneratedDocument) -> Q:
     return q & Q(region_id=doc.region_id)
 
 
+def _list_rows(doc: GeneratedDocument) -> QuerySet[Report]:
+    filters = selectors.ReportFilters.from_query(QueryDict(doc.query))
+    return selectors.report_list(doc.requested_by, filters)
+
+
+def _list_fingerprint(doc: GeneratedDocument) -> str:
+    """The rows the requester sees under the list's filters (count, latest change) and the
+    grants they see them through."""
+    agg = _list_rows(doc).order_by().aggregate(n=Count("pk"), last=Max("updated_at"))
+    grants = sorted(repr(g) for g in grants_for(doc.requested_by))
+    raw = repr((agg["n"], agg["last"].isoformat() if agg["last"] else "", grants))
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
 def fingerprint(doc: GeneratedDocument) -> str:
     """Count and latest change of the reports behind a document and of every part's history."""
+    if doc.kind == Kind.REPORT_LIST:
+        return _list_fingerprint(doc)
     where = _report_filter(doc)
     report_ids = Report.objects.filter(where).values("pk")
     parts: list[Any] = [
@@ -159,8 +190,6 @@ def request_document(
 ) -> GeneratedDocument:
     """Queue a document build, or return the identical one that is queued, running, or done
     over unchanged data (any requester's, if ``user`` may see it). Out of scope: 404."""
-    from reporting import tasks
-
     if kind in (Kind.QUARTER, Kind.RECAP) and period is None:
         raise ValueError("A quarter report and a recap need a period.")
     language = language if kind in TRANSLATED else ""
@@ -168,21 +197,29 @@ def request_document(
     with transaction.atomic():
         # One request per region at a time decides reuse or build (SQLite: the write lock).
         Region.objects.select_for_update().filter(pk=region.pk).first()
-        visible = GeneratedDocument.objects.visible_to(user).filter(**subject)
-        for running in visible.filter(status__in=[Status.QUEUED, Status.RUNNING]):
-            if not give_up_if_lost(running):
-                return running
-        # An identical request over unchanged data gets the finished file, not a rebuild.
-        done = visible.filter(status=Status.DONE).exclude(file="").order_by("-created_at").first()
-        if done is not None and not is_stale(done):
-            return done
-        doc = GeneratedDocument.objects.create(
-            **subject, requested_by=user, task_id=str(uuid.uuid4())
-        )
-        if not GeneratedDocument.objects.visible_to(user).filter(pk=doc.pk).exists():
-            raise Http404  # rolls the row back: out of scope looks like absent
-        task = tasks.generate_batch if kind == Kind.BATCH else tasks.generate_document
-        transaction.on_commit(lambda: _enqueue(task, doc))
+        return _reuse_or_queue(user, subject, GeneratedDocument.objects.visible_to(user))
+
+
+def _reuse_or_queue(
+    user: Any, subject: dict[str, Any], reachable_docs: QuerySet[GeneratedDocument]
+) -> GeneratedDocument:
+    """The identical document ``user`` reaches if it is queued, running or done over unchanged
+    data; otherwise a new one, queued on commit. Call it under the caller's lock."""
+    from reporting import tasks
+
+    same = reachable_docs.filter(**subject)
+    for running in same.filter(status__in=[Status.QUEUED, Status.RUNNING]):
+        if not give_up_if_lost(running):
+            return running
+    # An identical request over unchanged data gets the finished file, not a rebuild.
+    done = same.filter(status=Status.DONE).exclude(file="").order_by("-created_at").first()
+    if done is not None and not is_stale(done):
+        return done
+    doc = GeneratedDocument.objects.create(**subject, requested_by=user, task_id=str(uuid.uuid4()))
+    if not reachable_docs.filter(pk=doc.pk).exists():
+        raise Http404  # rolls the row back: out of scope looks like absent
+    task = tasks.generate_batch if subject["kind"] == Kind.BATCH else tasks.generate_document
+    transaction.on_commit(lambda: _enqueue(task, doc))
     return doc
 
 
@@ -212,6 +249,30 @@ def request_recap(user: Any, submission: RegionSubmission) -> GeneratedDocument:
     )
 
 
+def request_report_list(
+    user: Any, filters: selectors.ReportFilters, fmt: str, period: Period | None
+) -> GeneratedDocument:
+    """Queue the download of a report list too long to write inside the request (see
+    ``EXPORT_DIRECT_ROWS``); the requester's identical one queued, running or unchanged is
+    returned instead."""
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}")
+    query = f"{filters.to_query()}&export={fmt}".lstrip("&")
+    subject = {
+        "kind": Kind.REPORT_LIST,
+        "region": Region.objects.get(code=NATIONAL_CODE),
+        "year": period.year if period else timezone.localdate().year,
+        "period": period,
+        "language": ui_language(),
+        "query": query,
+    }
+    with transaction.atomic():
+        # The requester's own requests, one at a time (SQLite: the write lock).
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        mine = GeneratedDocument.objects.filter(kind=Kind.REPORT_LIST, requested_by=user)
+        return _reuse_or_queue(user, subject, mine)
+
+
 # --- builds (run in the worker) ---------------------------------------------------------------
 
 
@@ -232,7 +293,7 @@ def _start(document_id: int) -> GeneratedDocument | None:
         return None  # idempotent: a redelivered task finds the work done
     user = doc.requested_by
     # Scope is re-checked when the task runs: the requester may have lost the role meanwhile.
-    if user is None or not GeneratedDocument.objects.visible_to(user).filter(pk=doc.pk).exists():
+    if user is None or not user.is_active or not reachable(user).filter(pk=doc.pk).exists():
         _finish(doc, Status.FAILED, "Akses pemohon sudah tidak berlaku.")
         return None
     doc.status = Status.RUNNING
@@ -264,7 +325,10 @@ def build(document_id: int) -> str:
         def step(pct: int, message: str) -> None:
             _progress(doc.pk, pct, message)
 
-        if doc.kind == Kind.RECAP and doc.period is not None:
+        if doc.kind == Kind.REPORT_LIST:
+            with translation.override(doc.language or "id"):
+                content, name = _report_list_file(doc, step)
+        elif doc.kind == Kind.RECAP and doc.period is not None:
             with translation.override(doc.language or "id"):
                 r = recap.build(doc.region, doc.period)
                 step(30, "Rekap dihitung")
@@ -285,6 +349,29 @@ def build(document_id: int) -> str:
         _finish(doc, Status.FAILED, f"Gagal membuat dokumen: {exc}")
         raise
     return doc.status
+
+
+def _report_list_file(doc: GeneratedDocument, step: Any) -> tuple[bytes, str]:
+    """The list page's download, read under the requester's grants as they are now."""
+    rows_qs = _list_rows(doc)
+    total = rows_qs.count()
+    headers, rows = selectors.report_table(rows_qs)
+
+    def counted() -> Any:
+        for i, row in enumerate(rows, start=1):
+            if i % 1000 == 0:
+                step(
+                    10 + 85 * i // max(total, 1),
+                    f"{pdf.fmt_int(i)} dari {pdf.fmt_int(total)} baris",
+                )
+            yield row
+
+    step(10, f"{pdf.fmt_int(total)} baris")
+    fmt = QueryDict(doc.query).get("export", "xlsx")
+    name = f"espm-laporan-{timezone.localdate().isoformat()}.{fmt}"
+    if fmt == "csv":
+        return exports.csv_bytes(headers, counted()), name
+    return exports.xlsx_bytes(headers, counted(), "laporan"), name
 
 
 def build_batch(document_id: int) -> str:

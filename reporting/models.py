@@ -745,12 +745,13 @@ class SentMessage(models.Model):
 
 
 class GeneratedDocument(models.Model):
-    """A generated PDF (LPPD annex, quarter report, province recap) or a batch zip, built by a
-    Celery task.
+    """A generated PDF (LPPD annex, quarter report, province recap), a batch zip or a large
+    report list download, built by a Celery task.
 
     Scoped by the data it contains: ``agency`` empty = every agency of the region and
     ``sector_code`` empty = every sector, so OPD staff and sector viewers (who may see only a
-    part of the region's data) never reach a whole-region document.
+    part of the region's data) never reach a whole-region document. A report list download
+    holds what its requester sees, so only its requester reaches it (``documents.reachable``).
     """
 
     class Kind(models.TextChoices):
@@ -758,6 +759,7 @@ class GeneratedDocument(models.Model):
         QUARTER = "quarter", _("Laporan triwulan")
         BATCH = "batch", _("Paket lampiran LPPD semua provinsi")
         RECAP = "recap", _("Rekap SPM provinsi (PDF)")
+        REPORT_LIST = "list", _("Daftar laporan (unduhan)")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Dalam antrean")
@@ -789,6 +791,8 @@ class GeneratedDocument(models.Model):
     fingerprint = models.CharField(max_length=64, blank=True)
     # The UI language of a translated document (the recap); empty = Indonesian only (the annex).
     language = models.CharField(max_length=8, blank=True)
+    # A report list download: its filters and format, as the list page's query string.
+    query = models.CharField(max_length=300, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 import lokal
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -129,6 +132,20 @@ class ReportFilters:
             sort=sort if sort in SORTS else "wilayah",
         )
 
+    def to_query(self) -> str:
+        """The filters as the page's query string (``from_query`` reads it back); empty ones
+        left out, in a fixed order, so equal filters give equal strings."""
+        pairs = [
+            ("periode", self.period or ""),
+            ("wilayah", self.region),
+            ("bidang", self.sector),
+            ("opd", self.agency or ""),
+            ("status", self.status),
+            ("capaian", self.band),
+            ("urut", "" if self.sort == "wilayah" else self.sort),
+        ]
+        return urlencode([(k, v) for k, v in pairs if v])
+
 
 def report_list(user: Any, f: ReportFilters) -> QuerySet[Report]:
     """The scoped, filtered, sorted report list used by the page AND the exports."""
@@ -152,6 +169,56 @@ def report_list(user: Any, f: ReportFilters) -> QuerySet[Report]:
     elif f.band:
         qs = qs.filter(band=f.band)
     return qs.order_by(*SORTS[f.sort])
+
+
+def report_table(qs: QuerySet[Report]) -> tuple[list[str], Iterator[list[Any]]]:
+    """The report list's download: headers, and its rows read lazily (a national list is
+    15k rows: the job reads them in chunks)."""
+    # Labels once: get_status_display() re-hashes the lazy choices on every row (15k rows).
+    status_label = {value: str(label) for value, label in Report.Status.choices}
+    yes, no = _("ya"), _("tidak")
+    headers = [
+        _("Periode"),
+        _("Kode wilayah"),
+        _("Wilayah"),
+        _("Bidang"),
+        _("Kode layanan"),
+        _("Jenis pelayanan dasar"),
+        _("Perangkat daerah"),
+        _("Status"),
+        _("Target penerima"),
+        _("Penerima terlayani"),
+        _("Capaian penerima (%)"),
+        _("Capaian mutu (%)"),
+        _("Indeks capaian"),
+        _("Kategori"),
+        _("Keterangan capaian"),
+        _("Dihitung dalam angka resmi"),
+        _("Pertama diisi"),
+    ]
+    rows = (
+        [
+            str(r.period),
+            r.region.code,
+            r.region.name,
+            r.service_type.sector.name,
+            r.service_type.code,
+            r.service_type.name,
+            r.agency.short_name if r.agency else "",
+            status_label.get(r.status, r.status),
+            r.recipients_target,
+            r.recipients_served,
+            float(round(r.recipients_pct, 2)) if r.recipients_pct is not None else None,
+            float(round(r.quality_pct, 2)) if r.quality_pct is not None else None,
+            float(round(r.capaian_index, 2)) if r.capaian_index is not None else None,
+            r.band,
+            completeness.standing(r, provisional=True).reason_label,
+            yes if completeness.counts(r) else no,
+            timezone.localtime(r.entered_at).strftime("%Y-%m-%d %H:%M") if r.entered_at else "",
+        ]
+        for r in qs.iterator(chunk_size=2000)
+    )
+    return headers, rows
 
 
 def status_counts(qs: QuerySet[Report]) -> dict[str, int]:

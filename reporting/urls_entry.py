@@ -13,6 +13,7 @@ urlpatterns = [
     path("periode/<int:pk>/tutup/", views.period_close, name="period_close"),
     path("periode/<int:pk>/wilayah-pelapor/", views.period_universe, name="period_universe"),
     path("daftar/", views.report_list, name="report_list"),
+    path("daftar/unduh/", views.report_export, name="report_export"),
     path("<int:pk>/", views.report_detail, name="report_detail"),
     path("<int:pk>/riwayat/", views.report_history, name="report_history"),
     path("<int:pk>/bagian/<slug:section>/", views.report_section, name="report_section"),

@@ -26,7 +26,7 @@ from espm import exports
 from indicators.models import Sector
 from regions.models import Agency, Level
 from regions.scoping import Action, scoped_get, sees_everything
-from reporting import locks, review_selectors, selectors, services
+from reporting import documents, locks, review_selectors, selectors, services
 from reporting.evidence import ACCEPT_ATTR, human_size, max_bytes, preview_kind
 from reporting.forms import (
     BudgetLineForm,
@@ -40,7 +40,7 @@ from reporting.forms import (
     YearForm,
 )
 from reporting.models import BudgetLine, Evidence, Period, PeriodOpening, Report
-from reporting.rules import capaian, completeness, universe
+from reporting.rules import capaian, universe
 
 SECTIONS = ("recipients", "quality", "stages", "problems")
 PAGE_SIZE = 50
@@ -501,60 +501,56 @@ def _export(headers: list[str], rows: list[list[Any]], name: str, fmt: str) -> H
     return exports.xlsx_response(headers, rows, f"{filename}.xlsx", name)
 
 
-@login_required
-@require_GET
-def report_list(request: HttpRequest) -> HttpResponse:
+def _list_filters(request: HttpRequest) -> selectors.ReportFilters:
     f = selectors.ReportFilters.from_query(request.GET)
     if f.period is None:
         current = selectors.current_period()
         f.period = current.pk if current else None
+    return f
+
+
+def _export_list(request: HttpRequest, f: selectors.ReportFilters, fmt: str) -> HttpResponse:
+    """A short list downloads at once; a long one is a job (its page shows progress)."""
+    qs = selectors.report_list(request.user, f)
+    if qs.count() <= documents.EXPORT_DIRECT_ROWS:
+        headers, rows = selectors.report_table(qs)
+        return _export(headers, list(rows), "laporan", fmt)
+    period = Period.objects.filter(pk=f.period).first() if f.period else None
+    doc = documents.request_report_list(request.user, f, fmt, period)
+    return redirect("reporting:document_status", pk=doc.pk)
+
+
+@login_required
+@require_POST
+def report_export(request: HttpRequest) -> HttpResponse:
+    """The list's *Unduh Excel* / *Unduh CSV* (filters in the query string, as on the page)."""
+    fmt = request.POST.get("export", "")
+    if fmt not in documents.EXPORT_FORMATS:
+        raise Http404
+    return _export_list(request, _list_filters(request), fmt)
+
+
+@login_required
+@require_GET
+def report_list(request: HttpRequest) -> HttpResponse:
+    f = _list_filters(request)
     qs = selectors.report_list(request.user, f)
     export = request.GET.get("export")
-    if export in ("csv", "xlsx"):
-        # Labels once: get_status_display() re-hashes the lazy choices on every row (15k rows).
-        status_label = {value: str(label) for value, label in Report.Status.choices}
-        headers = [
-            _("Periode"),
-            _("Kode wilayah"),
-            _("Wilayah"),
-            _("Bidang"),
-            _("Kode layanan"),
-            _("Jenis pelayanan dasar"),
-            _("Perangkat daerah"),
-            _("Status"),
-            _("Target penerima"),
-            _("Penerima terlayani"),
-            _("Capaian penerima (%)"),
-            _("Capaian mutu (%)"),
-            _("Indeks capaian"),
-            _("Kategori"),
-            _("Keterangan capaian"),
-            _("Dihitung dalam angka resmi"),
-            _("Pertama diisi"),
-        ]
-        rows = [
-            [
-                str(r.period),
-                r.region.code,
-                r.region.name,
-                r.service_type.sector.name,
-                r.service_type.code,
-                r.service_type.name,
-                r.agency.short_name if r.agency else "",
-                status_label.get(r.status, r.status),
-                r.recipients_target,
-                r.recipients_served,
-                float(round(r.recipients_pct, 2)) if r.recipients_pct is not None else None,
-                float(round(r.quality_pct, 2)) if r.quality_pct is not None else None,
-                float(round(r.capaian_index, 2)) if r.capaian_index is not None else None,
-                r.band,
-                completeness.standing(r, provisional=True).reason_label,
-                _("ya") if completeness.counts(r) else _("tidak"),
-                timezone.localtime(r.entered_at).strftime("%Y-%m-%d %H:%M") if r.entered_at else "",
-            ]
-            for r in qs.iterator(chunk_size=2000)
-        ]
-        return _export(headers, rows, "laporan", export)
+    if export in documents.EXPORT_FORMATS:
+        if qs.count() > documents.EXPORT_DIRECT_ROWS:
+            # A GET builds nothing in the background: the buttons (a POST) do.
+            messages.info(
+                request,
+                _(
+                    "Daftar ini terlalu panjang untuk diunduh langsung; tekan Unduh Excel atau "
+                    "Unduh CSV untuk membuatnya di latar belakang."
+                ),
+            )
+            params = request.GET.copy()
+            params.pop("export")
+            return redirect(f"{reverse('reporting:report_list')}?{params.urlencode()}")
+        headers, rows = selectors.report_table(qs)
+        return _export(headers, list(rows), "laporan", export)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("hal"))
     params = request.GET.copy()
     params.pop("hal", None)

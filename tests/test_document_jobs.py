@@ -259,3 +259,97 @@ def test_with_a_broker_jobs_are_queued_for_the_worker(settings):
     finally:
         app.conf.task_always_eager = saved
     assert task.queued == [((7,), "job-7")] and task.ran_in == []
+
+
+# --- a long report list download ---------------------------------------------------------------
+
+LIST_URL = "/laporan/daftar/"
+
+
+def _export(client, fmt: str = "csv", **filters: str):
+    query = "&".join(f"{k}={v}" for k, v in {"wilayah": "33.10", **filters}.items())
+    return client.post(f"{reverse('reporting:report_export')}?{query}", {"export": fmt})
+
+
+def _csv_rows(content: bytes) -> list[list[str]]:
+    return [line.split(";") for line in content.decode("utf-8-sig").splitlines()]
+
+
+def test_a_short_report_list_downloads_at_once(login):
+    response = _export(login("klaten.tapem"), "xlsx")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert not GeneratedDocument.objects.exists()
+
+
+@pytest.fixture
+def long_lists(monkeypatch):
+    """Every list counts as long: Klaten's 29 rows already go through the job."""
+    monkeypatch.setattr(documents, "EXPORT_DIRECT_ROWS", 5)
+
+
+def test_a_long_report_list_is_its_requesters_job(
+    eager, long_lists, login, django_capture_on_commit_callbacks
+):
+    tapem = login("klaten.tapem")
+    page_total = tapem.get(LIST_URL, {"wilayah": "33.10"}).context["total"]
+    assert page_total > 5
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = _export(tapem)
+    assert len(callbacks) == 1
+    doc = GeneratedDocument.objects.get(kind="list")
+    assert response["Location"] == reverse("reporting:document_status", args=[doc.pk])
+    assert doc.status == "done" and doc.filename.endswith(".csv")
+    assert doc.query.endswith("export=csv") and "wilayah=33.10" in doc.query
+    page = tapem.get(reverse("reporting:document_status", args=[doc.pk])).text
+    assert f'href="{LIST_URL}?periode=' in page and "export" not in page.split("<h1")[0]
+    download = tapem.get(reverse("reporting:document_download", args=[doc.pk]))
+    assert download["Content-Type"] == "text/csv; charset=utf-8"
+    rows = _csv_rows(b"".join(download.streaming_content))
+    assert rows[0][:3] == ["Periode", "Kode wilayah", "Wilayah"]
+    assert len(rows) - 1 == page_total and {r[1] for r in rows[1:]} == {"33.10"}
+    # It holds what klaten.tapem sees: nobody else opens it, not even Bangda.
+    for other in ("bangda.admin", "jateng.biro", "klaten.dinkes", "ngawi.tapem"):
+        client = login(other)
+        for name in ("document_status", "document_download"):
+            url = reverse(f"reporting:{name}", args=[doc.pk])
+            assert client.get(url).status_code == 404, (other, name)
+
+
+def test_a_long_list_is_shared_only_by_its_requesters_identical_requests(
+    eager, long_lists, login, django_capture_on_commit_callbacks
+):
+    tapem = login("klaten.tapem")
+    with django_capture_on_commit_callbacks(execute=True):
+        _export(tapem)
+    first = GeneratedDocument.objects.get(kind="list")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        again = _export(tapem)
+    assert again["Location"].endswith(f"/{first.pk}/") and callbacks == []
+    # Other filters, another format, another requester: each its own download.
+    with django_capture_on_commit_callbacks(execute=True):
+        _export(tapem, status="draft")
+        _export(tapem, "xlsx")
+        _export(login("jateng.biro"))
+    assert GeneratedDocument.objects.filter(kind="list").count() == 4
+    assert GeneratedDocument.objects.get(requested_by__username="jateng.biro").query == (
+        first.query
+    )
+    # A report in the list changes: the next identical request builds afresh.
+    report = Report.objects.filter(region__code="33.10", period=first.period).first()
+    report.problems = "Data diperbarui"
+    report.save()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        rebuilt = _export(tapem)
+    assert len(callbacks) == 1 and not rebuilt["Location"].endswith(f"/{first.pk}/")
+
+
+def test_a_get_never_builds_a_long_list(long_lists, login):
+    tapem = login("klaten.tapem")
+    response = tapem.get(LIST_URL, {"wilayah": "33.10", "export": "xlsx"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{LIST_URL}?wilayah=33.10"
+    assert not GeneratedDocument.objects.exists()
+    page = tapem.get(response["Location"]).text
+    assert "terlalu panjang untuk diunduh langsung" in page
+    assert f'action="{reverse("reporting:report_export")}?wilayah=33.10"' in page

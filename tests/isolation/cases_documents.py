@@ -30,6 +30,28 @@ def _doc(code: str, kind: str = GeneratedDocument.Kind.ANNEX) -> GeneratedDocume
     return doc
 
 
+def _list_doc() -> GeneratedDocument:
+    """klaten.tapem's download of a long report list: it holds what they see, so it is theirs."""
+    tapem = User.objects.get(username="klaten.tapem")
+    doc = GeneratedDocument.objects.filter(kind=GeneratedDocument.Kind.REPORT_LIST).first()
+    if doc is None:
+        doc = GeneratedDocument(
+            kind=GeneratedDocument.Kind.REPORT_LIST,
+            region=Region.objects.get(code="00"),
+            year=2026,
+            status=GeneratedDocument.Status.DONE,
+            progress=100,
+            requested_by=tapem,
+            query="wilayah=33.10&export=csv",
+            filename="isolation-list.csv",
+        )
+        doc.file.save(
+            "isolation-list.csv", ContentFile(b"\xef\xbb\xbfKode;Wilayah\r\n"), save=False
+        )
+        doc.save()
+    return doc
+
+
 def _count() -> int:
     return GeneratedDocument.objects.count()
 
@@ -77,5 +99,17 @@ CASES = [
         owner=("00", WHOLE, WHOLE),
         kwargs=lambda: {"pk": _doc("00", GeneratedDocument.Kind.BATCH).pk},
         label="batch",
+    ),
+    Case(
+        "reporting:document_status",
+        allowed={"klaten.tapem"},
+        kwargs=lambda: {"pk": _list_doc().pk},
+        label="report-list",
+    ),
+    Case(
+        "reporting:document_download",
+        allowed={"klaten.tapem"},
+        kwargs=lambda: {"pk": _list_doc().pk},
+        label="report-list",
     ),
 ]

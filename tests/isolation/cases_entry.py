@@ -145,6 +145,14 @@ CASES = [
     Case(
         "reporting:report_list", allowed=EVERYONE, query="wilayah=33.10&export=xlsx", label="xlsx"
     ),
+    # a short list downloads at once; each user's rows are their own (a long one is a job)
+    Case(
+        "reporting:report_export",
+        allowed=EVERYONE,
+        method="post",
+        query="wilayah=33.10",
+        data=lambda: {"export": "csv"},
+    ),
     # the report page
     Case(
         "reporting:report_detail", allowed=READERS, owner=OWNER, kwargs=lambda: {"pk": _report().pk}
