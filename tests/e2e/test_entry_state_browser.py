@@ -96,7 +96,8 @@ def test_ajukan_enables_after_the_autosaves(transactional_db, live_server, brows
     assert page.is_disabled(submit)
     assert "jumlah penerima terlayani belum diisi" in page.inner_text("#workflow-bar")
 
-    _leave(page, "#id_recipients_served", "1.500")
+    # Above TW II's 210.067 (cumulative) and within the target: no data-quality warning.
+    _leave(page, "#id_recipients_served", "250.000")
     _saved(page, "recipients")
     assert "jumlah penerima terlayani belum diisi" not in page.inner_text("#workflow-bar")
     assert page.is_disabled(submit)
@@ -108,7 +109,8 @@ def test_ajukan_enables_after_the_autosaves(transactional_db, live_server, brows
     _saved(page, "quality")
     assert page.is_disabled(submit)  # still no stage status
     assert "belum ada status tahap penerapan" in page.inner_text("#workflow-bar")
-    page.select_option("#id_status_1", "done")
+    # In progress (a stage marked done would ask for its document first).
+    page.select_option("#id_status_1", "in_progress")
     page.click("#sec-stages button[type=submit]")
     _saved(page, "stages")
     page.wait_for_selector(f"{submit}:not([disabled])")
