@@ -15,7 +15,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -64,12 +64,15 @@ from reporting.models import (
     PeriodOpening,
     RegionSubmission,
     Report,
+    ReportCheck,
     ReportQuality,
     ReportStage,
     ReviewNote,
     Section,
     WorkflowEvent,
 )
+from reporting.quality import check_api
+from reporting.quality.api import DataQualityView
 from reporting.rules import annual, completeness, universe, windows
 from reporting.rules.capaian import round2
 
@@ -563,6 +566,7 @@ class ReportSerializer(serializers.ModelSerializer):
         help_text="Catatan verifikator per bagian formulir (recipients, quality, stages, "
         "budget, problems, evidence); operator melihatnya di samping bagian tersebut.",
     )
+    checks = serializers.SerializerMethodField()
 
     class Meta:
         model = Report
@@ -586,6 +590,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "quality",
             "stages",
             "budget_lines",
+            "checks",
             "review_notes",
             "entered_at",
             "submitted_at",
@@ -597,6 +602,11 @@ class ReportSerializer(serializers.ModelSerializer):
     @extend_schema_field(CapaianSerializer)
     def get_capaian(self, obj: Report) -> dict[str, Any]:
         return CapaianSerializer(capaian_of(obj)).data
+
+    @extend_schema_field(check_api.ReportCheckSerializer(many=True))
+    def get_checks(self, obj: Report) -> list[dict[str, Any]]:
+        """Data-quality flags (``docs/data-quality.md``): code, severity, message, numbers."""
+        return check_api.ReportCheckSerializer(check_api.active_checks(obj), many=True).data
 
 
 class ReportFilter(filters.FilterSet):
@@ -629,7 +639,19 @@ def reports_for(user: Any, action: Action = Action.VIEW) -> QuerySet[Report]:
     return (
         Report.objects.visible_to(user, action)
         .select_related("region", "period", "service_type__sector", "agency")
-        .prefetch_related("quality__quality_item", "stages", "budget_lines", "review_notes__author")
+        .prefetch_related(
+            "quality__quality_item",
+            "stages",
+            "budget_lines",
+            "review_notes__author",
+            Prefetch(
+                "checks",
+                queryset=ReportCheck.objects.filter(rule__is_active=True).select_related(
+                    "rule", "explained_by", "confirmed_by"
+                ),
+                to_attr="active_checks",
+            ),
+        )
         .order_by("period__year", "period__quarter", "region__code", "service_type__order", "id")
     )
 
@@ -1205,6 +1227,46 @@ class ReportViewSet(viewsets.ReadOnlyModelViewSet):
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, no-store"
         return response
+
+    @extend_schema(
+        tags=["reports"],
+        summary="Jelaskan satu peringatan kualitas data (operator OPD pemilik)",
+        request=check_api.ExplainSerializer,
+        responses={200: check_api.ReportCheckSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"checks/(?P<check_id>[0-9]+)/explain",
+        url_name="check-explain",
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def check_explain(
+        self, request: Request, pk: str | None = None, check_id: str | None = None
+    ) -> Response:
+        check = check_api.explain(self.get_object(), check_id or "0", request.user, request.data)
+        return Response(check_api.ReportCheckSerializer(check).data)
+
+    @extend_schema(
+        tags=["reports"],
+        summary="Tandai temuan kualitas data 'sudah diperiksa — benar' (verifikator wilayah)",
+        request=check_api.ConfirmSerializer,
+        responses={200: check_api.ReportCheckSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"checks/(?P<check_id>[0-9]+)/confirm",
+        url_name="check-confirm",
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def check_confirm(
+        self, request: Request, pk: str | None = None, check_id: str | None = None
+    ) -> Response:
+        check = check_api.confirm(self.get_object(), check_id or "0", request.user, request.data)
+        return Response(check_api.ReportCheckSerializer(check).data)
 
     @extend_schema(
         tags=["evidence"],
@@ -2002,4 +2064,5 @@ extra_urlpatterns: list[Any] = [
     path("dashboard/input-status/", InputStatusView.as_view(), name="dashboard-input-status"),
     path("dashboard/capaian/", CapaianRollupView.as_view(), name="dashboard-capaian"),
     path("dashboard/annual/", AnnualView.as_view(), name="dashboard-annual"),
+    path("dashboard/data-quality/", DataQualityView.as_view(), name="dashboard-data-quality"),
 ]

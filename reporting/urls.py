@@ -10,6 +10,7 @@ from reporting import (
     urls_review,
 )
 from reporting.plans import urls as urls_plans
+from reporting.quality import check_urls as quality_check_urls
 from reporting.quality import urls as urls_quality
 
 app_name = "reporting"
@@ -22,4 +23,5 @@ urlpatterns = [
     *urls_import.urlpatterns,
     *urls_plans.urlpatterns,
     *urls_quality.urlpatterns,
+    *quality_check_urls.urlpatterns,
 ]

@@ -40,6 +40,7 @@ from reporting.forms import (
     YearForm,
 )
 from reporting.models import BudgetLine, Evidence, Period, PeriodOpening, Report
+from reporting.quality import check_views as quality_views
 from reporting.rules import capaian, universe
 
 SECTIONS = ("recipients", "quality", "stages", "problems")
@@ -153,6 +154,9 @@ def _context(
         "accept": ACCEPT_ATTR,
         # The verifier's notes and the return's pointers, shown beside their sections.
         "feedback": review_selectors.operator_feedback(report),
+        # Data-quality flags, beside the section whose values raised them.
+        **quality_views.section_context(report, request.user),
+        "check_sections": quality_views.CHECK_SECTIONS,
     }
 
 
