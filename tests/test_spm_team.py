@@ -125,6 +125,10 @@ def test_region_page_shows_plan_and_team_of_the_year():
     card = html[html.index('data-testid="region-plans"') :]
     assert url("action_plan", "33.10") in card and url("spm_team", "33.10") in card
     assert "100.3.3/45 Tahun 2026" in card and "Ditetapkan" in card
+    assert url("spm_team_edit", "33.10") in card  # the verifier keeps them
+    auditor = client_for("klaten.inspektorat").get(reverse("agency_list", args=["33.10"]))
+    card = auditor.content.decode()[auditor.content.decode().index('data-testid="region-plans"') :]
+    assert url("spm_team", "33.10") in card and url("spm_team_edit", "33.10") not in card
     ngawi = client_for("ngawi.tapem").get(reverse("agency_list", args=["35.21"])).content.decode()
     card = ngawi[ngawi.index('data-testid="region-plans"') :]
     assert "belum ada" in card.lower()

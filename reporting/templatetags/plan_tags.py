@@ -31,8 +31,12 @@ def region_plans(context: dict[str, Any], region: Any) -> dict[str, Any]:
     request = context["request"]
     if region.level not in ("province", "kabupaten", "kota"):
         return {"region": region, "rows": [], "hidden": True}
+    # The region page has already asked whether the user manages the region: the same rule.
+    can_maintain = context.get("can_manage")
+    if can_maintain is None:
+        can_maintain = selectors.can_maintain(request.user, region)
     return {
         "region": region,
         "rows": selectors.years_of(request.user, region),
-        "can_maintain": selectors.can_maintain(request.user, region),
+        "can_maintain": can_maintain,
     }
