@@ -83,7 +83,7 @@ def test_size_limit_is_a_setting(login, report, settings):
     response = upload(login("klaten.dinkes"), report, "besar.pdf", PDF_BYTES)
     assert response.status_code == 422
     assert "melebihi batas" in response.content.decode()
-    assert not Evidence.objects.filter(report=report).exists()
+    assert not Evidence.objects.filter(report=report, original_name="besar.pdf").exists()
 
 
 def test_attach_to_a_stage(login, report):
