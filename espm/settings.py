@@ -339,6 +339,9 @@ SPECTACULAR_SETTINGS = {
         "PeriodOpeningStatusEnum": "reporting.models.PeriodOpening.Status",
         "ActionPlanStatusEnum": "reporting.models.ActionPlan.Status",
         "SpmTeamMemberRoleEnum": "reporting.models.SpmTeamMember.Role",
+        "ReportSectionEnum": "reporting.models.Section",
+        "TimelinessEnum": "reporting.rules.windows.TIMELINESS",
+        "RecapTimelinessEnum": ["on_time", "late", "not_submitted", "overdue"],
     },
 }
 
