@@ -463,3 +463,26 @@ def test_api_submit_is_refused_while_an_error_is_open(draft, dinkes):
     assert "ANGGARAN-LEBIH" in response.content.decode()
     draft.refresh_from_db()
     assert draft.status == Report.Status.DRAFT
+
+
+def test_background_job_leaves_a_report_saved_meanwhile_to_its_own_save(draft, dinkes, monkeypatch):
+    """The job read the facts, then a clerk saved (version moved on): the job writes nothing
+    for that report; the save's own refresh is the truth."""
+    save_served(draft, dinkes, 9000)  # flagged CUM-TURUN by the save itself
+    assert "CUM-TURUN" in codes(draft)
+    real_load = quality._load
+
+    def stale(ids):
+        rows = real_load(ids)
+        for r in rows:
+            if r.pk == draft.pk:  # as read before the save: fine numbers, older version
+                r.recipients_served, r.version = 12301, r.version - 1
+        return rows
+
+    monkeypatch.setattr(quality, "_load", stale)
+    summary = quality.evaluate([draft.pk], skip_busy=True)
+    assert summary.reports == 0 and summary.removed == 0
+    assert "CUM-TURUN" in codes(draft)
+    # Without the guard (a save's own refresh), the same stale read would have removed it.
+    quality.evaluate([draft.pk])
+    assert "CUM-TURUN" not in codes(draft)

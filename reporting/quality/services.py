@@ -361,8 +361,19 @@ def _load(ids: Sequence[int]) -> list[Report]:
     return list(Report.objects.filter(pk__in=ids).select_related("period", "service_type__sector"))
 
 
-def evaluate(report_ids: Iterable[int], active: Sequence[ActiveRule] | None = None) -> Summary:
-    """Re-evaluate the reports' flags and store the difference (idempotent)."""
+def evaluate(
+    report_ids: Iterable[int],
+    active: Sequence[ActiveRule] | None = None,
+    *,
+    skip_busy: bool = False,
+) -> Summary:
+    """Re-evaluate the reports' flags and store the difference (idempotent).
+
+    ``skip_busy`` (the background job): a report being saved right now (row locked) or saved
+    since its facts were read (version moved on) is left to that save, whose own ``refresh``
+    writes its flags — a job never overwrites them with older facts, and never waits on a
+    clerk's save (``SKIP LOCKED``, so no deadlock either).
+    """
     active = list(active) if active is not None else active_rules()
     ids = list(report_ids)
     summary = Summary()
@@ -376,8 +387,20 @@ def evaluate(report_ids: Iterable[int], active: Sequence[ActiveRule] | None = No
             for f in flags_of(facts[r.pk], active, _code(r), r.service_type.sector.code):
                 wanted[(r.pk, f.rule.pk, f.item_key)] = f
                 summary.by_rule[f.rule.code] = summary.by_rule.get(f.rule.code, 0) + 1
-        _store([r.pk for r in chunk], wanted, summary)
-        summary.reports += len(chunk)
+        if not skip_busy:
+            _store([r.pk for r in chunk], wanted, summary)
+            summary.reports += len(chunk)
+            continue
+        with transaction.atomic():
+            free = dict(
+                Report.objects.select_for_update(skip_locked=True)
+                .filter(pk__in=[r.pk for r in chunk])
+                .order_by("pk")
+                .values_list("pk", "version")
+            )
+            keep = {r.pk for r in chunk if free.get(r.pk) == r.version}
+            _store(sorted(keep), {k: f for k, f in wanted.items() if k[0] in keep}, summary)
+            summary.reports += len(keep)
     return summary
 
 
@@ -475,7 +498,7 @@ def evaluate_period(period_id: int, *, include_verified: bool = False) -> Summar
     qs = Report.objects.filter(period_id=period_id)
     if not include_verified:
         qs = qs.exclude(status=Report.Status.VERIFIED)
-    return evaluate(qs.order_by("pk").values_list("pk", flat=True))
+    return evaluate(qs.order_by("pk").values_list("pk", flat=True), skip_busy=True)
 
 
 # ---------------------------------------------------------------- follow-up
