@@ -177,7 +177,7 @@ def _parts(
             )
         )
     budget: dict[int, list[rules.BudgetFact]] = defaultdict(list)
-    for pk, rid, act_code, act_name, sub_code, sub_name, allocated, realised in (
+    for pk, rid, act_code, act_name, sub_code, sub_name, allocated, spent in (
         BudgetLine.objects.filter(report_id__in=ids)
         .order_by("order", "id")
         .values_list(
@@ -190,7 +190,7 @@ def _parts(
                 key=f"line:{pk}",
                 name=" ".join(x for x in (sub_code or act_code, sub_name or act_name) if x),
                 allocated=allocated,
-                realised=realised,
+                realised=spent,
             )
         )
     stages: dict[int, list[rules.StageFact]] = defaultdict(list)

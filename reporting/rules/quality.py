@@ -211,7 +211,13 @@ def evaluate(compiled: Compiled, facts: Mapping[str, Any]) -> bool:
         raise NotApplicable from exc
     except (FeatureNotAvailable, InvalidExpression) as exc:
         raise RuleSyntaxError(str(exc)) from exc
-    if isinstance(result, (int, float, Decimal)) and abs(result) > MAX_NUMBER:
+    if isinstance(result, bool):
+        return result
+    try:
+        too_big = isinstance(result, (int, float, Decimal)) and abs(Decimal(result)) > MAX_NUMBER
+    except ArithmeticError as exc:  # NaN, infinity
+        raise NotApplicable from exc
+    if too_big:
         raise NotApplicable
     return bool(result)
 
