@@ -1008,3 +1008,33 @@ class ReportCheck(models.Model):
     def blocks(self) -> bool:
         """What keeps the report from being submitted or verified."""
         return self.is_error or self.needs_explanation
+
+
+class AwardConfig(models.Model):
+    """Bangda's SPM Award configuration of one year: categories and weighted criteria.
+
+    ``criteria`` is a list of ``{"key": <component>, "weight": <int>}`` whose weights sum to
+    100; the components and categories are those of ``reporting.rules.award``. Only Bangda
+    changes it (``reporting.award.services.save_config``), each change with a reason.
+    """
+
+    year = models.PositiveSmallIntegerField(_("tahun"), unique=True)
+    categories = models.JSONField(_("kategori"), default=list)
+    criteria = models.JSONField(_("kriteria"), default=list)
+    note = models.TextField(_("sumber / catatan"), blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("konfigurasi Penghargaan SPM")
+        verbose_name_plural = _("konfigurasi Penghargaan SPM")
+
+    def __str__(self) -> str:
+        return f"AwardConfig {self.year}"
+
+    @property
+    def weights(self) -> list[tuple[str, int]]:
+        return [(c["key"], int(c["weight"])) for c in self.criteria]

@@ -1,0 +1,1 @@
+"""SPM Award: Bangda's yearly configuration, each region's scored components, the ranking."""

@@ -1,0 +1,51 @@
+"""Writes of the SPM Award: Bangda saves a year's configuration, with a reason."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from reporting.award import selectors
+from reporting.models import AwardConfig
+from reporting.rules import award, reasons
+
+
+def save_config(
+    user: Any,
+    year: int,
+    *,
+    criteria: Sequence[tuple[str, int]],
+    categories: Sequence[str],
+    reason: str,
+    note: str = "",
+    seen_version: int | None = None,
+) -> AwardConfig:
+    """Create or change the year's configuration (Bangda only); weights must sum to 100."""
+    if not selectors.may_edit(user):
+        raise PermissionDenied
+    if reasons.is_blank(reason):
+        raise ValidationError({"reason": _("Tuliskan alasan perubahan.")})
+    try:
+        award.validate(criteria, categories)
+    except award.ConfigError as e:
+        raise ValidationError({"criteria": str(e)}) from e
+    with transaction.atomic():
+        config = AwardConfig.objects.select_for_update().filter(year=year).first()
+        if config is None:
+            config = AwardConfig(year=year, version=0)
+        elif seen_version is not None and seen_version != config.version:
+            raise ValidationError(
+                {"version": _("Konfigurasi sudah diubah orang lain; muat ulang halaman.")}
+            )
+        config.criteria = [{"key": k, "weight": int(w)} for k, w in criteria]
+        config.categories = [c for c in award.CATEGORIES if c in categories]
+        config.note = reasons.clean(note)
+        config.version += 1
+        config._history_user = user  # type: ignore[attr-defined]
+        config._change_reason = reasons.clean(reason)[:100]  # type: ignore[attr-defined]
+        config.save()
+        return config
