@@ -21,6 +21,7 @@ from rest_framework.routers import SimpleRouter
 from indicators import api as indicators_api
 from regions import api as regions_api
 from reporting import api as reporting_api
+from reporting.award.api import AwardView
 from reporting.plans import api as plans_api
 
 app_name = "api"
@@ -72,6 +73,7 @@ def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
 urlpatterns = [
     path("auth/token/", regions_api.TokenObtainView.as_view(), name="token-obtain"),
     *reporting_api.extra_urlpatterns,
+    path("award/", AwardView.as_view(), name="award"),
     path("", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", swagger_ui, name="docs"),
