@@ -281,7 +281,9 @@ def _subject(kind: str, obj: Any) -> tuple[str, str]:
             "budget_line": lambda: obj.activity_name,
             "evidence": lambda: obj.original_name,
             "review_note": lambda: f"{_('catatan')} {obj.get_section_display()}",
-            "report_check": lambda: f"{_('temuan')} {obj.rule.code} {obj.item_key}".strip(),
+            "report_check": lambda: " ".join(
+                x for x in (str(_("temuan")), obj.rule.code, obj.item_key) if x
+            ),
         }[kind]()
         return report.region.code, f"{report.service_type.code} {report.period} · {detail}"
     if kind == "target_quality":

@@ -151,7 +151,8 @@ def test_compiled_catalogue_matches_the_po(catalogue):
 
 # ------------------------------------------------------ every wrapped string is in the catalogue
 
-GETTEXT_FUNCS = {"_", "gettext", "gettext_lazy", "gettext_noop"}
+# `_t` is `gettext` under another name (reporting/management/commands/makemessages.py).
+GETTEXT_FUNCS = {"_", "_t", "gettext", "gettext_lazy", "gettext_noop"}
 NGETTEXT_FUNCS = {"ngettext", "ngettext_lazy"}
 # What makemessages hands xgettext for a template: gettext(u'...') / ngettext(u'...', ...).
 TEMPLATIZED_CALL = re.compile(r"""\b(n?gettext)\((u?'(?:[^'\\]|\\.)*'|u?"(?:[^"\\]|\\.)*")""")
