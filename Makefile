@@ -43,6 +43,7 @@ run: venv
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py load_regions
 	$(PY) manage.py load_catalog
+	$(PY) manage.py load_nomenclature
 	$(PY) manage.py seed_demo
 	@echo ""
 	@echo "e-SPM berjalan di http://127.0.0.1:8000  (Ctrl+C untuk berhenti)"

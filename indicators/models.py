@@ -230,3 +230,51 @@ class TargetQuality(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["target", "quality_item"], name="target_quality_unique")
         ]
+
+
+class NomenclatureItem(models.Model):
+    """A program, kegiatan or sub kegiatan of the Kepmendagri 900.1-2850/2025 nomenclature."""
+
+    class Level(models.TextChoices):
+        PROGRAM = "program", _("Program")
+        ACTIVITY = "activity", _("Kegiatan")
+        SUB_ACTIVITY = "sub_activity", _("Sub kegiatan")
+
+    code = models.CharField(_("kode"), max_length=40, unique=True)
+    name = models.CharField(_("nomenklatur"), max_length=500)
+    level = models.CharField(_("tingkat"), max_length=12, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    # The SPM sector of the bidang urusan (1.01 → DIK …); null for one outside the six.
+    sector = models.ForeignKey(
+        Sector, on_delete=models.PROTECT, null=True, blank=True, related_name="nomenclature"
+    )
+    source = models.CharField(_("sumber"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("nomenklatur anggaran")
+        verbose_name_plural = _("nomenklatur anggaran")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class ServiceBudgetCode(models.Model):
+    """The usual kegiatan / sub kegiatan of a service type (by its stable code)."""
+
+    service_code = models.CharField(_("kode jenis pelayanan"), max_length=20)
+    item = models.ForeignKey(
+        NomenclatureItem, on_delete=models.CASCADE, related_name="service_links"
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["service_code", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["service_code", "item"], name="service_budget_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_code} → {self.item.code}"

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from indicators.models import (
@@ -236,3 +236,68 @@ def catalog_search(
         ).values("pk")
         qs = qs.filter(pk__in=matching)
     return qs.annotate(n_quality=Count("quality_items")).order_by("order", "code")
+
+
+# --------------------------------------------------------------------------- nomenclature
+
+NOMENCLATURE_LIMIT = 20
+NOMENCLATURE_MAX = 100
+
+
+def search_nomenclature(
+    q: str = "",
+    sector: str | None = None,
+    service_code: str | None = None,
+    limit: int = NOMENCLATURE_LIMIT,
+) -> list[Any]:
+    """Kegiatan and sub kegiatan matching ``q`` (code prefix or every word in the name), within
+    a sector; the service type's usual codes (and their sub kegiatan) first, then by code.
+
+    Reference data, the same for everyone signed in: no region scoping applies."""
+    from indicators.models import NomenclatureItem, ServiceBudgetCode
+
+    limit = max(1, min(limit, NOMENCLATURE_MAX))
+    rows = NomenclatureItem.objects.exclude(level=NomenclatureItem.Level.PROGRAM).select_related(
+        "parent"
+    )
+    if sector:
+        rows = rows.filter(sector__code=sector)
+    words = q.split()
+    if words:
+        match = Q()
+        for word in words:
+            match &= Q(name__icontains=word)
+        rows = rows.filter(Q(code__startswith=q.strip()) | match)
+    usual: list[str] = []
+    if service_code:
+        usual = list(
+            ServiceBudgetCode.objects.filter(service_code=service_code).values_list(
+                "item__code", flat=True
+            )
+        )
+    if usual:
+        first = Q(code__in=usual)
+        for code in usual:
+            first |= Q(code__startswith=code + ".")
+        rows = rows.annotate(
+            usual=Case(When(first, then=Value(0)), default=Value(1), output_field=IntegerField())
+        ).order_by("usual", "code")
+    else:
+        rows = rows.order_by("code")
+    found = list(rows[:limit])
+    usual_set = set(usual)
+    for item in found:
+        item.is_usual = item.code in usual_set or any(  # type: ignore[attr-defined]
+            item.code.startswith(c + ".") for c in usual_set
+        )
+    return found
+
+
+def known_budget_codes(codes: Iterable[str]) -> set[str]:
+    """Which of these codes are in the nomenclature."""
+    from indicators.models import NomenclatureItem
+
+    wanted = {c for c in codes if c}
+    if not wanted:
+        return set()
+    return set(NomenclatureItem.objects.filter(code__in=wanted).values_list("code", flat=True))

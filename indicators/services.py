@@ -934,3 +934,69 @@ def _import_group(
 def _fail(group: list[Any], message: str) -> None:
     for row in group:
         row.errors.append(message)
+
+
+# --------------------------------------------------------------------------- nomenclature
+
+
+@dataclass
+class NomenclatureResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    links: int = 0
+
+
+@transaction.atomic
+def load_nomenclature(path: Path | None = None) -> NomenclatureResult:
+    """Create or update the budget nomenclature from a file; all or nothing, idempotent.
+
+    Codes missing from the file stay (budget lines may name them). When the file maps service
+    types to their usual codes (the shipped YAML does), those mappings are replaced.
+    """
+    from indicators import nomenclature as nom
+    from indicators.models import NomenclatureItem, ServiceBudgetCode
+
+    data = nom.read_file(path or nom.NOMENCLATURE_FILE)
+    existing = {i.code: i for i in NomenclatureItem.objects.select_for_update()}
+    problems = nom.validate(data, set(existing))
+    if problems:
+        raise nom.NomenclatureError("; ".join(problems[:30]))
+    sectors = {s.code: s for s in Sector.objects.all()}
+    result = NomenclatureResult(skipped=data.skipped)
+    # parents first: programs, then kegiatan, then sub kegiatan
+    for code, label in sorted(data.items, key=lambda row: (len(row[0]), row[0])):
+        level = nom.level_of(code)
+        parent_at = nom.parent_code(code)
+        parent = existing.get(parent_at) if parent_at else None
+        sector_code = nom.sector_of(code)
+        sector = sectors.get(sector_code) if sector_code else None
+        wanted = {
+            "name": label[:500],
+            "level": level,
+            "parent_id": parent.pk if parent else None,
+            "sector_id": sector.pk if sector else None,
+            "source": data.source[:200],
+        }
+        item = existing.get(code)
+        if item is None:
+            existing[code] = NomenclatureItem.objects.create(code=code, **wanted)
+            result.created += 1
+        elif any(getattr(item, k) != v for k, v in wanted.items()):
+            for k, v in wanted.items():
+                setattr(item, k, v)
+            item.save()
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    if data.services is not None:
+        ServiceBudgetCode.objects.filter(service_code__in=list(data.services)).delete()
+        links = [
+            ServiceBudgetCode(service_code=service, item=existing[code], order=order)
+            for service, codes in data.services.items()
+            for order, code in enumerate(dict.fromkeys(codes))
+        ]
+        ServiceBudgetCode.objects.bulk_create(links)
+        result.links = len(links)
+    return result

@@ -16,6 +16,7 @@ K-KES-11/12, K-DIK-03, K-SOS-04) carries the exception reason the verify step re
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -27,6 +28,8 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from indicators.models import NomenclatureItem, ServiceBudgetCode
+from indicators.services import load_nomenclature
 from regions.demo import DEMO_REGIONS
 from regions.models import User
 from reporting import services, workflow
@@ -74,15 +77,29 @@ TARGET_EXCEPTION = (
     "(Data demo) Target tahunan layanan ini belum terverifikasi; capaian diverifikasi "
     "berdasarkan data sasaran dinas, target menyusul."
 )
-# Budget lines (Kepmendagri 900.1-2850/2025 style codes) per sector, demo values.
-BUDGET = {
-    "KES": ("1.02.02.2.02", "Penyediaan Layanan Kesehatan untuk UKM dan UKP Rujukan", "0001"),
-    "DIK": ("1.01.02.2.01", "Pengelolaan Pendidikan Sekolah Dasar", "0001"),
-    "PU": ("1.03.03.2.01", "Pengelolaan dan Pengembangan Sistem Penyediaan Air Minum", "0001"),
-    "PKP": ("1.04.02.2.01", "Pendataan Penyediaan dan Rehabilitasi Rumah Korban Bencana", "0001"),
-    "TRANTIB": ("1.05.02.2.01", "Penanganan Gangguan Ketenteraman dan Ketertiban Umum", "0001"),
-    "SOS": ("1.06.04.2.01", "Rehabilitasi Sosial Dasar Penyandang Disabilitas Telantar", "0001"),
-}
+# Budget lines take the service type's usual kegiatan / sub kegiatan from the nomenclature.
+
+
+@functools.cache
+def _budget_codes(service_code: str, sector_code: str) -> tuple[str, str, str, str]:
+    """(kegiatan code, kegiatan name, sub kegiatan code, sub kegiatan name) for a service:
+    its usual code, else the sector's first listed kegiatan."""
+    link = (
+        ServiceBudgetCode.objects.filter(service_code=service_code)
+        .select_related("item__parent")
+        .order_by("order")
+        .first()
+    )
+    item = link.item if link else None
+    if item is None:
+        item = NomenclatureItem.objects.filter(
+            sector__code=sector_code, level=NomenclatureItem.Level.ACTIVITY
+        ).first()
+    if item is None:
+        return ("", "", "", "")
+    if item.level == NomenclatureItem.Level.SUB_ACTIVITY and item.parent is not None:
+        return (item.parent.code, item.parent.name, item.code, item.name)
+    return (item.code, item.name, "", "")
 
 
 def _score(*parts: object) -> float:
@@ -227,16 +244,16 @@ def _fill(
             batch.stages.append(stage)
             if stage.status == ReportStage.Status.DONE:
                 batch.evidence.append(_stage_document(report, stage, user))
-        act_code, act_name, sub = BUDGET.get(
-            report.service_type.sector.code, ("1.02.02.2.02", "Kegiatan SPM", "0001")
+        act_code, act_name, sub_code, sub_name = _budget_codes(
+            report.service_type.code, report.service_type.sector.code
         )
         allocated = int(100_000_000 + 900_000_000 * _score(code, "b"))
         line = BudgetLine(
             report=report,
-            activity_code=act_code,
-            activity_name=act_name,
-            sub_activity_code=f"{act_code}.{sub}",
-            sub_activity_name=f"{DEMO_NOTE} {report.service_type.name[:200]}",
+            activity_code=act_code or "1.02.02.2.02",
+            activity_name=act_name or f"{DEMO_NOTE} Kegiatan SPM",
+            sub_activity_code=sub_code,
+            sub_activity_name=sub_name,
             allocated=allocated,
             realised=int(allocated * min(1.0, 0.2 * quarter + 0.1 * level)),
             order=1,
@@ -501,6 +518,9 @@ def seed() -> None:
     bangda = users.get("bangda.admin")
     if bangda is None:
         return
+    if not NomenclatureItem.objects.exists():
+        load_nomenclature()
+    _budget_codes.cache_clear()
     periods = services.ensure_periods(DEMO_YEAR, bangda)
     codes = list(DEMO_REGIONS)
     for period in periods[:2]:
