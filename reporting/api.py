@@ -604,7 +604,7 @@ class ReportSerializer(serializers.ModelSerializer):
         return CapaianSerializer(capaian_of(obj)).data
 
     @extend_schema_field(check_api.ReportCheckSerializer(many=True))
-    def get_checks(self, obj: Report) -> list[dict[str, Any]]:
+    def get_checks(self, obj: Report) -> Any:
         """Data-quality flags (``docs/data-quality.md``): code, severity, message, numbers."""
         return check_api.ReportCheckSerializer(check_api.active_checks(obj), many=True).data
 
