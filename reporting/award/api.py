@@ -25,7 +25,7 @@ class AwardQuerySerializer(serializers.Serializer):
 
 class AwardComponentSerializer(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     weight = serializers.IntegerField()
     score = serializers.DecimalField(max_digits=6, decimal_places=2)
     raw = serializers.DecimalField(max_digits=20, decimal_places=2)

@@ -23,7 +23,7 @@ class AwardConfigForm(forms.Form):
     reason = forms.CharField(label=_("Alasan perubahan"), max_length=100, widget=forms.TextInput())
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, config: AwardConfig, **kwargs: Any) -> None:
+    def __init__(self, data: Any = None, *, config: AwardConfig) -> None:
         weights = dict(config.weights)
         initial = {
             "categories": config.categories,
@@ -31,7 +31,7 @@ class AwardConfigForm(forms.Form):
             "version": config.version if config.pk else None,
             **{f"w_{k}": weights.get(k, 0) for k in award.COMPONENTS},
         }
-        super().__init__(*args, initial=initial, **kwargs)
+        super().__init__(data, initial=initial)
         for key, definition in award.COMPONENTS.items():
             self.fields[f"w_{key}"] = forms.IntegerField(
                 label=award.COMPONENT_LABELS[key],

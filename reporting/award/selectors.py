@@ -117,6 +117,8 @@ def scored(user: Any, year: int, config: AwardConfig) -> list[award.Scored]:
         .order_by()
         .values_list("pk", "region_id", "service_type__code", "period__quarter", "capaian_index")
     ):
+        if index is None:  # counted reports are complete; a guard, not a rule
+            continue
         cells[region_id][code][quarter] = index
         source[(region_id, code, quarter)] = pk
 
@@ -132,8 +134,8 @@ def scored(user: Any, year: int, config: AwardConfig) -> list[award.Scored]:
         ]
     all_sources = [pk for pks in annual_reports.values() for pk in pks]
 
-    budget = {
-        row["report__region_id"]: row
+    budget: dict[int, dict[str, Any]] = {
+        row["report__region_id"]: dict(row)
         for row in BudgetLine.objects.visible_to(user)
         .filter(report_id__in=all_sources)
         .order_by()
@@ -170,13 +172,13 @@ def scored(user: Any, year: int, config: AwardConfig) -> list[award.Scored]:
         .values_list("region_id", "n")
     )
     flagged = ReportCheck.objects.filter(open_q(), report=OuterRef("pk"))
-    quality = {
-        row["region_id"]: row
+    quality: dict[int, dict[str, Any]] = {
+        row["region_id"]: dict(row)
         for row in reports.order_by()
         .values("region_id")
         .annotate(
             total=Count("pk"),
-            clean=Count("pk", filter=~Q(Exists(flagged))),
+            unflagged=Count("pk", filter=~Q(Exists(flagged))),
         )
     }
 
@@ -193,7 +195,9 @@ def scored(user: Any, year: int, config: AwardConfig) -> list[award.Scored]:
             "stages": award.ratio("stages", stages_done.get(r.pk, 0), 4 * expected),
             "team": _team(teams.get(r.pk)),
             "timeliness": award.ratio("timeliness", on_time.get(r.pk, 0), len(due_periods)),
-            "data_quality": award.ratio("data_quality", q.get("clean") or 0, q.get("total") or 0),
+            "data_quality": award.ratio(
+                "data_quality", q.get("unflagged") or 0, q.get("total") or 0
+            ),
         }
         comps = {k: comps[k] for k, _w in config.weights}
         out.append(

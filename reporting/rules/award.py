@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +21,7 @@ HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
 
 # Component keys → plain-language definition (shown on the config page and in exports).
-COMPONENTS: dict[str, object] = {
+COMPONENTS: dict[str, Any] = {
     "capaian": _(
         "Indeks capaian SPM tahunan wilayah atas semua jenis layanan yang diharapkan "
         "(layanan tanpa laporan terhitung 0)."
@@ -46,7 +47,7 @@ COMPONENTS: dict[str, object] = {
         "terbuka dibagi semua laporan wilayah tahun itu."
     ),
 }
-COMPONENT_LABELS: dict[str, object] = {
+COMPONENT_LABELS: dict[str, Any] = {
     "capaian": _("Indeks capaian"),
     "budget": _("Komitmen anggaran"),
     "stages": _("Empat tahapan"),
@@ -56,7 +57,7 @@ COMPONENT_LABELS: dict[str, object] = {
 }
 
 # Categories → which regions belong (by ``Region.level``; "team" = every region with a team).
-CATEGORIES: dict[str, object] = {
+CATEGORIES: dict[str, Any] = {
     "province": _("Provinsi"),
     "kabupaten": _("Kabupaten"),
     "kota": _("Kota"),
