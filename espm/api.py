@@ -74,6 +74,7 @@ urlpatterns = [
     path("auth/token/", regions_api.TokenObtainView.as_view(), name="token-obtain"),
     *reporting_api.extra_urlpatterns,
     path("award/", AwardView.as_view(), name="award"),
+    path("nomenclature/", indicators_api.NomenclatureView.as_view(), name="nomenclature"),
     path("", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", swagger_ui, name="docs"),

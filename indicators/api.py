@@ -21,7 +21,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework import exceptions, serializers, status, views, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -625,3 +625,65 @@ class TargetViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request: Request, pk: str | None = None) -> Response:
         return self._step(request, "return")
+
+
+# ---------------------------------------------------------------- budget nomenclature
+
+
+class NomenclatureItemSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Kode, mis. 1.02.02.2.02.0001")
+    name = serializers.CharField(help_text="Nomenklatur")
+    level = serializers.ChoiceField(
+        choices=["activity", "sub_activity"], help_text="activity = kegiatan"
+    )
+    sector = serializers.CharField(source="sector.code", allow_null=True, default=None)
+    parent_code = serializers.CharField(source="parent.code", allow_null=True, default=None)
+    parent_name = serializers.CharField(source="parent.name", allow_null=True, default=None)
+    usual = serializers.BooleanField(
+        source="is_usual", help_text="Lazim untuk jenis pelayanan `service`"
+    )
+
+
+class NomenclatureView(views.APIView):
+    """Search the budget nomenclature (Kepmendagri 900.1-2850/2025, SPM-relevant subset):
+    reference data, the same for every signed-in user."""
+
+    @extend_schema(
+        tags=["catalog"],
+        summary="Cari nomenklatur kegiatan/sub kegiatan anggaran",
+        parameters=[
+            OpenApiParameter("q", OpenApiTypes.STR, description="Awal kode atau kata dalam nama."),
+            OpenApiParameter("sector", OpenApiTypes.STR, description="Kode bidang, mis. KES."),
+            OpenApiParameter(
+                "service",
+                OpenApiTypes.STR,
+                description="Kode jenis pelayanan: kode yang lazim untuknya tampil lebih dulu.",
+            ),
+            OpenApiParameter(
+                "level", OpenApiTypes.STR, enum=["activity", "sub_activity"], description="Tingkat."
+            ),
+            OpenApiParameter(
+                "limit",
+                OpenApiTypes.INT,
+                description=f"Jumlah hasil paling banyak (bawaan {selectors.NOMENCLATURE_LIMIT}, "
+                f"maks. {selectors.NOMENCLATURE_MAX}).",
+            ),
+        ],
+        responses={200: NomenclatureItemSerializer(many=True), 400: ErrorSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        limit_text = params.get("limit", "")
+        if limit_text and not (limit_text.isdigit() and int(limit_text) >= 1):
+            raise exceptions.ValidationError({"limit": ["Harus bilangan bulat positif."]})
+        level = params.get("level") or None
+        if level not in (None, "activity", "sub_activity"):
+            raise exceptions.ValidationError({"level": ["Pilih activity atau sub_activity."]})
+        found = selectors.search_nomenclature(
+            params.get("q", "")[:100].strip(),
+            sector=params.get("sector", "")[:10] or None,
+            service_code=params.get("service", "")[:20] or None,
+            limit=int(limit_text) if limit_text else selectors.NOMENCLATURE_LIMIT,
+            level=level,
+        )
+        return Response(NomenclatureItemSerializer(found, many=True).data)

@@ -249,6 +249,7 @@ def search_nomenclature(
     sector: str | None = None,
     service_code: str | None = None,
     limit: int = NOMENCLATURE_LIMIT,
+    level: str | None = None,
 ) -> list[Any]:
     """Kegiatan and sub kegiatan matching ``q`` (code prefix or every word in the name), within
     a sector; the service type's usual codes (and their sub kegiatan) first, then by code.
@@ -257,11 +258,17 @@ def search_nomenclature(
     from indicators.models import NomenclatureItem, ServiceBudgetCode
 
     limit = max(1, min(limit, NOMENCLATURE_MAX))
+    # Query text comes from the URL: a NUL byte would be a database error, not a miss.
+    q, sector, service_code = (
+        "".join(ch for ch in (v or "") if ch.isprintable()) for v in (q, sector, service_code)
+    )
     rows = NomenclatureItem.objects.exclude(level=NomenclatureItem.Level.PROGRAM).select_related(
         "parent"
     )
     if sector:
         rows = rows.filter(sector__code=sector)
+    if level:
+        rows = rows.filter(level=level)
     words = q.split()
     if words:
         match = Q()

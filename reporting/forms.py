@@ -392,6 +392,26 @@ class BudgetLineForm(VersionedForm):
             )
         return code
 
+    NOMENCLATURE_LIST = "budget-nomenclature"
+
+    def with_nomenclature(self, url: str) -> BudgetLineForm:
+        """Search-as-you-type on the code fields: typing asks the section's nomenclature list
+        (a datalist filled by htmx) for matches; picking one fills the name (entry.js)."""
+        for name in ("activity_code", "sub_activity_code"):
+            self.fields[name].widget.attrs.update(
+                {
+                    "list": self.NOMENCLATURE_LIST,
+                    "autocomplete": "off",
+                    "hx-get": url,
+                    "hx-trigger": "input changed delay:250ms",
+                    "hx-target": f"#{self.NOMENCLATURE_LIST}",
+                    "hx-swap": "innerHTML",
+                    "hx-sync": "this:replace",
+                    "data-nomenclature": "",
+                }
+            )
+        return self
+
     def focus(self) -> BudgetLineForm:
         """Where the cursor goes when the section comes back: the first field to fix, else the
         first field, ready for the next line (htmx focuses ``autofocus`` in swapped content)."""

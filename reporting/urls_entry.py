@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/riwayat/", views.report_history, name="report_history"),
     path("<int:pk>/bagian/<slug:section>/", views.report_section, name="report_section"),
     path("<int:pk>/anggaran/", views.budget_add, name="budget_add"),
+    path("<int:pk>/anggaran/nomenklatur/", views.budget_nomenclature, name="budget_nomenclature"),
     path("<int:pk>/anggaran/<int:line_id>/", views.budget_update, name="budget_update"),
     path("<int:pk>/anggaran/<int:line_id>/hapus/", views.budget_delete, name="budget_delete"),
     path("<int:pk>/bukti/", views.evidence_upload, name="evidence_upload"),

@@ -90,14 +90,24 @@ def _forms(
         "evidence": EvidenceForm(stages=stages, quality=rows),
     }
     forms.update(overrides)
+    budget_new = forms["budget_new"]
+    if isinstance(budget_new, BudgetLineForm):
+        budget_new.with_nomenclature(reverse("reporting:budget_nomenclature", args=[report.pk]))
     return forms
 
 
 def _budget_rows(
     report: Report, overrides: dict[int, BudgetLineForm] | None = None
 ) -> list[dict[str, Any]]:
+    from indicators.selectors import known_budget_codes
+
     rows = []
-    for line in selectors.report_budget(report):
+    lines = selectors.report_budget(report)
+    url = reverse("reporting:budget_nomenclature", args=[report.pk])
+    known = known_budget_codes(
+        c for line in lines for c in (line.activity_code, line.sub_activity_code)
+    )
+    for line in lines:
         form = (overrides or {}).get(line.pk) or BudgetLineForm(
             initial={
                 "version": report.version,
@@ -105,8 +115,18 @@ def _budget_rows(
             },
             prefix=f"b{line.pk}",
         )
-        rows.append({"line": line, "form": form})
+        form.with_nomenclature(url)
+        unknown = [c for c in (line.activity_code, line.sub_activity_code) if c and c not in known]
+        rows.append({"line": line, "form": form, "unknown_codes": unknown})
     return rows
+
+
+def _budget_suggestions(report: Report) -> list[Any]:
+    from indicators.selectors import search_nomenclature
+
+    return search_nomenclature(
+        "", sector=report.service_type.sector.code, service_code=report.service_type.code
+    )
 
 
 def _context(
@@ -136,6 +156,7 @@ def _context(
         "forms": _forms(report, rows, stages, overrides or {}),
         "budget_rows": _budget_rows(report, budget_overrides),
         "budget_totals": selectors.budget_totals(selectors.report_budget(report)),
+        "budget_suggestions": _budget_suggestions(report),
         "evidence": evidence,
         "evidence_by_stage": by_stage,
         "evidence_by_quality": by_quality,
@@ -856,3 +877,27 @@ def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
     except services.EntryLocked as exc:
         return _refused(request, report, "evidence", exc)
     return _saved_response(request, _get_report(request, report.pk), "evidence", swap_section=True)
+
+
+@login_required
+@require_GET
+def budget_nomenclature(request: HttpRequest, pk: int) -> HttpResponse:
+    """The budget section's search-as-you-type list (``<option>``s for its datalist): kegiatan
+    or sub kegiatan of the report's sector, the service type's usual ones first."""
+    from indicators.selectors import search_nomenclature
+
+    report = _get_report(request, pk)
+    field, q = "", str(request.GET.get("q", ""))
+    for name in request.GET:
+        if name.endswith("activity_code"):
+            field, q = name, str(request.GET.get(name, ""))
+    level = None
+    if field:
+        level = "sub_activity" if field.endswith("sub_activity_code") else "activity"
+    options = search_nomenclature(
+        q.strip(),
+        sector=report.service_type.sector.code,
+        service_code=report.service_type.code,
+        level=level,
+    )
+    return render(request, "reporting/sections/_budget_options.html", {"options": options})

@@ -135,3 +135,117 @@ def test_search_by_words_and_code_prefix_and_limit():
     ]
     assert len(selectors.search_nomenclature("", limit=3)) == 3
     assert len(selectors.search_nomenclature("", limit=10_000)) <= selectors.NOMENCLATURE_MAX
+
+
+# ---------------------------------------------------------------- API
+
+
+def test_api_searches_by_sector_and_service(client, cast):
+    client.force_login(cast["klaten.dinkes"])
+    r = client.get("/api/v1/nomenclature/", {"sector": "KES", "service": "K-KES-02", "limit": 5})
+    assert r.status_code == 200
+    rows = r.json()
+    assert len(rows) == 5
+    assert rows[0]["code"] == "1.02.02.2.02.0002" and rows[0]["usual"] is True
+    assert rows[0]["parent_code"] == "1.02.02.2.02" and rows[0]["sector"] == "KES"
+    assert all(row["sector"] == "KES" and row["level"] != "program" for row in rows)
+    r = client.get("/api/v1/nomenclature/", {"sector": "SOS", "q": "hipertensi"})
+    assert r.status_code == 200 and r.json() == []
+
+
+def test_api_rejects_bad_limit_and_level(client, cast):
+    client.force_login(cast["klaten.dinkes"])
+    assert client.get("/api/v1/nomenclature/", {"limit": "0"}).status_code == 400
+    assert client.get("/api/v1/nomenclature/", {"level": "program"}).status_code == 400
+    r = client.get("/api/v1/nomenclature/", {"q": "a\x00b"})
+    assert r.status_code in (200, 400)  # refused or a miss, never a database error
+
+
+def test_api_needs_a_signed_in_user(client):
+    assert client.get("/api/v1/nomenclature/").status_code in (401, 403)
+
+
+def test_api_is_in_the_openapi_schema(client, cast):
+    client.force_login(cast["bangda.admin"])
+    r = client.get("/api/v1/schema/", {"format": "json"})
+    assert r.status_code == 200
+    assert "/api/v1/nomenclature/" in r.json()["paths"]
+
+
+# ---------------------------------------------------------------- report form
+
+
+def _kes_report():
+    from tests.factories_reporting import demo_report
+
+    return demo_report(code="K-KES-01")
+
+
+def test_form_page_offers_the_sector_list_usual_first(client, cast):
+    report = _kes_report()
+    client.force_login(cast["klaten.dinkes"])
+    r = client.get(f"/laporan/{report.pk}/")
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert 'list="budget-nomenclature"' in html and '<datalist id="budget-nomenclature">' in html
+    first = html.index('<datalist id="budget-nomenclature">')
+    assert html.index('value="1.02.02.2.02.0001"', first) < html.index(
+        'value="1.02.02.2.02.0002"', first
+    )
+    assert 'value="1.06.04.2.01"' not in html  # another sector's code
+
+
+def test_search_endpoint_filters_to_the_report_sector_and_field_level(client, cast):
+    report = _kes_report()
+    client.force_login(cast["klaten.dinkes"])
+    url = f"/laporan/{report.pk}/anggaran/nomenklatur/"
+    subs = client.get(url, {"new-sub_activity_code": "1.02.02.2.02.000"}).content.decode()
+    assert subs.count("<option") == 9  # 0001 … 0009
+    assert subs.startswith('<option value="1.02.02.2.02.0001"')
+    assert 'data-parent-code="1.02.02.2.02"' in subs
+    acts = client.get(url, {"new-activity_code": "1.0"}).content.decode()
+    assert 'value="1.02.02.2.02"' in acts and "0001" not in acts
+    other = client.get(url, {"q": "rehabilitasi sosial"}).content.decode()
+    assert "<option" not in other  # a social code is not offered on a health report
+
+
+def test_listed_code_is_saved_without_warning_unknown_code_saved_with_one(client, cast):
+    from reporting.models import BudgetLine
+
+    report = _kes_report()
+    client.force_login(cast["klaten.dinkes"])
+    url = f"/laporan/{report.pk}/anggaran/"
+    before = BudgetLine.objects.filter(report=report).count()
+    r = client.post(
+        url,
+        {
+            "new-version": report.version,
+            "new-activity_code": "1.02.02.2.02",
+            "new-activity_name": "Penyediaan Layanan Kesehatan untuk UKM dan UKP Rujukan Tingkat Daerah Kabupaten/Kota",
+            "new-sub_activity_code": "1.02.02.2.02.0001",
+            "new-sub_activity_name": "Pengelolaan Pelayanan Kesehatan Ibu Hamil",
+            "new-allocated": "1.000.000",
+            "new-realised": "0",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    assert r.status_code == 200, r.content[:500]
+    assert BudgetLine.objects.filter(report=report).count() == before + 1
+    report.refresh_from_db()
+    r = client.post(
+        url,
+        {
+            "new-version": report.version,
+            "new-activity_code": "1.02.99.2.01",
+            "new-activity_name": "Kegiatan lokal",
+            "new-allocated": "2.000.000",
+            "new-realised": "0",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    assert r.status_code == 200, r.content[:500]
+    assert BudgetLine.objects.filter(report=report, activity_code="1.02.99.2.01").exists()
+    html = r.content.decode()
+    assert "kode 1.02.99.2.01 tidak ada dalam nomenklatur" in html
+    assert "kode 1.02.02.2.02.0001 tidak ada" not in html
+    assert "kode 1.02.02.2.02 tidak ada" not in html

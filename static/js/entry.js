@@ -196,6 +196,61 @@
     });
   });
 
+
+  // Budget codes: picking a kegiatan / sub kegiatan from the nomenclature list fills its name
+  // (and a sub kegiatan's kegiatan); a complete code the list does not know gets a warning.
+  var FULL_CODE = /^[0-9X]\.[0-9X]{2}\.\d{2}\.\d\.\d{2}(\.\d{4})?$/;
+  function nomenclatureOption(input) {
+    var list = document.getElementById(input.getAttribute("list"));
+    if (!list || !input.value) { return null; }
+    var found = null;
+    list.querySelectorAll("option").forEach(function (o) { if (o.value === input.value.trim()) { found = o; } });
+    return found;
+  }
+  function setField(form, name, value) {
+    var el = form.elements.namedItem(name);
+    if (el && value !== null && el.value !== value) { el.value = value; }
+  }
+  function codeWarning(input, show) {
+    var next = input.nextElementSibling;
+    var warn = next && next.classList.contains("nomenclature-live") ? next : null;
+    if (show && !warn) {
+      warn = document.createElement("small");
+      warn.className = "warn nomenclature-live";
+      warn.setAttribute("role", "status");
+      warn.textContent = "⚠ Peringatan: kode tidak ada dalam nomenklatur (tetap dapat disimpan).";
+      input.insertAdjacentElement("afterend", warn);
+    } else if (!show && warn) {
+      warn.remove();
+    }
+  }
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    if (!input.hasAttribute || !input.hasAttribute("data-nomenclature")) { return; }
+    var option = nomenclatureOption(input);
+    if (!option) { return; }
+    var prefix = input.name.replace(/(sub_)?activity_code$/, "");
+    var form = input.form;
+    if (option.getAttribute("data-level") === "sub_activity") {
+      setField(form, prefix + "sub_activity_code", option.value);
+      setField(form, prefix + "sub_activity_name", option.getAttribute("data-name"));
+      setField(form, prefix + "activity_code", option.getAttribute("data-parent-code"));
+      setField(form, prefix + "activity_name", option.getAttribute("data-parent-name"));
+    } else {
+      setField(form, prefix + "activity_code", option.value);
+      setField(form, prefix + "activity_name", option.getAttribute("data-name"));
+    }
+    codeWarning(input, false);
+    storeDraft(form);
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    var input = event.detail.requestConfig ? event.detail.requestConfig.elt : null;
+    if (!target || target.tagName !== "DATALIST" || !input || !input.hasAttribute("data-nomenclature")) { return; }
+    var value = input.value.trim();
+    codeWarning(input, FULL_CODE.test(value) && !nomenclatureOption(input));
+  });
+
   document.addEventListener("htmx:afterSwap", syncVersions);
   document.addEventListener("htmx:oobAfterSwap", syncVersions);
   document.addEventListener("DOMContentLoaded", function () {

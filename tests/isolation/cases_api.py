@@ -355,6 +355,7 @@ CASES = [
     ),
     # Catalog and targets.
     Case("api:service-type-list", allowed=EVERYONE),
+    Case("api:nomenclature", allowed=EVERYONE, query="q=ibu&sector=KES"),
     Case("api:service-type-detail", allowed=EVERYONE, kwargs=lambda: {"code": "K-KES-01"}),
     Case("api:target-list", allowed=EVERYONE),
     Case(

@@ -206,6 +206,13 @@ CASES = [
         snapshot=_budget_state,
     ),
     Case(
+        "reporting:budget_nomenclature",
+        allowed=READERS,
+        owner=OWNER,
+        kwargs=lambda: {"pk": _report().pk},
+        query="new-activity_code=1.02",
+    ),
+    Case(
         "reporting:budget_update",
         allowed=OPERATOR,
         owner=OWNER,
