@@ -355,3 +355,20 @@ def test_api_shape_and_scope(fixture_2031, login):
         login("klaten.tapem").get(url, {"year": YEAR, "category": "kabupaten"}).status_code == 404
     )
     assert "/api/v1/award/" in login("bangda.admin").get(reverse("api:schema")).content.decode()
+
+
+def test_demo_saves_the_default_for_2026_once_and_ranks_with_components(cast, login):
+    from reporting.award import demo
+
+    demo.seed()
+    demo.seed()
+    config = AwardConfig.objects.get(year=2026)
+    assert config.weights == list(award.DEFAULT_CRITERIA) and config.history.count() == 1
+    _config, rows = selectors.ranking(cast["bangda.admin"], 2026, "kabupaten")
+    # The demo's two reporting kabupaten lead; Klaten has a team, Ngawi none (0, "tanpa data").
+    assert [r.code for r in rows[:2]] == ["33.10", "35.21"]
+    assert not rows[0].missing and rows[1].components["team"].missing
+    page = login("bangda.admin").get(
+        reverse("reporting:award"), {"year": 2026, "category": "kabupaten"}
+    )
+    assert page.status_code == 200 and "Klaten" in page.content.decode()

@@ -11,6 +11,7 @@ DEMO_STEPS = [
     "indicators.demo:seed",
     "reporting.demo:seed",
     "reporting.plans.demo:seed",
+    "reporting.award.demo:seed",
 ]
 
 
