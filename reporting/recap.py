@@ -28,6 +28,7 @@ from regions.roles import Role
 from regions.scoping import grants_for, sees_everything
 from reporting.models import ActionPlan, Period, RegionSubmission, Report
 from reporting.plans import selectors as plans
+from reporting.quality import selectors as quality_selectors
 from reporting.rules import capaian, completeness, universe, windows
 
 Progress = Callable[[int, str], None]
@@ -71,6 +72,8 @@ class RecapRow:
     # The year's action plan (None: not recorded) and the Tim Penerapan SPM decree number.
     plan: ActionPlan | None = None
     team_decree: str = ""
+    # Open data-quality flags on the region's reports of the period (reporting.quality).
+    flags: quality_selectors.Counts | None = None
 
     @property
     def plan_status(self) -> str:
@@ -185,6 +188,7 @@ def build(province: Region, period: Period) -> Recap:
         reported_sectors.add(sector_code)
         verified[region_id] += status == Report.Status.VERIFIED
     region_ids = [r.id for r in regions]
+    flags = quality_selectors.counts_by_region(period.pk, region_ids)
     year_plans = plans.statuses(region_ids, period.year)
     year_teams = plans.team_decrees(region_ids, period.year)
     expected = _expected(period.year)
@@ -225,6 +229,7 @@ def build(province: Region, period: Period) -> Recap:
                 timeliness_code=timeliness,
                 plan=year_plans.get(region.id),
                 team_decree=year_teams.get(region.id, ""),
+                flags=flags.get(region.id),
             )
         )
     return Recap(province, period, sectors, rows, timezone.now())

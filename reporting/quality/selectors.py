@@ -105,3 +105,22 @@ def open_checks(reports: QuerySet[Any]) -> list[ReportCheck]:
     for c in rows:
         c.text = message(c)  # type: ignore[attr-defined]
     return rows
+
+
+def counts_by_region(period_id: int, region_ids: Iterable[int]) -> dict[int, Counts]:
+    """Open flags per region in one period (the province recap's column), one query."""
+    rows = (
+        ReportCheck.objects.filter(
+            report__period_id=period_id, report__region_id__in=list(region_ids)
+        )
+        .filter(open_q())
+        .values("report__region_id")
+        .annotate(
+            errors=Count("id", filter=Q(severity=E)),
+            warnings=Count("id", filter=Q(severity=W)),
+            unexplained=Count("id", filter=Q(severity=W, explanation="")),
+        )
+    )
+    return {
+        r["report__region_id"]: Counts(r["errors"], r["warnings"], r["unexplained"]) for r in rows
+    }
