@@ -67,9 +67,19 @@ class Key:
 PERIOD = "period_id = (SELECT id FROM reporting_period WHERE year = %s AND quarter = %s)"
 
 
+def budget_part(where: str, params: Sequence[Any]) -> Part:
+    """The budget lines of the reports ``where`` selects (the dashboards' budget figures)."""
+    return (
+        "reporting_budgetline",
+        f"report_id IN (SELECT id FROM reporting_report WHERE {where})",  # noqa: S608 (constant fragments, bound values)
+        params,
+    )
+
+
 def national_parts(year: int, quarter: int) -> tuple[Part, ...]:
     return (
         ("reporting_report", PERIOD, (year, quarter)),
+        budget_part(PERIOD, (year, quarter)),
         ("reporting_regionsubmission", PERIOD, (year, quarter)),
         ("reporting_periodregion", PERIOD, (year, quarter)),
         ("regions_region", "TRUE", ()),
@@ -82,6 +92,7 @@ def province_parts(year: int, quarter: int, province: Region) -> tuple[Part, ...
     code = province.code
     return (
         ("reporting_report", f"{PERIOD} AND {IN_PROVINCE}", (year, quarter, code)),
+        budget_part(f"{PERIOD} AND {IN_PROVINCE}", (year, quarter, code)),
         ("reporting_regionsubmission", f"{PERIOD} AND {IN_PROVINCE}", (year, quarter, code)),
         ("reporting_periodregion", PERIOD, (year, quarter)),
         ("regions_region", "province_code = %s", (code,)),
@@ -96,6 +107,7 @@ def region_parts(year: int, quarter: int, region: Region) -> tuple[Part, ...]:
     return (
         ("reporting_report", "region_id = %s", (region.pk,)),
         ("reporting_report", PERIOD, (year, quarter)),
+        budget_part(f"region_id = %s AND {PERIOD}", (region.pk, year, quarter)),
         ("reporting_regionsubmission", PERIOD, (year, quarter)),
         ("reporting_periodregion", PERIOD, (year, quarter)),
         ("regions_region", "TRUE", ()),

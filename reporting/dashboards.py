@@ -780,6 +780,7 @@ class NationalDashboard:
     provisional: bool = False
     # Codes of the universe's regions whose action plan of the year is set (reporting.plans).
     plan_set: frozenset[str] = frozenset()
+    budget: BudgetSummary | None = None
 
     @property
     def plan_share(self) -> plans.Share:
@@ -887,6 +888,7 @@ def national_dashboard(
         sector_limit=scope.sectors,
         provisional=provisional,
         plan_set=plans.set_codes([r.key for r in ranking], year),
+        budget=budget_summary(scope, period, by_region=province is not None),
     )
     if province is not None:
         dash.not_entered = [
@@ -969,6 +971,7 @@ class RegionDashboard:
     province_of: int
     provisional: bool = False
     annual: annual_rule.Annual | None = None
+    budget: BudgetSummary | None = None
 
     @property
     def reported(self) -> list[ServiceLine]:
@@ -1149,7 +1152,105 @@ def region_dashboard(
         province_of=province_of,
         provisional=provisional,
         annual=annual_rule.annual(scope.reports, year, services, provisional=provisional),
+        budget=budget_summary(scope, period),
     )
+
+
+# ----------------------------------------------------------------------------- budget
+
+
+@dataclass(frozen=True)
+class BudgetRow:
+    """Allocated and realised rupiah of one sector (or region) of a dashboard's budget lines."""
+
+    key: str
+    label: str
+    allocated: int
+    realised: int
+    whole: int  # the SPM budget the share is of: all allocated rupiah of the dashboard
+
+    @property
+    def share(self) -> Decimal | None:
+        """Allocated as a share (%) of the whole SPM budget (``whole``)."""
+        return pct(self.allocated, self.whole)
+
+    @property
+    def rate(self) -> Decimal | None:
+        """Realisation rate (%): realised ÷ allocated of this row."""
+        return pct(self.realised, self.allocated)
+
+
+@dataclass(frozen=True)
+class BudgetSummary:
+    sectors: list[BudgetRow]
+    regions: list[BudgetRow]
+    allocated: int
+    realised: int
+    reports: int  # reports whose lines are counted
+
+    @property
+    def rate(self) -> Decimal | None:
+        return pct(self.realised, self.allocated)
+
+
+def budget_reports(scope: Scope, period: Period | None) -> QuerySet[Report]:
+    """Reports whose budget counts: verified ones (official figures), every one when provisional.
+
+    A budget does not wait for the capaian: an incomplete verified report's lines count."""
+    if period is None:
+        return scope.reports.none()
+    reports = scope.reports.filter(period=period)
+    if not scope.provisional:
+        reports = reports.filter(status__in=completeness.official_statuses())
+    if scope.sectors is not None:
+        reports = reports.filter(service_type__sector__code__in=scope.sectors)
+    return reports
+
+
+def budget_summary(
+    scope: Scope, period: Period | None, *, by_region: bool = False
+) -> BudgetSummary:
+    """Budget per sector (and per region) as a share of the SPM budget, and realisation rates."""
+    from reporting.models import BudgetLine
+
+    reports = budget_reports(scope, period)
+    lines = BudgetLine.objects.filter(report__in=reports.values("pk")).order_by()
+    per_sector = list(
+        lines.values(
+            "report__service_type__sector__code",
+            "report__service_type__sector__name",
+            "report__service_type__sector__order",
+        ).annotate(a=Sum("allocated"), r=Sum("realised"))
+    )
+    allocated = sum(int(row["a"] or 0) for row in per_sector)
+    realised = sum(int(row["r"] or 0) for row in per_sector)
+    sectors = [
+        BudgetRow(
+            row["report__service_type__sector__code"],
+            row["report__service_type__sector__name"],
+            int(row["a"] or 0),
+            int(row["r"] or 0),
+            allocated,
+        )
+        for row in sorted(per_sector, key=lambda r: r["report__service_type__sector__order"])
+    ]
+    regions: list[BudgetRow] = []
+    if by_region:
+        per_region = lines.values("report__region__code", "report__region__name").annotate(
+            a=Sum("allocated"), r=Sum("realised")
+        )
+        regions = [
+            BudgetRow(
+                row["report__region__code"],
+                row["report__region__name"],
+                int(row["a"] or 0),
+                int(row["r"] or 0),
+                allocated,
+            )
+            for row in sorted(per_region, key=lambda r: r["report__region__code"])
+        ]
+    counted = reports.filter(budget_lines__isnull=False).distinct().count() if sectors else 0
+    return BudgetSummary(sectors, regions, allocated, realised, counted)
 
 
 def _round_or_none(value: Decimal | None) -> Decimal | None:
@@ -1326,7 +1427,56 @@ def dashboard_tables(dash: NationalDashboard) -> dict[str, Table]:
                 dash.not_entered,
             )
         )
+    if dash.budget is not None:
+        tables.extend(budget_tables(dash.budget))
     return {t.key: t for t in tables}
+
+
+BUDGET_COLUMNS = (
+    ("code", _("Kode")),
+    ("name", _("Nama")),
+    ("allocated", _("Pagu (Rp)")),
+    ("share_pct", _("Porsi dari pagu SPM (%)")),
+    ("realised", _("Realisasi (Rp)")),
+    ("rate_pct", _("Tingkat realisasi (%)")),
+)
+
+
+def _budget_rows(rows: list[BudgetRow]) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": r.key,
+            "name": r.label,
+            "allocated": r.allocated,
+            "share_pct": r.share,
+            "realised": r.realised,
+            "rate_pct": r.rate,
+        }
+        for r in rows
+    ]
+
+
+def budget_tables(b: BudgetSummary) -> list[Table]:
+    tables = [
+        Table(
+            "budget",
+            str(_("Anggaran SPM per bidang")),
+            _cols(*BUDGET_COLUMNS),
+            _budget_rows(b.sectors),
+            words={},
+        )
+    ]
+    if b.regions:
+        tables.append(
+            Table(
+                "budget_regions",
+                str(_("Anggaran SPM per daerah")),
+                _cols(*BUDGET_COLUMNS),
+                _budget_rows(b.regions),
+                words={},
+            )
+        )
+    return tables
 
 
 def region_tables(dash: RegionDashboard) -> dict[str, Table]:
@@ -1377,6 +1527,8 @@ def region_tables(dash: RegionDashboard) -> dict[str, Table]:
     tables = {"services": services, "trend": trend}
     if dash.annual is not None:
         tables["annual"] = annual_table(dash.annual)
+    if dash.budget is not None:
+        tables.update({t.key: t for t in budget_tables(dash.budget)})
     return tables
 
 

@@ -249,3 +249,98 @@ def test_listed_code_is_saved_without_warning_unknown_code_saved_with_one(client
     assert "kode 1.02.99.2.01 tidak ada dalam nomenklatur" in html
     assert "kode 1.02.02.2.02.0001 tidak ada" not in html
     assert "kode 1.02.02.2.02 tidak ada" not in html
+
+
+# ---------------------------------------------------------------- dashboards
+
+
+def _budget_setup():
+    """Region 33.10, TW I 2026: two verified reports (KES, DIK) and one draft (KES)."""
+    from reporting.models import BudgetLine, Report
+
+    base = Report.objects.filter(region__code="33.10", period__year=2026, period__quarter=1)
+    BudgetLine.objects.filter(report__in=base).delete()
+    base.update(status="returned")  # nothing else counts
+    kes1 = base.get(service_type__code="K-KES-01")
+    dik = base.get(service_type__code="K-DIK-02")
+    kes2 = base.get(service_type__code="K-KES-02")
+    Report.objects.filter(pk__in=[kes1.pk, dik.pk]).update(status="verified")
+    Report.objects.filter(pk=kes2.pk).update(status="draft")
+    for report, allocated, realised in (
+        (kes1, 3_000_000, 1_500_000),
+        (dik, 1_000_000, 1_000_000),
+        (kes2, 5_000_000, 0),
+    ):
+        BudgetLine.objects.create(
+            report=report,
+            activity_code="1.02.02.2.02",
+            activity_name="x",
+            allocated=allocated,
+            realised=realised,
+        )
+
+
+def test_region_budget_shares_and_realisation_by_hand(cast):
+    from decimal import Decimal
+
+    from regions.models import Region
+    from reporting.dashboards import region_dashboard
+
+    _budget_setup()
+    region = Region.objects.get(code="33.10")
+    b = region_dashboard(cast["bangda.admin"], region, 2026, 1).budget
+    rows = {r.key: r for r in b.sectors}
+    assert set(rows) == {"DIK", "KES"}  # the draft counts only in provisional figures
+    assert (b.allocated, b.realised, b.reports) == (4_000_000, 2_500_000, 2)
+    assert rows["KES"].share == Decimal("75.00") and rows["KES"].rate == Decimal("50.00")
+    assert rows["DIK"].share == Decimal("25.00") and rows["DIK"].rate == Decimal("100.00")
+    assert b.rate == Decimal("62.50")  # 2.5 / 4 million
+    p = region_dashboard(cast["bangda.admin"], region, 2026, 1, provisional=True).budget
+    prow = {r.key: r for r in p.sectors}
+    assert p.allocated == 9_000_000
+    assert prow["KES"].share == Decimal("88.89")  # 8 / 9 million
+    assert prow["KES"].rate == Decimal("18.75")  # 1.5 / 8 million
+    assert prow["DIK"].share == Decimal("11.11")
+
+
+def test_sector_viewer_sees_only_its_sector_budget(cast):
+    from decimal import Decimal
+
+    from regions.models import Region
+    from reporting.dashboards import region_dashboard
+
+    _budget_setup()
+    region = Region.objects.get(code="33.10")
+    b = region_dashboard(cast["kemenkes.viewer"], region, 2026, 1).budget
+    assert [r.key for r in b.sectors] == ["KES"]
+    assert b.sectors[0].share == Decimal("100.00") and b.allocated == 3_000_000
+
+
+def test_province_dashboard_budget_per_region(cast):
+    from regions.models import Region
+    from reporting.dashboards import national_dashboard
+
+    _budget_setup()
+    province = Region.objects.get(code="33")
+    dash = national_dashboard(cast["bangda.admin"], 2026, 1, province=province)
+    klaten = next(r for r in dash.budget.regions if r.key == "33.10")
+    assert (klaten.allocated, klaten.realised) == (4_000_000, 2_500_000)
+    assert klaten.whole == dash.budget.allocated
+    assert sum(r.allocated for r in dash.budget.regions) == dash.budget.allocated
+
+
+def test_region_dashboard_page_and_export_show_the_budget(client, cast):
+    _budget_setup()
+    client.force_login(cast["bangda.admin"])
+    r = client.get("/laporan/dashboard/wilayah/33.10/", {"year": 2026, "quarter": 1})
+    assert r.status_code == 200
+    html = r.content.decode()
+    section = html[html.index('id="h-budget-figures"') :]
+    assert "Rp3.000.000" in section and "75,00" in section and "62,50" in section
+    r = client.get(
+        "/laporan/dashboard/wilayah/33.10/data/",
+        {"year": 2026, "quarter": 1, "table": "budget", "format": "csv"},
+    )
+    assert r.status_code == 200
+    body = r.content.decode("utf-8-sig")
+    assert "3000000" in body and "4000000" not in body.split("\n")[0]
