@@ -372,3 +372,13 @@ def test_demo_saves_the_default_for_2026_once_and_ranks_with_components(cast, lo
         reverse("reporting:award"), {"year": 2026, "category": "kabupaten"}
     )
     assert page.status_code == 200 and "Klaten" in page.content.decode()
+
+
+def test_ranking_page_queries_do_not_grow_with_regions(
+    fixture_2031, login, django_assert_max_num_queries
+):
+    """All 546 regions are scored in a fixed number of queries (pinned)."""
+    client = login("bangda.admin")
+    url = reverse("reporting:award")
+    with django_assert_max_num_queries(30):
+        assert client.get(url, {"year": YEAR, "category": "kabupaten"}).status_code == 200
