@@ -16,8 +16,10 @@ from indicators.models import (
     Assignment,
     CatalogEdition,
     CatalogYear,
+    NomenclatureItem,
     QualityItem,
     Sector,
+    ServiceBudgetCode,
     ServiceType,
     Target,
 )
@@ -140,3 +142,20 @@ class TargetAdmin(BangdaOnly, SimpleHistoryAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(NomenclatureItem)
+class NomenclatureItemAdmin(BangdaOnly, admin.ModelAdmin):
+    """Loaded by ``manage.py load_nomenclature``; the admin is for looking things up."""
+
+    list_display = ("code", "name", "level", "sector")
+    list_filter = ("level", "sector")
+    search_fields = ("code", "name")
+    raw_id_fields = ("parent",)
+
+
+@admin.register(ServiceBudgetCode)
+class ServiceBudgetCodeAdmin(BangdaOnly, admin.ModelAdmin):
+    list_display = ("service_code", "item", "order")
+    search_fields = ("service_code", "item__code")
+    raw_id_fields = ("item",)

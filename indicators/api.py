@@ -674,7 +674,9 @@ class NomenclatureView(views.APIView):
     def get(self, request: Request) -> Response:
         params = request.query_params
         limit_text = params.get("limit", "")
-        if limit_text and not (limit_text.isdigit() and int(limit_text) >= 1):
+        if limit_text and not (
+            limit_text.isascii() and limit_text.isdigit() and int(limit_text) >= 1
+        ):
             raise exceptions.ValidationError({"limit": ["Harus bilangan bulat positif."]})
         level = params.get("level") or None
         if level not in (None, "activity", "sub_activity"):

@@ -344,3 +344,16 @@ def test_region_dashboard_page_and_export_show_the_budget(client, cast):
     assert r.status_code == 200
     body = r.content.decode("utf-8-sig")
     assert "3000000" in body and "4000000" not in body.split("\n")[0]
+
+
+def test_api_limit_must_be_plain_digits(client, cast):
+    client.force_login(cast["klaten.dinkes"])
+    assert client.get("/api/v1/nomenclature/", {"limit": "²"}).status_code == 400
+    assert len(client.get("/api/v1/nomenclature/", {"limit": "500"}).json()) <= 100
+
+
+def test_admin_lists_the_nomenclature_for_bangda(client, cast):
+    client.force_login(cast["bangda.admin"])
+    r = client.get("/admin/indicators/nomenclatureitem/", {"q": "hipertensi"})
+    assert r.status_code == 200
+    assert "1.02.02.2.02.0008" in r.content.decode()
