@@ -327,7 +327,12 @@ def test_pdf_export(fixture_2031, login):
         reverse("reporting:award_export"), {"year": YEAR, "category": "kabupaten", "format": "pdf"}
     )
     assert resp.status_code == 200 and resp["Content-Type"] == "application/pdf"
-    assert resp.content.startswith(b"%PDF")
+    from pypdf import PdfReader
+
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(resp.content)).pages)
+    for label in award.COMPONENT_LABELS.values():
+        assert str(label) in text
+    assert "51,67" in text and "900 / 2.000" in text and "tanpa data" in text
 
 
 def test_api_shape_and_scope(fixture_2031, login):
@@ -382,3 +387,28 @@ def test_ranking_page_queries_do_not_grow_with_regions(
     url = reverse("reporting:award")
     with django_assert_max_num_queries(30):
         assert client.get(url, {"year": YEAR, "category": "kabupaten"}).status_code == 200
+
+
+def test_team_component_points(fixture_2031, cast):
+    from reporting.models import SpmTeam, SpmTeamMember
+
+    team = SpmTeam.objects.create(
+        region=Region.objects.get(code="33.10"),
+        year=YEAR,
+        decree_number="1/2031",
+        decree_date=dt.date(2031, 1, 5),
+        chair_name="Sekda",
+        chair_position="Sekretaris Daerah",
+    )
+    config = selectors.config_for(YEAR)
+    c = _row(selectors.scored(cast["bangda.admin"], YEAR, config), "33.10").components["team"]
+    assert (c.score, c.raw, c.denominator, c.missing) == (D(50), 50, 100, False)
+    SpmTeamMember.objects.create(
+        team=team, name="Kepala Dinas", position="Kepala", role=SpmTeamMember.Role.MEMBER
+    )
+    rows = selectors.scored(cast["bangda.admin"], YEAR, config)
+    klaten = _row(rows, "33.10")
+    assert klaten.components["team"].score == D(100)
+    # 51.67 without a team + 10 × 100 / 100 = 61.67; the best-team category now holds Klaten only
+    assert klaten.score == D("61.67")
+    assert [r.code for r in award.rank(rows, "team", config.weights)] == ["33.10"]

@@ -221,9 +221,11 @@ def _capaian(index: Decimal | None, reported: int, expected: int) -> award.Compo
 
 
 def _team(members: int | None) -> award.Component:
+    """Points of 100: 50 for the decree of the year's team, 50 more when it has members."""
     if members is None:
-        return award.Component("team", Decimal(0), 0, 1, missing=True)
-    return award.Component("team", Decimal(100 if members else 50), members, 1)
+        return award.Component("team", Decimal(0), 0, 100, missing=True)
+    points = 100 if members else 50
+    return award.Component("team", Decimal(points), points, 100)
 
 
 def ranking(user: Any, year: int, category: str) -> tuple[AwardConfig, list[award.Scored]]:
