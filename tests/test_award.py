@@ -286,6 +286,7 @@ def test_config_page_saves_with_history_and_refuses_bad_sum(login, cast):
     history = client.get(url).content.decode()
     assert "uji" in history and str(cast["bangda.admin"]) in history
     assert "Belum ditetapkan" not in history
+    assert "Indeks capaian 40, Komitmen anggaran 15" in history
     assert login("jateng.biro").post(url, good).status_code == 403
     assert login("klaten.tapem").get(url).status_code == 404
 

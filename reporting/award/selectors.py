@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -67,10 +68,32 @@ def default_fields() -> dict[str, Any]:
     }
 
 
-def config_history(config: AwardConfig, limit: int = 20) -> list[Any]:
+@dataclass(frozen=True)
+class HistoryRow:
+    at: dt.datetime
+    user: Any
+    reason: str
+    criteria: str  # "Indeks capaian 40, …" as saved then
+    categories: str
+
+
+def config_history(config: AwardConfig, limit: int = 20) -> list[HistoryRow]:
+    """The configuration's saved versions, newest first, each with who, when and why."""
     if config.pk is None:
         return []
-    return list(config.history.select_related("history_user").order_by("-history_date")[:limit])
+    return [
+        HistoryRow(
+            at=h.history_date,
+            user=h.history_user,
+            reason=h.history_change_reason or "",
+            criteria=", ".join(
+                f"{award.COMPONENT_LABELS.get(c['key'], c['key'])} {c['weight']}"
+                for c in h.criteria
+            ),
+            categories=", ".join(str(award.CATEGORIES.get(c, c)) for c in h.categories),
+        )
+        for h in config.history.select_related("history_user").order_by("-history_date")[:limit]
+    ]
 
 
 def categories_for(user: Any, config: AwardConfig) -> list[str]:
