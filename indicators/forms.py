@@ -123,3 +123,14 @@ class UploadForm(forms.Form):
         if not f.name.lower().endswith((".xlsx", ".csv")):
             raise forms.ValidationError(_("Gunakan berkas .xlsx hasil unduhan lembar target."))
         return f
+
+
+class NomenclatureFilterForm(forms.Form):
+    sector = forms.ModelChoiceField(
+        Sector.objects.all(),
+        required=False,
+        to_field_name="code",
+        label=_("Bidang"),
+        empty_label=_("Semua bidang"),
+    )
+    q = forms.CharField(required=False, label=_("Cari kode atau nama"), max_length=100)

@@ -308,3 +308,20 @@ def known_budget_codes(codes: Iterable[str]) -> set[str]:
     if not wanted:
         return set()
     return set(NomenclatureItem.objects.filter(code__in=wanted).values_list("code", flat=True))
+
+
+def nomenclature_list(q: str = "", sector: str | None = None) -> list[Any]:
+    """Every loaded program / kegiatan / sub kegiatan matching ``q`` (code prefix or every
+    word of the name), by code: the catalog's nomenclature page and its download."""
+    from indicators.models import NomenclatureItem
+
+    q = "".join(ch for ch in q if ch.isprintable())
+    rows = NomenclatureItem.objects.select_related("sector").order_by("code")
+    if sector:
+        rows = rows.filter(sector__code=sector)
+    if q.split():
+        match = Q()
+        for word in q.split():
+            match &= Q(name__icontains=word)
+        rows = rows.filter(Q(code__startswith=q.strip()) | match)
+    return list(rows)

@@ -6,6 +6,7 @@ app_name = "indicators"
 urlpatterns = [
     path("", views.catalog, name="catalog"),
     path("layanan/<str:edition>/<str:code>/", views.service_type_detail, name="service_type"),
+    path("nomenklatur/", views.nomenclature, name="nomenclature"),
     path("edisi/", views.edition_list, name="edition_list"),
     path("edisi/beda/", views.edition_diff, name="edition_diff"),
     path("edisi/<str:code>/salin/", views.edition_copy, name="edition_copy"),

@@ -565,3 +565,32 @@ def target_upload(request: HttpRequest, region: str, year: int) -> HttpResponse:
 
 def target_url(region: Region, year: int, code: str) -> str:
     return reverse("indicators:target", kwargs={"region": region.code, "year": year, "code": code})
+
+
+@login_required
+def nomenclature(request: HttpRequest) -> HttpResponse:
+    """The budget nomenclature's SPM-relevant subset: searchable, downloadable (CSV/Excel)."""
+    from espm import exports
+    from indicators.forms import NomenclatureFilterForm
+
+    form = NomenclatureFilterForm(request.GET or None)
+    sector, q = None, ""
+    if form.is_valid():
+        sector = form.cleaned_data["sector"].code if form.cleaned_data["sector"] else None
+        q = form.cleaned_data["q"].strip()
+    items = selectors.nomenclature_list(q, sector)
+    fmt = request.GET.get("format", "")
+    if fmt in ("csv", "xlsx"):
+        headers = [_("kode"), _("nomenklatur"), _("tingkat"), _("bidang"), _("sumber")]
+        rows = [
+            [i.code, i.name, i.get_level_display(), i.sector.code if i.sector else "", i.source]
+            for i in items
+        ]
+        if fmt == "csv":
+            return exports.csv_response(headers, rows, "nomenklatur.csv")
+        return exports.xlsx_response(headers, rows, "nomenklatur.xlsx", "nomenklatur")
+    return render(
+        request,
+        "indicators/nomenclature.html",
+        {"form": form, "items": items, "query": request.GET.urlencode()},
+    )

@@ -357,3 +357,23 @@ def test_admin_lists_the_nomenclature_for_bangda(client, cast):
     r = client.get("/admin/indicators/nomenclatureitem/", {"q": "hipertensi"})
     assert r.status_code == 200
     assert "1.02.02.2.02.0008" in r.content.decode()
+
+
+# ---------------------------------------------------------------- catalog page
+
+
+def test_nomenclature_page_filters_and_exports(client, cast):
+    client.force_login(cast["klaten.dinkes"])
+    r = client.get("/katalog/nomenklatur/", {"sector": "KES", "q": "hipertensi"})
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "1.02.02.2.02.0008" in html and "1.02.02.2.02.0007" not in html
+    assert "sebagian" in html  # says the list is partial
+    r = client.get("/katalog/nomenklatur/", {"sector": "SOS", "format": "csv"})
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
+    body = r.content.decode("utf-8-sig")
+    assert "1.06.04.2.01" in body and "1.02.02" not in body
+    lines = [line for line in body.splitlines() if line.strip()]
+    assert len(lines) == 1 + NomenclatureItem.objects.filter(sector__code="SOS").count()
+    r = client.get("/katalog/nomenklatur/", {"format": "xlsx"})
+    assert r.status_code == 200 and r.content[:2] == b"PK"

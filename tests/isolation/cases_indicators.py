@@ -77,6 +77,13 @@ def _sheet_upload() -> dict[str, Any]:
 
 CASES = [
     Case("indicators:catalog", allowed=EVERYONE),
+    Case("indicators:nomenclature", allowed=EVERYONE, query="sector=KES&q=ibu"),
+    Case(
+        "indicators:nomenclature",
+        allowed=EVERYONE,
+        query="format=csv",
+        label="csv",
+    ),
     Case(
         "indicators:service_type",
         allowed=EVERYONE,
