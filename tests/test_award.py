@@ -413,3 +413,28 @@ def test_team_component_points(fixture_2031, cast):
     # 51.67 without a team + 10 × 100 / 100 = 61.67; the best-team category now holds Klaten only
     assert klaten.score == D("61.67")
     assert [r.code for r in award.rank(rows, "team", config.weights)] == ["33.10"]
+
+
+def test_api_refuses_missing_or_unknown_category(login):
+    client = login("bangda.admin")
+    url = reverse("api:award")
+    assert client.get(url, {"year": 2026}).status_code == 400
+    assert client.get(url, {"year": 2026, "category": "pulau"}).status_code == 400
+
+
+def test_reviewer_page_lists_own_kabkota_and_no_edit_link(fixture_2031, login):
+    page = login("jateng.biro").get(reverse("reporting:award"), {"year": YEAR})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Klaten" in html and "Ngawi" not in html
+    assert reverse("reporting:award_config", args=[YEAR]) not in html
+    assert 'value="province"' not in html  # categories offered: kabupaten, kota
+
+
+def test_page_in_english(fixture_2031, login):
+    client = login("bangda.admin")
+    client.cookies["django_language"] = "en"
+    html = client.get(
+        reverse("reporting:award"), {"year": YEAR, "category": "kabupaten"}
+    ).content.decode()
+    assert "Budget commitment" in html and "Criteria and weights" in html and "no data" in html
