@@ -54,7 +54,7 @@ from reporting import (
     services,
     workflow,
 )
-from reporting.evidence import SERVED_TYPE
+from reporting.evidence import SERVED_TYPE, open_stored
 from reporting.forms import PeriodForm, YearForm
 from reporting.models import (
     BudgetLine,
@@ -1219,7 +1219,7 @@ class ReportViewSet(viewsets.ReadOnlyModelViewSet):
             deleted_at__isnull=True,
         )
         response = FileResponse(
-            evidence.file.open("rb"),
+            open_stored(evidence.file),
             as_attachment=True,
             filename=evidence.original_name,
             content_type=evidence.content_type,

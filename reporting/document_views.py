@@ -1,6 +1,7 @@
 """Generated documents: request (annex, quarter report, Bangda's batch), progress, download.
 The province recap's PDF is requested from the recap page (``review_views.recap_pdf``), a long
-report list's download from the list (``views.report_export``).
+report list's download from the list (``views.report_export``), the SPM Award ranking's PDF
+from its page (``award.views.export``).
 
 Thin views over ``reporting.documents``; every object is reached through
 ``documents.reachable`` (the scoping layer; a list download only by its requester), so
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from espm import exports
 from espm.parsing import parse_int
 from reporting import documents, recap
+from reporting.evidence import open_stored
 from reporting.models import QUARTER_LABELS, GeneratedDocument, Period, RegionSubmission
 
 RECENT = 30
@@ -122,11 +124,15 @@ def status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _origin(request: HttpRequest, doc: GeneratedDocument) -> tuple[str, str] | None:
-    """(url, label) of the page a recap PDF or a list download was asked from, for a link back."""
+    """(url, label) of the page a recap PDF, a list or award download was asked from."""
     if doc.kind == GeneratedDocument.Kind.REPORT_LIST:
         params = QueryDict(doc.query, mutable=True)
         params.pop("export", None)
         return f"{reverse('reporting:report_list')}?{params.urlencode()}", _("Daftar laporan")
+    if doc.kind == GeneratedDocument.Kind.AWARD:
+        params = QueryDict(doc.query)
+        query = f"year={doc.year}&category={params.get('category', '')}"
+        return f"{reverse('reporting:award')}?{query}", _("Penghargaan SPM")
     if doc.kind == GeneratedDocument.Kind.RECAP:
         sub = RegionSubmission.objects.filter(region=doc.region, period=doc.period).first()
         if sub is not None and recap.may_see_submission(request.user, sub):
@@ -144,7 +150,7 @@ def download(request: HttpRequest, pk: int) -> FileResponse:
     name = doc.filename or (doc.file.name or "dokumen").rsplit("/", 1)[-1]
     content_type = CONTENT_TYPES.get(name.rsplit(".", 1)[-1], "application/octet-stream")
     return FileResponse(
-        doc.file.open("rb"),
+        open_stored(doc.file),
         as_attachment=True,
         filename=name,
         content_type=content_type,

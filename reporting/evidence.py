@@ -8,7 +8,7 @@ import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import IO
+from typing import IO, Any
 
 import filetype
 from django.conf import settings
@@ -153,3 +153,14 @@ def check_upload(upload: IO[bytes], name: str, size: int) -> CheckedFile:
 
 def check_bytes(data: bytes, name: str) -> CheckedFile:
     return check_upload(io.BytesIO(data), name, len(data))
+
+
+def open_stored(field: Any) -> Any:
+    """The stored file, opened for a download; 404 (not a server error) when the storage no
+    longer has it — the row and the page survive a file lost from the disk or the bucket."""
+    from django.http import Http404
+
+    try:
+        return field.open("rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404("Berkas tidak ditemukan di penyimpanan.") from exc

@@ -27,7 +27,7 @@ from indicators.models import Sector
 from regions.models import Agency, Level
 from regions.scoping import Action, scoped_get, sees_everything
 from reporting import documents, locks, review_selectors, selectors, services
-from reporting.evidence import ACCEPT_ATTR, human_size, max_bytes, preview_kind
+from reporting.evidence import ACCEPT_ATTR, human_size, max_bytes, open_stored, preview_kind
 from reporting.forms import (
     BudgetLineForm,
     EvidenceForm,
@@ -818,7 +818,7 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     evidence = scoped_get(Evidence, request.user, Action.VIEW, pk=pk, deleted_at__isnull=True)
     response = FileResponse(
-        evidence.file.open("rb"),
+        open_stored(evidence.file),
         as_attachment=True,
         filename=evidence.original_name,
         content_type=evidence.content_type,
@@ -855,7 +855,7 @@ def evidence_preview(request: HttpRequest, pk: int) -> FileResponse:
     if kind is None:
         raise Http404
     response = FileResponse(
-        evidence.file.open("rb"),
+        open_stored(evidence.file),
         as_attachment=False,
         filename=evidence.original_name,
         content_type=evidence.content_type,

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from regions.models import User
 from reporting.models import Evidence, Report
 from tests.factories_reporting import EXE_BYTES, PDF_BYTES, PNG_BYTES, demo_report, xlsx_bytes
 
@@ -16,9 +17,11 @@ HX = {"HX-Request": "true"}
 
 @pytest.fixture(autouse=True)
 def remove_stored_files():
-    """Rows roll back with the test; the private files they point to are removed here."""
+    """Rows roll back with the test; the files the test stored are removed here (not the
+    demo's shared stage document, which the seeded rows point to)."""
+    before = set(Evidence.objects.values_list("pk", flat=True))
     yield
-    for ev in Evidence.objects.all():
+    for ev in Evidence.objects.exclude(pk__in=before):
         ev.file.storage.delete(ev.file.name)
 
 
@@ -164,3 +167,20 @@ def test_evidence_changes_are_audited(login, report):
     kinds = [(e.what, e.kind) for e in selectors.history(report) if "a.pdf" in e.what]
     assert ("Bukti dukung: a.pdf", "created") in kinds
     assert ("Bukti dukung: a.pdf", "deleted") in kinds
+
+
+def test_a_file_lost_from_storage_is_a_404_not_a_server_error(login, report):
+    upload(login("klaten.dinkes"), report, "hilang.pdf", PDF_BYTES)
+    ev = Evidence.objects.get(original_name="hilang.pdf")
+    ev.file.storage.delete(ev.file.name)
+    client = login("klaten.tapem")
+    for name in ("reporting:evidence_download", "reporting:evidence_preview"):
+        response = client.get(reverse(name, kwargs={"pk": ev.pk}))
+        assert response.status_code == 404, name
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(User.objects.get(username="klaten.tapem"))
+    got = api.get(f"/api/v1/reports/{report.pk}/evidence/{ev.pk}/download/")
+    assert got.status_code == 404
+    assert Evidence.objects.filter(pk=ev.pk, deleted_at__isnull=True).exists()

@@ -33,6 +33,7 @@ from espm.api_base import (
 from regions.models import Level, Region
 from regions.scoping import Action
 from reporting.api import IF_MATCH, _if_match
+from reporting.evidence import open_stored
 from reporting.models import ActionPlan, ActionPlanCommitment, SpmTeam, SpmTeamMember
 from reporting.plans import selectors, services
 
@@ -353,7 +354,7 @@ def _download(obj: ActionPlan | SpmTeam) -> FileResponse:
     if not obj.file:
         raise exceptions.NotFound("Belum ada berkas.")
     response = FileResponse(
-        obj.file.open("rb"),
+        open_stored(obj.file),
         as_attachment=True,
         filename=obj.original_name or "dokumen.pdf",
         content_type=obj.content_type or "application/pdf",

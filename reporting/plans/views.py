@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from regions.models import Agency, Region
 from regions.scoping import Action
+from reporting.evidence import open_stored
 from reporting.models import ActionPlan, SpmTeam
 from reporting.plans import selectors, services
 from reporting.plans.forms import ActionPlanForm, MemberFormSet, SpmTeamForm
@@ -58,7 +59,7 @@ def _put_errors(form: Any, exc: ValidationError) -> int:
 
 def _file_response(obj: ActionPlan | SpmTeam) -> FileResponse:
     response = FileResponse(
-        obj.file.open("rb"),
+        open_stored(obj.file),
         as_attachment=True,
         filename=obj.original_name or "dokumen.pdf",
         content_type=obj.content_type or "application/pdf",
