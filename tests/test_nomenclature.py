@@ -377,3 +377,18 @@ def test_nomenclature_page_filters_and_exports(client, cast):
     assert len(lines) == 1 + NomenclatureItem.objects.filter(sector__code="SOS").count()
     r = client.get("/katalog/nomenklatur/", {"format": "xlsx"})
     assert r.status_code == 200 and r.content[:2] == b"PK"
+
+
+def test_demo_budget_lines_use_codes_from_the_list():
+    from reporting.models import BudgetLine
+
+    lines = BudgetLine.objects.filter(report__region__code="33.10")
+    assert lines.exists()
+    codes = {
+        c for pair in lines.values_list("activity_code", "sub_activity_code") for c in pair if c
+    }
+    assert codes <= selectors.known_budget_codes(codes)
+    kes = lines.filter(report__service_type__code="K-KES-08").first()
+    assert kes is not None
+    assert (kes.activity_code, kes.sub_activity_code) == ("1.02.02.2.02", "1.02.02.2.02.0008")
+    assert kes.sub_activity_name == "Pengelolaan Pelayanan Kesehatan Penderita Hipertensi"
