@@ -1,5 +1,5 @@
 """Generated documents (LPPD annex, quarter report, province recap PDF, Bangda's batch zip, a
-large report list download): request, build, staleness.
+large report list download, the SPM Award ranking's PDF): request, build, staleness.
 
 A document is scoped by the data it holds (region; no agency, no sector = all of them), so
 only people who may read the whole region's data reach it: the region's verifier, the
@@ -7,7 +7,7 @@ province reviewer and auditors above it, Bangda. Everything goes through the sco
 ``GeneratedDocument.objects.visible_to`` for reads, and a request is refused (404) when the
 row it would create is not visible to the requester. A report list download is what its
 requester sees (``selectors.report_list`` under their grants), so it is theirs alone
-(``reachable``).
+(``reachable``); so is an award export (``award.selectors.ranking`` in their scope).
 
 Every build is a job (``espm.background.start``: a Celery worker, or a background thread in
 eager mode), never work inside the request. An identical request while a build is queued or
@@ -57,11 +57,14 @@ Status = GeneratedDocument.Status
 # page stops polling and an identical request starts a new one. Every progress step beats.
 STALE_JOB = dt.timedelta(minutes=10)
 # Documents whose text follows the UI language (the others are Indonesian official forms).
-TRANSLATED = {Kind.RECAP, Kind.REPORT_LIST}
+TRANSLATED = {Kind.RECAP, Kind.REPORT_LIST, Kind.AWARD}
+# Held by their requester alone: they contain what the requester sees under their grants.
+PERSONAL = (Kind.REPORT_LIST, Kind.AWARD)
 # A report list up to this many rows downloads at once (XLSX ≈ 0.35 s per 1,000 rows on the
 # demo machine); a longer one is a job. Bangda's national quarter, 15.3k rows, takes ≈ 5 s.
 EXPORT_DIRECT_ROWS = 2000
 EXPORT_FORMATS = ("xlsx", "csv")
+AWARD_FORMATS = ("pdf",)
 # The scope of a whole-region document, evaluated on Region rows: the constant annotations
 # stand in for GeneratedDocument's empty agency and sector, so the rule stays in scoping.py.
 WHOLE_REGION = ScopePaths(region="", agency="doc_agency", sector="doc_sector")
@@ -85,10 +88,10 @@ def may_batch(user: Any) -> bool:
 
 def reachable(user: Any) -> QuerySet[GeneratedDocument]:
     """The documents ``user`` may open: whole-region ones through the scoping layer, a report
-    list download only by whoever requested it (it holds exactly what they saw)."""
+    list download or an award export only by whoever requested it (it holds what they saw)."""
     docs = GeneratedDocument.objects
-    return docs.visible_to(user).exclude(kind=Kind.REPORT_LIST) | docs.filter(
-        kind=Kind.REPORT_LIST, requested_by_id=getattr(user, "pk", None)
+    return docs.visible_to(user).exclude(kind__in=PERSONAL) | docs.filter(
+        kind__in=PERSONAL, requested_by_id=getattr(user, "pk", None)
     )
 
 
@@ -121,10 +124,31 @@ def _list_fingerprint(doc: GeneratedDocument) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def _award_ranking(doc: GeneratedDocument) -> tuple[Any, list[Any]]:
+    """The award ranking of the export's year and category, in its requester's scope now."""
+    from reporting.award import selectors as award_selectors
+
+    params = QueryDict(doc.query)
+    return award_selectors.ranking(doc.requested_by, doc.year, params.get("category", ""))
+
+
+def _award_fingerprint(config: Any, rows: list[Any]) -> str:
+    """The ranking itself (every component of every region) and the configuration it used: the
+    scoring reads a dozen tables, so the result is compared rather than each table (≈ 0.1 s
+    for the 415 kabupaten, against seconds of PDF layout)."""
+    raw = repr((config.pk, config.weights, rows))
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
 def fingerprint(doc: GeneratedDocument) -> str:
     """Count and latest change of the reports behind a document and of every part's history."""
     if doc.kind == Kind.REPORT_LIST:
         return _list_fingerprint(doc)
+    if doc.kind == Kind.AWARD:
+        try:
+            return _award_fingerprint(*_award_ranking(doc))
+        except Http404:  # the requester no longer sees that category: never reused
+            return ""
     where = _report_filter(doc)
     report_ids = Report.objects.filter(where).values("pk")
     parts: list[Any] = [
@@ -223,6 +247,15 @@ def _reuse_or_queue(
     return doc
 
 
+def _personal(user: Any, subject: dict[str, Any]) -> GeneratedDocument:
+    """Queue a document only its requester reaches, or return their identical one."""
+    with transaction.atomic():
+        # The requester's own requests, one at a time (SQLite: the write lock).
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        mine = GeneratedDocument.objects.filter(kind=subject["kind"], requested_by=user)
+        return _reuse_or_queue(user, subject, mine)
+
+
 def _enqueue(task: Any, doc: GeneratedDocument) -> None:
     try:
         background.start(task, (doc.pk,), doc.task_id)
@@ -266,11 +299,30 @@ def request_report_list(
         "language": ui_language(),
         "query": query,
     }
-    with transaction.atomic():
-        # The requester's own requests, one at a time (SQLite: the write lock).
-        User.objects.select_for_update().filter(pk=user.pk).first()
-        mine = GeneratedDocument.objects.filter(kind=Kind.REPORT_LIST, requested_by=user)
-        return _reuse_or_queue(user, subject, mine)
+    return _personal(user, subject)
+
+
+def request_award(user: Any, year: int, category: str, fmt: str = "pdf") -> GeneratedDocument:
+    """Queue the SPM Award ranking's PDF of ``year`` and ``category`` in ``user``'s scope
+    (404 unless ``award.selectors`` lets them see that category); the requester's identical
+    one queued, running or over an unchanged ranking is returned instead."""
+    from reporting.award import selectors as award_selectors
+
+    if fmt not in AWARD_FORMATS:
+        raise ValueError(f"unknown award export format {fmt!r}")
+    if not award_selectors.may_view(user):
+        raise Http404
+    if category not in award_selectors.categories_for(user, award_selectors.config_for(year)):
+        raise Http404
+    subject = {
+        "kind": Kind.AWARD,
+        "region": Region.objects.get(code=NATIONAL_CODE),
+        "year": year,
+        "period": None,
+        "language": ui_language(),
+        "query": f"year={year}&category={category}&format={fmt}",
+    }
+    return _personal(user, subject)
 
 
 # --- builds (run in the worker) ---------------------------------------------------------------
@@ -320,12 +372,16 @@ def build(document_id: int) -> str:
     if doc is None:
         return "skipped"
     try:
-        doc.fingerprint = fingerprint(doc)  # before reading: a change meanwhile marks it stale
+        if doc.kind != Kind.AWARD:  # the award's is its ranking, read once below
+            doc.fingerprint = fingerprint(doc)  # before reading: a change marks it stale
 
         def step(pct: int, message: str) -> None:
             _progress(doc.pk, pct, message)
 
-        if doc.kind == Kind.REPORT_LIST:
+        if doc.kind == Kind.AWARD:
+            with translation.override(doc.language or "id"):
+                content, name = _award_file(doc, step)
+        elif doc.kind == Kind.REPORT_LIST:
             with translation.override(doc.language or "id"):
                 content, name = _report_list_file(doc, step)
         elif doc.kind == Kind.RECAP and doc.period is not None:
@@ -372,6 +428,18 @@ def _report_list_file(doc: GeneratedDocument, step: Any) -> tuple[bytes, str]:
     if fmt == "csv":
         return exports.csv_bytes(headers, counted()), name
     return exports.xlsx_bytes(headers, counted(), "laporan"), name
+
+
+def _award_file(doc: GeneratedDocument, step: Any) -> tuple[bytes, str]:
+    """The award ranking read in the requester's scope as it is now, laid out as a PDF."""
+    from reporting.award import exports as award_exports
+
+    config, rows = _award_ranking(doc)
+    doc.fingerprint = _award_fingerprint(config, rows)
+    step(20, f"{pdf.fmt_int(len(rows))} wilayah diperingkat")
+    category = QueryDict(doc.query).get("category", "")
+    content = award_exports.pdf_bytes(doc.year, category, config, rows)
+    return content, award_exports.filename(doc.year, category, "pdf")
 
 
 def build_batch(document_id: int) -> str:

@@ -745,13 +745,14 @@ class SentMessage(models.Model):
 
 
 class GeneratedDocument(models.Model):
-    """A generated PDF (LPPD annex, quarter report, province recap), a batch zip or a large
-    report list download, built by a Celery task.
+    """A generated PDF (LPPD annex, quarter report, province recap), a batch zip, a large
+    report list download or the SPM Award ranking's export, built by a Celery task.
 
     Scoped by the data it contains: ``agency`` empty = every agency of the region and
     ``sector_code`` empty = every sector, so OPD staff and sector viewers (who may see only a
     part of the region's data) never reach a whole-region document. A report list download
-    holds what its requester sees, so only its requester reaches it (``documents.reachable``).
+    and an award export hold what their requester sees, so only their requester reaches them
+    (``documents.reachable``).
     """
 
     class Kind(models.TextChoices):
@@ -760,6 +761,7 @@ class GeneratedDocument(models.Model):
         BATCH = "batch", _("Paket lampiran LPPD semua provinsi")
         RECAP = "recap", _("Rekap SPM provinsi (PDF)")
         REPORT_LIST = "list", _("Daftar laporan (unduhan)")
+        AWARD = "award", _("Peringkat Penghargaan SPM (unduhan)")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Dalam antrean")
@@ -791,7 +793,8 @@ class GeneratedDocument(models.Model):
     fingerprint = models.CharField(max_length=64, blank=True)
     # The UI language of a translated document (the recap); empty = Indonesian only (the annex).
     language = models.CharField(max_length=8, blank=True)
-    # A report list download: its filters and format, as the list page's query string.
+    # A report list download: its filters and format, as the list page's query string; an
+    # SPM Award download: its year, category and format.
     query = models.CharField(max_length=300, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
     requested_by = models.ForeignKey(

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,7 +28,13 @@ from openpyxl import load_workbook
 
 from regions.models import Level, Region
 from reporting.award import selectors, services
-from reporting.models import AwardConfig, BudgetLine, RegionSubmission, ReportStage
+from reporting.models import (
+    AwardConfig,
+    BudgetLine,
+    GeneratedDocument,
+    RegionSubmission,
+    ReportStage,
+)
 from reporting.rules import award
 from tests.factories_dashboard import YEAR, PeriodFactory, catalog, report, submission
 
@@ -323,17 +330,121 @@ def test_xlsx_export_has_components(fixture_2031, login):
     assert klaten[team + 3] == "ya"
 
 
-def test_pdf_export(fixture_2031, login):
-    resp = login("bangda.admin").get(
+@pytest.fixture
+def eager(settings):
+    """Eager tasks run inline when the request commits (this test's data is uncommitted)."""
+    from espm.celery import app
+
+    settings.JOBS_EAGER_IN_THREAD = False
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved
+
+
+def _pdf_job(client, category: str = "kabupaten", year: int = YEAR):
+    return client.post(
+        reverse("reporting:award_export"), {"year": year, "category": category, "format": "pdf"}
+    )
+
+
+def test_pdf_export_is_a_document_job(
+    eager, fixture_2031, login, django_capture_on_commit_callbacks
+):
+    bangda = login("bangda.admin")
+    # A link to the old synchronous PDF builds nothing: back to the page and its button.
+    old = bangda.get(
         reverse("reporting:award_export"), {"year": YEAR, "category": "kabupaten", "format": "pdf"}
     )
-    assert resp.status_code == 200 and resp["Content-Type"] == "application/pdf"
+    assert old.status_code == 302
+    assert old["Location"] == f"{reverse('reporting:award')}?year={YEAR}&category=kabupaten"
+    assert not GeneratedDocument.objects.exists()
+    page = bangda.get(old["Location"]).text
+    assert f'action="{reverse("reporting:award_export")}"' in page and 'value="pdf"' in page
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        resp = _pdf_job(bangda)
+    assert len(callbacks) == 1
+    doc = GeneratedDocument.objects.get(kind="award")
+    assert resp.status_code == 302
+    assert resp["Location"] == reverse("reporting:document_status", args=[doc.pk])
+    assert (doc.year, doc.query, doc.language) == (
+        YEAR,
+        f"year={YEAR}&category=kabupaten&format=pdf",
+        "id",
+    )
+    assert doc.status == "done" and doc.progress == 100 and doc.fingerprint
+    assert doc.filename == f"penghargaan-spm-{YEAR}-kabupaten.pdf"
+    status = bangda.get(resp["Location"]).text
+    assert f"{reverse('reporting:award')}?year={YEAR}&amp;category=kabupaten" in status
+    download = bangda.get(reverse("reporting:document_download", args=[doc.pk]))
+    assert download["Content-Type"] == "application/pdf"
     from pypdf import PdfReader
 
-    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(resp.content)).pages)
+    content = b"".join(download.streaming_content)
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
     for label in award.COMPONENT_LABELS.values():
         assert str(label) in text
     assert "51,67" in text and "900 / 2.000" in text and "tanpa data" in text
+
+
+def test_identical_pdf_request_returns_that_document_until_the_data_changes(
+    eager, fixture_2031, login, django_capture_on_commit_callbacks
+):
+    bangda = login("bangda.admin")
+    with django_capture_on_commit_callbacks() as queued:
+        first_resp = _pdf_job(bangda)  # not run: the job stays queued
+    first = GeneratedDocument.objects.get(kind="award")
+    with django_capture_on_commit_callbacks() as again:
+        assert _pdf_job(bangda)["Location"] == first_resp["Location"]
+    assert len(queued) == 1 and again == [], "no second build while one is queued"
+    for callback in queued:
+        callback()
+    first.refresh_from_db()
+    assert first.status == "done"
+    with (
+        mock.patch("reporting.award.exports.pdf_bytes") as render,
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+    ):
+        assert _pdf_job(bangda)["Location"] == first_resp["Location"]
+    assert callbacks == [] and not render.called, "unchanged data: that document"
+    # Another category is another document; a change in the ranking's data rebuilds.
+    with django_capture_on_commit_callbacks(execute=True):
+        _pdf_job(bangda, "kota")
+    assert GeneratedDocument.objects.filter(kind="award").count() == 2
+    BudgetLine.objects.filter(report__region__code="33.10").update(realised=1000)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        rebuilt = _pdf_job(bangda)
+    assert len(callbacks) == 1 and rebuilt["Location"] != first_resp["Location"]
+    second = GeneratedDocument.objects.get(
+        pk=int(rebuilt["Location"].rstrip("/").rsplit("/", 1)[1])
+    )
+    assert second.status == "done" and second.fingerprint != first.fingerprint
+
+
+def test_pdf_job_follows_who_may_see_the_category(
+    eager, fixture_2031, login, django_capture_on_commit_callbacks
+):
+    # A province reviewer exports its own kab/kota; never the provinces' category.
+    biro = login("jateng.biro")
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = _pdf_job(biro)
+    doc = GeneratedDocument.objects.get(kind="award", requested_by__username="jateng.biro")
+    assert resp["Location"] == reverse("reporting:document_status", args=[doc.pk])
+    assert doc.status == "done"
+    assert _pdf_job(biro, "province").status_code == 404
+    # Outside the award, or a bad year or category: 404 and no row.
+    for username in ("klaten.tapem", "jateng.dinkes", "kemenkes.viewer"):
+        assert _pdf_job(login(username)).status_code == 404, username
+    assert _pdf_job(login("bangda.admin"), "nope").status_code == 404
+    assert _pdf_job(login("bangda.admin"), year=1999).status_code == 404
+    assert GeneratedDocument.objects.count() == 1
+    # The export holds what its requester sees: only they open it, not even Bangda.
+    for username in ("bangda.admin", "jatim.biro", "klaten.tapem"):
+        client = login(username)
+        for name in ("document_status", "document_download"):
+            url = reverse(f"reporting:{name}", args=[doc.pk])
+            assert client.get(url).status_code == 404, (username, name)
 
 
 def test_api_shape_and_scope(fixture_2031, login):

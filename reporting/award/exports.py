@@ -1,5 +1,6 @@
 """The SPM Award candidate list as XLSX (the project's one writer, ``espm.exports``) and PDF
-(WeasyPrint, the stylesheet of the official documents). Every component is a column with its
+(WeasyPrint, the stylesheet of the official documents; seconds of layout for the 415
+kabupaten, so it is built by a document job, ``reporting.documents``). Every component is a column with its
 score, raw number and denominator, and whether the region had no data for it."""
 
 from __future__ import annotations
@@ -43,20 +44,24 @@ def rows(config: AwardConfig, scored: Sequence[award.Scored]) -> list[list[Any]]
     return out
 
 
+def filename(year: int, category: str, ext: str) -> str:
+    return f"penghargaan-spm-{year}-{category}.{ext}"
+
+
 def xlsx(
     year: int, category: str, config: AwardConfig, scored: Sequence[award.Scored]
 ) -> HttpResponse:
     return xlsx_response(
         headers(config),
         rows(config, scored),
-        f"penghargaan-spm-{year}-{category}.xlsx",
+        filename(year, category, "xlsx"),
         sheet=f"Penghargaan {year}",
     )
 
 
-def pdf(
+def pdf_bytes(
     year: int, category: str, config: AwardConfig, scored: Sequence[award.Scored]
-) -> HttpResponse:
+) -> bytes:
     from weasyprint import CSS, HTML  # heavy import: only when a PDF is asked for
 
     criteria = [
@@ -96,11 +101,7 @@ def pdf(
             "generated_on": timezone.localdate().strftime("%d-%m-%Y"),
         },
     )
-    body = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+    body: bytes = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
         stylesheets=[CSS(filename=str(CSS_PATH))]
     )
-    response = HttpResponse(body, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="penghargaan-spm-{year}-{category}.pdf"'
-    )
-    return response
+    return body

@@ -4,7 +4,7 @@ else is refused with 404 (the award pages are not theirs to know)."""
 
 from __future__ import annotations
 
-from reporting.models import AwardConfig
+from reporting.models import AwardConfig, GeneratedDocument
 from tests.isolation.expect import users_with
 from tests.isolation.framework import Case
 
@@ -18,6 +18,10 @@ def _year() -> dict:
 
 def _state() -> list:
     return [*AwardConfig.objects.order_by("pk").values(), *AwardConfig.history.values("pk")]
+
+
+def _documents() -> list:
+    return list(GeneratedDocument.objects.order_by("pk").values())
 
 
 def _form() -> dict:
@@ -56,8 +60,26 @@ CASES = [
     Case(
         "reporting:award_export",
         allowed=BANGDA,
-        query="year=2026&category=team&format=pdf",
+        query="year=2026&category=province&format=pdf",
+        label="pdf link",
+    ),
+    Case(
+        "reporting:award_export",
+        allowed=BANGDA,
+        method="post",
         label="pdf",
+        data=lambda: {"year": "2026", "category": "province", "format": "pdf"},
+        snapshot=_documents,
+        ok_status=frozenset({302}),
+    ),
+    Case(
+        "reporting:award_export",
+        allowed=RANKERS,
+        method="post",
+        label="pdf kabupaten",
+        data=lambda: {"year": "2026", "category": "kabupaten", "format": "pdf"},
+        snapshot=_documents,
+        ok_status=frozenset({302}),
     ),
     Case("reporting:award_config", allowed=BANGDA, kwargs=_year),
     Case(
