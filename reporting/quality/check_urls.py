@@ -6,12 +6,12 @@ from reporting.quality import check_views as v
 
 urlpatterns = [
     path(
-        "laporan/<int:pk>/pemeriksaan/<int:check_pk>/penjelasan/",
+        "<int:pk>/pemeriksaan/<int:check_pk>/penjelasan/",
         v.check_explain,
         name="check_explain",
     ),
     path(
-        "laporan/<int:pk>/pemeriksaan/<int:check_pk>/diperiksa/",
+        "<int:pk>/pemeriksaan/<int:check_pk>/diperiksa/",
         v.check_confirm,
         name="check_confirm",
     ),
