@@ -438,7 +438,7 @@ def _award_file(doc: GeneratedDocument, step: Any) -> tuple[bytes, str]:
     doc.fingerprint = _award_fingerprint(config, rows)
     step(20, f"{pdf.fmt_int(len(rows))} wilayah diperingkat")
     category = QueryDict(doc.query).get("category", "")
-    content = award_exports.pdf_bytes(doc.year, category, config, rows)
+    content = award_exports.pdf_bytes(doc.year, category, config, rows, step)
     return content, award_exports.filename(doc.year, category, "pdf")
 
 

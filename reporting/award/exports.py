@@ -5,7 +5,7 @@ score, raw number and denominator, and whether the region had no data for it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -60,8 +60,13 @@ def xlsx(
 
 
 def pdf_bytes(
-    year: int, category: str, config: AwardConfig, scored: Sequence[award.Scored]
+    year: int,
+    category: str,
+    config: AwardConfig,
+    scored: Sequence[award.Scored],
+    progress: Callable[[int, str], None] | None = None,
 ) -> bytes:
+    """The PDF; ``progress(pct, message)`` hears when the layout is done (most of the time)."""
     from weasyprint import CSS, HTML  # heavy import: only when a PDF is asked for
 
     criteria = [
@@ -101,7 +106,10 @@ def pdf_bytes(
             "generated_on": timezone.localdate().strftime("%d-%m-%Y"),
         },
     )
-    body: bytes = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+    step = progress or (lambda pct, msg: None)
+    step(30, f"{len(lines)} wilayah, tata letak PDF")
+    document = HTML(string=html, base_url=str(settings.BASE_DIR)).render(
         stylesheets=[CSS(filename=str(CSS_PATH))]
     )
-    return body
+    step(85, f"{len(document.pages)} halaman ditata")
+    return bytes(document.write_pdf())
