@@ -361,6 +361,7 @@ def test_pdf_export_is_a_document_job(
     assert not GeneratedDocument.objects.exists()
     page = bangda.get(old["Location"]).text
     assert f'action="{reverse("reporting:award_export")}"' in page and 'value="pdf"' in page
+    assert "PDF dibuat di latar" in page
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         resp = _pdf_job(bangda)

@@ -22,13 +22,15 @@ from reporting.rules import award
 
 def headers(config: AwardConfig) -> list[str]:
     out = [_("Peringkat"), _("Kode"), _("Wilayah"), _("Skor")]
+    # Outside the f-strings, where makemessages finds them.
+    raw, denominator, missing = _("angka"), _("pembagi"), _("tanpa data")
     for key, weight in config.weights:
         label = str(award.COMPONENT_LABELS[key])
         out += [
             f"{label} ({weight}%)",
-            f"{label}: {_('angka')}",
-            f"{label}: {_('pembagi')}",
-            f"{label}: {_('tanpa data')}",
+            f"{label}: {raw}",
+            f"{label}: {denominator}",
+            f"{label}: {missing}",
         ]
     return out
 
