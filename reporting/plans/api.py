@@ -9,6 +9,7 @@ sees the object gets 403, outside the scope 404. A change names the version read
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -327,27 +328,35 @@ class ActionPlanViewSet(viewsets.ReadOnlyModelViewSet):
         filterset_class=None,
     )
     def file(self, request: Request, pk: str | None = None) -> Any:
-        plan = self.get_object()
-        if request.method == "GET":
-            return _download(plan)
-        _maintainer(request, plan.region)
-        form = FileUploadSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        version, from_header = _version(request, form.validated_data.get("version"))
-        upload = form.validated_data["file"]
-        try:
-            services.save_action_plan(
-                request.user,
-                plan.region,
-                plan.year,
-                _plan_input({}, plan),
-                seen_version=_require_version(version),
-                upload=services.Upload(upload, upload.name, upload.size),
-            )
-        except DjangoValidationError as exc:
-            raise _refusal(exc, from_header) from exc
-        fresh = self.get_queryset().get(pk=plan.pk)
-        return _with_etag(Response(self.get_serializer(fresh).data), fresh)
+        return _file_action(
+            self,
+            request,
+            lambda plan, version, upload: services.save_action_plan(
+                request.user, plan.region, plan.year, _plan_input({}, plan),
+                seen_version=version, upload=upload,
+            ),
+        )  # fmt: skip
+
+
+def _file_action(
+    view: Any, request: Request, save: Callable[[Any, int, services.Upload], Any]
+) -> Any:
+    """The ``file`` action of plans and teams: GET downloads the decree, POST replaces it
+    through the object's own save service (maintainer only, version-checked)."""
+    obj = view.get_object()
+    if request.method == "GET":
+        return _download(obj)
+    _maintainer(request, obj.region)
+    form = FileUploadSerializer(data=request.data)
+    form.is_valid(raise_exception=True)
+    version, from_header = _version(request, form.validated_data.get("version"))
+    upload = form.validated_data["file"]
+    try:
+        save(obj, _require_version(version), services.Upload(upload, upload.name, upload.size))
+    except DjangoValidationError as exc:
+        raise _refusal(exc, from_header) from exc
+    fresh = view.get_queryset().get(pk=obj.pk)
+    return _with_etag(Response(view.get_serializer(fresh).data), fresh)
 
 
 def _download(obj: ActionPlan | SpmTeam) -> FileResponse:
@@ -610,24 +619,11 @@ class SpmTeamViewSet(viewsets.ReadOnlyModelViewSet):
         filterset_class=None,
     )
     def file(self, request: Request, pk: str | None = None) -> Any:
-        team = self.get_object()
-        if request.method == "GET":
-            return _download(team)
-        _maintainer(request, team.region)
-        form = FileUploadSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        version, from_header = _version(request, form.validated_data.get("version"))
-        upload = form.validated_data["file"]
-        try:
-            services.save_spm_team(
-                request.user,
-                team.region,
-                team.year,
-                _team_input({}, team),
-                seen_version=_require_version(version),
-                upload=services.Upload(upload, upload.name, upload.size),
-            )
-        except DjangoValidationError as exc:
-            raise _refusal(exc, from_header) from exc
-        fresh = self.get_queryset().get(pk=team.pk)
-        return _with_etag(Response(self.get_serializer(fresh).data), fresh)
+        return _file_action(
+            self,
+            request,
+            lambda team, version, upload: services.save_spm_team(
+                request.user, team.region, team.year, _team_input({}, team),
+                seen_version=version, upload=upload,
+            ),
+        )  # fmt: skip
