@@ -1041,3 +1041,73 @@ class AwardConfig(models.Model):
     @property
     def weights(self) -> list[tuple[str, int]]:
         return [(c["key"], int(c["weight"])) for c in self.criteria]
+
+
+class LppdDueDate(models.Model):
+    """Bangda's due date for the year's LPPD annex, when it differs from the default.
+
+    The default is PP 13/2019's: the LPPD reaches the Minister at most three months after the
+    budget year ends, i.e. 31 March of the next year (``reporting.rules.lppd.default_due``).
+    """
+
+    year = models.PositiveSmallIntegerField(_("tahun laporan"), unique=True)
+    due_date = models.DateField(_("batas waktu penyerahan"))
+    reason = models.TextField(_("alasan"), blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("batas waktu lampiran LPPD")
+        verbose_name_plural = _("batas waktu lampiran LPPD")
+
+    def __str__(self) -> str:
+        return f"LPPD {self.year}: {self.due_date}"
+
+
+class LppdAnnex(models.Model):
+    """A region's annual SPM report handed in as the annex of its LPPD for one year.
+
+    The region's verifier hands in a generated annex PDF built over the current data; the
+    headline figure and whether it was final are kept as handed in. Withdrawing (to hand in
+    again after a correction) clears ``submitted_at``; the history keeps every step.
+    """
+
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="lppd_annexes"
+    )
+    year = models.PositiveSmallIntegerField(_("tahun laporan"))
+    submitted_at = models.DateTimeField(_("diserahkan pada"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    document = models.ForeignKey(
+        "reporting.GeneratedDocument",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The headline as handed in: the annual index (None: nothing counted) and its basis.
+    annual_index = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    services_counted = models.PositiveSmallIntegerField(default=0)
+    services_expected = models.PositiveSmallIntegerField(default=0)
+    figures_final = models.BooleanField(default=False)
+    note = models.TextField(_("catatan"), blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = ScopePaths(region="region")
+
+    class Meta:
+        ordering = ["-year", "region__code"]
+        verbose_name = _("lampiran LPPD")
+        verbose_name_plural = _("lampiran LPPD")
+        constraints = [models.UniqueConstraint(fields=["region", "year"], name="lppd_annex_unique")]
+
+    def __str__(self) -> str:
+        return f"LPPD {self.region_id} {self.year}"
