@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "espm.settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/espm_bench")
 os.environ.setdefault("SECURE_HTTPS", "0")
+os.environ.setdefault("SECRET_KEY", "bench-only-key-never-used-outside-the-benchmarks-0123456789")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 
 TARGET_SAVE_P95_MS = 500.0

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -27,10 +28,16 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-# The embedded default (no DATABASE_URL) is for a laptop; production must set SECRET_KEY.
-SECRET_KEY = os.environ.get("SECRET_KEY") or (
-    "insecure-dev-key-only-for-the-embedded-default-do-not-use-in-production"
-)
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    # A server with its own database and DEBUG off is production: never sign with a known key.
+    if not DEBUG and os.environ.get("DATABASE_URL"):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set: with DEBUG=0 and DATABASE_URL set e-SPM refuses to start "
+            "without its own key (50+ random characters; see README, Settings)."
+        )
+    # The embedded default (no DATABASE_URL) or DEBUG=1 is a laptop.
+    SECRET_KEY = "insecure-dev-key-only-for-the-embedded-default-do-not-use-in-production"  # noqa: S105
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 

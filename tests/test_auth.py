@@ -279,6 +279,38 @@ def test_production_settings_come_from_the_environment(tmp_path):
     assert "no issues" in result.stdout
 
 
+@pytest.mark.parametrize("secret_key", ["", PRODUCTION["SECRET_KEY"]])
+def test_production_without_secret_key_refuses_to_start(tmp_path, secret_key):
+    """DEBUG=0 with a database of its own is production: no silent fallback to a known key."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "espm.settings",
+    }
+    env.pop("SECRET_KEY", None)
+    if secret_key:
+        env["SECRET_KEY"] = secret_key
+    result = subprocess.run(  # noqa: S603 — our own interpreter and a fixed script
+        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if secret_key:
+        assert result.returncode == 0, result.stderr
+        assert "started" in result.stdout
+    else:
+        assert result.returncode != 0
+        assert "ImproperlyConfigured: SECRET_KEY is not set" in result.stderr
+
+
 @pytest.mark.django_db
 def test_unknown_usernames_lock_the_same_way_so_the_lock_reveals_nothing():
     client = Client()
