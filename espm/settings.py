@@ -202,6 +202,37 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Several web nodes share no disk: STORAGE_BACKEND=s3 puts every file in one S3-compatible
+# bucket (AWS, MinIO, Ceph…). The bucket stays private: files still stream through the
+# permission-checked views, never through a public or presigned URL (docs/deploy.md).
+STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local").strip().lower()
+if STORAGE_BACKEND == "s3":
+    _s3 = {
+        "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+        "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+        # MinIO and most self-hosted stores answer on one host name, not bucket.host.
+        "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE", "path"),
+        "signature_version": "s3v4",
+        # Objects inherit the bucket's private policy; no ACL makes one public.
+        "default_acl": None,
+        # Two regions' "laporan.pdf" of the same month get two names, as on a local disk.
+        "file_overwrite": False,
+        # Only ever a signed, short-lived URL if something asked; nothing hands one out.
+        "querystring_auth": True,
+        "querystring_expire": 60,
+    }
+    # Keys from the environment (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) or the instance role.
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**_s3, "location": os.environ.get("AWS_MEDIA_LOCATION", "media")},
+    }
+    STORAGES["private"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**_s3, "location": os.environ.get("AWS_PRIVATE_LOCATION", "private")},
+    }
+elif STORAGE_BACKEND != "local":
+    raise ValueError(f"STORAGE_BACKEND must be 'local' or 's3', not {STORAGE_BACKEND!r}")
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

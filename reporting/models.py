@@ -5,19 +5,22 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.core.files.storage import Storage, storages
+from django.core.files.storage import Storage
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from espm import storage
 from regions.scoping import ScopedQuerySet, ScopePaths
 from reporting.rules import windows
 
 
 def private_storage() -> Storage:
-    """Evidence and generated files: outside the web root, served only by checked views."""
-    return storages["private"]
+    """Evidence and generated files: outside the web root (a local folder or a private
+    bucket), served only by checked views. A proxy, so a change of ``STORAGES`` reaches
+    the model fields too."""
+    return storage.private
 
 
 # "Triwulan I–IV", as every Indonesian regulation writes it; Q1–Q4 in the English interface.
