@@ -20,13 +20,14 @@ SQLITE_LANE := tests/test_isolation_matrix.py tests/test_audit_trail.py tests/te
 APT_PACKAGES := chromium chromium-driver poppler-utils gettext fonts-dejavu-core fonts-liberation \
 	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 postgresql-client redis-tools
 
-.PHONY: help venv run serve test lint typecheck pytest system-deps check-services bench loadtest clean
+.PHONY: help venv run serve test lint typecheck pytest system-deps check-services bench loadtest mutate clean
 
 help:
 	@echo "make run    — install, migrate, load regions + catalog, seed the demo, serve on :8000"
 	@echo "make test   — lint, type-check and the whole suite on PostgreSQL + Redis + Chromium"
 	@echo "make bench  — national-scale benchmarks (PostgreSQL; see README, Performance)"
 	@echo "make loadtest — deadline-rush load test (Locust; LOAD_USERS=200 LOAD_DURATION=2m)"
+	@echo "make mutate — mutation testing of the rule modules (mutmut; see docs/testing.md)"
 
 $(VENV)/.installed: requirements/dev.lock pyproject.toml
 	@test -n "$(PYTHON_BOOT)" || { echo "Python >= 3.12 not found (python3, python3.13, python3.12)"; exit 1; }
@@ -93,5 +94,19 @@ LOAD_DURATION ?= 2m
 loadtest: venv check-services
 	DATABASE_URL="$(BENCH_DATABASE_URL)" $(PY) bench/loadtest.py --users $(LOAD_USERS) --duration $(LOAD_DURATION)
 
+# ---------------------------------------------------------------- mutation testing (not part of test)
+# mutmut copies the code into mutants/ and runs the tests of [tool.mutmut] in pyproject.toml
+# against each mutant of the rule modules, on its own test database kept between runs
+# (--reuse-db; seeded once) and without Redis. Results are cached in mutants/ (only changed
+# code is re-run); `make mutate MUTANTS='reporting.rules.capaian*'` runs a subset;
+# `rm -rf mutants` starts afresh. Low priority (nice), MUTATE_CHILDREN processes at once.
+MUTATE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/espm_mutate
+MUTATE_CHILDREN     ?= 2
+MUTANTS             ?=
+mutate: venv
+	env -u REDIS_URL DATABASE_URL="$(MUTATE_DATABASE_URL)" SECURE_HTTPS=0 \
+		nice -n 19 $(VENV)/bin/mutmut run --max-children $(MUTATE_CHILDREN) $(MUTANTS)
+	$(PY) scripts/mutation_summary.py
+
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3 private
+	rm -rf mutants $(VENV) staticfiles db.sqlite3 private

@@ -38,8 +38,10 @@ def ensure_seeded() -> None:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    # A new test database is always seeded; one kept with --reuse-db (`make mutate`, one
+    # pytest session per mutant) only when it is not seeded yet.
     with django_db_blocker.unblock():
-        _seed()
+        ensure_seeded()
 
 
 @pytest.fixture(autouse=True)
