@@ -177,11 +177,11 @@ def _cache_key(
     """What a dashboard's figures depend on: the rows whose fingerprint guards its cache."""
     if kind.startswith("national"):
         parts = dc.national_parts(year, quarter)
+    elif region is None:
+        raise ValueError(f"the {kind} dashboard needs a region")
     elif kind.startswith("province"):
-        assert region is not None
         parts = dc.province_parts(year, quarter, region)
     else:
-        assert region is not None
         parts = dc.region_parts(year, quarter, region)
     args = (year, quarter, region.code if region else "", is_provisional(request))
     return dc.Key(kind, args, parts)

@@ -701,8 +701,7 @@ def _quality_checks(user: Any, result: Preview, cells: Cells) -> None:
     try:
         with transaction.atomic():
             for item in items:
-                assert item.plan is not None
-                patch.apply(item.plan, user, item.version)
+                _apply(item, user)
             index = {
                 pk: n
                 for rid in ids
@@ -728,6 +727,12 @@ def _quality_checks(user: Any, result: Preview, cells: Cells) -> None:
         (item.errors if c.is_error else item.warnings).append(row)
 
 
+def _apply(item: ReportPreview, user: Any) -> None:
+    if item.plan is None:
+        raise ValueError(f"report {item.report.pk} has changes but no plan")
+    patch.apply(item.plan, user, item.version)
+
+
 @dataclass
 class CommitResult:
     reports: int
@@ -749,8 +754,7 @@ def commit(user: Any, region: Region, period: Period, upload: IO[bytes]) -> Comm
     count = 0
     with transaction.atomic():
         for item in result.changed:
-            assert item.plan is not None
-            patch.apply(item.plan, user, item.version)
+            _apply(item, user)
             count += len(item.changes)
     return CommitResult(len(result.changed), count)
 

@@ -246,11 +246,11 @@ def legend(tiles: list[ProvinceTile]) -> tuple[list[Key], list[Key]]:
 # ----------------------------------------------------------------------------- drawing
 
 
-def _tile_svg(tile: ProvinceTile) -> str:
-    """One tile; every text field escaped here (f-strings: format_html per field costs ~3×)."""
-    assert tile.cell is not None
-    x = PAD + tile.cell.col * PITCH
-    y = PAD + tile.cell.row * PITCH
+def _tile_svg(tile: ProvinceTile, cell: Cell) -> str:
+    """One tile on its cell; every text field escaped here (f-strings: format_html per field
+    costs ~3×)."""
+    x = PAD + cell.col * PITCH
+    y = PAD + cell.row * PITCH
     mid = x + TILE // 2
     # DejaVu Sans bold is about 0.62 em wide per character at 16 units (dashboard.css).
     fit = (
@@ -282,7 +282,7 @@ def map_svg(tiles: list[ProvinceTile], grid: Grid) -> SafeString:
         height,
         title,
         title,
-        mark_safe("".join(_tile_svg(t) for t in tiles if t.cell is not None)),  # noqa: S308 — escaped
+        mark_safe("".join(_tile_svg(t, t.cell) for t in tiles if t.cell is not None)),  # noqa: S308 — escaped
     )
 
 

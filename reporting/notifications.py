@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _t
 
 from regions.models import Membership, User
 from regions.roles import Role
-from reporting.models import Notification, WorkflowEvent
+from reporting.models import Notification, RegionSubmission, WorkflowEvent
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +44,18 @@ def _members(role: str, **where: Any) -> QuerySet[User]:
     return User.objects.filter(pk__in=ids, is_active=True)
 
 
+def _submission(event: WorkflowEvent) -> RegionSubmission:
+    """The region submission of an event that is not a report's."""
+    if event.submission is None:
+        raise ValueError(f"workflow event {event.pk} names neither a report nor a submission")
+    return event.submission
+
+
 def recipients(event: WorkflowEvent) -> tuple[str, list[User]]:
     """Who must hear of this step, and as what kind of notification."""
     action = event.action
-    if event.report_id:
-        report = event.report
-        assert report is not None
+    report = event.report  # no query when the event is a region's
+    if report is not None:
         operators = _members(Role.OPD_OPERATOR, agency_id=report.agency_id)
         if action == "submit" and event.to_status == "awaiting_head":
             return Kind.SUBMITTED, list(_members(Role.OPD_HEAD, agency_id=report.agency_id))
@@ -62,8 +68,7 @@ def recipients(event: WorkflowEvent) -> tuple[str, list[User]]:
         if action == "reopen":
             return Kind.REOPENED, list(operators)
         return "", []
-    submission = event.submission
-    assert submission is not None
+    submission = _submission(event)
     region = submission.region
     verifiers = _members(Role.VERIFIER, region_id=region.id)
     if action == "submit_region":
@@ -86,14 +91,12 @@ def recipients(event: WorkflowEvent) -> tuple[str, list[User]]:
 def _message(event: WorkflowEvent, kind: str) -> tuple[str, str, str]:
     from reporting.workflow import ACTION_LABELS
 
-    if event.report_id:
-        report = event.report
-        assert report is not None
+    report = event.report
+    if report is not None:
         subject = f"{report.service_type.code} {report.region.name} {report.period}"
         url = reverse("reporting:report_review", args=[report.pk])
     else:
-        submission = event.submission
-        assert submission is not None
+        submission = _submission(event)
         subject = _t("Laporan wilayah %(r)s %(p)s") % {
             "r": submission.region.name,
             "p": submission.period,

@@ -444,7 +444,8 @@ def apply(p: Plan, user: Any, version: int | None) -> Report:
     a field changed differently on both sides raises services.StaleVersion listing it.
     Raises services.EntryLocked exactly as the form would.
     """
-    assert p.ok, "apply() needs a plan without errors"
+    if not p.ok:
+        raise ValueError("apply() needs a plan without errors")
     report = p.report
     if version is not None and p.changed:
         base = values_at(report, int(version))

@@ -279,7 +279,8 @@ def to_xlsx(recap: Recap) -> bytes:
 
     wb = Workbook()
     ws = wb.active
-    assert ws is not None
+    if ws is None:  # a new Workbook always has its first sheet
+        raise RuntimeError("openpyxl made a workbook without a sheet")
     ws.title = "Rekap"
     ws.append([_t("Rekap SPM %(p)s — %(r)s") % {"p": recap.period, "r": recap.province.name}])
     ws["A1"].font = Font(bold=True, size=13)

@@ -120,13 +120,13 @@ def format_pct(value: Decimal) -> str:
 
 def due_dates(period: Period) -> dict[dt.date, set[int] | None]:
     """Due date → the regions it applies to; ``None`` = every region without its own date."""
-    groups: dict[dt.date, set[int] | None] = {period.due_date: None}
+    own: dict[dt.date, set[int]] = {}
     overrides = RegionSubmission.objects.filter(period=period, due_date__isnull=False)
     for region_id, due in overrides.values_list("region_id", "due_date"):
         if due is not None and due != period.due_date:
-            ids = groups.setdefault(due, set())
-            assert ids is not None
-            ids.add(region_id)
+            own.setdefault(due, set()).add(region_id)
+    groups: dict[dt.date, set[int] | None] = {period.due_date: None}
+    groups.update(own)
     return groups
 
 
@@ -237,7 +237,8 @@ def _reminder(
     period: Period, due: dt.date, rule: ReminderRule, reports: list[Report], users: list
 ) -> Planned:
     agency = reports[0].agency
-    assert agency is not None
+    if agency is None:
+        raise ValueError("a reminder goes to an agency: its reports have one")
     days = rule.working_days
     lines = [
         f"Yth. {agency.name},",
