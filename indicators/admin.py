@@ -14,6 +14,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from indicators.models import (
     Assignment,
+    BreakdownDimension,
+    BreakdownGroup,
     CatalogEdition,
     CatalogYear,
     NomenclatureItem,
@@ -57,7 +59,7 @@ def _editable(obj: Any) -> bool:
     if obj is None:
         return True
     edition = getattr(obj, "edition", None)
-    if isinstance(obj, QualityItem):
+    if isinstance(obj, (QualityItem, BreakdownDimension)):
         edition = obj.service_type.edition
     if isinstance(obj, CatalogEdition):
         return True
@@ -106,6 +108,23 @@ class ServiceTypeAdmin(BangdaOnly, ImportExportModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).select_related("edition", "sector")
+
+
+class BreakdownGroupInline(admin.TabularInline):
+    model = BreakdownGroup
+    extra = 0
+    fields = ["key", "label", "order"]
+
+
+@admin.register(BreakdownDimension)
+class BreakdownDimensionAdmin(BangdaOnly, admin.ModelAdmin):
+    list_display = ["service_type", "key", "label", "sums_to_total", "source"]
+    list_filter = ["service_type__edition", "service_type__sector"]
+    search_fields = ["service_type__code", "label"]
+    inlines = [BreakdownGroupInline]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).select_related("service_type__edition")
 
 
 @admin.register(QualityItem)

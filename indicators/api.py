@@ -36,6 +36,8 @@ from espm.api_base import (
 from indicators import selectors, services
 from indicators.forms import TargetForm
 from indicators.models import (
+    BreakdownDimension,
+    BreakdownGroup,
     CatalogEdition,
     CatalogYear,
     QualityItem,
@@ -75,11 +77,37 @@ class QualityItemSerializer(serializers.ModelSerializer):
         ]
 
 
+class BreakdownGroupSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BreakdownGroup
+        fields = ["key", "label", "order"]
+
+
+class BreakdownDimensionSerializer(serializers.ModelSerializer):
+    groups = BreakdownGroupSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = BreakdownDimension
+        fields = ["key", "label", "order", "sums_to_total", "source", "groups"]
+        extra_kwargs = {
+            "sums_to_total": {
+                "help_text": "Bila semua kelompok terisi, jumlahnya sama dengan penerima "
+                "terlayani (peringatan RINCIAN-JUMLAH bila tidak)."
+            }
+        }
+
+
 class ServiceTypeSerializer(serializers.ModelSerializer):
     edition = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
     sector = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
     sector_name = serializers.CharField(source="sector.name", read_only=True)
     quality_items = QualityItemSerializer(many=True, read_only=True)
+    breakdown_dimensions = BreakdownDimensionSerializer(
+        many=True,
+        read_only=True,
+        help_text="Rincian penerima menurut standar teknis: laporan mengisi "
+        "recipients_breakdown sebagai {dimensi: {kelompok: jumlah}} dengan kode-kode ini.",
+    )
 
     class Meta:
         model = ServiceType
@@ -94,6 +122,7 @@ class ServiceTypeSerializer(serializers.ModelSerializer):
             "recipient_definition",
             "order",
             "quality_items",
+            "breakdown_dimensions",
         ]
 
 
@@ -159,7 +188,7 @@ class ServiceTypeViewSet(viewsets.ReadOnlyModelViewSet):
         return (
             ServiceType.objects.filter(edition=edition)
             .select_related("edition", "sector")
-            .prefetch_related("quality_items")
+            .prefetch_related("quality_items", "breakdown_dimensions__groups")
             .order_by("order", "code")
         )
 

@@ -133,6 +133,56 @@ class QualityItem(models.Model):
         return self.description
 
 
+class BreakdownDimension(models.Model):
+    """A way the technical standard breaks a service type's recipients down (sex, age group…).
+
+    Its groups partition the recipients: with ``sums_to_total`` the groups of a fully filled
+    dimension add up to the recipients served (a data-quality warning when they do not).
+    """
+
+    service_type = models.ForeignKey(
+        ServiceType, on_delete=models.CASCADE, related_name="breakdown_dimensions"
+    )
+    key = models.SlugField(_("kode"), max_length=40)
+    label = models.CharField(_("dimensi rincian"), max_length=100)
+    order = models.PositiveSmallIntegerField(default=0)
+    sums_to_total = models.BooleanField(_("jumlahnya sama dengan penerima terlayani"), default=True)
+    source = models.CharField(_("sumber"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["service_type", "order", "key"]
+        verbose_name = _("dimensi rincian penerima")
+        verbose_name_plural = _("dimensi rincian penerima")
+        constraints = [
+            models.UniqueConstraint(fields=["service_type", "key"], name="breakdown_dimension_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class BreakdownGroup(models.Model):
+    """One group of a breakdown dimension (e.g. "Perempuan" of sex)."""
+
+    dimension = models.ForeignKey(
+        BreakdownDimension, on_delete=models.CASCADE, related_name="groups"
+    )
+    key = models.SlugField(_("kode"), max_length=40)
+    label = models.CharField(_("kelompok"), max_length=100)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["dimension", "order", "key"]
+        verbose_name = _("kelompok rincian penerima")
+        verbose_name_plural = _("kelompok rincian penerima")
+        constraints = [
+            models.UniqueConstraint(fields=["dimension", "key"], name="breakdown_group_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
 class Assignment(models.Model):
     """Which agency of a region is responsible for a service type (by stable code)."""
 

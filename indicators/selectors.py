@@ -6,11 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from indicators.models import (
     Assignment,
+    BreakdownDimension,
+    BreakdownGroup,
     CatalogEdition,
     CatalogYear,
     QualityItem,
@@ -211,6 +213,13 @@ def may_edit_target(
 
 def quality_items_for(service_type: ServiceType) -> QuerySet[QualityItem]:
     return service_type.quality_items.order_by("order", "code")
+
+
+def breakdown_dimensions_for(service_type: ServiceType) -> QuerySet[BreakdownDimension]:
+    """The recipient breakdown the service type's standard uses, groups prefetched."""
+    return service_type.breakdown_dimensions.order_by("order", "key").prefetch_related(
+        Prefetch("groups", queryset=BreakdownGroup.objects.order_by("order", "key"))
+    )
 
 
 def edition_summary() -> QuerySet[CatalogEdition]:

@@ -25,6 +25,8 @@ from espm.parsing import MAX_PEOPLE
 from indicators import selectors
 from indicators.models import (
     Assignment,
+    BreakdownDimension,
+    BreakdownGroup,
     CatalogEdition,
     CatalogYear,
     QualityItem,
@@ -40,6 +42,9 @@ from reporting.rules import reasons
 CATALOG_DIR = Path(__file__).resolve().parent / "data" / "catalog"
 SERVICE_CODE = re.compile(r"^(?P<prefix>[PK])-(?P<sector>[A-Z]+)-(?P<num>\d{2})$")
 QUALITY_CODE = re.compile(r"^[A-Z0-9][A-Z0-9.-]{0,29}$")
+BREAKDOWN_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+# A dimension partitions recipients into a few groups (sex, age bands, school levels).
+MAX_BREAKDOWN_GROUPS = 20
 LEVEL_BY_PREFIX = {"P": ServiceLevel.PROVINCE, "K": ServiceLevel.KABKOTA}
 
 
@@ -150,8 +155,47 @@ def validate_catalog(data: Mapping[str, Any]) -> list[str]:
                 problems.append(f"{where} {qcode}: has_quantity harus true/false")
             if not isinstance(qi.get("per_recipient", False), bool):
                 problems.append(f"{where} {qcode}: per_recipient harus true/false")
+        problems.extend(_breakdown_problems(where, st.get("breakdowns") or []))
     if not seen:
         problems.append("tidak ada jenis pelayanan")
+    return problems
+
+
+def _breakdown_problems(where: str, dims: Any) -> list[str]:
+    problems: list[str] = []
+    if not isinstance(dims, list):
+        return [f"{where}: breakdowns harus berupa daftar"]
+    keys: set[str] = set()
+    for dim in dims:
+        if not isinstance(dim, Mapping):
+            problems.append(f"{where}: dimensi rincian harus berupa mapping")
+            continue
+        key = str(dim.get("key", ""))
+        if not BREAKDOWN_KEY.match(key):
+            problems.append(f"{where}: kode dimensi rincian tidak valid {key!r}")
+        if key in keys:
+            problems.append(f"{where}: kode dimensi rincian ganda {key}")
+        keys.add(key)
+        if not str(dim.get("label", "")).strip():
+            problems.append(f"{where} {key}: nama dimensi kosong")
+        if not isinstance(dim.get("sums_to_total", True), bool):
+            problems.append(f"{where} {key}: sums_to_total harus true/false")
+        groups = dim.get("groups") or []
+        if not isinstance(groups, list) or not 2 <= len(groups) <= MAX_BREAKDOWN_GROUPS:
+            problems.append(
+                f"{where} {key}: dimensi rincian perlu 2–{MAX_BREAKDOWN_GROUPS} kelompok"
+            )
+            continue
+        group_keys: set[str] = set()
+        for g in groups:
+            gkey = str(g.get("key", "")) if isinstance(g, Mapping) else ""
+            if not BREAKDOWN_KEY.match(gkey):
+                problems.append(f"{where} {key}: kode kelompok tidak valid {gkey!r}")
+            if gkey in group_keys:
+                problems.append(f"{where} {key}: kode kelompok ganda {gkey}")
+            group_keys.add(gkey)
+            if isinstance(g, Mapping) and not str(g.get("label", "")).strip():
+                problems.append(f"{where} {key} {gkey}: nama kelompok kosong")
     return problems
 
 
@@ -210,7 +254,12 @@ def _sync_edition(data: Mapping[str, Any], result: LoadResult) -> CatalogEdition
         write=write,
     ):
         tally.updated += 1
-    existing = {st.code: st for st in edition.service_types.prefetch_related("quality_items")}
+    existing = {
+        st.code: st
+        for st in edition.service_types.prefetch_related(
+            "quality_items", "breakdown_dimensions__groups"
+        )
+    }
     for order, st in enumerate(data["service_types"], start=1):
         wanted = {
             "sector": sectors[st["sector"]],
@@ -232,6 +281,13 @@ def _sync_edition(data: Mapping[str, Any], result: LoadResult) -> CatalogEdition
         else:
             tally.unchanged += 1
         _sync_quality(row, st.get("quality") or [], wanted["regulation"], tally, write=write)
+        dims = st.get("breakdowns") or []
+        if not write and dims and not row.breakdown_dimensions.all():
+            # A service type's first breakdown is added even to an edition in use: reports
+            # made before keep their free-text breakdown, which still reads (decisions.md).
+            _sync_breakdowns(row, dims, wanted["regulation"], result, write=True)
+        else:
+            _sync_breakdowns(row, dims, wanted["regulation"], tally, write=write)
     for gone in existing.values():
         tally.deleted += 1
         if not write:
@@ -291,6 +347,59 @@ def _sync_quality(
             raise CatalogError(f"{st.code} {gone.code} dipakai target/laporan") from exc
 
 
+def _sync_breakdowns(
+    st: ServiceType,
+    dims: list[Mapping[str, Any]],
+    regulation: str,
+    result: LoadResult,
+    *,
+    write: bool = True,
+) -> None:
+    existing = {d.key: d for d in st.breakdown_dimensions.all()}
+    for order, spec in enumerate(dims, start=1):
+        wanted = {
+            "label": str(spec["label"]).strip(),
+            "sums_to_total": bool(spec.get("sums_to_total", True)),
+            "source": spec.get("source") or regulation,
+            "order": order,
+        }
+        dim = existing.pop(str(spec["key"]), None)
+        if dim is None:
+            result.created += 1 + len(spec["groups"])
+            if not write:
+                continue
+            dim = BreakdownDimension.objects.create(service_type=st, key=spec["key"], **wanted)
+            BreakdownGroup.objects.bulk_create(
+                BreakdownGroup(dimension=dim, key=g["key"], label=str(g["label"]).strip(), order=n)
+                for n, g in enumerate(spec["groups"], start=1)
+            )
+            continue
+        if _sync_fields(dim, wanted, write=write):
+            result.updated += 1
+        else:
+            result.unchanged += 1
+        groups = {g.key: g for g in dim.groups.all()}
+        for n, g in enumerate(spec["groups"], start=1):
+            row = groups.pop(str(g["key"]), None)
+            fields = {"label": str(g["label"]).strip(), "order": n}
+            if row is None:
+                result.created += 1
+                if write:
+                    BreakdownGroup.objects.create(dimension=dim, key=g["key"], **fields)
+            elif _sync_fields(row, fields, write=write):
+                result.updated += 1
+            else:
+                result.unchanged += 1
+        for gone in groups.values():
+            result.deleted += 1
+            if write:
+                gone.delete()
+    for gone_dim in existing.values():
+        result.deleted += 1
+        if write:
+            gone_dim.delete()
+
+
 @transaction.atomic
 def load_catalog(sources: Iterable[Path | Mapping[str, Any]] | None = None) -> LoadResult:
     """Create or update the catalog from the data files; all or nothing, idempotent.
@@ -340,8 +449,11 @@ def create_draft_edition(
         based_on=source,
         notes=_("Disalin dari edisi %(code)s.") % {"code": source.code},
     )
-    for st in source.service_types.prefetch_related("quality_items").order_by("order"):
+    for st in source.service_types.prefetch_related(
+        "quality_items", "breakdown_dimensions__groups"
+    ).order_by("order"):
         items = list(st.quality_items.all())
+        dims = [(d, list(d.groups.all())) for d in st.breakdown_dimensions.all()]
         st.pk = None
         st.edition = draft
         st.save()
@@ -349,6 +461,14 @@ def create_draft_edition(
             qi.pk = None
             qi.service_type = st
         QualityItem.objects.bulk_create(items)
+        for dim, groups in dims:
+            dim.pk = None
+            dim.service_type = st
+            dim.save()
+            for g in groups:
+                g.pk = None
+                g.dimension = dim
+            BreakdownGroup.objects.bulk_create(groups)
     return draft
 
 
@@ -416,9 +536,10 @@ class ServiceChange:
 
     @property
     def field_labels(self) -> list[str]:
+        special = {"sector": _("bidang"), "breakdown": _("rincian penerima")}
         return [
-            _("bidang")
-            if f == "sector"
+            special[f]
+            if f in special
             else str(getattr(ServiceType._meta.get_field(f), "verbose_name", f))
             for f in self.fields
         ]
@@ -440,8 +561,16 @@ def diff_editions(old: CatalogEdition, new: CatalogEdition) -> list[ServiceChang
     """Service types and quality items added, removed or changed from `old` to `new`."""
 
     def load(ed: CatalogEdition) -> dict[str, ServiceType]:
-        qs = ed.service_types.select_related("sector").prefetch_related("quality_items")
+        qs = ed.service_types.select_related("sector").prefetch_related(
+            "quality_items", "breakdown_dimensions__groups"
+        )
         return {st.code: st for st in qs}
+
+    def breakdowns(st: ServiceType) -> list[Any]:
+        return [
+            (d.key, d.label, d.sums_to_total, [(g.key, g.label) for g in d.groups.all()])
+            for d in st.breakdown_dimensions.all()
+        ]
 
     a, b = load(old), load(new)
     changes: list[ServiceChange] = []
@@ -452,6 +581,8 @@ def diff_editions(old: CatalogEdition, new: CatalogEdition) -> list[ServiceChang
             change.fields = [f for f in ST_FIELDS if getattr(before, f) != getattr(after, f)]
             if before.sector.code != after.sector.code:
                 change.fields.append("sector")
+            if breakdowns(before) != breakdowns(after):
+                change.fields.append("breakdown")
             qa = {q.code: q for q in before.quality_items.all()}
             qb = {q.code: q for q in after.quality_items.all()}
             for qcode in sorted(set(qa) | set(qb)):

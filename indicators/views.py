@@ -99,6 +99,7 @@ def service_type_detail(request: HttpRequest, edition: str, code: str) -> HttpRe
         {
             "st": st,
             "items": selectors.quality_items_for(st),
+            "dimensions": selectors.breakdown_dimensions_for(st),
             "years": st.edition.years.order_by("year"),
             "is_bangda": selectors.is_bangda(request.user),
         },

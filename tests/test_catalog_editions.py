@@ -168,6 +168,10 @@ def test_a_new_edition_loads_once_then_stays():
     data = _file("2023.1")
     data["edition"].update(code="2099.1", years=[2099])
     items = sum(len(st["quality"]) for st in data["service_types"])
+    # Each breakdown dimension and each of its groups is a row too.
+    items += sum(
+        1 + len(dim["groups"]) for st in data["service_types"] for dim in st.get("breakdowns", [])
+    )
     first = services.load_catalog([data])
     assert (first.created, first.updated, first.deleted) == (1 + 43 + items, 0, 0)
     assert first.years_created == 1
