@@ -271,6 +271,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "espm")
+# No task runs forever: the soft limit raises inside it (jobs are marked failed), the hard
+# limit a minute later kills the worker process. Eager tasks (no broker) have no limit.
+CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", "300"))
+CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
+# WeasyPrint builds: one document (a national report list, a recap) and every province's annex.
+DOCUMENT_SOFT_TIME_LIMIT = int(os.environ.get("DOCUMENT_SOFT_TIME_LIMIT", "600"))
+BATCH_SOFT_TIME_LIMIT = int(os.environ.get("BATCH_SOFT_TIME_LIMIT", "1800"))
 # Beat only ticks; what is sent when (thresholds, times, channels) is ReminderRule in the database.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "deadline-messages": {

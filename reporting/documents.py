@@ -25,6 +25,7 @@ import uuid
 import zipfile
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -56,6 +57,8 @@ Status = GeneratedDocument.Status
 # A queued or running job silent this long (its worker or process died) is given up: the
 # page stops polling and an identical request starts a new one. Every progress step beats.
 STALE_JOB = dt.timedelta(minutes=10)
+# A build past its task's soft time limit (reporting/tasks.py) stops here, not silently.
+TIMED_OUT = "Gagal membuat dokumen: melewati batas waktu proses latar; silakan buat ulang."
 # Documents whose text follows the UI language (the others are Indonesian official forms).
 TRANSLATED = {Kind.RECAP, Kind.REPORT_LIST, Kind.AWARD}
 # Held by their requester alone: they contain what the requester sees under their grants.
@@ -400,6 +403,9 @@ def build(document_id: int) -> str:
         doc.filename = name
         doc.size = len(content)
         _finish(doc, Status.DONE, "Selesai")
+    except SoftTimeLimitExceeded:
+        log.warning("document %s: soft time limit reached", document_id)
+        _finish(doc, Status.FAILED, TIMED_OUT)
     except Exception as exc:
         log.exception("document %s failed", document_id)
         _finish(doc, Status.FAILED, f"Gagal membuat dokumen: {exc}")
@@ -477,6 +483,9 @@ def build_batch(document_id: int) -> str:
             f"{len(provinces)} lampiran dalam {pdf.fmt_number(elapsed, 1)} detik "
             f"({pdf.fmt_number(rate, 1)} lampiran/menit)",
         )
+    except SoftTimeLimitExceeded:
+        log.warning("batch %s: soft time limit reached", document_id)
+        _finish(doc, Status.FAILED, TIMED_OUT)
     except Exception as exc:
         log.exception("batch %s failed", document_id)
         _finish(doc, Status.FAILED, f"Gagal membuat paket: {exc}")

@@ -5,6 +5,8 @@ Each task reloads its objects by id and re-checks state (and, for documents, the
 scope) when it runs, so a task enqueued before a change never acts on stale assumptions.
 All are idempotent: the hourly tick can fire twice, a worker can die mid-task (acks_late).
 Transient failures (mail server down) are retried with backoff; bad data never is.
+Every task has a time limit (settings: CELERY_TASK_SOFT_TIME_LIMIT / CELERY_TASK_TIME_LIMIT,
+longer for the WeasyPrint builds); at the soft limit a job is marked failed with its reason.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from smtplib import SMTPException
 from typing import Any
 
 from celery import Task, shared_task
+from django.conf import settings
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
@@ -62,13 +65,23 @@ def deliver_message(message_id: int) -> str:
     return reminders.deliver(message_id)
 
 
-@shared_task(name="reporting.tasks.generate_document", ignore_result=True)
+@shared_task(
+    name="reporting.tasks.generate_document",
+    ignore_result=True,
+    soft_time_limit=settings.DOCUMENT_SOFT_TIME_LIMIT,
+    time_limit=settings.DOCUMENT_SOFT_TIME_LIMIT + 60,
+)
 def generate_document(document_id: int) -> str:
     """Build one PDF (annex or quarter report), reporting progress on the row."""
     return documents.build(document_id)
 
 
-@shared_task(name="reporting.tasks.generate_batch", ignore_result=True)
+@shared_task(
+    name="reporting.tasks.generate_batch",
+    ignore_result=True,
+    soft_time_limit=settings.BATCH_SOFT_TIME_LIMIT,
+    time_limit=settings.BATCH_SOFT_TIME_LIMIT + 60,
+)
 def generate_batch(document_id: int) -> str:
     """Build every province's annex for a year into one zip (Bangda), reporting progress."""
     return documents.build_batch(document_id)

@@ -12,13 +12,14 @@ import time
 from unittest import mock
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
 from espm import background
 from espm.celery import app
-from reporting import documents
+from reporting import documents, tasks
 from reporting.models import GeneratedDocument, RegionSubmission, Report
 
 pytestmark = pytest.mark.django_db
@@ -212,6 +213,29 @@ def test_a_broker_that_cannot_be_reached_fails_the_job_at_once(
         login("jateng.biro").post(_recap_url(jateng_sub))
     doc = GeneratedDocument.objects.get(kind="recap")
     assert doc.status == "failed" and "Antrean tugas tidak dapat dihubungi" in doc.message
+
+
+def test_a_build_past_its_soft_time_limit_is_marked_failed(login, jateng_sub, monkeypatch):
+    login("jateng.biro").post(_recap_url(jateng_sub))
+    doc = GeneratedDocument.objects.get(kind="recap", status="queued")
+
+    def slow(*args, **kwargs):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(documents.recap, "build", slow)
+    assert documents.build(doc.pk) == "failed"  # ends the task: nothing left running
+    doc.refresh_from_db()
+    assert doc.status == "failed" and doc.finished_at is not None
+    assert doc.message == documents.TIMED_OUT and "batas waktu" in doc.message
+
+
+def test_every_task_has_a_time_limit_and_the_pdf_builds_their_own(settings):
+    assert 0 < app.conf.task_soft_time_limit < app.conf.task_time_limit
+    for task, soft in (
+        (tasks.generate_document, settings.DOCUMENT_SOFT_TIME_LIMIT),
+        (tasks.generate_batch, settings.BATCH_SOFT_TIME_LIMIT),
+    ):
+        assert task.soft_time_limit == soft and task.time_limit > soft
 
 
 # --- espm.background -------------------------------------------------------------------------
