@@ -22,6 +22,7 @@ from indicators import api as indicators_api
 from regions import api as regions_api
 from reporting import api as reporting_api
 from reporting.award.api import AwardView
+from reporting.lppd import api as lppd_api
 from reporting.plans import api as plans_api
 
 app_name = "api"
@@ -74,6 +75,7 @@ urlpatterns = [
     path("auth/token/", regions_api.TokenObtainView.as_view(), name="token-obtain"),
     *reporting_api.extra_urlpatterns,
     path("award/", AwardView.as_view(), name="award"),
+    *lppd_api.urlpatterns,
     path("nomenclature/", indicators_api.NomenclatureView.as_view(), name="nomenclature"),
     path("", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -10,6 +10,7 @@ from reporting import (
     urls_review,
 )
 from reporting.award import urls as urls_award
+from reporting.lppd import urls as urls_lppd
 from reporting.plans import urls as urls_plans
 from reporting.quality import check_urls as quality_check_urls
 from reporting.quality import urls as urls_quality
@@ -24,6 +25,7 @@ urlpatterns = [
     *urls_import.urlpatterns,
     *urls_plans.urlpatterns,
     *urls_award.urlpatterns,
+    *urls_lppd.urlpatterns,
     *urls_quality.urlpatterns,
     *quality_check_urls.urlpatterns,
 ]

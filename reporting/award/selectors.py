@@ -103,18 +103,8 @@ def categories_for(user: Any, config: AwardConfig) -> list[str]:
     return [c for c in config.categories if c in ("kabupaten", "kota")]
 
 
-def year_period(year: int) -> Period | None:
-    """The year's last opened period: its universe is the award's set of regions."""
-    return (
-        Period.objects.filter(year=year)
-        .exclude(state=Period.State.PLANNED)
-        .order_by("-quarter")
-        .first()
-    )
-
-
 def regions_for(user: Any, year: int) -> list[Region]:
-    period = year_period(year)
+    period = universe.year_period(year)
     qs = Region.objects.visible_to(user).filter(level__in=LEVELS)
     if not sees_everything(user):
         qs = qs.filter(province_code__in=reviewer_provinces(user)).exclude(level=Level.PROVINCE)

@@ -64,6 +64,17 @@ def regions_of(period: Period | None) -> QuerySet[Region]:
     return Region.objects.filter(level__in=LEVELS).filter(in_universe_q(period))
 
 
+def year_period(year: int) -> Period | None:
+    """The year's last opened period: its universe is the year's set of regions (the award's
+    ranking, the LPPD annexes expected)."""
+    return (
+        Period.objects.filter(year=year)
+        .exclude(state=Period.State.PLANNED)
+        .order_by("-quarter")
+        .first()
+    )
+
+
 def has_snapshot(period: Period) -> bool:
     return PeriodRegion.objects.filter(period=period).exists()
 
