@@ -86,7 +86,8 @@ def annuals(regions: list[Region], year: int) -> dict[int, annual_rule.Annual]:
         .values_list("region_id", "service_type__code", "period__quarter", "capaian_index")
     )
     for region_id, code, quarter, index in rows:
-        cells[region_id][code][quarter] = index
+        if index is not None:  # counted reports carry an index; the guard is for the types
+            cells[region_id][code][quarter] = index
     out = {}
     for r in regions:
         levels = universe.service_levels(r.code, r.level)
