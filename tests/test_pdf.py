@@ -15,7 +15,7 @@ from indicators.models import CatalogYear, ServiceType
 from regions.models import Region
 from reporting import documents, pdf
 from reporting.models import BudgetLine, GeneratedDocument, Period, Report
-from reporting.rules import capaian
+from tests import factories_review as f
 from tests.test_reminders import open_reports
 
 YEAR = 2027
@@ -27,13 +27,16 @@ def text_of(content: bytes) -> str:
 
 
 def fill(report: Report, served: int, target: int, problems: str = "") -> Report:
-    result = capaian.compute(served, target, [])
+    """Figures worked out by hand, not by the formula under test. No quality items are
+    entered, so quality is 100: recipients % = served / 400 × 100 = served / 4 and
+    index = 0.8 × served / 4 + 0.2 × 100 = served / 5 + 20 (every caller's target is 400)."""
+    assert target == 400 and 0 <= served <= target
     report.recipients_target = target
     report.recipients_served = served
-    report.recipients_pct = result.recipients_pct
-    report.quality_pct = result.quality_pct
-    report.capaian_index = result.index
-    report.band = result.band
+    report.recipients_pct = Decimal(served) / 4
+    report.quality_pct = Decimal(100)
+    report.capaian_index = Decimal(served) / 5 + 20
+    report.band = f.band_of(report.capaian_index)
     report.problems = problems
     report.solutions = "Solusi uji" if problems else ""
     # The annex holds official figures: verified reports (rules.completeness).
