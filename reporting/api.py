@@ -74,6 +74,7 @@ from reporting.models import (
 from reporting.quality import check_api
 from reporting.quality.api import DataQualityView
 from reporting.rules import annual, completeness, universe, windows
+from reporting.rules import breakdown as breakdown_rules
 from reporting.rules.capaian import round2
 
 # ---------------------------------------------------------------- periods
@@ -548,6 +549,47 @@ class PeriodRefSerializer(serializers.ModelSerializer):
         fields = ["id", "year", "quarter"]
 
 
+class BreakdownGroupValueSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    count = serializers.IntegerField(allow_null=True, help_text="Kosong (null) bila belum diisi.")
+
+
+class BreakdownDimensionValueSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="Kode dimensi katalog, mis. jenis_kelamin.")
+    label = serializers.CharField()
+    sums_to_total = serializers.BooleanField(
+        help_text="Bila lengkap, jumlah kelompok semestinya sama dengan recipients_served."
+    )
+    complete = serializers.BooleanField(help_text="Semua kelompok terisi.")
+    total = serializers.IntegerField(allow_null=True, help_text="Jumlah bila lengkap, else null.")
+    groups = BreakdownGroupValueSerializer(many=True)
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "Jenis layanan dengan dimensi rincian di katalog (service-types → "
+        "breakdown_dimensions): {dimensi: {kelompok: jumlah}}, kelompok kosong = null atau "
+        "tidak dikirim; {} mengosongkan. Tanpa dimensi: {kelompok: jumlah} teks bebas. Kode "
+        "tak dikenal atau jumlah negatif/pecahan → 400 dengan kunci "
+        "recipients_breakdown.<dimensi>[.<kelompok>].",
+        "additionalProperties": {
+            "oneOf": [
+                {"type": "integer", "minimum": 0},
+                {
+                    "type": "object",
+                    "additionalProperties": {"type": "integer", "minimum": 0, "nullable": True},
+                },
+            ]
+        },
+        "example": {"jenis_kelamin": {"laki_laki": 70, "perempuan": 80}},
+    }
+)
+class BreakdownInputField(serializers.JSONField):
+    """Checked against the catalog in ``reporting.patch`` (the form's rules)."""
+
+
 class ReportSerializer(serializers.ModelSerializer):
     region = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
     region_name = serializers.CharField(source="region.name", read_only=True)
@@ -567,6 +609,7 @@ class ReportSerializer(serializers.ModelSerializer):
         "budget, problems, evidence); operator melihatnya di samping bagian tersebut.",
     )
     checks = serializers.SerializerMethodField()
+    recipients_breakdown_dimensions = serializers.SerializerMethodField()
 
     class Meta:
         model = Report
@@ -584,6 +627,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "recipients_target",
             "recipients_served",
             "recipients_breakdown",
+            "recipients_breakdown_dimensions",
             "problems",
             "solutions",
             "capaian",
@@ -598,6 +642,26 @@ class ReportSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(BreakdownDimensionValueSerializer(many=True))
+    def get_recipients_breakdown_dimensions(self, obj: Report) -> Any:
+        """The breakdown per catalog dimension with labels (empty for a free-text breakdown,
+        which ``recipients_breakdown`` carries as {kelompok: jumlah})."""
+        stored = obj.recipients_breakdown
+        if not breakdown_rules.is_structured(stored):
+            return []
+        rows = breakdown_rules.rows(stored, breakdown_rules.dimensions_of(obj.service_type))
+        return [
+            {
+                "key": r.key,
+                "label": r.label,
+                "sums_to_total": r.sums_to_total,
+                "complete": r.complete,
+                "total": r.total,
+                "groups": [{"key": k, "label": lb, "count": n} for k, lb, n in r.groups],
+            }
+            for r in rows
+        ]
 
     @extend_schema_field(CapaianSerializer)
     def get_capaian(self, obj: Report) -> dict[str, Any]:
@@ -644,6 +708,7 @@ def reports_for(user: Any, action: Action = Action.VIEW) -> QuerySet[Report]:
             "stages",
             "budget_lines",
             "review_notes__author",
+            "service_type__breakdown_dimensions__groups",
             Prefetch(
                 "checks",
                 queryset=ReportCheck.objects.filter(rule__is_active=True).select_related(
@@ -705,7 +770,7 @@ class ReportUpdateSerializer(serializers.Serializer):
         help_text="Versi yang Anda baca (atau header If-Match). Wajib salah satunya.",
     )
     recipients_served = serializers.IntegerField(required=False, allow_null=True)
-    recipients_breakdown = serializers.DictField(child=serializers.IntegerField(), required=False)
+    recipients_breakdown = BreakdownInputField(required=False)
     problems = serializers.CharField(required=False, allow_blank=True)
     solutions = serializers.CharField(required=False, allow_blank=True)
     quality = QualityPatchSerializer(many=True, required=False)

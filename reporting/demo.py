@@ -45,6 +45,7 @@ from reporting.models import (
     private_storage,
 )
 from reporting.quality import services as quality_checks
+from reporting.rules import breakdown as breakdown_rules
 from reporting.rules import windows
 
 DEMO_YEAR = 2026
@@ -199,6 +200,22 @@ REPORT_FIELDS = [
 ]
 
 
+def _breakdown(report: Report, served: int) -> dict[str, Any]:
+    """The served total split over each catalog dimension of the service type (structured);
+    the old free-text split by sex for a service type whose catalog names none."""
+    dims = breakdown_rules.dimensions_of(report.service_type)
+    if not dims:
+        return {"Laki-laki": served // 2, "Perempuan": served - served // 2}
+    out: dict[str, Any] = {}
+    for dim in dims:
+        weights = [1 + _score(report.region.code, dim.key, g.key) for g in dim.groups]
+        counts = [int(served * w / sum(weights)) for w in weights]
+        if dim.sums_to_total:
+            counts[-1] = served - sum(counts[:-1])  # the groups add up to the total
+        out[dim.key] = {g.key: n for g, n in zip(dim.groups, counts, strict=True)}
+    return out
+
+
 def _fill(
     batch: Batch, report: Report, user: User, quarter: int, completeness: float = 1.0
 ) -> None:
@@ -209,10 +226,7 @@ def _fill(
     report.recipients_target = target
     share = min(1.05, (0.45 + 0.55 * level) * (0.4 + 0.2 * quarter))
     report.recipients_served = int(target * share)
-    report.recipients_breakdown = {
-        "Laki-laki": report.recipients_served // 2,
-        "Perempuan": report.recipients_served - report.recipients_served // 2,
-    }
+    report.recipients_breakdown = _breakdown(report, report.recipients_served)
     rows = list(report.quality.all())
     for i, row in enumerate(rows):
         if completeness < 1 and i >= len(rows) * completeness:
@@ -375,6 +389,7 @@ def _reports(period: Period) -> list[Report]:
             ),
             "stages",
             "service_type__quality_items",
+            "service_type__breakdown_dimensions__groups",
         )
         .order_by("region__code", "service_type__order")
     )
@@ -450,7 +465,7 @@ def _over_target(report: Report) -> None:
     """Served 4% above the year's target: a data-quality warning the operator explained."""
     target = report.recipients_target or 0
     report.recipients_served = served = target + max(1, target // 25)
-    report.recipients_breakdown = {"Laki-laki": served // 2, "Perempuan": served - served // 2}
+    report.recipients_breakdown = _breakdown(report, served)
     services.recompute_capaian(report, list(report.quality.all()))
 
 

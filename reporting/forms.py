@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -12,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from reporting.evidence import ACCEPT_ATTR
 from reporting.models import ReportQuality, ReportStage, Stage
+from reporting.rules import breakdown as breakdown_rules
 
 THOUSANDS = re.compile(r"^[1-9]\d{0,2}([.\s]\d{3})+$")
 THOUSANDS_DEC = re.compile(r"^[1-9]\d{0,2}(\.\d{3})+,\d+$")
@@ -19,8 +22,8 @@ ACTIVITY_CODE = re.compile(r"^[0-9X]\.[0-9X]{2}\.\d{2}\.\d\.\d{2}$")
 SUB_ACTIVITY_CODE = re.compile(r"^[0-9X]\.[0-9X]{2}\.\d{2}\.\d\.\d{2}\.\d{4}$")
 
 
-# A breakdown is by sex, age band or area: a few groups. The catalog defines no breakdown
-# per service type yet, so one cap for all (it bounds the JSON stored on every report).
+# A free-text breakdown (a service type whose catalog names no dimensions) has a few groups;
+# the cap bounds the JSON stored on every report. Catalog dimensions bound themselves.
 MAX_BREAKDOWN_GROUPS = 20
 
 
@@ -162,6 +165,14 @@ class VersionedForm(forms.Form):
 
 
 class RecipientsForm(VersionedForm):
+    """Served so far and the breakdown: one count per catalog group, or free text "label: n".
+
+    With ``dimensions`` (the service type's, ``reporting.rules.breakdown``) the form has one
+    count field per group (``bd-<dimension>-<group>``); the ``breakdown`` text field then
+    only carries a breakdown saved before the catalog defined one (shown while it is not
+    replaced) or, in a base form, the stored breakdown as JSON.
+    """
+
     KEYS = {"recipients_served": "recipients_served", "recipients_breakdown": "breakdown"}
     recipients_served = CountField(
         label=_("Jumlah penerima terlayani (kumulatif sejak Januari)"), required=False
@@ -173,9 +184,63 @@ class RecipientsForm(VersionedForm):
         help_text=_("Satu baris per kelompok, format “kelompok: jumlah”."),
     )
 
-    def clean_breakdown(self) -> dict[str, int]:
-        result: dict[str, int] = {}
-        for n, line in enumerate(self.cleaned_data.get("breakdown", "").splitlines(), start=1):
+    def __init__(
+        self, *args: Any, dimensions: Iterable[breakdown_rules.Dimension] = (), **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.dimensions = tuple(dimensions)
+        for dim in self.dimensions:
+            for group in dim.groups:
+                self.fields[self.group_field(dim.key, group.key)] = CountField(
+                    label=group.label, required=False
+                )
+        if self.dimensions:
+            self.fields["breakdown"].label = _("Rincian lama (teks bebas)")
+            self.fields["breakdown"].help_text = _(
+                "Disimpan sebelum katalog menetapkan rincian; diganti begitu isian per "
+                "kelompok di atas diisi."
+            )
+
+    @staticmethod
+    def group_field(dimension: str, group: str) -> str:
+        return f"bd-{dimension}-{group}"
+
+    @classmethod
+    def initial_for(
+        cls, stored: Any, dimensions: Iterable[breakdown_rules.Dimension] = ()
+    ) -> dict[str, Any]:
+        """The initial values of the breakdown fields for a stored breakdown."""
+        if not breakdown_rules.is_structured(stored):
+            return {"breakdown": cls.breakdown_text(stored)}
+        out: dict[str, Any] = {"breakdown": breakdown_rules.as_json(stored)}
+        for row in breakdown_rules.rows(stored, dimensions):
+            for gkey, _label, n in row.groups:
+                out[cls.group_field(row.key, gkey)] = n
+        return out
+
+    def fieldsets(self) -> list[tuple[breakdown_rules.Dimension, list[Any]]]:
+        """Per dimension its bound fields, for one fieldset each."""
+        return [
+            (dim, [self[self.group_field(dim.key, g.key)] for g in dim.groups])
+            for dim in self.dimensions
+        ]
+
+    def show_legacy(self) -> bool:
+        """Show the free-text field: no catalog dimensions, or an old free-text value to keep."""
+        if not self.dimensions:
+            return True
+        value = self["breakdown"].value() or ""
+        return bool(str(value).strip()) and not str(value).lstrip().startswith("{")
+
+    def clean_breakdown(self) -> dict[str, Any]:
+        text = self.cleaned_data.get("breakdown", "")
+        if self.dimensions and text.lstrip().startswith("{"):
+            try:
+                return breakdown_rules.clean(json.loads(text), self.dimensions)
+            except (ValueError, breakdown_rules.BreakdownInvalid) as exc:
+                raise forms.ValidationError(_("Rincian tidak terbaca.")) from exc
+        result: dict[str, Any] = {}
+        for n, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
             label, sep, number = line.rpartition(":")
@@ -197,14 +262,32 @@ class RecipientsForm(VersionedForm):
                 )
         return result
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        structured: dict[str, dict[str, int]] = {}
+        for dim in self.dimensions:
+            for group in dim.groups:
+                value = cleaned.get(self.group_field(dim.key, group.key))
+                if value is not None:
+                    structured.setdefault(dim.key, {})[group.key] = value
+        if structured and "breakdown" not in self.errors:
+            cleaned["breakdown"] = structured  # filled groups replace an old free-text value
+        return cleaned
+
+    def choosable(self, key: str) -> bool:
+        """A structured breakdown spans many inputs: no one-field "use theirs" for it."""
+        return not (self.dimensions and key == "recipients_breakdown")
+
     @staticmethod
-    def breakdown_text(data: dict[str, Any]) -> str:
+    def breakdown_text(data: Any) -> str:
         """The stored groups as they are typed: "Laki-laki: 90.000", one per line."""
         count = CountField()
         return "\n".join(f"{k}: {count.prepare_value(v)}" for k, v in (data or {}).items())
 
     def text_of(self, key: str, value: Any) -> str:
         if key == "recipients_breakdown":
+            if breakdown_rules.is_structured(value):
+                return breakdown_rules.as_json(value)
             return self.breakdown_text(value)
         return super().text_of(key, value)
 

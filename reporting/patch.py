@@ -27,6 +27,7 @@ from reporting.forms import (
     StagesForm,
 )
 from reporting.models import BudgetLine, Report, ReportQuality, ReportStage
+from reporting.rules import breakdown as breakdown_rules
 from reporting.rules import merge
 
 SECTION_KEYS = {
@@ -110,46 +111,7 @@ def plan(report: Report, data: Mapping[str, Any], *, budget_mode: str = "keep") 
     v = {"version": str(report.version)}
 
     if any(k in data for k in SECTION_KEYS["recipients"]):
-        breakdown = data.get("recipients_breakdown", report.recipients_breakdown)
-        if not isinstance(breakdown, Mapping):
-            p.error("recipients_breakdown", [_("Rincian harus berupa {kelompok: jumlah}.")])
-            breakdown = {}
-        form = RecipientsForm(
-            {
-                **v,
-                "recipients_served": as_text(
-                    data.get("recipients_served", report.recipients_served)
-                ),
-                "breakdown": RecipientsForm.breakdown_text(
-                    {str(k): as_text(n) for k, n in breakdown.items()}
-                ),
-            }
-        )
-        if form.is_valid():
-            p.recipients = {
-                "served": form.cleaned_data["recipients_served"],
-                "breakdown": form.cleaned_data["breakdown"],
-            }
-            if p.recipients["served"] != report.recipients_served:
-                p.changes.append(
-                    FieldChange(
-                        "recipients_served", report.recipients_served, p.recipients["served"]
-                    )
-                )
-            if p.recipients["breakdown"] != (report.recipients_breakdown or {}):
-                p.changes.append(
-                    FieldChange(
-                        "recipients_breakdown",
-                        report.recipients_breakdown,
-                        p.recipients["breakdown"],
-                    )
-                )
-        else:
-            _form_errors(
-                p,
-                form,
-                {"recipients_served": "recipients_served", "breakdown": "recipients_breakdown"},
-            )
+        _plan_recipients(p, report, data)
 
     if any(k in data for k in SECTION_KEYS["problems"]):
         form = ProblemsForm(  # type: ignore[assignment]
@@ -177,6 +139,63 @@ def plan(report: Report, data: Mapping[str, Any], *, budget_mode: str = "keep") 
     if "budget_lines" in data:
         _plan_budget(p, report, data["budget_lines"])
     return p
+
+
+def _plan_recipients(p: Plan, report: Report, data: Mapping[str, Any]) -> None:
+    """Served and the breakdown: structured ``{dimension: {group: n}}`` where the catalog
+    defines dimensions (errors keyed ``recipients_breakdown.<dimension>[.<group>]``), else
+    the free-text ``{label: n}`` of the form."""
+    dims = breakdown_rules.dimensions_of(report.service_type)
+    breakdown = data.get("recipients_breakdown", report.recipients_breakdown)
+    initial: dict[str, Any] = {}
+    refused = False
+    if dims and "recipients_breakdown" in data:
+        try:
+            structured = breakdown_rules.clean(breakdown, dims)
+        except breakdown_rules.BreakdownInvalid as exc:
+            for key, messages in exc.errors.items():
+                p.error(f"recipients_breakdown.{key}" if key else "recipients_breakdown", messages)
+            structured, refused = {}, True
+        initial = RecipientsForm.initial_for(structured, dims)
+    elif dims:
+        initial = RecipientsForm.initial_for(breakdown, dims)
+    else:
+        if not isinstance(breakdown, Mapping) or breakdown_rules.is_structured(breakdown):
+            p.error("recipients_breakdown", [_("Rincian harus berupa {kelompok: jumlah}.")])
+            breakdown, refused = {}, True
+        initial = {
+            "breakdown": RecipientsForm.breakdown_text(
+                {str(k): as_text(n) for k, n in breakdown.items()}
+            )
+        }
+    form = RecipientsForm(
+        {
+            "version": str(report.version),
+            "recipients_served": as_text(data.get("recipients_served", report.recipients_served)),
+            **{k: as_text(v) if k != "breakdown" else v for k, v in initial.items()},
+        },
+        dimensions=dims,
+    )
+    if not form.is_valid():
+        names = {"recipients_served": "recipients_served", "breakdown": "recipients_breakdown"}
+        _form_errors(p, form, names)
+        return
+    if refused:
+        return
+    p.recipients = {
+        "served": form.cleaned_data["recipients_served"],
+        "breakdown": form.cleaned_data["breakdown"],
+    }
+    if p.recipients["served"] != report.recipients_served:
+        p.changes.append(
+            FieldChange("recipients_served", report.recipients_served, p.recipients["served"])
+        )
+    if p.recipients["breakdown"] != (report.recipients_breakdown or {}):
+        p.changes.append(
+            FieldChange(
+                "recipients_breakdown", report.recipients_breakdown, p.recipients["breakdown"]
+            )
+        )
 
 
 def _plan_quality(p: Plan, report: Report, given: Any) -> None:

@@ -31,6 +31,7 @@ from reporting.models import (
     WorkflowEvent,
 )
 from reporting.quality import selectors as quality_selectors
+from reporting.rules import breakdown as breakdown_rules
 from reporting.rules import capaian, windows
 
 RETURNING = workflow.RETURNING
@@ -249,6 +250,8 @@ def _show(value: Any) -> str:
         return _t("ya")
     if value is False:
         return _t("tidak")
+    if isinstance(value, dict) and breakdown_rules.is_structured(value):
+        return breakdown_rules.describe(value)
     if isinstance(value, dict):
         return "; ".join(f"{k}: {_num(v)}" for k, v in value.items()) or "–"
     return str(value)
@@ -396,7 +399,8 @@ class ReviewContents:
     """Everything the operator entered, as the verifier reads it on one page."""
 
     explanation: selectors.Explanation
-    breakdown: list[tuple[str, Any]]
+    breakdown: list[tuple[str, Any]]  # a free-text breakdown's (label, count)
+    breakdown_rows: list[breakdown_rules.DimensionRow]  # the catalog's dimensions, structured
     quality: list[QualityItemRow]
     stages: list[StageRow]
     budget: list[tuple[BudgetLine, Decimal | None]]  # each line with its realised share (%)
@@ -419,10 +423,16 @@ def review_contents(report: Report) -> ReviewContents:
         if item.evidence.quality_id:
             by_quality.setdefault(item.evidence.quality_id, []).append(item)
     budget = selectors.report_budget(report)
-    breakdown = report.recipients_breakdown or {}
+    stored = report.recipients_breakdown or {}
+    structured = breakdown_rules.is_structured(stored)
     return ReviewContents(
         explanation=explanation,
-        breakdown=list(breakdown.items()) if isinstance(breakdown, dict) else [],
+        breakdown=breakdown_rules.legacy_items(stored),
+        breakdown_rows=breakdown_rules.rows(
+            stored, breakdown_rules.dimensions_of(report.service_type)
+        )
+        if structured
+        else [],
         quality=[
             QualityItemRow(row, term, by_quality.get(row.pk, [])) for row, term in explanation.items
         ],

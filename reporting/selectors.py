@@ -25,6 +25,7 @@ from reporting.models import (
     ReportQuality,
     ReportStage,
 )
+from reporting.rules import breakdown as breakdown_rules
 from reporting.rules import capaian, completeness
 
 SORTS: dict[str, tuple[str, ...]] = {
@@ -195,7 +196,12 @@ def report_table(qs: QuerySet[Report]) -> tuple[list[str], Iterator[list[Any]]]:
         _("Keterangan capaian"),
         _("Dihitung dalam angka resmi"),
         _("Pertama diisi"),
+        _("Rincian penerima"),
     ]
+    # One service type: a column per breakdown group (the catalog's dimensions); several:
+    # the breakdown as one "dimensi:kelompok=jumlah; …" cell (docs/data-entry.md).
+    group_columns = breakdown_rules.columns(_export_dimensions(qs))
+    headers += [header for header, _d, _g in group_columns]
     rows = (
         [
             str(r.period),
@@ -215,10 +221,26 @@ def report_table(qs: QuerySet[Report]) -> tuple[list[str], Iterator[list[Any]]]:
             completeness.standing(r, provisional=True).reason_label,
             yes if completeness.counts(r) else no,
             timezone.localtime(r.entered_at).strftime("%Y-%m-%d %H:%M") if r.entered_at else "",
+            breakdown_rules.compact(r.recipients_breakdown),
+            *[breakdown_rules.cell(r.recipients_breakdown, d, g) for _h, d, g in group_columns],
         ]
         for r in qs.iterator(chunk_size=2000)
     )
     return headers, rows
+
+
+def _export_dimensions(qs: QuerySet[Report]) -> list[breakdown_rules.Dimension]:
+    """The breakdown dimensions of the export's one service type (by code, over its catalog
+    editions); none when the export holds several service types."""
+    pairs = set(qs.order_by().values_list("service_type__code", "service_type_id").distinct())
+    if len({code for code, _id in pairs}) != 1:
+        return []
+    by_type = breakdown_rules.dimensions_by_service_type(pk for _code, pk in pairs)
+    dims: dict[str, breakdown_rules.Dimension] = {}
+    for pk in sorted(by_type):
+        for dim in by_type[pk]:
+            dims.setdefault(dim.key, dim)
+    return list(dims.values())
 
 
 def status_counts(qs: QuerySet[Report]) -> dict[str, int]:
@@ -456,6 +478,13 @@ def _choice_display(model: Any, name: str, value: Any) -> str:
 def history(report: Report, limit: int = 300) -> list[HistoryEntry]:
     """Every recorded change to the report and its parts, newest first, old → new values."""
     entries: list[HistoryEntry] = []
+    dims = breakdown_rules.dimensions_of(report.service_type)
+
+    def shown(model: Any, name: str, value: Any) -> str:
+        if model is Report and name == "recipients_breakdown":
+            return breakdown_rules.describe(value, dims)
+        return _choice_display(model, name, value)
+
     sources: list[tuple[Any, QuerySet[Any]]] = [
         (Report, Report.history.filter(id=report.pk)),  # type: ignore[attr-defined]
         (
@@ -477,9 +506,7 @@ def history(report: Report, limit: int = 300) -> list[HistoryEntry]:
                 for name in FIRST_ENTRY_FIELDS.get(model, ()):
                     value = getattr(rec, name)
                     if value not in (None, "", {}, []):
-                        changes.append(
-                            (_label(model, name), "—", _choice_display(model, name, value))
-                        )
+                        changes.append((_label(model, name), "—", shown(model, name, value)))
                 if not changes:
                     continue
             elif rec.history_type == "~" and prev is not None:
@@ -490,8 +517,8 @@ def history(report: Report, limit: int = 300) -> list[HistoryEntry]:
                     changes.append(
                         (
                             _label(model, ch.field),
-                            _choice_display(model, ch.field, ch.old),
-                            _choice_display(model, ch.field, ch.new),
+                            shown(model, ch.field, ch.old),
+                            shown(model, ch.field, ch.new),
                         )
                     )
                 if not changes:

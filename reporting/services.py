@@ -46,6 +46,7 @@ from reporting.models import (
     Stage,
 )
 from reporting.quality import services as quality_checks
+from reporting.rules import breakdown as breakdown_rules
 from reporting.rules import capaian, completeness, merge, universe
 
 log = logging.getLogger(__name__)
@@ -626,21 +627,29 @@ def _save_child(obj: Any, user: Any) -> None:
 
 
 def save_recipients(
-    report_id: int, user: Any, version: int | None, *, served: int | None, breakdown: dict[str, int]
+    report_id: int,
+    user: Any,
+    version: int | None,
+    *,
+    served: int | None,
+    breakdown: Mapping[str, Any],
 ) -> Report:
+    """Served so far and the breakdown (structured per catalog dimension, or free text)."""
+
     def diff(r: Report) -> list[Change]:
+        dims = breakdown_rules.dimensions_of(r.service_type)
         return [
             Change(_("Penerima terlayani"), _display(r.recipients_served), _display(served)),
             Change(
                 _("Rincian penerima"),
-                _display(r.recipients_breakdown or ""),
-                _display(breakdown or ""),
+                breakdown_rules.describe(r.recipients_breakdown, dims),
+                breakdown_rules.describe(breakdown, dims),
             ),
         ]
 
     def apply(r: Report) -> None:
         r.recipients_served = served
-        r.recipients_breakdown = breakdown
+        r.recipients_breakdown = dict(breakdown)
 
     return _edit(report_id, user, version, apply, diff)
 
@@ -866,7 +875,10 @@ def field_label(key: str, report: Report, quality: Iterable[ReportQuality] = ())
     return key
 
 
-def _shown(key: str, value: Any) -> str:
+def _shown(key: str, value: Any, report: Report | None = None) -> str:
+    if key == "recipients_breakdown":
+        dims = breakdown_rules.dimensions_of(report.service_type) if report else ()
+        return breakdown_rules.describe(value, dims)
     if key.endswith(".status") and key.startswith("stages."):
         return _display(STAGE_STATUS_LABELS.get(value, value))
     if key.startswith("budget.") and isinstance(value, Mapping):
@@ -927,10 +939,10 @@ def _merge_into(
             changes=[
                 Change(
                     field_label(k, report, quality.values()),
-                    _shown(k, theirs[k]),
-                    _shown(k, mine[k]),
+                    _shown(k, theirs[k], report),
+                    _shown(k, mine[k], report),
                     key=k,
-                    base=_shown(k, base.get(k)),
+                    base=_shown(k, base.get(k), report),
                 )
                 for k in outcome.conflicts
             ],

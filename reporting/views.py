@@ -41,6 +41,7 @@ from reporting.forms import (
 )
 from reporting.models import BudgetLine, Evidence, Period, PeriodOpening, Report
 from reporting.quality import check_views as quality_views
+from reporting.rules import breakdown as breakdown_rules
 from reporting.rules import capaian, universe
 
 SECTIONS = ("recipients", "quality", "stages", "problems")
@@ -71,13 +72,15 @@ def _forms(
     report: Report, rows: list[Any], stages: list[Any], overrides: dict[str, Any]
 ) -> dict[str, Any]:
     v = {"version": report.version}
+    dims = breakdown_rules.dimensions_of(report.service_type)
     forms = {
         "recipients": RecipientsForm(
             initial={
                 **v,
                 "recipients_served": report.recipients_served,
-                "breakdown": RecipientsForm.breakdown_text(report.recipients_breakdown),
-            }
+                **RecipientsForm.initial_for(report.recipients_breakdown, dims),
+            },
+            dimensions=dims,
         ),
         "quality": QualityForm(
             initial=v, rows=rows, required_editable=selectors.required_editable(report)
@@ -642,7 +645,9 @@ def report_section(request: HttpRequest, pk: int, section: str) -> HttpResponse:
     stages = selectors.report_stages(report)
     form: Any
     if section == "recipients":
-        form = RecipientsForm(request.POST)
+        form = RecipientsForm(
+            request.POST, dimensions=breakdown_rules.dimensions_of(report.service_type)
+        )
     elif section == "quality":
         form = QualityForm(
             request.POST, rows=rows, required_editable=selectors.required_editable(report)
@@ -701,15 +706,16 @@ def _offer_choice(form: Any, exc: services.StaleVersion) -> None:
     form.base_text = {
         names[key]: form.text_of(key, value) for key, value in exc.theirs.items() if key in names
     }
+    choosable = getattr(form, "choosable", lambda key: True)
     for change in exc.changes:
-        if change.key in names:
+        if change.key in names and choosable(change.key):
             change.field_name = names[change.key]
             change.theirs_text = form.text_of(change.key, exc.theirs[change.key])
 
 
 def _rebind(section: str, data: Any, rows: list[Any], stages: list[Any], report: Report) -> Any:
     if section == "recipients":
-        return RecipientsForm(data)
+        return RecipientsForm(data, dimensions=breakdown_rules.dimensions_of(report.service_type))
     if section == "quality":
         return QualityForm(data, rows=rows, required_editable=selectors.required_editable(report))
     if section == "stages":

@@ -37,6 +37,7 @@ from reporting.models import (
 )
 from reporting.rules import quality as rules
 from reporting.rules import reasons
+from reporting.rules.breakdown import dimensions_by_service_type, is_structured
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,11 @@ def ensure_builtin_rules() -> int:
     existing = set(ValidationRule.objects.values_list("code", flat=True))
     created = 0
     for b in rules.BUILT_IN:
+        old = rules.SUPERSEDED_MESSAGES.get(b.code)
+        if old and b.code in existing:
+            ValidationRule.objects.filter(
+                code=b.code, is_builtin=True, message_id=old[0], message_en=old[1]
+            ).update(message_id=b.message_id, message_en=b.message_en, reason=b.reason)
         if b.code in existing:
             continue
         ValidationRule.objects.create(
@@ -127,6 +133,8 @@ def _facts_of(
     prev = _previous_served(reports)
     history = _history(reports, force=rules.KIND_HISTORY in outliers)
     peers = _peers(reports, force=rules.KIND_PEERS in outliers)
+    structured = {r.service_type_id for r in reports if is_structured(r.recipients_breakdown)}
+    dimensions = dimensions_by_service_type(structured) if structured else {}
     out = {}
     for r in reports:
         out[r.pk] = rules.ReportFacts(
@@ -141,6 +149,7 @@ def _facts_of(
             stages=stages.get(r.pk, []),
             history=history.get(r.pk, []),
             peers=peers.get(r.pk, []),
+            dimensions=dimensions.get(r.service_type_id, ()),
         )  # fmt: skip
     return out
 
