@@ -551,13 +551,13 @@ class PeriodRefSerializer(serializers.ModelSerializer):
 
 class BreakdownGroupValueSerializer(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     count = serializers.IntegerField(allow_null=True, help_text="Kosong (null) bila belum diisi.")
 
 
 class BreakdownDimensionValueSerializer(serializers.Serializer):
     key = serializers.CharField(help_text="Kode dimensi katalog, mis. jenis_kelamin.")
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     sums_to_total = serializers.BooleanField(
         help_text="Bila lengkap, jumlah kelompok semestinya sama dengan recipients_served."
     )

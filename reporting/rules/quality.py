@@ -307,9 +307,9 @@ class ReportFacts:
             filled = sum(r.filled for r in rows) or None
             complete = [r for r in rows if r.sums_to_total and r.complete]
             wrong = [r for r in complete if r.total != self.served]
-            chosen = (wrong or complete or [None])[0]
-            if chosen is None:
+            if not complete:
                 return None, filled, None
+            chosen = (wrong or complete)[0]
             return chosen.total, filled, chosen.label
         try:
             total = sum(int(v) for v in self.breakdown.values())
