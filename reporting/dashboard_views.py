@@ -29,10 +29,11 @@ from espm.parsing import parse_int
 from indicators.models import Sector, ServiceType
 from regions.models import Level, Region
 from regions.roles import Role, sector_place
-from regions.scoping import grants_for, region_in_scope
+from regions.scoping import grants_for, region_in_scope, sees_everything
 from reporting import dashboard_cache as dc
 from reporting import dashboards as d
 from reporting.charts import Bar, column_chart, hbar_chart
+from reporting.lppd import selectors as lppd_selectors
 from reporting.models import QUARTER_LABELS
 from reporting.rules.completeness import is_provisional
 
@@ -232,6 +233,8 @@ def national(request: HttpRequest) -> HttpResponse:
             "sector_title": title,
         },
         sector_title=title,
+        # Outside the cached body: it changes with hand-ins and today's date, not with reports.
+        lppd=lppd_selectors.headline(request.user, year) if sees_everything(request.user) else None,
     )
 
 

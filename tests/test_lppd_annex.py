@@ -366,3 +366,35 @@ def test_timezone_boundary_in_the_page(year_2031, login):
     annex.submitted_at = timezone.make_aware(dt.datetime(YEAR + 1, 3, 31, 17, 0), dt.UTC)
     annex.save()  # 00:00 WIB on 1 April: late
     assert {r.region.code: r.status for r in selectors.rows(user, YEAR)}["33.10"] == "late"
+
+
+def test_national_dashboard_panel_counts_hand_ins(year_2031, login):
+    annex_document("33.10")
+    assert login("klaten.tapem").post(f"/laporan/lppd/33.10/{YEAR}/serahkan/").status_code == 302
+    client = login("bangda.admin")
+    r = client.get("/laporan/dashboard/nasional/", {"year": YEAR, "quarter": 4})
+    assert r.status_code == 200
+    html = r.content.decode()
+    panel = html.split('data-testid="lppd-headline"', 1)[1].split("</section>", 1)[0]
+    assert "31 Maret 2032" in panel and "546" in panel
+    # 1 of 546 on time = 0.18%; 545 not handed in (before the due date) = 99.82%.
+    on_time = panel.split('data-status="on_time"', 1)[1].split("</li>", 1)[0]
+    assert "<strong>1</strong>" in on_time and "0,18%" in on_time
+    rest = panel.split('data-status="not_yet"', 1)[1].split("</li>", 1)[0]
+    assert "<strong>545</strong>" in rest and "99,82%" in rest
+    # A sector viewer's national dashboard has no panel (whole-region documents are not theirs).
+    viewer = login("kemenkes.viewer").get(
+        "/laporan/dashboard/nasional/", {"year": YEAR, "quarter": 4}
+    )
+    assert (
+        viewer.status_code == 200 and 'data-testid="lppd-headline"' not in viewer.content.decode()
+    )
+
+
+def test_headline_after_the_due_date(year_2031, cast):
+    annex_document("33.10")
+    h = selectors.headline(cast["bangda.admin"], YEAR, today=dt.date(YEAR + 1, 4, 1))
+    assert (h.total, h.on_time, h.late, h.overdue) == (546, 0, 0, True)
+    assert h.cells[2] == ("overdue", 546, Decimal("100.00"))
+    on_due = selectors.headline(cast["bangda.admin"], YEAR, today=dt.date(YEAR + 1, 3, 31))
+    assert on_due.overdue is False and on_due.cells[2][0] == "not_yet"

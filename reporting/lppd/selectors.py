@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +25,7 @@ from regions.scoping import Action, sees_everything
 from reporting import dashboards, documents
 from reporting.models import GeneratedDocument, LppdAnnex, LppdDueDate, Period, Report
 from reporting.rules import annual as annual_rule
-from reporting.rules import capaian, completeness, lppd, universe
+from reporting.rules import capaian, completeness, lppd, universe, windows
 
 LEVELS = (Level.PROVINCE, Level.KABUPATEN, Level.KOTA)
 LEVEL_LABELS = dict(Level.choices)
@@ -196,3 +197,52 @@ def current_annex_document(region: Region, year: int) -> GeneratedDocument | Non
     if doc is None or documents.is_stale(doc):
         return None
     return doc
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The national dashboard's panel: hand-ins of a year without the annual figures."""
+
+    year: int
+    due: dt.date
+    total: int  # the denominator: regions of the year's universe in the user's scope
+    on_time: int
+    late: int
+    overdue: bool  # the due date has passed: every region not handed in is overdue
+
+    @property
+    def not_handed_in(self) -> int:
+        return self.total - self.on_time - self.late
+
+    def share(self, n: int) -> Decimal | None:
+        if not self.total:
+            return None
+        return (Decimal(100) * n / self.total).quantize(Decimal("0.01"))
+
+    @property
+    def cells(self) -> list[tuple[str, int, Decimal | None]]:
+        rest = "overdue" if self.overdue else "not_yet"
+        return [
+            ("on_time", self.on_time, self.share(self.on_time)),
+            ("late", self.late, self.share(self.late)),
+            (rest, self.not_handed_in, self.share(self.not_handed_in)),
+        ]
+
+
+def headline(user: Any, year: int, today: dt.date | None = None) -> Headline:
+    """Three queries: Bangda's due date, the year's period, and one count over the universe
+    in scope with each region's hand-in (its local date against the due date)."""
+    due, _saved = due_of(year)
+    sent = LppdAnnex.objects.filter(region=OuterRef("pk"), year=year).values("submitted_at")[:1]
+    counts = (
+        regions_for(user, year)
+        .order_by()
+        .annotate(sent_on=TruncDate(Subquery(sent), tzinfo=windows.local_tz()))
+        .aggregate(
+            total=Count("pk"),
+            on_time=Count("pk", filter=Q(sent_on__lte=due)),
+            late=Count("pk", filter=Q(sent_on__gt=due)),
+        )
+    )
+    today = today or timezone.localdate()
+    return Headline(year, due, counts["total"], counts["on_time"], counts["late"], today > due)
