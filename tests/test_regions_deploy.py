@@ -1,4 +1,4 @@
-"""The production files: docker-compose.yml parses and wires the five services as documented."""
+"""The production files: docker-compose.yml parses and wires its services as documented."""
 
 from __future__ import annotations
 
@@ -13,22 +13,49 @@ ROOT = Path(settings.BASE_DIR)
 def test_docker_compose_runs_db_redis_web_worker_beat():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"db", "redis", "web", "worker", "beat"}
+    assert {"db", "redis", "migrate", "web", "proxy", "worker", "beat"} <= set(services)
     assert services["db"]["image"] == "postgres:15" and services["redis"]["image"] == "redis:7"
+    migrate = " ".join(services["migrate"]["command"])
+    for step in ("migrate", "load_regions", "load_catalog", "load_nomenclature"):
+        assert step in migrate
     web = " ".join(services["web"]["command"])
-    for step in (
-        "migrate",
-        "load_regions",
-        "load_catalog",
-        "gunicorn espm.wsgi -b 0.0.0.0:8000 -w 3",
-    ):
-        assert step in web
+    assert "gunicorn espm.wsgi -b 0.0.0.0:8000 -w 3" in web and "migrate" not in web
     assert services["worker"]["command"][:4] == ["celery", "-A", "espm", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "espm", "beat"]
     env = services["web"]["environment"]
     for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "EMAIL_HOST"):
         assert name in env
-    assert {"pgdata", "private"} <= set(compose["volumes"])
+    assert "pgdata" in compose["volumes"]
+
+
+def test_web_replicas_share_nothing_behind_the_proxy():
+    """Several replicas, reached only through the proxy; files in the bucket, not a volume;
+    the schema migrated once before any replica starts."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    web = services["web"]
+    assert web["deploy"]["replicas"] == "${WEB_REPLICAS:-3}"
+    assert "ports" not in web and "volumes" not in web
+    assert web["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
+    for name in ("worker", "beat"):
+        assert "volumes" not in services[name]
+    env = web["environment"]
+    assert env["STORAGE_BACKEND"] == "s3" and "PRIVATE_ROOT" not in env
+    for name in ("AWS_STORAGE_BUCKET_NAME", "AWS_S3_ENDPOINT_URL", "AWS_ACCESS_KEY_ID"):
+        assert name in env
+    assert env["TRUSTED_PROXY_COUNT"] == "${TRUSTED_PROXY_COUNT:-1}"  # the proxy is one hop
+    proxy = services["proxy"]
+    assert proxy["image"].startswith("nginx:")
+    assert "./deploy/nginx.conf:/etc/nginx/conf.d/default.conf:ro" in proxy["volumes"]
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "server web:8000 resolve" in nginx and "X-Forwarded-Proto https" in nginx
+    assert "$proxy_add_x_forwarded_for" in nginx and "client_max_body_size 12m" in nginx
+    assert max_body_mb() < 12  # the proxy lets the largest accepted request through
+    assert services["minio"]["profiles"] == ["minio"]  # optional: any S3-compatible store
+
+
+def max_body_mb() -> float:
+    return settings.MAX_REQUEST_BYTES / (1024 * 1024)
 
 
 def test_dockerfile_installs_the_lock_file_and_weasyprint_libraries():
