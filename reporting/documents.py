@@ -42,6 +42,7 @@ from reporting.models import (
     BudgetLine,
     Evidence,
     GeneratedDocument,
+    LppdDueDate,
     Period,
     PeriodUniverseChange,
     RegionSubmission,
@@ -165,6 +166,13 @@ def fingerprint(doc: GeneratedDocument) -> str:
     for model in (ReportQuality, ReportStage, BudgetLine, Evidence):
         parts.append(
             model.history.filter(report_id__in=report_ids).aggregate(  # type: ignore[attr-defined]
+                n=Count("pk"), last=Max("history_date")
+            )
+        )
+    if doc.kind == Kind.ANNEX:
+        # The annex's cover prints the year's LPPD due date, which Bangda may change.
+        parts.append(
+            LppdDueDate.history.filter(year=doc.year).aggregate(  # type: ignore[attr-defined]
                 n=Count("pk"), last=Max("history_date")
             )
         )

@@ -10,6 +10,7 @@ read the whole region, because the document holds the whole region.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -29,6 +30,7 @@ from reporting.models import (
     ActionPlan,
     ActionPlanCommitment,
     Evidence,
+    LppdDueDate,
     Period,
     RegionSubmission,
     Report,
@@ -39,7 +41,7 @@ from reporting.models import (
 )
 from reporting.reminders import format_date
 from reporting.rules import annual as annual_rule
-from reporting.rules import capaian, completeness, universe
+from reporting.rules import capaian, completeness, lppd, universe
 
 # WeasyPrint logs every layout step at INFO; the worker log needs only its warnings.
 logging.getLogger("weasyprint").setLevel(logging.WARNING)
@@ -434,6 +436,12 @@ def _recap(province: Region, periods: list[Period], quarters: list[int]) -> list
     ]
 
 
+def lppd_due_date(year: int) -> dt.date:
+    """The year's LPPD due date: Bangda's, else 31 March of the next year (``rules.lppd``)."""
+    saved = LppdDueDate.objects.filter(year=year).values_list("due_date", flat=True).first()
+    return lppd.due_date(year, saved)
+
+
 def report_data(
     region: Region, year: int, quarter: int | None = None, progress: Progress | None = None
 ) -> dict[str, Any]:
@@ -511,6 +519,8 @@ def report_data(
         "recap": _recap(region, periods, quarters) if region.is_province else [],
         **_plan_and_team(region, year),
         "generated_on": format_date(today),
+        "legal_basis": [str(x) for x in lppd.LEGAL_BASIS] if quarter is None else [],
+        "lppd_due": format_date(lppd_due_date(year)) if quarter is None else "",
         "report_count": len(reports),
         # An annex made before every quarter of the year is closed is provisional (sementara).
         "provisional": quarter is None

@@ -398,3 +398,31 @@ def test_headline_after_the_due_date(year_2031, cast):
     assert h.cells[2] == ("overdue", 546, Decimal("100.00"))
     on_due = selectors.headline(cast["bangda.admin"], YEAR, today=dt.date(YEAR + 1, 3, 31))
     assert on_due.overdue is False and on_due.cells[2][0] == "not_yet"
+
+
+def test_annex_cover_names_the_legal_basis_and_the_due_date(year_2031, login):
+    from django.template.loader import render_to_string
+
+    from reporting import pdf
+
+    klaten = Region.objects.get(code="33.10")
+    html = render_to_string("reporting/pdf/report.html", pdf.report_data(klaten, YEAR))
+    basis = html.split('data-testid="cover-legal-basis"', 1)[1].split("</td>", 1)[0]
+    assert "Nomor 2 Tahun 2018" in basis
+    assert "Nomor 13 Tahun 2019 tentang Laporan dan Evaluasi Penyelenggaraan" in basis
+    assert "Nomor 59 Tahun 2021" in basis
+    due = html.split('data-testid="cover-lppd-due"', 1)[1].split("</td>", 1)[0]
+    assert "31 Maret 2032" in due
+    # Bangda moves the due date: a built annex no longer matches today's data (it is rebuilt).
+    doc = annex_document("33.10")
+    assert not documents.is_stale(doc)
+    r = login("bangda.admin").post(
+        f"/laporan/lppd/batas-waktu/{YEAR}/", {"due_date": f"{YEAR + 1}-04-30", "reason": "Uji"}
+    )
+    assert r.status_code == 302
+    assert documents.is_stale(doc)
+    html = render_to_string("reporting/pdf/report.html", pdf.report_data(klaten, YEAR))
+    assert "30 April 2032" in html.split('data-testid="cover-lppd-due"', 1)[1].split("</td>", 1)[0]
+    # A quarter report carries no LPPD line.
+    quarter = render_to_string("reporting/pdf/report.html", pdf.report_data(klaten, YEAR, 4))
+    assert 'data-testid="cover-lppd-due"' not in quarter
