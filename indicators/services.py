@@ -21,6 +21,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from espm import history
 from espm.parsing import MAX_PEOPLE
 from indicators import selectors
 from indicators.models import (
@@ -634,7 +635,7 @@ def set_assignments(user: Any, region: Region, wanted: Mapping[str, int | None])
         row = existing.get(code)
         if agency_id is None:
             if row is not None:
-                row._history_user = user  # type: ignore[attr-defined]
+                history.set_actor(row, user)
                 row.delete()
                 changed += 1
             continue
@@ -644,7 +645,7 @@ def set_assignments(user: Any, region: Region, wanted: Mapping[str, int | None])
             continue
         else:
             row.agency = agencies[agency_id]
-        row._history_user = user  # type: ignore[attr-defined]
+        history.set_actor(row, user)
         row.save()
         changed += 1
         for target in Target.objects.filter(
@@ -653,8 +654,7 @@ def set_assignments(user: Any, region: Region, wanted: Mapping[str, int | None])
             year__gte=selectors.current_year(),
         ).exclude(status=Target.Status.VERIFIED):
             target.agency_id = agency_id
-            target._history_user = user  # type: ignore[attr-defined]
-            target._change_reason = "penugasan berubah"  # type: ignore[attr-defined]
+            history.set_actor(target, user, "penugasan berubah")
             target.save(update_fields=["agency", "updated_at"])
     return changed
 
@@ -720,8 +720,7 @@ HISTORY_REASON_MAX = 100
 
 
 def _audit(target: Target, user: Any, reason: str) -> None:
-    target._history_user = user  # type: ignore[attr-defined]
-    target._change_reason = reason[:HISTORY_REASON_MAX]  # type: ignore[attr-defined]
+    history.set_actor(target, user, reason[:HISTORY_REASON_MAX])
 
 
 @transaction.atomic
@@ -826,8 +825,7 @@ def save_target(
         elif tq.required_quantity == qty:
             continue
         tq.required_quantity = qty
-        tq._history_user = user  # type: ignore[attr-defined]
-        tq._change_reason = audit_reason[:HISTORY_REASON_MAX]  # type: ignore[attr-defined]
+        history.set_actor(tq, user, audit_reason[:HISTORY_REASON_MAX])
         tq.save()
     return target
 

@@ -23,6 +23,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from espm import history
 from regions.models import (
     ENDED_KEY_SEPARATOR,
     NATIONAL_CODE,
@@ -186,7 +187,7 @@ class HistoryResult:
 def _without_history(region: Region) -> Region:
     """The official list is its own record (Kepmendagri, region_history.toml): the loaders'
     saves stay out of the region history, which records people's settings changes."""
-    region.skip_history_when_saving = True  # type: ignore[attr-defined]
+    history.skip_next_save(region)
     return region
 
 
@@ -274,7 +275,7 @@ def load_region_history(path: Path | None = None) -> HistoryResult:
         elif any(getattr(row, k) != v for k, v in defaults.items()):
             for k, v in defaults.items():
                 setattr(row, k, v)
-            row._change_reason = "load_regions"  # type: ignore[attr-defined]
+            history.set_reason(row, "load_regions")
             row.save()
             result.successions_updated += 1
         else:
@@ -339,7 +340,7 @@ def create_agency(actor: User, region: Region, data: dict[str, Any], sectors: An
     require_active_region(region)
     agency = Agency(region=region, **{k: data[k] for k in AGENCY_FIELDS if k in data})
     agency.full_clean()
-    agency._change_reason = "dibuat"  # type: ignore[attr-defined]
+    history.set_reason(agency, "dibuat")
     agency.save()
     agency.sectors.set(sectors)
     return agency
@@ -405,8 +406,7 @@ def update_region_settings(
     for field in REGION_SETTINGS_FIELDS:
         if field in data:
             setattr(current, field, data[field])
-    current._history_user = actor  # type: ignore[attr-defined]
-    current._change_reason = "pengaturan wilayah"  # type: ignore[attr-defined]
+    history.set_actor(current, actor, "pengaturan wilayah")
     current.full_clean()
     current.save(update_fields=list(REGION_SETTINGS_FIELDS))
     return current
@@ -446,8 +446,7 @@ def invite_user(
         created_by=actor,
     )
     membership.full_clean()
-    membership._history_user = actor  # type: ignore[attr-defined]
-    membership._change_reason = "undangan"  # type: ignore[attr-defined]
+    history.set_actor(membership, actor, "undangan")
     membership.save()
     transaction.on_commit(lambda: send_invitation(user.pk, base_url))
     return user
@@ -490,8 +489,7 @@ def add_role(
         created_by=actor,
     )
     membership.full_clean()
-    membership._history_user = actor  # type: ignore[attr-defined]
-    membership._change_reason = "peran ditambahkan"  # type: ignore[attr-defined]
+    history.set_actor(membership, actor, "peran ditambahkan")
     membership.save()
     if role == Role.BANGDA_ADMIN and not person.is_staff:
         person.is_staff = True
@@ -534,8 +532,7 @@ def deactivate_membership(actor: User, membership: Membership, reason: str = "")
     current = Membership.objects.select_for_update().get(pk=membership.pk)
     if current.is_active:
         current.is_active = False
-        current._history_user = actor  # type: ignore[attr-defined]
-        current._change_reason = reason or "dinonaktifkan"  # type: ignore[attr-defined]
+        history.set_actor(current, actor, reason or "dinonaktifkan")
         current.save()
     return current
 
@@ -547,8 +544,7 @@ def reactivate_membership(actor: User, membership: Membership) -> Membership:
         refuse_self_grant(actor, current.user)
         require_active_region(current.region)
         current.is_active = True
-        current._history_user = actor  # type: ignore[attr-defined]
-        current._change_reason = "diaktifkan kembali"  # type: ignore[attr-defined]
+        history.set_actor(current, actor, "diaktifkan kembali")
         current.save()
     return current
 

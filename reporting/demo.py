@@ -28,6 +28,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from espm import history
 from indicators.models import NomenclatureItem, ServiceBudgetCode
 from indicators.services import load_nomenclature
 from regions.demo import DEMO_REGIONS
@@ -244,7 +245,7 @@ def _fill(
             row.realised = realised.quantize(Decimal(1))
         else:
             row.met = _score(code, i, quarter) < 0.5 + level / 2
-        row._history_user = user  # type: ignore[attr-defined]
+        history.set_actor(row, user)
         batch.quality.append(row)
     if completeness >= 1:
         for stage in report.stages.all():
@@ -254,7 +255,7 @@ def _fill(
                 else ReportStage.Status.IN_PROGRESS
             )
             stage.note = f"{DEMO_NOTE} Tahap berjalan sesuai rencana aksi."
-            stage._history_user = user  # type: ignore[attr-defined]
+            history.set_actor(stage, user)
             batch.stages.append(stage)
             if stage.status == ReportStage.Status.DONE:
                 batch.evidence.append(_stage_document(report, stage, user))
@@ -272,7 +273,7 @@ def _fill(
             realised=int(allocated * min(1.0, 0.2 * quarter + 0.1 * level)),
             order=1,
         )
-        line._history_user = user  # type: ignore[attr-defined]
+        history.set_actor(line, user)
         batch.budget.append(line)
         report.problems = (
             f"{DEMO_NOTE} Keterbatasan tenaga dan data sasaran belum padan dengan Dukcapil."
@@ -282,7 +283,7 @@ def _fill(
     report.updated_by = user
     report.version += 1
     services.recompute_capaian(report, rows)
-    report._history_user = user  # type: ignore[attr-defined]
+    history.set_actor(report, user)
     batch.reports.append(report)
 
 
@@ -372,7 +373,7 @@ def _stage_document(report: Report, stage: ReportStage, user: User) -> Evidence:
         uploaded_by=user,
     )
     doc.file.name = _demo_document()
-    doc._history_user = user  # type: ignore[attr-defined]
+    history.set_actor(doc, user)
     return doc
 
 
@@ -446,7 +447,7 @@ def _seed_closed_quarter(period: Period, users: dict[str, User]) -> None:
         events.append(
             _region_event(sub, "accept", RegionSubmission.Status.SUBMITTED, reviewer, decided)
         )
-        sub._history_user = reviewer  # type: ignore[attr-defined]
+        history.set_actor(sub, reviewer)
     bulk_update_with_history(
         subs,
         RegionSubmission,
@@ -521,7 +522,7 @@ def _seed_open_quarter(period: Period, users: dict[str, User]) -> None:
         for check in report.checks.filter(rule__code="MELEBIHI-TARGET"):
             check.explanation = OVER_TARGET_EXPLANATION
             check.explained_by, check.explained_at = operator, report.submitted_at
-            check._history_user = operator  # type: ignore[attr-defined]
+            history.set_actor(check, operator)
             check.save()
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _t
 
+from espm import history
 from regions.scoping import Action
 from reporting import workflow
 from reporting.models import Report, ReviewNote, Section
@@ -45,7 +46,7 @@ def save_note(report_id: int, user: Any, section: str, text: str) -> ReviewNote 
         note = ReviewNote.objects.filter(report=report, section=section).first()
         if not text:
             if note is not None:
-                note._history_user = user  # type: ignore[attr-defined]
+                history.set_actor(note, user)
                 note.delete()
             return None
         if note is None:
@@ -53,6 +54,6 @@ def save_note(report_id: int, user: Any, section: str, text: str) -> ReviewNote 
         elif note.text == text:
             return note
         note.text, note.author = text, user
-        note._history_user = user  # type: ignore[attr-defined]
+        history.set_actor(note, user)
         note.save()
         return note

@@ -23,6 +23,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from espm import history
 from indicators.models import (
     Assignment,
     CatalogEdition,
@@ -118,7 +119,7 @@ def ensure_periods(year: int, user: Any = None) -> list[Period]:
         period = Period.objects.filter(year=year, quarter=quarter).first()
         if period is None:
             period = Period(year=year, quarter=quarter, due_date=default_due_date(year, quarter))
-            period._history_user = user  # type: ignore[attr-defined]
+            history.set_actor(period, user)
             period.save()
         periods.append(period)
     return periods
@@ -156,7 +157,7 @@ def update_period(
     period.due_date = due_date
     period.allow_late = allow_late
     period.version += 1
-    period._history_user = user  # type: ignore[attr-defined]
+    history.set_actor(period, user)
     period.save()
     return period
 
@@ -338,7 +339,7 @@ def open_period(
             period.opened_by = user
             period.version += 1
             period.closed_at = None
-            period._history_user = user  # type: ignore[attr-defined]
+            history.set_actor(period, user)
             period.save()
     return result
 
@@ -479,7 +480,7 @@ def close_period(period_id: int, user: Any) -> Period:
     period.state = Period.State.CLOSED
     period.closed_at = timezone.now()
     period.version += 1
-    period._history_user = user  # type: ignore[attr-defined]
+    history.set_actor(period, user)
     period.save()
     return period
 
@@ -558,8 +559,7 @@ def sync_target(report: Report) -> None:
     for row in report.quality.select_for_update(of=("self",)):
         if row.quality_item_id in required and row.required != required[row.quality_item_id]:
             row.required = required[row.quality_item_id]
-            row._history_user = None  # type: ignore[attr-defined]
-            row._change_reason = "target"  # type: ignore[attr-defined]
+            history.set_actor(row, None, "target")
             row.save(update_fields=["required"])
 
 
@@ -612,14 +612,14 @@ def _edit(
         report.version += 1
         report.updated_by = user
         recompute_capaian(report)
-        report._history_user = user  # type: ignore[attr-defined]
+        history.set_actor(report, user)
         report.save()
         quality_checks.refresh(report)
         return report
 
 
 def _save_child(obj: Any, user: Any) -> None:
-    obj._history_user = user
+    history.set_actor(obj, user)
     obj.save()
 
 
@@ -800,7 +800,7 @@ def save_budget_line(
 def delete_budget_line(report_id: int, user: Any, version: int | None, line_id: int) -> Report:
     def apply(r: Report) -> None:
         line = r.budget_lines.get(pk=line_id)
-        line._history_user = user  # type: ignore[attr-defined]
+        history.set_actor(line, user)
         line.delete()
 
     # A delete must name the version it read, or it could remove a line a colleague just
@@ -1013,7 +1013,7 @@ def add_evidence(
             uploaded_by=user,
         )
         evidence.file.save(f"{uuid.uuid4().hex}.{checked.extension}", File(upload), save=False)
-        evidence._history_user = user  # type: ignore[attr-defined]
+        history.set_actor(evidence, user)
         evidence.save()
         if report.entered_at is None:
             report.entered_at = timezone.now()
@@ -1062,7 +1062,7 @@ def delete_evidence(
         evidence.report = report
         evidence.deleted_at = timezone.now()
         evidence.deleted_by = user
-        evidence._history_user = user  # type: ignore[attr-defined]
+        history.set_actor(evidence, user)
         evidence.save()
         if evidence.stage_id is not None:
             quality_checks.refresh(report)

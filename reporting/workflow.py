@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
+from espm import history
 from indicators.models import Target
 from regions.models import Level, Region
 from regions.roles import Role
@@ -842,8 +843,7 @@ def _apply(
             fields.append("due_date")
         snapshot = snapshot_submission(obj)
         event_links = {"submission": obj}
-    obj._history_user = user  # type: ignore[union-attr]
-    obj._change_reason = (f"{spec.action}: {reason}" if reason else spec.action)[:100]  # type: ignore[union-attr]
+    history.set_actor(obj, user, (f"{spec.action}: {reason}" if reason else spec.action)[:100])
     obj.save(update_fields=fields)
     event = WorkflowEvent.objects.create(
         region_id=obj.region_id,

@@ -3,6 +3,7 @@ once so the demo's ranking page shows a configured year with its history entry."
 
 from __future__ import annotations
 
+from espm import history
 from reporting.award import selectors
 from reporting.models import AwardConfig
 
@@ -13,5 +14,5 @@ def seed() -> None:
     if AwardConfig.objects.filter(year=DEMO_YEAR).exists():
         return
     config = AwardConfig(year=DEMO_YEAR, **selectors.default_fields())
-    config._change_reason = "Konfigurasi bawaan (docs/decisions.md)"  # type: ignore[attr-defined]
+    history.set_reason(config, "Konfigurasi bawaan (docs/decisions.md)")
     config.save()

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from espm import history
 from reporting.award import selectors
 from reporting.models import AwardConfig
 from reporting.rules import award, reasons
@@ -45,7 +46,6 @@ def save_config(
         config.categories = [c for c in award.CATEGORIES if c in categories]
         config.note = reasons.clean(note)
         config.version += 1
-        config._history_user = user  # type: ignore[attr-defined]
-        config._change_reason = reasons.clean(reason)[:100]  # type: ignore[attr-defined]
+        history.set_actor(config, user, reasons.clean(reason)[:100])
         config.save()
         return config

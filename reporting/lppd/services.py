@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from espm import history
 from regions.models import Region
 from reporting.lppd import selectors
 from reporting.models import LppdAnnex, LppdDueDate
@@ -83,8 +84,7 @@ def hand_in(
         annex.figures_final = figures.complete_year
         annex.note = note
         annex.version += 1
-        annex._history_user = user  # type: ignore[attr-defined]
-        annex._change_reason = (note or _("Diserahkan"))[:100]  # type: ignore[attr-defined]
+        history.set_actor(annex, user, (note or _("Diserahkan"))[:100])
         annex.save()
         return annex
 
@@ -104,8 +104,7 @@ def withdraw(
         _check_version(annex.version, seen_version)
         annex.submitted_at = None
         annex.version += 1
-        annex._history_user = user  # type: ignore[attr-defined]
-        annex._change_reason = (_("Ditarik: ") + reasons.clean(reason))[:100]  # type: ignore[attr-defined]
+        history.set_actor(annex, user, (_("Ditarik: ") + reasons.clean(reason))[:100])
         annex.save()
         return annex
 
@@ -131,7 +130,6 @@ def set_due_date(
         row.due_date = due
         row.reason = reasons.clean(reason)
         row.version += 1
-        row._history_user = user  # type: ignore[attr-defined]
-        row._change_reason = row.reason[:100]  # type: ignore[attr-defined]
+        history.set_actor(row, user, row.reason[:100])
         row.save()
         return row

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from espm import history
 from indicators.selectors import service_types_for_region
 from regions.models import Agency, Region
 from reporting.evidence import check_upload
@@ -253,7 +254,7 @@ def save_action_plan(
             _clear_file(plan)
         plan.version += 1
         plan.updated_by = user
-        plan._history_user = user  # type: ignore[attr-defined]
+        history.set_actor(plan, user)
         plan.save()
         if wanted is not None:
             _replace_commitments(plan, wanted, user)
@@ -264,14 +265,14 @@ def _replace_commitments(plan: ActionPlan, wanted: dict[int, CommitmentInput], u
     existing = {c.service_type_id: c for c in plan.commitments.all()}
     for pk, row in existing.items():
         if pk not in wanted:
-            row._history_user = user  # type: ignore[attr-defined]
+            history.set_actor(row, user)
             row.delete()
     for pk, item in wanted.items():
         row = existing.get(pk) or ActionPlanCommitment(plan=plan, service_type_id=pk)
         if row.pk and row.commitment == item.commitment and row.budget == item.budget:
             continue
         row.commitment, row.budget = item.commitment, item.budget
-        row._history_user = user  # type: ignore[attr-defined]
+        history.set_actor(row, user)
         row.save()
 
 
@@ -363,7 +364,7 @@ def save_spm_team(
             _clear_file(team)
         team.version += 1
         team.updated_by = user
-        team._history_user = user  # type: ignore[attr-defined]
+        history.set_actor(team, user)
         team.save()
         if cleaned is not None:
             _replace_members(team, cleaned, user)
@@ -378,7 +379,7 @@ def _replace_members(team: SpmTeam, members: list[MemberInput], user: Any) -> No
     kept = {m.id for m in members if m.id in existing}
     for pk, row in existing.items():
         if pk not in kept:
-            row._history_user = user  # type: ignore[attr-defined]
+            history.set_actor(row, user)
             row.delete()
     for order, m in enumerate(members, start=1):
         found = existing.get(m.id) if m.id is not None else None
@@ -395,5 +396,5 @@ def _replace_members(team: SpmTeam, members: list[MemberInput], user: Any) -> No
             continue
         for k, v in values.items():
             setattr(row, k, v)
-        row._history_user = user  # type: ignore[attr-defined]
+        history.set_actor(row, user)
         row.save()

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from espm import history
 from reporting.models import Period, ValidationRule
 from reporting.rules import reasons
 
@@ -70,8 +71,7 @@ def create_rule(user: Any, data: dict[str, Any]) -> ValidationRule:
             updated_by=user,
             **{name: data[name] for name in EDITABLE},
         )
-        rule._history_user = user  # type: ignore[attr-defined]
-        rule._change_reason = "create"  # type: ignore[attr-defined]
+        history.set_actor(rule, user, "create")
         try:
             with transaction.atomic():
                 rule.save()
@@ -109,8 +109,7 @@ def update_rule(
             setattr(rule, name, data[name])
         rule.change_reason = reason
         rule.updated_by = user
-        rule._history_user = user  # type: ignore[attr-defined]
-        rule._change_reason = "edit"  # type: ignore[attr-defined]
+        history.set_actor(rule, user, "edit")
         rule.save()
         _reevaluate_on_commit()
     return rule, changed
@@ -136,8 +135,7 @@ def switch_rule(rule_id: int, user: Any, *, active: bool, reason: str) -> Valida
         rule.is_active = active
         rule.change_reason = reason
         rule.updated_by = user
-        rule._history_user = user  # type: ignore[attr-defined]
-        rule._change_reason = "activate" if active else "deactivate"  # type: ignore[attr-defined]
+        history.set_actor(rule, user, "activate" if active else "deactivate")
         rule.save(update_fields=["is_active", "change_reason", "updated_by", "updated_at"])
         _reevaluate_on_commit()
     return rule

@@ -24,6 +24,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from espm import history
 from reporting.models import (
     BudgetLine,
     Evidence,
@@ -532,8 +533,7 @@ def explain(check: ReportCheck, user: Any, text: str) -> ReportCheck:
         check.explanation = text
         check.explained_by = user if text else None
         check.explained_at = timezone.now() if text else None
-        check._history_user = user  # type: ignore[attr-defined]
-        check._change_reason = "explain"  # type: ignore[attr-defined]
+        history.set_actor(check, user, "explain")
         check.save(update_fields=["explanation", "explained_by", "explained_at", "updated_at"])
         return check
 
@@ -569,8 +569,7 @@ def confirm(check: ReportCheck, user: Any, note: str, *, undo: bool = False) -> 
                 raise CheckError(_("Tulis catatan pemeriksaan (apa yang sudah dicek)."))
             check.confirmed_note, check.confirmed_values = note, check.values
             check.confirmed_by, check.confirmed_at = user, timezone.now()
-        check._history_user = user  # type: ignore[attr-defined]
-        check._change_reason = "unconfirm" if undo else "confirm"  # type: ignore[attr-defined]
+        history.set_actor(check, user, "unconfirm" if undo else "confirm")
         check.save(
             update_fields=[
                 "confirmed_note", "confirmed_values", "confirmed_by", "confirmed_at", "updated_at"
