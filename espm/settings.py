@@ -163,7 +163,11 @@ AXES_CLIENT_IP_CALLABLE = "espm.net.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# Failure counters in the database, so every web node counts the same attempts.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 
+# Sessions in the database: a request may land on any web node (docs/deploy.md).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Sliding expiry: activity renews the session, written at most once a minute
@@ -246,6 +250,8 @@ FILE_UPLOAD_HANDLERS = [
 ]
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Redis: one cache for every web node (dashboards, DRF's rate-limit counters); the in-process
+# cache is only for the embedded default, a single process.
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

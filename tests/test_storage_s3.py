@@ -6,6 +6,10 @@ a redirect to the bucket or a link into it."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 
@@ -19,7 +23,7 @@ from espm.celery import app
 from reporting import importer
 from reporting.models import Evidence, GeneratedDocument, RegionSubmission, private_storage
 from tests.factories_reporting import PDF_BYTES, demo_report
-from tests.s3_server import BUCKET, s3_server, s3_storage
+from tests.s3_server import BUCKET, S3Server, s3_server, s3_storage
 from tests.test_import import as_file, row_of, set_cell, tw3, workbook
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +49,46 @@ def _upload(client, report, name: str = "kohort.pdf", data: bytes = PDF_BYTES):
         reverse("reporting:evidence_upload", kwargs={"pk": report.pk}),
         {"file": SimpleUploadedFile(name, data), "description": "rekap"},
         headers=HX,
+    )
+
+
+def _settings_in_a_process(env: dict[str, str]) -> subprocess.CompletedProcess:
+    code = "import json; from django.conf import settings; print(json.dumps(settings.STORAGES))"
+    return subprocess.run(  # noqa: S603 — our own interpreter, fixed arguments
+        [sys.executable, "-c", code],
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "espm.settings",
+            "SECRET_KEY": "storage-settings-test-" + "k" * 40,
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_storage_backend_s3_comes_from_the_environment():
+    env = S3Server("http://127.0.0.1:9000").env("espm")
+    done = _settings_in_a_process(env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    storages = json.loads(done.stdout.strip().splitlines()[-1])
+    private = storages["private"]
+    assert private["BACKEND"] == "storages.backends.s3.S3Storage"
+    options = private["OPTIONS"]
+    assert (options["bucket_name"], options["endpoint_url"]) == (BUCKET, "http://127.0.0.1:9000")
+    assert options["location"] == "espm/private"
+    assert storages["default"]["OPTIONS"]["location"] == "espm/media"
+    # Private objects, never overwritten, and no long-lived or unsigned links.
+    assert options["default_acl"] is None and options["file_overwrite"] is False
+    assert options["querystring_auth"] is True and options["querystring_expire"] == 60
+    assert "access_key" not in options  # keys from the environment or the instance role
+
+    wrong = _settings_in_a_process({"STORAGE_BACKEND": "nfs"})
+    assert wrong.returncode != 0 and "STORAGE_BACKEND must be 'local' or 's3'" in wrong.stderr
+    local = _settings_in_a_process({"STORAGE_BACKEND": "local"})
+    assert json.loads(local.stdout.strip().splitlines()[-1])["private"]["BACKEND"] == (
+        "django.core.files.storage.FileSystemStorage"
     )
 
 

@@ -30,7 +30,7 @@ from regions.models import User
 from reporting.models import Evidence, GeneratedDocument, RegionSubmission, Report
 from tests.conftest import ensure_seeded
 from tests.factories_reporting import PDF_BYTES
-from tests.s3_server import s3_server
+from tests.s3_server import S3Server, s3_server
 
 requests = pytest.importorskip("requests")
 
@@ -88,6 +88,13 @@ class Proc:
 class Node:
     url: str
     proc: Proc
+    s3: S3Server
+    folder: str  # in the bucket
+
+    def stored(self) -> list[str]:
+        """The private files in the bucket, as names of the storage."""
+        prefix = f"{self.folder}/private/"
+        return [key.removeprefix(prefix) for key in self.s3.keys(prefix)]
 
 
 def _start(name: str, argv: list[str], env: dict[str, str], tmp: Path) -> Proc:
@@ -146,11 +153,14 @@ def nodes(transactional_db, s3_server, settings, tmp_path) -> Iterator[tuple[Nod
         web = ["-m", "gunicorn", "espm.wsgi", "-w", "1", "--threads", "4", "--no-control-socket"]
         for name in ("a", "b"):
             port = _free_port()
-            proc = _start(f"node-{name}", [*web, "-b", f"127.0.0.1:{port}"], env, tmp_path)
+            # Each node its own disk: a file that went there and not to the bucket is lost.
+            disk = {**env, "PRIVATE_ROOT": str(tmp_path / f"disk-{name}")}
+            proc = _start(f"node-{name}", [*web, "-b", f"127.0.0.1:{port}"], disk, tmp_path)
             procs.append(proc)
-            made.append(Node(f"http://127.0.0.1:{port}", proc))
+            made.append(Node(f"http://127.0.0.1:{port}", proc, s3_server, location))
         worker = "-m celery -A espm worker -P solo -l WARNING --without-gossip --without-mingle"
-        procs.append(_start("worker", [*worker.split(), "-Q", queue], env, tmp_path))
+        disk = {**env, "PRIVATE_ROOT": str(tmp_path / "disk-worker")}
+        procs.append(_start("worker", [*worker.split(), "-Q", queue], disk, tmp_path))
         for node in made:
             wait_for(lambda node=node: _ready(node), START_TIMEOUT, f"{node.proc.name} to serve")
         yield made[0], made[1]
@@ -206,6 +216,7 @@ def _person_moves_between_nodes(a: Node, b: Node) -> None:
     )
     assert upload.status_code == 200, upload.text[:500]
     evidence = Evidence.objects.get(report=report, original_name="kohort.pdf")
+    assert evidence.file.name in a.stored()
     tapem = login(b, "klaten.tapem")
     for node in (b, a):
         download = tapem.get(
@@ -279,6 +290,7 @@ def _job_asked_on_one_node_is_followed_on_the_other(a: Node, b: Node) -> None:
     assert download.status_code == 200
     assert download.headers["Content-Type"] == "application/pdf"
     doc.refresh_from_db()
+    assert doc.file.name in a.stored()
     assert download.content.startswith(b"%PDF") and len(download.content) == doc.size
 
 
