@@ -277,6 +277,17 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "espm")
+# Document builds (PDFs, zips, long lists) may go to workers of their own, so a national batch
+# never delays deadline messages or a period opening; unset, everything is on the one queue.
+CELERY_DOCUMENTS_QUEUE = os.environ.get("CELERY_DOCUMENTS_QUEUE", "")
+CELERY_TASK_ROUTES: dict[str, dict[str, str]] = (
+    {
+        "reporting.tasks.generate_document": {"queue": CELERY_DOCUMENTS_QUEUE},
+        "reporting.tasks.generate_batch": {"queue": CELERY_DOCUMENTS_QUEUE},
+    }
+    if CELERY_DOCUMENTS_QUEUE
+    else {}
+)
 # No task runs forever: the soft limit raises inside it (jobs are marked failed), the hard
 # limit a minute later kills the worker process. Eager tasks (no broker) have no limit.
 CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", "300"))

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from django.conf import settings
 
@@ -52,6 +56,47 @@ def test_web_replicas_share_nothing_behind_the_proxy():
     assert "$proxy_add_x_forwarded_for" in nginx and "client_max_body_size 12m" in nginx
     assert max_body_mb() < 12  # the proxy lets the largest accepted request through
     assert services["minio"]["profiles"] == ["minio"]  # optional: any S3-compatible store
+
+
+def test_each_queue_has_its_workers():
+    """Document builds are routed to the queue the documents worker consumes; the rest to
+    the queue of the general worker. Read as a fresh process would, from the environment."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    env = services["web"]["environment"]
+    queues = {
+        name: service["command"][service["command"].index("-Q") + 1]
+        for name, service in services.items()
+        if "worker" in service.get("command", [])
+    }
+    assert queues == {"worker": env["CELERY_QUEUE"], "worker-documents": "documents"}
+    code = (
+        "from espm.celery import app; r = app.amqp.router.route;"
+        "print(*(r({}, t)['queue'].name for t in ("
+        "'reporting.tasks.generate_document', 'reporting.tasks.generate_batch',"
+        "'reporting.tasks.tick', 'reporting.tasks.open_period_job')))"
+    )
+    done = subprocess.run(  # noqa: S603 — our own interpreter, fixed arguments
+        [sys.executable, "-c", code],
+        env={
+            **os.environ,
+            "SECRET_KEY": "queues-test-" + "k" * 40,
+            "CELERY_QUEUE": env["CELERY_QUEUE"],
+            "CELERY_DOCUMENTS_QUEUE": env["CELERY_DOCUMENTS_QUEUE"],
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["documents", "documents", "espm", "espm"]
+
+
+def test_one_queue_unless_told():
+    """Without CELERY_DOCUMENTS_QUEUE every task goes to the default queue, whatever it is."""
+    if os.environ.get("CELERY_DOCUMENTS_QUEUE"):
+        pytest.skip("this run routes document builds on purpose")
+    assert settings.CELERY_TASK_ROUTES == {}
 
 
 def max_body_mb() -> float:

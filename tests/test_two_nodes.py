@@ -136,6 +136,7 @@ def nodes(transactional_db, s3_server, settings, tmp_path) -> Iterator[tuple[Nod
         "CELERY_BROKER_URL": redis_url,
         "CELERY_RESULT_BACKEND": redis_url,
         "CELERY_QUEUE": queue,
+        "CELERY_DOCUMENTS_QUEUE": "",  # the one worker takes the document builds too
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "SECRET_KEY": "two-nodes-test-secret-" + "x" * 40,
         "DEBUG": "0",
