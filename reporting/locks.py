@@ -1,8 +1,8 @@
 """Who may edit a report's data, and when: the one place the editing rules live.
 
 `entry_lock_reason(report, user)` answers None when the user may edit now, otherwise the
-Indonesian sentence shown on the form. The review workflow (reporting/workflow.py) calls it
-too and may extend it for reopen/freeze.
+Indonesian sentence shown on the form: who (the owning agency's operator) is asked here,
+when (status, freeze, window) is ``rules.editing.lock_reason``, which the review pages use too.
 """
 
 from __future__ import annotations
@@ -11,15 +11,13 @@ import datetime
 from typing import Any
 
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from regions.roles import Role
 from regions.scoping import grants_for
-from reporting.models import Period, RegionSubmission, Report
-from reporting.rules import windows
+from reporting.models import RegionSubmission, Report
+from reporting.rules import editing, windows
 
-EDITABLE_STATUSES = frozenset({Report.Status.DRAFT, Report.Status.RETURNED})
 FROZEN_SUBMISSION = frozenset({RegionSubmission.Status.SUBMITTED, RegionSubmission.Status.ACCEPTED})
 
 
@@ -51,9 +49,8 @@ def effective_due_date(report: Report) -> datetime.date:
 
 
 def reopened(report: Report) -> bool:
-    """A reopen (reporting.workflow, reopen_region) gave the region a due date not yet passed."""
-    sub = submission_for(report)
-    return bool(sub is not None and sub.due_date and sub.due_date >= today())
+    """A reopen gave the region a due date not yet passed (``rules.windows.is_reopened``)."""
+    return windows.is_reopened(submission_for(report), today())
 
 
 def today() -> datetime.date:
@@ -61,7 +58,7 @@ def today() -> datetime.date:
 
 
 def is_late(report: Report) -> bool:
-    return today() > effective_due_date(report)
+    return windows.is_past_due(report.period, submission_for(report), today())
 
 
 def days_left(report: Report) -> int:
@@ -69,27 +66,7 @@ def days_left(report: Report) -> int:
 
 
 def entry_lock_reason(report: Report, user: Any) -> str | None:
-    """None when `user` may edit `report` now; otherwise why not (with the due date)."""
-    due = date_format(effective_due_date(report), "j F Y")
+    """None when `user` may edit `report` now; otherwise why not (``rules.editing``)."""
     if not is_agency_operator(user, report):
         return _("Hanya operator perangkat daerah pemilik laporan yang dapat mengisi laporan ini.")
-    period: Period = report.period
-    if period.state == Period.State.PLANNED:
-        return _("Periode %(period)s belum dibuka oleh Bangda.") % {"period": period}
-    if period.state == Period.State.CLOSED and not reopened(report):
-        return _("Periode %(period)s sudah ditutup (batas waktu %(due)s).") % {
-            "period": period,
-            "due": due,
-        }
-    if report.status not in EDITABLE_STATUSES:
-        return _(
-            "Laporan berstatus “%(status)s”; hanya draf atau laporan dikembalikan yang dapat diubah."
-        ) % {"status": report.get_status_display()}
-    sub = submission_for(report)
-    if sub is not None and sub.status in FROZEN_SUBMISSION:
-        return _("Laporan wilayah untuk periode ini sudah %(status)s; data tidak dapat diubah.") % {
-            "status": sub.get_status_display().lower()
-        }
-    if is_late(report) and not period.allow_late:
-        return _("Batas waktu pengisian %(due)s telah lewat.") % {"due": due}
-    return None
+    return editing.lock_reason(report, submission_for(report))

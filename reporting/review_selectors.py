@@ -187,7 +187,7 @@ def ready_to_submit(user: Any) -> list[RegionSubmission]:
         period__state=Period.State.OPEN,
         status__in=(RegionSubmission.Status.IN_PROGRESS, RegionSubmission.Status.RETURNED),
     )[:12]:
-        if not workflow.region_problems(sub) and not workflow.window_problem(sub.period, sub):
+        if not workflow.region_problems(sub) and not windows.window_problem(sub.period, sub):
             out.append(sub)
     return out
 

@@ -276,7 +276,7 @@ def _submission_page(
             "warnings": workflow.region_warnings(sub),
             # Flags still open on its reports (explained warnings): seen before it goes up.
             "open_checks": quality_selectors.open_checks(reports),
-            "window": workflow.window_problem(sub.period, sub),
+            "window": windows.window_problem(sub.period, sub),
             "due_date": windows.effective_due_date(sub.period, sub),
             "can_recap": recap.may_see_submission(request.user, sub),
             "kabkota": review_selectors.kabkota_standing(sub),

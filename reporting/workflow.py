@@ -34,8 +34,8 @@ from reporting.models import (
     Section,
     WorkflowEvent,
 )
-from reporting.rules import completeness, reasons
-from reporting.rules.windows import effective_due_date
+from reporting.rules import completeness, editing, reasons
+from reporting.rules.windows import effective_due_date, freeze_reason, window_problem
 
 R = Report.Status
 S = RegionSubmission.Status
@@ -278,61 +278,12 @@ def submission_for(report: Report) -> RegionSubmission | None:
     ).first()
 
 
-def window_problem(
-    period: Period, submission: RegionSubmission | None, today: dt.date | None = None
-) -> str | None:
-    """Why entry/submission is closed for this region and period, or None when open.
-
-    Policy: after the due date a region that has not submitted is locked unless the period
-    allows late entry (its submission is then late, `rules.windows`); a reopen sets a new
-    due date.
-    """
-    today = today or timezone.localdate()
-    reopened = bool(submission and submission.due_date and submission.due_date >= today)
-    if period.state == Period.State.PLANNED:
-        return _t("Periode %(p)s belum dibuka.") % {"p": period}
-    if period.state == Period.State.CLOSED and not reopened:
-        return _t("Periode %(p)s sudah ditutup; minta pembukaan kembali.") % {"p": period}
-    due = effective_due_date(period, submission)
-    if today > due and not period.allow_late and not reopened:
-        return _t(
-            "Batas waktu %(due)s sudah lewat dan periode ini tidak menerima laporan terlambat; "
-            "minta pembukaan kembali kepada provinsi/Bangda."
-        ) % {"due": due.strftime("%d-%m-%Y")}
-    return None
-
-
-def freeze_reason(submission: RegionSubmission | None) -> str | None:
-    if submission is None:
-        return None
-    if submission.status == S.ACCEPTED:
-        return _t(
-            "Laporan wilayah sudah diterima tingkat di atasnya; data dibekukan. "
-            "Perbaikan memerlukan pembukaan kembali."
-        )
-    if submission.status == S.SUBMITTED:
-        return _t("Laporan wilayah sedang ditinjau tingkat di atasnya; data tidak dapat diubah.")
-    return None
-
-
 def review_lock_reason(report: Report, submission: RegionSubmission | None = None) -> str | None:
-    """Why the review chain keeps this report's data from being edited now (None = editable).
-
-    `reporting.locks.entry_lock_reason` consults this, so the data-entry pages and the
-    workflow agree.
-    """
+    """Why the review chain keeps this report's data from being edited now (None = editable):
+    ``rules.editing.lock_reason``, the rule the data-entry pages use too."""
     if submission is None:
         submission = submission_for(report)
-    frozen = freeze_reason(submission)
-    if frozen:
-        return frozen
-    if report.status == R.AWAITING_HEAD:
-        return _t("Laporan menunggu persetujuan kepala OPD.")
-    if report.status == R.SUBMITTED:
-        return _t("Laporan sedang diverifikasi.")
-    if report.status == R.VERIFIED:
-        return _t("Laporan sudah diverifikasi; perbaikan memerlukan pembukaan kembali.")
-    return window_problem(report.period, submission)
+    return editing.lock_reason(report, submission)
 
 
 # ---------------------------------------------------------------- checks before a step

@@ -323,7 +323,7 @@ def test_after_due_date_only_if_allow_late(cast, empty_report):
         due_date=timezone.localdate() - datetime.timedelta(days=1), allow_late=False
     )
     report = Report.objects.select_related("period").get(pk=empty_report.pk)
-    assert "telah lewat" in locks.entry_lock_reason(report, user)
+    assert "sudah lewat" in locks.entry_lock_reason(report, user)
     Period.objects.filter(pk=empty_report.period_id).update(allow_late=True)
     report = Report.objects.select_related("period").get(pk=empty_report.pk)
     assert locks.entry_lock_reason(report, user) is None

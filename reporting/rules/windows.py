@@ -9,7 +9,11 @@ The rule (domain reference §6–7):
 - a submitted region is *late* when the local date (``settings.TIME_ZONE``) of
   ``submitted_at`` is after the effective due date; on the due date itself it is on time;
 - a region that has not submitted is *missing* (pages that say so call it *overdue* once
-  today is past the due date).
+  today is past the due date);
+- entry and submission are open (``window_problem``) while the period is open and today is
+  not after the due date, or the period accepts late reports, or a reopen set a due date not
+  yet passed; a submission with the level above or accepted freezes the region's data
+  (``freeze_reason``). ``rules.editing`` combines these with a report's own status.
 
 The same rule is written twice: in Python for one submission (`timeliness`) and in SQL for
 querysets (`late_q`, `on_time_q`, `missing_q`, `annotate_timeliness`). Both read only
@@ -28,6 +32,8 @@ from django.db.models.expressions import Case, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _t
 
 if TYPE_CHECKING:
     from reporting.models import Period, RegionSubmission
@@ -77,6 +83,65 @@ def is_overdue(
     """Not submitted and the due date has passed (pages that tell "overdue" from "missing")."""
     today = today or timezone.localdate()
     return timeliness(submission) == "missing" and today > effective_due_date(period, submission)
+
+
+# ---------------------------------------------------------------- the entry window
+# Period states and region-submission statuses by value: models.py imports this module.
+PLANNED, CLOSED = "planned", "closed"
+
+
+def is_reopened(submission: RegionSubmission | None, today: dt.date | None = None) -> bool:
+    """A reopen (``workflow.reopen_region``) gave the region a due date not yet passed."""
+    today = today or timezone.localdate()
+    return bool(submission is not None and submission.due_date and submission.due_date >= today)
+
+
+def is_past_due(
+    period: Period, submission: RegionSubmission | None, today: dt.date | None = None
+) -> bool:
+    """Today is after the region's due date (the due date itself is still in time)."""
+    return (today or timezone.localdate()) > effective_due_date(period, submission)
+
+
+def window_problem(
+    period: Period, submission: RegionSubmission | None, today: dt.date | None = None
+) -> str | None:
+    """Why entry and submission are closed for this region and period, or None when open.
+
+    Policy (SPM.md §6): a planned period is not open yet; a closed one is open again only for
+    a reopened region; after the due date a region is locked unless the period accepts late
+    reports (its submission is then late) or a reopen set a new due date.
+    """
+    today = today or timezone.localdate()
+    reopened = is_reopened(submission, today)
+    if period.state == PLANNED:
+        return _t("Periode %(p)s belum dibuka.") % {"p": period}
+    due = effective_due_date(period, submission)
+    if period.state == CLOSED and not reopened:
+        return _t("Periode %(p)s sudah ditutup (batas waktu %(due)s); minta pembukaan kembali.") % {
+            "p": period,
+            "due": date_format(due, "j F Y"),
+        }
+    if today > due and not period.allow_late and not reopened:
+        return _t(
+            "Batas waktu %(due)s sudah lewat dan periode ini tidak menerima laporan terlambat; "
+            "minta pembukaan kembali kepada provinsi/Bangda."
+        ) % {"due": date_format(due, "j F Y")}
+    return None
+
+
+def freeze_reason(submission: RegionSubmission | None) -> str | None:
+    """Why a region's data is frozen by the review chain above it, or None."""
+    if submission is None:
+        return None
+    if submission.status == "accepted":
+        return _t(
+            "Laporan wilayah sudah diterima tingkat di atasnya; data dibekukan. "
+            "Perbaikan memerlukan pembukaan kembali."
+        )
+    if submission.status == "submitted":
+        return _t("Laporan wilayah sedang ditinjau tingkat di atasnya; data tidak dapat diubah.")
+    return None
 
 
 # ---------------------------------------------------------------- the same rule in SQL
