@@ -114,11 +114,16 @@ class Recap:
 
 
 def may_see(user: Any, province: Region) -> bool:
-    """Bangda, and the province's own Biro (reviewer/verifier) and auditors."""
+    """Bangda, the province's own Biro (reviewer/verifier) and auditors, and a national auditor
+    (whose scope is every region, `regions.scoping`)."""
     if sees_everything(user):
         return True
     roles = {Role.PROVINCE_REVIEWER, Role.VERIFIER, Role.AUDITOR}
-    return any(g.role in roles and g.region_code == province.code for g in grants_for(user))
+    return any(
+        (g.role in roles and g.region_code == province.code)
+        or (g.role == Role.AUDITOR and g.is_national)
+        for g in grants_for(user)
+    )
 
 
 def may_see_submission(user: Any, sub: RegionSubmission) -> bool:
