@@ -222,17 +222,17 @@ if STORAGE_BACKEND == "s3":
         "default_acl": None,
         # Two regions' "laporan.pdf" of the same month get two names, as on a local disk.
         "file_overwrite": False,
-        # Only ever a signed, short-lived URL if something asked; nothing hands one out.
+        # espm.s3 makes no URL at all; were one made, it would be signed and short-lived.
         "querystring_auth": True,
         "querystring_expire": 60,
     }
     # Keys from the environment (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) or the instance role.
     STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "espm.s3.PrivateS3Storage",
         "OPTIONS": {**_s3, "location": os.environ.get("AWS_MEDIA_LOCATION", "media")},
     }
     STORAGES["private"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "espm.s3.PrivateS3Storage",
         "OPTIONS": {**_s3, "location": os.environ.get("AWS_PRIVATE_LOCATION", "private")},
     }
 elif STORAGE_BACKEND != "local":

@@ -51,11 +51,11 @@ class S3Server:
         }
         return {
             "default": {
-                "BACKEND": "storages.backends.s3.S3Storage",
+                "BACKEND": "espm.s3.PrivateS3Storage",
                 "OPTIONS": {**options, "location": f"{location}/media"},
             },
             "private": {
-                "BACKEND": "storages.backends.s3.S3Storage",
+                "BACKEND": "espm.s3.PrivateS3Storage",
                 "OPTIONS": {**options, "location": f"{location}/private"},
             },
         }

@@ -74,7 +74,7 @@ def test_storage_backend_s3_comes_from_the_environment():
     assert done.returncode == 0, done.stderr[-2000:]
     storages = json.loads(done.stdout.strip().splitlines()[-1])
     private = storages["private"]
-    assert private["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert private["BACKEND"] == "espm.s3.PrivateS3Storage"
     options = private["OPTIONS"]
     assert (options["bucket_name"], options["endpoint_url"]) == (BUCKET, "http://127.0.0.1:9000")
     assert options["location"] == "espm/private"
@@ -93,9 +93,9 @@ def test_storage_backend_s3_comes_from_the_environment():
 
 
 def test_the_private_storage_is_the_bucket(s3_storage):
-    from storages.backends.s3 import S3Storage
+    from espm.s3 import PrivateS3Storage
 
-    assert isinstance(private_storage(), S3Storage)
+    assert isinstance(private_storage(), PrivateS3Storage)
     assert Evidence._meta.get_field("file").storage.bucket_name == BUCKET  # the model's too
 
 
@@ -150,6 +150,16 @@ def test_evidence_lost_from_the_bucket_is_a_404_and_a_deleted_one_is_gone(
     deleted = client.post(reverse("reporting:evidence_delete", args=[gone.pk]), headers=HX)
     assert deleted.status_code == 200
     assert client.get(reverse("reporting:evidence_download", args=[gone.pk])).status_code == 404
+
+
+def test_no_file_ever_gets_a_url(s3_storage):
+    """Not even a presigned one: it would let a browser past the scoping layer."""
+    name = private_storage().save("evidence/2026/12/rahasia.pdf", ContentFile(PDF_BYTES))
+    with pytest.raises(NotImplementedError, match="permission-checked view"):
+        private_storage().url(name)
+    evidence = Evidence(file=name)
+    with pytest.raises(NotImplementedError):
+        evidence.file.url  # noqa: B018 — the property is the call under test
 
 
 def test_same_name_twice_gets_two_objects(s3_server, s3_storage):
