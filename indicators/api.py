@@ -7,7 +7,6 @@ validation and `indicators.services.save_target` for the write, version check an
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -17,7 +16,6 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -26,12 +24,11 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from espm import versioning
 from espm.api_base import (
-    ERROR_DESCRIPTIONS,
     Conflict,
     ErrorSerializer,
     Pagination,
-    PreconditionFailed,
 )
 from indicators import selectors, services
 from indicators.forms import TargetForm
@@ -279,31 +276,6 @@ class TargetCreateSerializer(TargetWriteSerializer):
     service_type = serializers.CharField(max_length=30, help_text="Kode katalog tahun itu.")
 
 
-ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    description='Versi yang Anda baca, mis. "3" (alternatif kolom version).',
-)
-STALE_RESPONSES = {
-    409: OpenApiResponse(ErrorSerializer, ERROR_DESCRIPTIONS["409"]),
-    412: OpenApiResponse(ErrorSerializer, ERROR_DESCRIPTIONS["412"]),
-}
-
-
-def _if_match(request: Request) -> int | None:
-    raw = request.headers.get("If-Match")
-    if raw is None:
-        return None
-    found = ETAG.match(raw)
-    if not found:
-        raise exceptions.ValidationError(
-            {"If-Match": ['Header If-Match harus berisi versi, mis. "3".']}
-        )
-    return int(found.group(1))
-
-
 def _current(target: Target | None) -> dict[str, Any] | None:
     if target is None:
         return None
@@ -319,11 +291,6 @@ def _current(target: Target | None) -> dict[str, Any] | None:
             for tq in target.quality.select_related("quality_item")
         },
     }
-
-
-def _with_etag(response: Response, target: Target) -> Response:
-    response["ETag"] = f'"{target.version}"'
-    return response
 
 
 class TargetWrite:
@@ -445,8 +412,9 @@ class TargetWrite:
         except DjangoPermissionDenied as exc:
             raise exceptions.PermissionDenied(*exc.args) from exc
         except services.StaleVersion as exc:
-            error = PreconditionFailed if if_match else Conflict
-            raise error(exc.message, current=_current(exc.current)) from exc
+            raise versioning.stale_error(
+                exc.message, from_header=if_match, current=_current(exc.current)
+            ) from exc
         except services.TargetError as exc:
             if exc.field:
                 raise exceptions.ValidationError({self._field(exc.field): [exc.message]}) from exc
@@ -477,8 +445,8 @@ def _step_schema(name: str) -> Any:
         tags=["catalog"],
         summary=TARGET_STEPS[name],
         request=TargetStepSerializer,
-        parameters=[IF_MATCH],
-        responses={200: TargetSerializer, **STALE_RESPONSES},
+        parameters=[versioning.IF_MATCH],
+        responses={200: TargetSerializer, **versioning.STALE_RESPONSES},
     )
 
 
@@ -487,8 +455,8 @@ def _write_schema(summary: str, request: Any, responses: dict[Any, Any]) -> Any:
         tags=["catalog"],
         summary=summary,
         request=request,
-        parameters=[IF_MATCH] if request is TargetWriteSerializer else None,
-        responses={**responses, **STALE_RESPONSES},
+        parameters=[versioning.IF_MATCH] if request is TargetWriteSerializer else None,
+        responses={**responses, **versioning.STALE_RESPONSES},
     )
 
 
@@ -531,11 +499,11 @@ class TargetViewSet(viewsets.ReadOnlyModelViewSet):
 
     def _fresh(self, target: Target) -> Response:
         fresh = self.get_queryset().get(pk=target.pk)
-        return _with_etag(Response(self.get_serializer(fresh).data), fresh)
+        return versioning.with_etag(Response(self.get_serializer(fresh).data), fresh)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         target = self.get_object()
-        return _with_etag(Response(self.get_serializer(target).data), target)
+        return versioning.with_etag(Response(self.get_serializer(target).data), target)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         form = TargetCreateSerializer(data=request.data)
@@ -578,21 +546,15 @@ class TargetViewSet(viewsets.ReadOnlyModelViewSet):
 
     def _update(self, request: Request, *, partial: bool) -> Response:
         target = self.get_object()
-        header_version = _if_match(request)
+        header = versioning.seen(request)
         form = TargetWriteSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
-        body_version = data.pop("version", None)
-        if header_version is None and body_version is None:
-            raise exceptions.ValidationError(
-                {"version": ["Kirim version (versi yang Anda baca) atau header If-Match."]}
-            )
-        version = header_version if header_version is not None else body_version
+        seen = header.or_body(data.pop("version", None))
+        version = seen.required()
         write = TargetWrite(request, target.region, target.service_type, target)
         write.check_may_edit()
-        saved = write.save(
-            data, partial=partial, version=version, if_match=header_version is not None
-        )
+        saved = write.save(data, partial=partial, version=version, if_match=seen.from_header)
         return self._fresh(saved)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -604,11 +566,12 @@ class TargetViewSet(viewsets.ReadOnlyModelViewSet):
     def _step(self, request: Request, name: str) -> Response:
         """The target page's buttons: the same role check, then the same service."""
         target = self.get_object()
-        header_version = _if_match(request)
+        header = versioning.seen(request)
         form = TargetStepSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        version = header_version if header_version is not None else data.get("version")
+        seen = header.or_body(data.get("version"))
+        version = seen.version
         user, region = request.user, target.region
         if name == "submit":
             allowed = target.agency_id in selectors.agency_ids_operated(user, region)
@@ -632,8 +595,9 @@ class TargetViewSet(viewsets.ReadOnlyModelViewSet):
         except DjangoPermissionDenied as exc:
             raise exceptions.PermissionDenied(*exc.args) from exc
         except services.StaleVersion as exc:
-            error = PreconditionFailed if header_version is not None else Conflict
-            raise error(exc.message, current=_current(exc.current)) from exc
+            raise versioning.stale_error(
+                exc.message, from_header=seen.from_header, current=_current(exc.current)
+            ) from exc
         except services.TargetError as exc:
             if exc.field:
                 raise exceptions.ValidationError({exc.field: [exc.message]}) from exc

@@ -21,7 +21,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from espm import history
+from espm import history, versioning
 from espm.parsing import MAX_PEOPLE
 from indicators import selectors
 from indicators.models import (
@@ -704,7 +704,7 @@ def _check_service_type(region: Region, year: int, service_type: ServiceType) ->
 
 
 def _check_version(target: Target, version: int | None) -> None:
-    if version is not None and target.version != version:
+    if versioning.is_stale(target.version, version):
         raise StaleVersion(
             _(
                 "Target ini sudah diubah orang lain (versi %(now)s, Anda membuka versi %(was)s). "

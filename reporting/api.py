@@ -9,7 +9,6 @@ reporting.workflow, reporting.dashboards), so no rule lives here.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -34,13 +33,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from espm.api_base import (
-    ERROR_DESCRIPTIONS,
-    Conflict,
-    ErrorSerializer,
-    Pagination,
-    PreconditionFailed,
-)
+from espm import versioning
+from espm.api_base import ERROR_DESCRIPTIONS, Conflict, ErrorSerializer, Pagination
 from regions.models import Level, Region
 from regions.scoping import Action, scoped_get, sees_everything
 from reporting import (
@@ -97,14 +91,6 @@ class PeriodSerializer(serializers.ModelSerializer):
             "closed_at",
             "version",
         ]
-
-
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    description='Versi yang Anda baca, mis. "3" (alternatif kolom version).',
-)
 
 
 class PeriodFilter(filters.FilterSet):
@@ -295,7 +281,7 @@ def _period_step_schema(summary: str, responses: dict[Any, Any]) -> Any:
         tags=["periods"],
         summary="Ubah batas waktu dan izin terlambat satu periode (admin Bangda)",
         request=PeriodUpdateSerializer,
-        parameters=[IF_MATCH],
+        parameters=[versioning.IF_MATCH],
         responses={200: PeriodSerializer},
     ),
 )
@@ -339,19 +325,18 @@ class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
         body_version = sent.pop("version", None)
         if not sent:  # nothing sent: nothing to change or record
             return Response(self.get_serializer(period).data)
-        header_version = _if_match(request)
-        version = header_version if header_version is not None else body_version
-        if version is None:
-            raise exceptions.ValidationError(
-                {"version": [_("Kirim versi periode yang Anda baca (version atau If-Match).")]}
-            )
+        seen = versioning.seen(request, body_version)
+        version = seen.required(_("Kirim versi periode yang Anda baca (version atau If-Match)."))
         values = {"due_date": period.due_date, "allow_late": period.allow_late, **sent}
         cleaned = _form_cleaned(PeriodForm, {**values, "version": version})
         try:
             updated = services.update_period(period.pk, request.user, **cleaned)
         except services.PeriodChanged as exc:
-            error = PreconditionFailed if header_version is not None else Conflict
-            raise error(str(exc), current=self.get_serializer(exc.period).data) from exc
+            raise versioning.stale_error(
+                str(exc),
+                from_header=seen.from_header,
+                current=self.get_serializer(exc.period).data,
+            ) from exc
         return Response(self.get_serializer(updated).data)
 
     @_period_step_schema(
@@ -911,42 +896,22 @@ class EvidenceUploadSerializer(serializers.Serializer):
     quality = serializers.CharField(required=False, max_length=30, help_text="Kode mutu")
 
 
-ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
-
-
-def _if_match(request: Request) -> int | None:
-    raw = request.headers.get("If-Match")
-    if raw is None:
-        return None
-    found = ETAG.match(raw)
-    if not found:
-        raise exceptions.ValidationError(
-            {"If-Match": ['Header If-Match harus berisi versi, mis. "3".']}
-        )
-    return int(found.group(1))
-
-
 def _required_version(request: Request) -> tuple[int, bool]:
     """The report version a DELETE acts on: `If-Match` or `?version=`; 400 without one.
 
     The flag says whether it came from `If-Match` (a stale one is then 412, else 409).
     """
-    header_version = _if_match(request)
-    if header_version is not None:
-        return header_version, True
-    query = VersionQuerySerializer(data=request.query_params)
-    query.is_valid(raise_exception=True)
-    version = query.validated_data.get("version")
-    if version is None:
-        raise exceptions.ValidationError(
-            {"version": ["Kirim header If-Match atau ?version= (versi laporan yang Anda baca)."]}
-        )
-    return version, False
+    seen = versioning.seen(request)
+    if not seen.from_header:
+        query = VersionQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        seen = seen.or_body(query.validated_data.get("version"))
+    message = "Kirim header If-Match atau ?version= (versi laporan yang Anda baca)."
+    return seen.required(message), seen.from_header
 
 
 def _stale_error(exc: services.StaleVersion, from_header: bool) -> exceptions.APIException:
-    error = PreconditionFailed if from_header else Conflict
-    return error(str(exc), current=_stale(exc))
+    return versioning.stale_error(str(exc), from_header=from_header, current=_stale(exc))
 
 
 def _stale(exc: services.StaleVersion) -> dict[str, Any]:
@@ -968,21 +933,12 @@ def _locked(report: Report, user: Any, exc: services.EntryLocked) -> exceptions.
     return Conflict(exc.reason, code="locked")
 
 
-def _with_etag(response: Response, obj: Report | RegionSubmission) -> Response:
-    response["ETag"] = f'"{obj.version}"'
-    return response
-
-
 VERSION_QUERY = OpenApiParameter(
     "version",
     OpenApiTypes.INT,
     OpenApiParameter.QUERY,
     description="Versi laporan yang Anda baca (alternatif header If-Match).",
 )
-STALE_RESPONSES = {
-    409: OpenApiResponse(ErrorSerializer, ERROR_DESCRIPTIONS["409"]),
-    412: OpenApiResponse(ErrorSerializer, ERROR_DESCRIPTIONS["412"]),
-}
 
 
 def _fire(
@@ -997,15 +953,14 @@ def _fire(
     The version seen comes from `If-Match` or the body's `version`; someone acting first is a
     409 (412 for a stale `If-Match`), a refused step a 409 listing what is missing.
     """
-    header_version = _if_match(request)
-    version = header_version if header_version is not None else data.get("version")
+    seen = versioning.seen(request, data.get("version"))
     try:
         return workflow.transition(
             obj,
             name,
             request.user,
             reason=data.get("reason", ""),
-            expected_version=version,
+            expected_version=seen.version,
             target_exception_reason=data.get("target_exception_reason", ""),
             sections=data.get("sections", ()),
             **extra,
@@ -1022,9 +977,11 @@ def _fire(
             "version": obj.version,
             "problems": [p.message for p in exc.problems],
         }
-        if stale and header_version is not None:
-            raise PreconditionFailed(exc.message, current=current) from exc
-        raise Conflict(exc.message, code="stale" if stale else "refused", current=current) from exc
+        if stale:
+            raise versioning.stale_error(
+                exc.message, from_header=seen.from_header, current=current, code="stale"
+            ) from exc
+        raise Conflict(exc.message, code="refused", current=current) from exc
 
 
 TRANSITION_DOC = {
@@ -1043,8 +1000,8 @@ def _transition_schema(name: str) -> Any:
         tags=["reports"],
         summary=TRANSITION_DOC[name],
         request=ReportTransitionSerializer,
-        parameters=[IF_MATCH],
-        responses={200: TransitionResultSerializer, **STALE_RESPONSES},
+        parameters=[versioning.IF_MATCH],
+        responses={200: TransitionResultSerializer, **versioning.STALE_RESPONSES},
     )
 
 
@@ -1058,7 +1015,7 @@ def _transition_schema(name: str) -> Any:
         tags=["reports"],
         summary="Ubah isi laporan (operator OPD pemilik), dengan version atau If-Match",
         request=ReportUpdateSerializer,
-        parameters=[IF_MATCH],
+        parameters=[versioning.IF_MATCH],
     ),
 )
 class ReportViewSet(viewsets.ReadOnlyModelViewSet):
@@ -1073,20 +1030,16 @@ class ReportViewSet(viewsets.ReadOnlyModelViewSet):
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         report = self.get_object()
-        return _with_etag(Response(self.get_serializer(report).data), report)
+        return versioning.with_etag(Response(self.get_serializer(report).data), report)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         report = self.get_object()
-        header_version = _if_match(request)
+        header = versioning.seen(request)
         form = ReportUpdateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
-        body_version = data.pop("version", None)
-        if header_version is None and body_version is None:
-            raise exceptions.ValidationError(
-                {"version": ["Kirim version (versi yang Anda baca) atau header If-Match."]}
-            )
-        version = header_version if header_version is not None else body_version
+        seen = header.or_body(data.pop("version", None))
+        version = seen.required()
         plan = patch.plan(report, data)
         if not plan.ok:
             raise exceptions.ValidationError(plan.errors)
@@ -1095,10 +1048,9 @@ class ReportViewSet(viewsets.ReadOnlyModelViewSet):
         except services.EntryLocked as exc:
             raise _locked(report, request.user, exc) from exc
         except services.StaleVersion as exc:
-            error = PreconditionFailed if header_version is not None else Conflict
-            raise error(str(exc), current=_stale(exc)) from exc
+            raise _stale_error(exc, seen.from_header) from exc
         fresh = self.get_queryset().get(pk=updated.pk)
-        return _with_etag(Response(self.get_serializer(fresh).data), fresh)
+        return versioning.with_etag(Response(self.get_serializer(fresh).data), fresh)
 
     def _transition(self, request: Request, name: str) -> Response:
         report = self.get_object()
@@ -1107,7 +1059,7 @@ class ReportViewSet(viewsets.ReadOnlyModelViewSet):
         result = _fire(report, name, request, form.validated_data)
         fresh = self.get_queryset().get(pk=report.pk)
         body = {"already_done": result.already_done, "report": self.get_serializer(fresh).data}
-        return _with_etag(Response(body), fresh)
+        return versioning.with_etag(Response(body), fresh)
 
     @_transition_schema("submit")
     @action(detail=True, methods=["post"])
@@ -1336,9 +1288,9 @@ class ReportViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         tags=["evidence"],
         summary="Hapus satu bukti dukung (operator OPD pemilik), dengan If-Match atau ?version=",
-        parameters=[IF_MATCH, VERSION_QUERY],
+        parameters=[versioning.IF_MATCH, VERSION_QUERY],
         request=None,
-        responses={200: ReportSerializer, **STALE_RESPONSES},
+        responses={200: ReportSerializer, **versioning.STALE_RESPONSES},
     )
     @action(
         detail=True,
@@ -1373,16 +1325,16 @@ class ReportViewSet(viewsets.ReadOnlyModelViewSet):
         except Evidence.DoesNotExist as exc:  # deleted by someone else meanwhile
             raise exceptions.NotFound() from exc
         fresh = self.get_queryset().get(pk=report.pk)
-        return _with_etag(Response(self.get_serializer(fresh).data), fresh)
+        return versioning.with_etag(Response(self.get_serializer(fresh).data), fresh)
 
     # ------------------------------------------------------------ budget lines
 
     @extend_schema(
         tags=["reports"],
         summary="Hapus satu baris anggaran (operator OPD pemilik), dengan If-Match atau ?version=",
-        parameters=[IF_MATCH, VERSION_QUERY],
+        parameters=[versioning.IF_MATCH, VERSION_QUERY],
         request=None,
-        responses={200: ReportSerializer, **STALE_RESPONSES},
+        responses={200: ReportSerializer, **versioning.STALE_RESPONSES},
     )
     @action(
         detail=True,
@@ -1408,7 +1360,7 @@ class ReportViewSet(viewsets.ReadOnlyModelViewSet):
         except BudgetLine.DoesNotExist as exc:  # deleted by someone else meanwhile
             raise exceptions.NotFound() from exc
         fresh = self.get_queryset().get(pk=report.pk)
-        return _with_etag(Response(self.get_serializer(fresh).data), fresh)
+        return versioning.with_etag(Response(self.get_serializer(fresh).data), fresh)
 
 
 # ---------------------------------------------------------------- region submissions
@@ -1670,8 +1622,8 @@ def _submission_schema(name: str) -> Any:
         tags=["region-submissions"],
         summary=SUBMISSION_DOC[name],
         request=SubmissionTransitionSerializer,
-        parameters=[IF_MATCH],
-        responses={200: SubmissionResultSerializer, **STALE_RESPONSES},
+        parameters=[versioning.IF_MATCH],
+        responses={200: SubmissionResultSerializer, **versioning.STALE_RESPONSES},
     )
 
 
@@ -1701,7 +1653,7 @@ class RegionSubmissionViewSet(viewsets.ReadOnlyModelViewSet):
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         submission = self.get_object()
-        return _with_etag(Response(self.get_serializer(submission).data), submission)
+        return versioning.with_etag(Response(self.get_serializer(submission).data), submission)
 
     def _step(self, request: Request, name: str) -> Response:
         submission = self.get_object()
@@ -1713,7 +1665,7 @@ class RegionSubmissionViewSet(viewsets.ReadOnlyModelViewSet):
         )
         fresh = self.get_queryset().get(pk=submission.pk)
         body = {"already_done": result.already_done, "submission": self.get_serializer(fresh).data}
-        return _with_etag(Response(body), fresh)
+        return versioning.with_etag(Response(body), fresh)
 
     @_submission_schema("submit")
     @action(detail=True, methods=["post"])

@@ -29,7 +29,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from espm import workbooks
+from espm import versioning, workbooks
 from espm.exports import FORMULA_PREFIXES, safe_row
 from regions.models import Region
 from regions.scoping import Action
@@ -626,7 +626,7 @@ def preview(user: Any, region: Region, period: Period, upload: IO[bytes]) -> Pre
             reason = entry_lock_reason(report, user)
             if reason:
                 preview_item.errors.append(RowError(cells.rows.get(code, where[code]), reason))
-            elif preview_item.version is not None and preview_item.version != report.version:
+            elif versioning.is_stale(report.version, preview_item.version):
                 # Changed since the download: merged field by field (rules.merge); only a cell
                 # someone else changed differently meanwhile is refused.
                 base = patch.values_at(report, preview_item.version)

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from espm import versioning
 from reporting import services
 from reporting.forms import (
     BudgetLineForm,
@@ -483,7 +484,7 @@ def apply(p: Plan, user: Any, version: int | None) -> Report:
                     report, _line = services.save_budget_line(report.pk, user, None, None, values)
         return report
     if not p.changed:
-        if version is not None and int(version) != report.version:
+        if versioning.is_stale(report.version, version):
             # Even a no-op must not pretend the client's view is current.
             raise services.StaleVersion(
                 current_version=report.version,

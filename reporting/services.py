@@ -23,7 +23,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from espm import history
+from espm import history, versioning
 from indicators.models import (
     Assignment,
     CatalogEdition,
@@ -152,7 +152,7 @@ def update_period(
 ) -> Period:
     """Change a period's window, only from its current ``version`` (else PeriodChanged)."""
     period = Period.objects.select_for_update().get(pk=period_id)
-    if version != period.version:
+    if versioning.is_stale(period.version, version):
         raise PeriodChanged(period)
     period.due_date = due_date
     period.allow_late = allow_late
@@ -598,7 +598,7 @@ def _edit(
         reason = entry_lock_reason(report, user)
         if reason:
             raise EntryLocked(reason)
-        if version is not None and int(version) != report.version:
+        if versioning.is_stale(report.version, version):
             raise StaleVersion(
                 current_version=report.version,
                 changed_by=str(report.updated_by or _("pengguna lain")),
@@ -1050,7 +1050,7 @@ def delete_evidence(
         reason = entry_lock_reason(report, user)
         if reason:
             raise EntryLocked(reason)
-        if version is not None and int(version) != report.version:
+        if versioning.is_stale(report.version, version):
             raise StaleVersion(
                 current_version=report.version,
                 changed_by=str(report.updated_by or _("pengguna lain")),

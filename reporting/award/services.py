@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from espm import history
+from espm import history, versioning
 from reporting.award import selectors
 from reporting.models import AwardConfig
 from reporting.rules import award, reasons
@@ -38,7 +38,7 @@ def save_config(
         config = AwardConfig.objects.select_for_update().filter(year=year).first()
         if config is None:
             config = AwardConfig(year=year, version=0)
-        elif seen_version is not None and seen_version != config.version:
+        elif versioning.is_stale(config.version, seen_version):
             raise ValidationError(
                 {"version": _("Konfigurasi sudah diubah orang lain; muat ulang halaman.")}
             )

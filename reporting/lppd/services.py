@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from espm import history
+from espm import history, versioning
 from regions.models import Region
 from reporting.lppd import selectors
 from reporting.models import LppdAnnex, LppdDueDate
@@ -28,7 +28,7 @@ def _stale() -> str:
 
 
 def _check_version(current: int, seen: int | None) -> None:
-    if seen is not None and seen != current:
+    if versioning.is_stale(current, seen):
         raise ValidationError({"version": _stale()})
 
 

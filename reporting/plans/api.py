@@ -18,60 +18,31 @@ from django.http import FileResponse
 from django.urls import reverse
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, parsers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from espm.api_base import (
-    ERROR_DESCRIPTIONS,
-    Conflict,
-    ErrorSerializer,
-    Pagination,
-    PreconditionFailed,
-)
+from espm import versioning
+from espm.api_base import Conflict, Pagination
 from regions.models import Level, Region
 from regions.scoping import Action
-from reporting.api import IF_MATCH, _if_match
 from reporting.evidence import open_stored
 from reporting.models import ActionPlan, ActionPlanCommitment, SpmTeam, SpmTeamMember
 from reporting.plans import selectors, services
 
-STALE_RESPONSES = {
-    409: OpenApiResponse(ErrorSerializer, ERROR_DESCRIPTIONS["409"]),
-    412: OpenApiResponse(ErrorSerializer, ERROR_DESCRIPTIONS["412"]),
-}
 LEVELS = [(v, label) for v, label in Level.choices if v != Level.NATIONAL]
-
-
-def _with_etag(response: Response, obj: ActionPlan | SpmTeam) -> Response:
-    response["ETag"] = f'"{obj.version}"'
-    return response
-
-
-def _version(request: Request, body_version: int | None) -> tuple[int | None, bool]:
-    header = _if_match(request)
-    return (header, True) if header is not None else (body_version, False)
-
-
-def _require_version(version: int | None) -> int:
-    if version is None:
-        raise exceptions.ValidationError(
-            {"version": ["Kirim version (versi yang Anda baca) atau header If-Match."]}
-        )
-    return version
 
 
 def _refusal(exc: DjangoValidationError, from_header: bool) -> exceptions.APIException:
     if isinstance(exc, services.Stale):
-        error = PreconditionFailed if from_header else Conflict
         current = {
             "version": exc.current_version,
             "changed_by": exc.changed_by,
             "changed_at": exc.changed_at.isoformat() if exc.changed_at else None,
         }
-        return error(exc.messages[0], current=current)
+        return versioning.stale_error(exc.messages[0], from_header=from_header, current=current)
     if hasattr(exc, "error_dict"):
         return exceptions.ValidationError(exc.message_dict)
     return exceptions.ValidationError({"non_field_errors": exc.messages})
@@ -233,8 +204,8 @@ def _plan_input(data: dict[str, Any], plan: ActionPlan | None) -> services.PlanI
         tags=["action-plans"],
         summary="Ubah rencana aksi (verifikator wilayah), dengan version atau If-Match",
         request=ActionPlanWriteSerializer,
-        parameters=[IF_MATCH],
-        responses={200: ActionPlanSerializer, **STALE_RESPONSES},
+        parameters=[versioning.IF_MATCH],
+        responses={200: ActionPlanSerializer, **versioning.STALE_RESPONSES},
     ),
 )
 class ActionPlanViewSet(viewsets.ReadOnlyModelViewSet):
@@ -257,7 +228,7 @@ class ActionPlanViewSet(viewsets.ReadOnlyModelViewSet):
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         plan = self.get_object()
-        return _with_etag(Response(self.get_serializer(plan).data), plan)
+        return versioning.with_etag(Response(self.get_serializer(plan).data), plan)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         form = ActionPlanCreateSerializer(data=request.data)
@@ -283,7 +254,7 @@ class ActionPlanViewSet(viewsets.ReadOnlyModelViewSet):
             raise _refusal(exc, False) from exc
         fresh = self.get_queryset().get(pk=plan.pk)
         body = self.get_serializer(fresh).data
-        return _with_etag(Response(body, status=status.HTTP_201_CREATED), fresh)
+        return versioning.with_etag(Response(body, status=status.HTTP_201_CREATED), fresh)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         plan = self.get_object()
@@ -291,7 +262,7 @@ class ActionPlanViewSet(viewsets.ReadOnlyModelViewSet):
         form = ActionPlanWriteSerializer(data=request.data, partial=True)
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
-        version, from_header = _version(request, data.pop("version", None))
+        seen = versioning.seen(request, data.pop("version", None))
         try:
             services.save_action_plan(
                 request.user,
@@ -299,12 +270,12 @@ class ActionPlanViewSet(viewsets.ReadOnlyModelViewSet):
                 plan.year,
                 _plan_input(data, plan),
                 _commitment_inputs(data["commitments"]) if "commitments" in data else None,
-                seen_version=_require_version(version),
+                seen_version=seen.required(),
             )
         except DjangoValidationError as exc:
-            raise _refusal(exc, from_header) from exc
+            raise _refusal(exc, seen.from_header) from exc
         fresh = self.get_queryset().get(pk=plan.pk)
-        return _with_etag(Response(self.get_serializer(fresh).data), fresh)
+        return versioning.with_etag(Response(self.get_serializer(fresh).data), fresh)
 
     @extend_schema(
         methods=["GET"],
@@ -317,8 +288,8 @@ class ActionPlanViewSet(viewsets.ReadOnlyModelViewSet):
         tags=["action-plans"],
         summary="Unggah berkas PDF peraturan (verifikator wilayah), dengan version atau If-Match",
         request={"multipart/form-data": FileUploadSerializer},
-        parameters=[IF_MATCH],
-        responses={200: ActionPlanSerializer, **STALE_RESPONSES},
+        parameters=[versioning.IF_MATCH],
+        responses={200: ActionPlanSerializer, **versioning.STALE_RESPONSES},
     )
     @action(
         detail=True,
@@ -349,14 +320,14 @@ def _file_action(
     _maintainer(request, obj.region)
     form = FileUploadSerializer(data=request.data)
     form.is_valid(raise_exception=True)
-    version, from_header = _version(request, form.validated_data.get("version"))
+    seen = versioning.seen(request, form.validated_data.get("version"))
     upload = form.validated_data["file"]
     try:
-        save(obj, _require_version(version), services.Upload(upload, upload.name, upload.size))
+        save(obj, seen.required(), services.Upload(upload, upload.name, upload.size))
     except DjangoValidationError as exc:
-        raise _refusal(exc, from_header) from exc
+        raise _refusal(exc, seen.from_header) from exc
     fresh = view.get_queryset().get(pk=obj.pk)
-    return _with_etag(Response(view.get_serializer(fresh).data), fresh)
+    return versioning.with_etag(Response(view.get_serializer(fresh).data), fresh)
 
 
 def _download(obj: ActionPlan | SpmTeam) -> FileResponse:
@@ -520,8 +491,8 @@ def _member_inputs(region: Region, rows: list[dict[str, Any]]) -> list[services.
         tags=["spm-teams"],
         summary="Ubah Tim Penerapan SPM (verifikator wilayah), dengan version atau If-Match",
         request=SpmTeamWriteSerializer,
-        parameters=[IF_MATCH],
-        responses={200: SpmTeamSerializer, **STALE_RESPONSES},
+        parameters=[versioning.IF_MATCH],
+        responses={200: SpmTeamSerializer, **versioning.STALE_RESPONSES},
     ),
 )
 class SpmTeamViewSet(viewsets.ReadOnlyModelViewSet):
@@ -546,7 +517,7 @@ class SpmTeamViewSet(viewsets.ReadOnlyModelViewSet):
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         team = self.get_object()
-        return _with_etag(Response(self.get_serializer(team).data), team)
+        return versioning.with_etag(Response(self.get_serializer(team).data), team)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         form = SpmTeamCreateSerializer(data=request.data)
@@ -573,7 +544,7 @@ class SpmTeamViewSet(viewsets.ReadOnlyModelViewSet):
             raise _refusal(exc, False) from exc
         fresh = self.get_queryset().get(pk=team.pk)
         body = self.get_serializer(fresh).data
-        return _with_etag(Response(body, status=status.HTTP_201_CREATED), fresh)
+        return versioning.with_etag(Response(body, status=status.HTTP_201_CREATED), fresh)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         team = self.get_object()
@@ -581,7 +552,7 @@ class SpmTeamViewSet(viewsets.ReadOnlyModelViewSet):
         form = SpmTeamWriteSerializer(data=request.data, partial=True)
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
-        version, from_header = _version(request, data.pop("version", None))
+        seen = versioning.seen(request, data.pop("version", None))
         members = _member_inputs(team.region, data["members"]) if "members" in data else None
         try:
             services.save_spm_team(
@@ -590,12 +561,12 @@ class SpmTeamViewSet(viewsets.ReadOnlyModelViewSet):
                 team.year,
                 _team_input(data, team),
                 members,
-                seen_version=_require_version(version),
+                seen_version=seen.required(),
             )
         except DjangoValidationError as exc:
-            raise _refusal(exc, from_header) from exc
+            raise _refusal(exc, seen.from_header) from exc
         fresh = self.get_queryset().get(pk=team.pk)
-        return _with_etag(Response(self.get_serializer(fresh).data), fresh)
+        return versioning.with_etag(Response(self.get_serializer(fresh).data), fresh)
 
     @extend_schema(
         methods=["GET"],
@@ -608,8 +579,8 @@ class SpmTeamViewSet(viewsets.ReadOnlyModelViewSet):
         tags=["spm-teams"],
         summary="Unggah berkas PDF keputusan (verifikator wilayah), dengan version atau If-Match",
         request={"multipart/form-data": FileUploadSerializer},
-        parameters=[IF_MATCH],
-        responses={200: SpmTeamSerializer, **STALE_RESPONSES},
+        parameters=[versioning.IF_MATCH],
+        responses={200: SpmTeamSerializer, **versioning.STALE_RESPONSES},
     )
     @action(
         detail=True,

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from espm import history
+from espm import history, versioning
 from indicators.selectors import service_types_for_region
 from regions.models import Agency, Region
 from reporting.evidence import check_upload
@@ -139,7 +139,7 @@ def _clear_file(obj: ActionPlan | SpmTeam) -> None:
 
 def _check_version(obj: ActionPlan | SpmTeam | None, seen_version: int | None) -> None:
     """A save made on an older reading is refused; a missing row is version 0."""
-    if obj is None or seen_version is None or seen_version == obj.version:
+    if obj is None or not versioning.is_stale(obj.version, seen_version):
         return
     who = ""
     if obj.updated_by is not None:

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from espm import history
+from espm import history, versioning
 from reporting.models import Period, ValidationRule
 from reporting.rules import reasons
 
@@ -92,7 +92,7 @@ def update_rule(
     with transaction.atomic():
         rule = ValidationRule.objects.select_for_update().get(pk=rule_id)
         current = version_of(rule_id)
-        if current != version:
+        if versioning.is_stale(current, version):
             latest = rule.history.select_related("history_user").first()  # type: ignore[attr-defined]
             raise RuleChanged(
                 _(
