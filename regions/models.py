@@ -93,7 +93,7 @@ class Region(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args, **kwargs) -> None:
         if not self.official_code:
             self.official_code = self.code.split(ENDED_KEY_SEPARATOR)[0]
         super().save(*args, **kwargs)

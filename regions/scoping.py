@@ -106,7 +106,7 @@ def grants_for(user: User | AnonymousUser | None) -> tuple[Grant, ...]:
         "role", "region_id", "region__code", "region__level", "agency_id", "sector_code"
     )
     grants = tuple(Grant(*row) for row in rows)
-    user._espm_grants = grants  # type: ignore[union-attr,attr-defined]
+    user._espm_grants = grants  # type: ignore[attr-defined]
     return grants
 
 

@@ -59,7 +59,7 @@ class BudgetLineInline(admin.TabularInline):
 
 
 @admin.register(Report)
-class ReportAdmin(ReadOnlyMixin, BangdaOnlyAdmin, SimpleHistoryAdmin):  # type: ignore[misc]
+class ReportAdmin(ReadOnlyMixin, BangdaOnlyAdmin, SimpleHistoryAdmin):
     list_display = ["__str__", "agency", "status", "capaian_index", "band", "entered_at"]
     list_filter = ["period", "status", "band", "service_type__sector"]
     search_fields = ["region__code", "region__name", "service_type__code"]
@@ -69,7 +69,7 @@ class ReportAdmin(ReadOnlyMixin, BangdaOnlyAdmin, SimpleHistoryAdmin):  # type: 
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(ReadOnlyMixin, BangdaOnlyAdmin, SimpleHistoryAdmin):  # type: ignore[misc]
+class EvidenceAdmin(ReadOnlyMixin, BangdaOnlyAdmin, SimpleHistoryAdmin):
     list_display = [
         "original_name",
         "report",
@@ -89,7 +89,7 @@ class EvidenceAdmin(ReadOnlyMixin, BangdaOnlyAdmin, SimpleHistoryAdmin):  # type
 
 
 @admin.register(RegionSubmission)
-class RegionSubmissionAdmin(ReadOnlyMixin, BangdaOnlyAdmin, SimpleHistoryAdmin):  # type: ignore[misc]
+class RegionSubmissionAdmin(ReadOnlyMixin, BangdaOnlyAdmin, SimpleHistoryAdmin):
     list_display = ["__str__", "status", "due_date", "submitted_at", "is_late"]
     list_filter = ["period", "status"]
     list_select_related = ["region", "period"]

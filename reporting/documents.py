@@ -165,14 +165,14 @@ def fingerprint(doc: GeneratedDocument) -> str:
     ]
     for model in (ReportQuality, ReportStage, BudgetLine, Evidence):
         parts.append(
-            model.history.filter(report_id__in=report_ids).aggregate(  # type: ignore[attr-defined]
+            model.history.filter(report_id__in=report_ids).aggregate(
                 n=Count("pk"), last=Max("history_date")
             )
         )
     if doc.kind == Kind.ANNEX:
         # The annex's cover prints the year's LPPD due date, which Bangda may change.
         parts.append(
-            LppdDueDate.history.filter(year=doc.year).aggregate(  # type: ignore[attr-defined]
+            LppdDueDate.history.filter(year=doc.year).aggregate(
                 n=Count("pk"), last=Max("history_date")
             )
         )

@@ -115,7 +115,7 @@ def plan(report: Report, data: Mapping[str, Any], *, budget_mode: str = "keep") 
         _plan_recipients(p, report, data)
 
     if any(k in data for k in SECTION_KEYS["problems"]):
-        form = ProblemsForm(  # type: ignore[assignment]
+        form = ProblemsForm(
             {
                 **v,
                 "problems": as_text(data.get("problems", report.problems)),

@@ -137,7 +137,7 @@ def report_transition(request: HttpRequest, pk: int, action: str) -> HttpRespons
             % {
                 "label": workflow.ACTION_LABELS[action],
                 "report": report.service_type.code,
-                "status": result.obj.get_status_display(),  # type: ignore[union-attr]
+                "status": result.obj.get_status_display(),
             },
         )
     return redirect(_safe_next(request, reverse("reporting:report_review", args=[pk])))
@@ -328,7 +328,7 @@ def submission_transition(request: HttpRequest, pk: int, action: str) -> HttpRes
             % {
                 "label": workflow.ACTION_LABELS[action],
                 "region": sub.region.name,
-                "status": result.obj.get_status_display(),  # type: ignore[union-attr]
+                "status": result.obj.get_status_display(),
             },
         )
     return redirect("reporting:submission_detail", pk=pk)

@@ -486,14 +486,14 @@ def history(report: Report, limit: int = 300) -> list[HistoryEntry]:
         return _choice_display(model, name, value)
 
     sources: list[tuple[Any, QuerySet[Any]]] = [
-        (Report, Report.history.filter(id=report.pk)),  # type: ignore[attr-defined]
+        (Report, Report.history.filter(id=report.pk)),
         (
             ReportQuality,
             ReportQuality.history.filter(report_id=report.pk).select_related("quality_item"),
-        ),  # type: ignore[attr-defined]
-        (ReportStage, ReportStage.history.filter(report_id=report.pk)),  # type: ignore[attr-defined]
-        (BudgetLine, BudgetLine.history.filter(report_id=report.pk)),  # type: ignore[attr-defined]
-        (Evidence, Evidence.history.filter(report_id=report.pk)),  # type: ignore[attr-defined]
+        ),
+        (ReportStage, ReportStage.history.filter(report_id=report.pk)),
+        (BudgetLine, BudgetLine.history.filter(report_id=report.pk)),
+        (Evidence, Evidence.history.filter(report_id=report.pk)),
     ]
     for model, qs in sources:
         previous: dict[int, Any] = {}

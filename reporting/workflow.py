@@ -598,14 +598,14 @@ def available_actions(obj: Report | RegionSubmission, user: Any) -> list[Transit
 def _lock(obj: Report | RegionSubmission, user: Any) -> Report | RegionSubmission:
     model = type(obj)
     qs = (
-        model.objects.visible_to(user, Action.VIEW)  # type: ignore[attr-defined]
+        model.objects.visible_to(user, Action.VIEW)
         .select_for_update(of=("self",))
         .filter(pk=obj.pk)
     )
     locked = qs.first()
     if locked is None:
         raise NotFound
-    return locked  # type: ignore[no-any-return]
+    return locked
 
 
 def _last_event(obj: Report | RegionSubmission) -> WorkflowEvent | None:
@@ -614,7 +614,7 @@ def _last_event(obj: Report | RegionSubmission) -> WorkflowEvent | None:
 
 def _stale_message(obj: Report | RegionSubmission) -> str:
     last = _last_event(obj)
-    status = obj.get_status_display()  # type: ignore[union-attr]
+    status = obj.get_status_display()
     if last is None:
         return _t("Data sudah berubah; status sekarang: %(s)s. Muat ulang halaman.") % {"s": status}
     return _t(
@@ -684,7 +684,7 @@ def transition(
                 raise Stale(_stale_message(locked))
             raise Refused(
                 _t("Tindakan ini tidak dapat dilakukan dari status %(s)s.")
-                % {"s": locked.get_status_display()}  # type: ignore[union-attr]
+                % {"s": locked.get_status_display()}
             )
         if spec.reason_required and not reason:
             raise Refused(_t("Alasan wajib diisi."), field="reason")
@@ -695,7 +695,7 @@ def transition(
                 raise Refused(
                     _t("Batas waktu baru tidak boleh sebelum hari ini."), field="due_date"
                 )
-            latest = latest_due_date(locked.period)  # type: ignore[union-attr]
+            latest = latest_due_date(locked.period)
             if due_date > latest:
                 raise Refused(
                     _t("Batas waktu baru paling lambat %(d)s (tahun periode + 1).")

@@ -457,10 +457,7 @@ def _team_input(data: dict[str, Any], team: SpmTeam | None) -> services.TeamInpu
 
 
 def _member_inputs(region: Region, rows: list[dict[str, Any]]) -> list[services.MemberInput]:
-    agencies = {
-        a.short_name.upper(): a.pk
-        for a in region.agencies.all()  # type: ignore[attr-defined]
-    }
+    agencies = {a.short_name.upper(): a.pk for a in region.agencies.all()}
     out = []
     errors = []
     for n, r in enumerate(rows, start=1):

@@ -173,9 +173,9 @@ class BaseMemberFormSet(forms.BaseFormSet):
         for form in self.forms:
             if self.can_delete and form.cleaned_data.get("DELETE"):
                 continue
-            if form.is_blank():  # type: ignore[attr-defined]
+            if form.is_blank():
                 continue
-            out.append(form.member_input())  # type: ignore[attr-defined]
+            out.append(form.member_input())
         return out
 
 

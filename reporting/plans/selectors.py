@@ -121,7 +121,7 @@ def plan_history(plan: ActionPlan | None, limit: int = 10) -> list[Any]:
     if plan is None:
         return []
     return list(
-        ActionPlan.history.filter(id=plan.pk)  # type: ignore[attr-defined]
+        ActionPlan.history.filter(id=plan.pk)
         .select_related("history_user")
         .order_by("-history_date")[:limit]
     )
@@ -155,7 +155,7 @@ def team_history(team: SpmTeam | None, limit: int = 10) -> list[Any]:
     if team is None:
         return []
     return list(
-        SpmTeam.history.filter(id=team.pk)  # type: ignore[attr-defined]
+        SpmTeam.history.filter(id=team.pk)
         .select_related("history_user")
         .order_by("-history_date")[:limit]
     )

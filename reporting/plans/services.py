@@ -132,7 +132,7 @@ def _store(obj: ActionPlan | SpmTeam, upload: Upload, checked: Any) -> None:
 
 def _clear_file(obj: ActionPlan | SpmTeam) -> None:
     # The stored file stays: the history rows still name it.
-    obj.file = ""  # type: ignore[assignment]
+    obj.file = ""
     obj.original_name = obj.content_type = obj.sha256 = ""
     obj.size = 0
 

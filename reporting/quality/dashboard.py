@@ -648,7 +648,7 @@ class ReportLine:
 
     @property
     def status_label(self) -> str:
-        return self.report.get_status_display() if self.report else ""  # type: ignore[attr-defined]
+        return self.report.get_status_display() if self.report else ""
 
 
 def drill_reports(

@@ -111,7 +111,7 @@ def _shown(name: str, value: Any) -> str:
 def history(rule: ValidationRule, limit: int = 100) -> list[HistoryEntry]:
     """The rule's recorded changes, newest first: who, when, why, old → new."""
     records = list(
-        rule.history.select_related("history_user").order_by("history_date", "history_id")  # type: ignore[attr-defined]
+        rule.history.select_related("history_user").order_by("history_date", "history_id")
     )
     entries = []
     previous = None

@@ -51,7 +51,7 @@ class RuleChanged(RuleError):
 def version_of(rule_id: int) -> int:
     """The rule's latest history entry: what an edit was made against."""
     latest = (
-        ValidationRule.history.filter(id=rule_id)  # type: ignore[attr-defined]
+        ValidationRule.history.filter(id=rule_id)
         .order_by("-history_id")
         .values_list("history_id", flat=True)
         .first()
@@ -93,7 +93,7 @@ def update_rule(
         rule = ValidationRule.objects.select_for_update().get(pk=rule_id)
         current = version_of(rule_id)
         if versioning.is_stale(current, version):
-            latest = rule.history.select_related("history_user").first()  # type: ignore[attr-defined]
+            latest = rule.history.select_related("history_user").first()
             raise RuleChanged(
                 _(
                     "Aturan ini baru saja diubah oleh %(who)s. Isian Anda tetap di formulir; "
