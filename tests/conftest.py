@@ -10,11 +10,14 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db.models import Q
 from django.test import Client
 from django.utils import translation
 
 from regions.demo import KEY_USERS
 from regions.models import Region, User
+from tests.cast import AWKWARD_USERS, seed_awkward_cast
+from tests.cast import is_seeded as awkward_cast_seeded
 
 # Speed only: tests need no slow password hashing.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -28,11 +31,16 @@ def _seed() -> None:
         if "Unknown command" not in str(exc):
             raise
     call_command("seed_demo", verbosity=0)
+    seed_awkward_cast()
 
 
 def ensure_seeded() -> None:
     # 555 = root + 38 provinces + 514 kab/kota of today's list + 2 ended Papua provinces.
-    if not User.objects.filter(username="bangda.admin").exists() or Region.objects.count() < 555:
+    if (
+        not User.objects.filter(username="bangda.admin").exists()
+        or Region.objects.count() < 555
+        or not awkward_cast_seeded()
+    ):
         _seed()
 
 
@@ -56,8 +64,9 @@ def _default_language():
 
 @pytest.fixture
 def cast(db) -> dict[str, User]:
-    """The demo users by username."""
-    return {u.username: u for u in User.objects.filter(is_demo=True)}
+    """The demo users and the awkward ones of tests/cast.py, by username."""
+    users = User.objects.filter(Q(is_demo=True) | Q(username__in=AWKWARD_USERS))
+    return {u.username: u for u in users}
 
 
 @pytest.fixture

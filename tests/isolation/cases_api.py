@@ -305,6 +305,7 @@ def _region_step(
         data=lambda: data,
         snapshot=_submission_snapshot,
         label=code,
+        superuser=False,  # a workflow step needs the table's role (reporting/workflow.py)
     )
 
 

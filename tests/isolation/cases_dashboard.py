@@ -1,13 +1,14 @@
 """Dashboards: national needs a national role; province/region dashboards follow region scope;
 drill-down lists are open to every role but only ever list the user's own scope."""
 
-from tests.isolation.expect import EVERYONE, users_with, viewers
+from tests.isolation.expect import EVERYONE, NO_ROLE, national_users, viewers
 from tests.isolation.framework import Case
 
-NATIONAL = users_with("bangda_admin", "sector_viewer")
+NATIONAL = national_users()
 
 CASES = [
-    Case("reporting:dashboard", allowed=EVERYONE),
+    # A user whose every membership was withdrawn has no dashboard of its own: 404.
+    Case("reporting:dashboard", allowed=EVERYONE - NO_ROLE),
     Case("reporting:dashboard_national", allowed=NATIONAL),
     Case("reporting:dashboard_national_data", allowed=NATIONAL),
     Case(

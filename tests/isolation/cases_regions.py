@@ -13,8 +13,15 @@ from tests.isolation.framework import Case
 KLATEN = ("33.10", None, None)
 # Who administers Klaten's agencies and people: its verifier and Bangda (not the province).
 KLATEN_MANAGERS = {"klaten.tapem", "bangda.admin"}
-# Who sees Klaten's people: its verifier, its auditor, Bangda.
-KLATEN_PEOPLE = {"klaten.tapem", "klaten.inspektorat", "bangda.admin"}
+# Who sees Klaten's people: its verifier, the auditors above it (Klaten's, Jawa Tengah's and the
+# national one), Bangda.
+KLATEN_PEOPLE = {
+    "klaten.tapem",
+    "klaten.inspektorat",
+    "jateng.inspektorat",
+    "itjen.auditor",
+    "bangda.admin",
+}
 
 
 def _dinkes() -> Agency:

@@ -79,6 +79,7 @@ def _report_step(action: str, status: str, allowed: set[str], **data: Any) -> Ca
         data=lambda: data,
         snapshot=_report_snapshot,
         label=action,
+        superuser=False,  # a workflow step needs the table's role (reporting/workflow.py)
     )
 
 
@@ -97,6 +98,7 @@ def _region_step(
         data=lambda: data,
         snapshot=_submission_snapshot,
         label=f"{action}:{code}",
+        superuser=False,  # a workflow step needs the table's role (reporting/workflow.py)
     )
 
 
@@ -116,7 +118,8 @@ def _document_count() -> int:
     return GeneratedDocument.objects.count()
 
 
-RECAP_READERS = {"jateng.biro", "bangda.admin"}
+# The province's Biro, its auditor, the national auditor and Bangda (reporting.recap.may_see).
+RECAP_READERS = {"jateng.biro", "jateng.inspektorat", "itjen.auditor", "bangda.admin"}
 # A reopen sets a due date between today and the end of the year after the period's (2026).
 DUE = "2027-12-31"
 

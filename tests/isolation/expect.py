@@ -20,8 +20,17 @@ CAST_GRANTS: dict[str, list[tuple[str, str, str | None, str]]] = {
     "banten.biro": [("province_reviewer", "36", None, ""), ("verifier", "36", None, "")],
     "bangda.admin": [("bangda_admin", "00", None, "")],
     "kemenkes.viewer": [("sector_viewer", "00", None, "KES")],
+    # The awkward cast (tests/cast.py): grants in two regions, auditors above a kab/kota, a
+    # superuser without membership, a withdrawn membership (grants nothing).
+    "serang.ngawi": [("verifier", "36.73", None, ""), ("opd_operator", "35.21", "DINKES", "")],
+    "jateng.inspektorat": [("auditor", "33", None, "")],
+    "itjen.auditor": [("auditor", "00", None, "")],
+    "root.super": [("superuser", "00", None, "")],
+    "serang.mantan": [],
 }
 USERS = list(CAST_GRANTS)
+# Django's superuser flag: the scoping layer lets it see and change everything (no role).
+SUPERUSERS = {"root.super"}
 
 
 def _in_subtree(grant_region: str, region: str) -> bool:
@@ -35,7 +44,7 @@ def _in_subtree(grant_region: str, region: str) -> bool:
 def can_view(user: str, region: str, agency: str | None = None, sector: str | None = None) -> bool:
     """May `user` read an object of `region` (owned by `agency`, in `sector`)?"""
     for role, g_region, g_agency, g_sector in CAST_GRANTS[user]:
-        if role == "bangda_admin":
+        if role in ("bangda_admin", "superuser"):
             return True
         if role == "sector_viewer" and (sector is None or sector == g_sector):
             return True
@@ -50,7 +59,7 @@ def can_view(user: str, region: str, agency: str | None = None, sector: str | No
 def can_change(user: str, region: str, agency: str | None = None) -> bool:
     """May `user` change agency-owned data (agency given) or region-level data (agency None)?"""
     for role, g_region, g_agency, _ in CAST_GRANTS[user]:
-        if role == "bangda_admin":
+        if role in ("bangda_admin", "superuser"):
             return True
         if role == "verifier" and g_region == region:
             return True
@@ -78,4 +87,11 @@ def users_with(*roles: str) -> set[str]:
     return {u for u, grants in CAST_GRANTS.items() if any(g[0] in roles for g in grants)}
 
 
+def national_users() -> set[str]:
+    """Users with a grant at the national level (Bangda, sector viewers, national auditors)."""
+    return {u for u, grants in CAST_GRANTS.items() if any(g[1] == "00" for g in grants)}
+
+
 EVERYONE = set(USERS)
+# Users without any granting membership: they log in, but no region's page is theirs.
+NO_ROLE = {u for u, grants in CAST_GRANTS.items() if not grants}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -40,6 +40,9 @@ class Case:
     snapshot: Callable[[], Any] | None = None
     ok_status: frozenset[int] = OK
     label: str = ""
+    # Does a superuser without membership get through? None: where Bangda does (the scoping
+    # layer lets it see and change everything; a step bound to a role still needs the role).
+    superuser: bool | None = None
 
     @property
     def id(self) -> str:
@@ -63,7 +66,14 @@ def all_cases() -> list[Case]:
         if info.name.startswith("cases_"):
             module = importlib.import_module(f"tests.isolation.{info.name}")
             cases.extend(module.CASES)
-    return cases
+    return [_with_superusers(c) for c in cases]
+
+
+def _with_superusers(case: Case) -> Case:
+    superuser = "bangda.admin" in case.allowed if case.superuser is None else case.superuser
+    if not superuser:
+        return case
+    return replace(case, allowed=frozenset(case.allowed) | expect.SUPERUSERS)
 
 
 # URLs that are public by design or belong to Django/third-party machinery tested elsewhere.

@@ -1,0 +1,467 @@
+"""The review chain's rules at their edges: windows (the due date itself, a reopen's own date),
+freezes, who binds to what (agency, region, parent province, Bangda), reopen dates, and a
+province that may not submit while a kab/kota waits for its decision.
+
+Dates are worked out by hand from today (``timezone.localdate()``) or from a fixed due date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from regions.models import Agency, Region, User
+from regions.roles import Role
+from regions.scoping import Grant
+from reporting import locks, workflow
+from reporting.models import Period, RegionSubmission, Report
+from reporting.rules import windows
+from reporting.workflow import Actor, Binding
+from tests import factories_review as f
+
+R = Report.Status
+S = RegionSubmission.Status
+DUE = dt.date(2027, 4, 20)
+DAY = dt.timedelta(days=1)
+
+
+def per(state=Period.State.OPEN, allow_late=False, due=DUE) -> Period:
+    return Period(year=2027, quarter=1, due_date=due, state=state, allow_late=allow_late)
+
+
+def sub(due=None, status=S.IN_PROGRESS) -> RegionSubmission:
+    return RegionSubmission(due_date=due, status=status)
+
+
+# ---------------------------------------------------------------- the window (pure)
+
+
+def test_the_window_is_open_on_the_due_date_itself_and_shut_the_day_after():
+    assert workflow.window_problem(per(), None, today=DUE) is None
+    assert workflow.window_problem(per(), None, today=DUE - DAY) is None
+    shut = workflow.window_problem(per(), None, today=DUE + DAY)
+    assert shut is not None and "20 April 2027" in shut and "terlambat" in shut
+
+
+def test_a_period_that_allows_late_entry_stays_open_after_the_due_date():
+    assert workflow.window_problem(per(allow_late=True), None, today=DUE + 30 * DAY) is None
+
+
+def test_a_reopen_opens_until_its_own_date_inclusive():
+    own = DUE + 10 * DAY  # 30 April 2027
+    assert workflow.window_problem(per(), sub(own), today=own) is None
+    after = workflow.window_problem(per(), sub(own), today=own + DAY)
+    assert after is not None and "30 April 2027" in after
+
+
+def test_a_closed_period_opens_only_for_a_reopened_region_until_its_date():
+    closed = per(state=Period.State.CLOSED, allow_late=True)
+    today = DUE + 5 * DAY
+    assert "ditutup" in workflow.window_problem(closed, None, today=today)
+    assert "ditutup" in workflow.window_problem(closed, sub(today - DAY), today=today)
+    assert workflow.window_problem(closed, sub(today), today=today) is None
+    assert workflow.window_problem(closed, sub(today + DAY), today=today) is None
+
+
+def test_a_planned_period_is_shut_whatever_the_region():
+    problem = workflow.window_problem(per(state=Period.State.PLANNED), sub(DUE), today=DUE)
+    assert problem is not None and "belum dibuka" in problem
+
+
+def test_the_window_defaults_to_today():
+    today = timezone.localdate()
+    assert workflow.window_problem(per(due=today), None) is None
+    assert workflow.window_problem(per(due=today - DAY), None) is not None
+
+
+# ---------------------------------------------------------------- freezes (pure)
+
+
+def test_a_submitted_or_accepted_region_freezes_its_data():
+    assert "ditinjau" in workflow.freeze_reason(sub(status=S.SUBMITTED))
+    assert "diterima" in workflow.freeze_reason(sub(status=S.ACCEPTED))
+    assert workflow.freeze_reason(sub(status=S.IN_PROGRESS)) is None
+    assert workflow.freeze_reason(sub(status=S.RETURNED)) is None
+    assert workflow.freeze_reason(None) is None
+
+
+@pytest.mark.parametrize(
+    ("status", "region_status", "words"),
+    [
+        (R.DRAFT, S.SUBMITTED, "ditinjau"),  # the region's freeze comes first
+        (R.RETURNED, S.ACCEPTED, "diterima"),
+        (R.AWAITING_HEAD, S.IN_PROGRESS, "kepala OPD"),
+        (R.SUBMITTED, S.IN_PROGRESS, "sedang diverifikasi"),
+        (R.VERIFIED, S.RETURNED, "sudah diverifikasi"),
+        (R.DRAFT, S.IN_PROGRESS, None),
+        (R.RETURNED, S.RETURNED, None),
+    ],
+)
+def test_review_lock_reason(status, region_status, words):
+    report = Report(status=status, period=per(allow_late=True))
+    reason = workflow.review_lock_reason(report, sub(status=region_status))
+    if words is None:
+        assert reason is None
+    else:
+        assert reason is not None and words in reason
+
+
+def test_review_lock_reason_falls_back_to_the_window():
+    report = Report(status=R.DRAFT, period=per(due=timezone.localdate() - DAY))
+    reason = workflow.review_lock_reason(report, sub())
+    assert reason is not None and "terlambat" in reason
+
+
+def test_a_reopened_regions_latest_due_date_is_the_end_of_the_next_year():
+    assert workflow.latest_due_date(per()) == dt.date(2028, 12, 31)  # period year 2027 + 1
+
+
+# ---------------------------------------------------------------- who binds (DB regions)
+
+
+@pytest.fixture
+def places(db):
+    regions = {r.code: r for r in Region.objects.filter(code__in=["33", "33.10", "35", "35.21"])}
+    dinkes = Agency.objects.get(region=regions["33.10"], short_name="DINKES")
+    dindik = Agency.objects.get(region=regions["33.10"], short_name="DINDIK")
+    return regions, dinkes, dindik
+
+
+def grant(role, region, agency=None) -> Grant:
+    return Grant(role, region.pk, region.code, region.level, agency.pk if agency else None, "")
+
+
+def test_agency_binding_needs_the_reports_own_agency_in_its_own_region(places):
+    regions, dinkes, dindik = places
+    klaten = regions["33.10"]
+    report = Report(region=klaten, agency=dinkes)
+    op = workflow.OPERATOR
+    assert workflow._binds(op, grant(Role.OPD_OPERATOR, klaten, dinkes), report) is True
+    assert workflow._binds(op, grant(Role.OPD_OPERATOR, klaten, dindik), report) is False
+    # the right agency id but held in another region (a corrupt grant) binds nothing
+    assert workflow._binds(op, grant(Role.OPD_OPERATOR, regions["35.21"], dinkes), report) is False
+    # a report without an agency binds no agency role, not even a grant without one
+    assert workflow._binds(op, grant(Role.OPD_OPERATOR, klaten), Report(region=klaten)) is False
+    # a region submission has no agency
+    assert workflow._binds(op, grant(Role.OPD_OPERATOR, klaten, dinkes), sub_of(klaten)) is False
+    # another role with the same agency
+    assert workflow._binds(op, grant(Role.OPD_HEAD, klaten, dinkes), report) is False
+
+
+def sub_of(region: Region) -> RegionSubmission:
+    return RegionSubmission(region=region, status=S.SUBMITTED)
+
+
+def test_region_binding_is_the_objects_own_region(places):
+    regions, dinkes, _ = places
+    v = workflow.VERIFIER
+    assert workflow._binds(v, grant(Role.VERIFIER, regions["33.10"]), sub_of(regions["33.10"]))
+    assert not workflow._binds(v, grant(Role.VERIFIER, regions["33"]), sub_of(regions["33.10"]))
+    assert not workflow._binds(v, grant(Role.VERIFIER, regions["35.21"]), sub_of(regions["33.10"]))
+
+
+def test_parent_binding_is_the_province_above_a_kabkota_only(places):
+    regions, _, _ = places
+    p = workflow.PROVINCE_FOR_KABKOTA
+    jateng = grant(Role.PROVINCE_REVIEWER, regions["33"])
+    assert workflow._binds(p, jateng, sub_of(regions["33.10"])) is True
+    assert workflow._binds(p, jateng, sub_of(regions["35.21"])) is False  # another province's
+    assert workflow._binds(p, jateng, sub_of(regions["33"])) is False  # its own: not a kab/kota
+    # even without the table's level filter, a province is never its own parent
+    any_level = Actor(Role.PROVINCE_REVIEWER, Binding.PARENT)
+    assert workflow._binds(any_level, jateng, sub_of(regions["33"])) is False
+    assert workflow._binds(any_level, jateng, sub_of(regions["33.10"])) is True
+
+
+def test_national_binding_with_and_without_a_level(places):
+    regions, _, _ = places
+    national = Region.objects.get(code="00")
+    bangda = grant(Role.BANGDA_ADMIN, national)
+    assert workflow._binds(workflow.BANGDA_ANY, bangda, sub_of(regions["33.10"])) is True
+    assert workflow._binds(workflow.BANGDA_FOR_PROVINCE, bangda, sub_of(regions["33"])) is True
+    assert workflow._binds(workflow.BANGDA_FOR_PROVINCE, bangda, sub_of(regions["33.10"])) is False
+    # a reviewer is not Bangda, whatever its region
+    reviewer = grant(Role.PROVINCE_REVIEWER, regions["33"])
+    assert workflow._binds(workflow.BANGDA_ANY, reviewer, sub_of(regions["33.10"])) is False
+
+
+def test_an_unknown_binding_binds_nothing(places):
+    regions, _, _ = places
+    odd = Actor(Role.VERIFIER, "elsewhere")  # type: ignore[arg-type]
+    assert (
+        workflow._binds(odd, grant(Role.VERIFIER, regions["33.10"]), sub_of(regions["33.10"]))
+        is False
+    )
+
+
+def test_kind_of_refuses_what_is_not_a_workflow_object(places):
+    regions, _, _ = places
+    assert workflow.kind_of(Report()) == workflow.Kind.REPORT
+    assert workflow.kind_of(sub()) == workflow.Kind.SUBMISSION
+    with pytest.raises(TypeError):
+        workflow.kind_of(regions["33"])
+
+
+# ---------------------------------------------------------------- the chain (DB)
+
+
+@pytest.fixture
+def chain(db, celery_eager):
+    p = f.period(2027, 1, due_date=timezone.localdate() + 10 * DAY, allow_late=False)
+    klaten = Region.objects.get(code="33.10")
+    jateng = Region.objects.get(code="33")
+    klaten_sub = f.open_region(klaten, p)
+    report = (
+        Report.objects.filter(region=klaten, period=p, agency__short_name="DINKES")
+        .order_by("service_type__code")
+        .first()
+    )
+    f.fill(report)
+    return p, report, klaten_sub, jateng
+
+
+def user(name: str) -> User:
+    return User.objects.get(username=name)
+
+
+def fresh(report: Report) -> Report:
+    return Report.objects.select_related("period").get(pk=report.pk)
+
+
+def test_entry_is_open_on_the_due_date_and_locked_the_day_after(chain):
+    p, report, _, _ = chain
+    dinkes = user("klaten.dinkes")
+    today = timezone.localdate()
+    Period.objects.filter(pk=p.pk).update(due_date=today)
+    r = fresh(report)
+    assert locks.is_late(r) is False and locks.days_left(r) == 0
+    assert locks.entry_lock_reason(r, dinkes) is None
+    Period.objects.filter(pk=p.pk).update(due_date=today - DAY)
+    r = fresh(report)
+    assert locks.is_late(r) is True and locks.days_left(r) == -1
+    assert "sudah lewat" in locks.entry_lock_reason(r, dinkes)
+    # the same day late, in a period that accepts late entry: open
+    Period.objects.filter(pk=p.pk).update(allow_late=True)
+    assert locks.entry_lock_reason(fresh(report), dinkes) is None
+
+
+def test_days_left_counts_calendar_days(chain):
+    p, report, _, _ = chain
+    Period.objects.filter(pk=p.pk).update(due_date=timezone.localdate() + 3 * DAY)
+    assert locks.days_left(fresh(report)) == 3
+
+
+def test_a_reopen_opens_a_closed_period_through_its_due_date_and_not_a_day_longer(chain):
+    p, report, klaten_sub, _ = chain
+    dinkes = user("klaten.dinkes")
+    today = timezone.localdate()
+    Period.objects.filter(pk=p.pk).update(state=Period.State.CLOSED, due_date=today - 10 * DAY)
+    assert "ditutup" in locks.entry_lock_reason(fresh(report), dinkes)
+    RegionSubmission.objects.filter(pk=klaten_sub.pk).update(due_date=today)
+    r = fresh(report)
+    assert locks.reopened(r) is True and locks.is_late(r) is False
+    assert locks.effective_due_date(r) == today
+    assert locks.entry_lock_reason(r, dinkes) is None
+    RegionSubmission.objects.filter(pk=klaten_sub.pk).update(due_date=today - DAY)
+    r = fresh(report)
+    assert locks.reopened(r) is False
+    assert "ditutup" in locks.entry_lock_reason(r, dinkes)
+
+
+def test_entry_lock_reasons_in_order(chain):
+    p, report, klaten_sub, _ = chain
+    dinkes = user("klaten.dinkes")
+    assert "Hanya operator" in locks.entry_lock_reason(fresh(report), user("klaten.dindik"))
+    assert "Hanya operator" in locks.entry_lock_reason(fresh(report), user("klaten.kadinkes"))
+    assert "Hanya operator" in locks.entry_lock_reason(Report(period=p), dinkes)  # no agency
+    Period.objects.filter(pk=p.pk).update(state=Period.State.PLANNED)
+    assert "belum dibuka" in locks.entry_lock_reason(fresh(report), dinkes)
+    Period.objects.filter(pk=p.pk).update(state=Period.State.OPEN)
+    f.set_status(report, R.SUBMITTED)
+    assert "sedang diverifikasi" in locks.entry_lock_reason(fresh(report), dinkes)
+    f.set_status(report, R.RETURNED)
+    assert locks.entry_lock_reason(fresh(report), dinkes) is None
+    # the region's report is with the province: frozen, even for a returned report
+    f.set_status(klaten_sub, S.SUBMITTED)
+    assert "tidak dapat diubah" in locks.entry_lock_reason(fresh(report), dinkes)
+    f.set_status(klaten_sub, S.ACCEPTED)
+    assert "dibekukan" in locks.entry_lock_reason(fresh(report), dinkes)
+
+
+def test_nothing_moves_in_a_region_frozen_by_its_submission(chain):
+    _, report, klaten_sub, _ = chain
+    f.set_status(klaten_sub, S.SUBMITTED)
+    with pytest.raises(workflow.Refused) as refused:
+        workflow.transition(report, "submit", user("klaten.dinkes"))
+    assert any("ditinjau" in p.message for p in refused.value.problems)
+    f.set_status(report, R.SUBMITTED)
+    with pytest.raises(workflow.Refused):
+        workflow.transition(report, "withdraw", user("klaten.dinkes"))
+    assert Report.objects.get(pk=report.pk).status == R.SUBMITTED
+
+
+def test_submit_on_the_due_date_itself_goes_through_and_the_day_after_is_refused(chain):
+    p, report, _, _ = chain
+    dinkes = user("klaten.dinkes")
+    Period.objects.filter(pk=p.pk).update(due_date=timezone.localdate() - DAY)
+    with pytest.raises(workflow.Refused) as refused:
+        workflow.transition(fresh(report), "submit", dinkes)
+    assert any("terlambat" in p.message for p in refused.value.problems)
+    Period.objects.filter(pk=p.pk).update(due_date=timezone.localdate())
+    moved = workflow.transition(fresh(report), "submit", dinkes).obj
+    assert moved.status in (R.SUBMITTED, R.AWAITING_HEAD)
+
+
+def test_reopen_due_date_from_today_to_the_end_of_the_next_year(chain):
+    p, _, klaten_sub, _ = chain
+    bangda = user("bangda.admin")
+    today = timezone.localdate()
+    for bad in (today - DAY, dt.date(2028, 12, 31) + DAY):
+        with pytest.raises(workflow.Refused) as refused:
+            workflow.transition(klaten_sub, "reopen_region", bangda, reason="Banjir", due_date=bad)
+        assert refused.value.field == "due_date"
+    with pytest.raises(workflow.Refused) as refused:
+        workflow.transition(klaten_sub, "reopen_region", bangda, reason="Banjir")
+    assert refused.value.field == "due_date"
+    with pytest.raises(workflow.Refused) as refused:
+        workflow.transition(klaten_sub, "reopen_region", bangda, due_date=today)
+    assert refused.value.field == "reason"
+    done = workflow.transition(klaten_sub, "reopen_region", bangda, reason="Banjir", due_date=today)
+    assert done.obj.due_date == today
+    last = workflow.transition(
+        done.obj, "reopen_region", bangda, reason="Longsor", due_date=dt.date(2028, 12, 31)
+    )
+    assert last.obj.due_date == dt.date(2028, 12, 31)
+
+
+def test_a_province_reopens_its_kabkota_only_while_its_own_report_is_not_with_bangda(chain):
+    p, _, klaten_sub, jateng = chain
+    jateng_sub = f.open_region(jateng, p)
+    due = timezone.localdate() + 5 * DAY
+    f.set_status(jateng_sub, S.SUBMITTED)
+    with pytest.raises(workflow.Refused) as refused:
+        workflow.transition(
+            klaten_sub, "reopen_region", user("jateng.biro"), reason="Data", due_date=due
+        )
+    assert any("Bangda" in p.message for p in refused.value.problems)
+    # Bangda itself may, whatever the province's state
+    workflow.transition(klaten_sub, "reopen_region", user("bangda.admin"), reason="D", due_date=due)
+    f.set_status(jateng_sub, S.RETURNED)
+    result = workflow.transition(
+        klaten_sub, "reopen_region", user("jateng.biro"), reason="Data", due_date=due
+    )
+    assert result.obj.status == S.IN_PROGRESS
+
+
+def test_a_province_may_not_submit_while_a_kabkota_waits_for_its_decision(chain):
+    p, _, klaten_sub, jateng = chain
+    jateng_sub = f.verified_region(jateng, p)
+    f.set_status(klaten_sub, S.SUBMITTED)
+    biro = user("jateng.biro")
+    with pytest.raises(workflow.Refused) as refused:
+        workflow.transition(jateng_sub, "submit_region", biro)
+    messages = [p.message for p in refused.value.problems]
+    assert messages == ["Kabupaten Klaten: pengajuan kabupaten/kota menunggu keputusan provinsi"]
+    assert RegionSubmission.objects.get(pk=jateng_sub.pk).status == S.IN_PROGRESS
+    # decided (accepted): the province goes up
+    f.set_status(klaten_sub, S.ACCEPTED)
+    assert workflow.transition(jateng_sub, "submit_region", biro).obj.status == S.SUBMITTED
+
+
+def test_another_provinces_pending_kabkota_does_not_hold_a_province(chain):
+    p, _, _, jateng = chain
+    jateng_sub = f.verified_region(jateng, p)
+    ngawi_sub = f.open_region(Region.objects.get(code="35.21"), p)
+    f.set_status(ngawi_sub, S.SUBMITTED)
+    assert workflow.region_problems(jateng_sub) == []
+
+
+def test_a_region_without_reports_has_a_problem(chain):
+    p, _, _, _ = chain
+    serang = Region.objects.get(code="36.73")
+    empty = RegionSubmission.objects.create(region=serang, period=p)
+    Report.objects.filter(region=serang, period=p).delete()
+    problems = workflow.region_problems(empty)
+    assert [x.message for x in problems] == ["Belum ada laporan layanan untuk periode ini."]
+
+
+def test_only_the_regions_verifier_submits_the_region_and_only_the_parent_accepts(chain):
+    p, _, klaten_sub, _ = chain
+    for name in ("ngawi.tapem", "jateng.inspektorat", "itjen.auditor", "klaten.dinkes"):
+        with pytest.raises((workflow.NotAllowed, workflow.NotFound)):
+            workflow.transition(klaten_sub, "submit_region", user(name))
+    f.set_status(klaten_sub, S.SUBMITTED)
+    for name in ("jatim.biro", "klaten.tapem", "bangda.admin"):
+        with pytest.raises((workflow.NotAllowed, workflow.NotFound)):
+            workflow.transition(klaten_sub, "accept", user(name))
+    assert workflow.transition(klaten_sub, "accept", user("jateng.biro")).obj.status == S.ACCEPTED
+
+
+def test_a_superuser_without_a_role_fires_no_step(chain):
+    _, report, klaten_sub, _ = chain
+    root = user("root.super")
+    with pytest.raises(workflow.NotAllowed):
+        workflow.transition(report, "submit", root)
+    assert workflow.available_actions(klaten_sub, root) == []
+
+
+def test_a_withdrawn_membership_fires_nothing_and_sees_nothing(chain):
+    _, report, _, _ = chain
+    with pytest.raises(workflow.NotFound):
+        workflow.transition(report, "submit", user("serang.mantan"))
+
+
+# ---------------------------------------------------------------- timeliness (rules.windows)
+
+
+def test_timeliness_edges_in_python():
+    p = per()
+    on_due = RegionSubmission(
+        period=p,
+        status=S.ACCEPTED,
+        submitted_at=dt.datetime(2027, 4, 20, 9, 0, tzinfo=windows.local_tz()),
+    )
+    assert windows.timeliness(on_due) == "on_time"  # accepted counts as submitted
+    assert windows.is_late_submission(on_due) is False
+    day_after = RegionSubmission(
+        period=p,
+        status=S.SUBMITTED,
+        submitted_at=dt.datetime(2027, 4, 21, 9, 0, tzinfo=windows.local_tz()),
+    )
+    assert windows.is_late_submission(day_after) is True
+    no_time = RegionSubmission(period=p, status=S.SUBMITTED, submitted_at=None)
+    assert windows.submitted_on(no_time) is None and windows.timeliness(no_time) == "missing"
+    # a submitted region is never overdue, even long after the date
+    assert windows.is_overdue(p, day_after, today=DUE + 30 * DAY) is False
+    # a reopened region is overdue only after its own date
+    reopened = RegionSubmission(period=p, status=S.IN_PROGRESS, due_date=DUE + 5 * DAY)
+    assert windows.is_overdue(p, reopened, today=DUE + 5 * DAY) is False
+    assert windows.is_overdue(p, reopened, today=DUE + 6 * DAY) is True
+    assert windows.is_overdue(p, None, today=DUE) is False
+    assert windows.is_overdue(p, None, today=DUE + DAY) is True
+
+
+@pytest.mark.django_db
+def test_timeliness_filters_by_name():
+    p = f.period(2027, 1, due_date=DUE)
+    klaten = Region.objects.get(code="33.10")
+    RegionSubmission.objects.filter(region=klaten, period=p).delete()
+    sent = dt.datetime(2027, 4, 20, 23, 59, tzinfo=windows.local_tz())
+    s = RegionSubmission.objects.create(
+        region=klaten, period=p, status=S.SUBMITTED, submitted_at=sent
+    )
+    mine = RegionSubmission.objects.filter(pk=s.pk)
+    assert mine.filter(windows.timeliness_q("on_time")).exists()
+    assert not mine.filter(windows.timeliness_q("late")).exists()
+    assert not mine.filter(windows.timeliness_q("missing")).exists()
+    assert windows.annotate_timeliness(mine, "t").values_list("t", flat=True).get() == "on_time"
+    RegionSubmission.objects.filter(pk=s.pk).update(submitted_at=sent + dt.timedelta(minutes=1))
+    assert mine.filter(windows.timeliness_q("late")).exists()
+    assert not mine.filter(windows.timeliness_q("on_time")).exists()
+    RegionSubmission.objects.filter(pk=s.pk).update(status=S.RETURNED)
+    assert mine.filter(windows.timeliness_q("missing")).exists()
+    assert windows.annotate_timeliness(mine).values_list("timeliness_sql", flat=True).get() == (
+        "missing"
+    )
