@@ -7,7 +7,7 @@ services and data loaders say ``history.set_actor(report, user)`` and stay typed
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -41,3 +41,8 @@ def set_reason(obj: models.Model, reason: str) -> None:
 def skip_next_save(obj: models.Model) -> None:
     """``obj``'s next save writes no version (a change that is not the user's)."""
     cast(_Tracked, obj).skip_history_when_saving = True
+
+
+def history_model(model: type[models.Model]) -> type[models.Model]:
+    """The model simple_history made for ``model``'s versions (``Model.history.model``)."""
+    return cast(Any, model).history.model  # simple_history has no type information

@@ -37,7 +37,7 @@ class Level(models.TextChoices):
     KOTA = "kota", _("Kota")
 
 
-class RegionQuerySet(ScopedQuerySet):
+class RegionQuerySet(ScopedQuerySet["Region"]):
     def valid_on(self, date: dt.date) -> Self:
         """Regions that existed on ``date`` (null bounds are open; both bounds inclusive)."""
         return self.filter(

@@ -29,8 +29,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, cast
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
@@ -39,8 +40,12 @@ from regions.roles import AGENCY_ROLES, Role
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpRequest
 
-    from regions.models import User
+    from regions.models import Region, User
+
+    # Whoever a request or a task acts for: a signed-in user, the anonymous one, or nobody.
+    type AnyUser = User | AnonymousUser | None
 
 NATIONAL = "national"
 PROVINCE = "province"
@@ -190,30 +195,45 @@ def scope_q(user: User | AnonymousUser | None, action: Action | str, paths: Scop
     return combined if combined is not None else NOTHING
 
 
-class ScopedQuerySet(models.QuerySet):
-    def visible_to(self, user: Any, action: Action | str = Action.VIEW) -> Self:
-        paths: ScopePaths = self.model.scope_paths  # type: ignore[attr-defined]
-        return self.filter(scope_q(user, action, paths))
+class Scoped(Protocol):
+    """A model that opts into the layer: its ``objects`` is a ScopedQuerySet manager."""
 
-    def restrict(self, user: Any, action: Action | str = Action.VIEW) -> Self:
+    scope_paths: ClassVar[ScopePaths]
+
+
+def paths_of(model: type[models.Model]) -> ScopePaths:
+    """A scoped model's ``scope_paths``."""
+    return cast("type[Scoped]", model).scope_paths
+
+
+class ScopedQuerySet[M: models.Model](models.QuerySet[M]):
+    def visible_to(self, user: AnyUser, action: Action | str = Action.VIEW) -> Self:
+        return self.filter(scope_q(user, action, paths_of(self.model)))
+
+    def restrict(self, user: AnyUser, action: Action | str = Action.VIEW) -> Self:
         """NetBox's name for the same thing."""
         return self.visible_to(user, action)
 
 
+def scoped[M: models.Model](model: type[M]) -> ScopedQuerySet[M]:
+    """All rows of a scoped model, as the ScopedQuerySet its default manager makes."""
+    return cast("ScopedQuerySet[M]", model._default_manager.all())
+
+
 def scoped_get[M: models.Model](
-    model: type[M], user: Any, action: Action | str = Action.VIEW, **lookup: Any
+    model: type[M], user: AnyUser, action: Action | str = Action.VIEW, **lookup: Any
 ) -> M:
     """One object inside the user's scope, or Http404: out of scope looks like absent."""
-    qs = model.objects.visible_to(user, action)  # type: ignore[attr-defined]
+    qs = scoped(model).visible_to(user, action)
     try:
         return qs.get(**lookup)
-    except (model.DoesNotExist, ValueError) as exc:  # type: ignore[attr-defined]
+    except (ObjectDoesNotExist, ValueError) as exc:
         raise Http404 from exc
 
 
 def region_in_scope(
-    request: Any, code: str, levels: Iterable[str], *, active_only: bool = False
-) -> Any:
+    request: HttpRequest, code: str, levels: Iterable[str], *, active_only: bool = False
+) -> Region:
     """A region by code and level that the user may view, or Http404.
 
     A user's own membership regions are always in their view scope (every role sees at least
@@ -234,5 +254,5 @@ def region_in_scope(
     return scoped_get(Region, request.user, **lookup)
 
 
-def can(user: Any, action: Action | str, obj: models.Model) -> bool:
-    return type(obj).objects.visible_to(user, action).filter(pk=obj.pk).exists()  # type: ignore[attr-defined]
+def can(user: AnyUser, action: Action | str, obj: models.Model) -> bool:
+    return scoped(type(obj)).visible_to(user, action).filter(pk=obj.pk).exists()

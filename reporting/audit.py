@@ -20,8 +20,9 @@ from django.db.models import CharField, F, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from espm.history import history_model
 from regions.roles import Role
-from regions.scoping import NOTHING, Action, ScopePaths, grant_q, grants_for
+from regions.scoping import NOTHING, Action, ScopePaths, grant_q, grants_for, paths_of
 
 if TYPE_CHECKING:
     from regions.models import User
@@ -46,8 +47,9 @@ class Source:
         return apps.get_model(self.model_path)
 
     @property
-    def history_model(self) -> type[models.Model]:
-        return self.model.history.model  # type: ignore[attr-defined]
+    def history_model(self) -> Any:
+        """Made by simple_history at run time: its fields are unknown to the type checker."""
+        return history_model(self.model)
 
 
 SOURCES: tuple[Source, ...] = (
@@ -154,9 +156,7 @@ COLUMNS = ("a_at", "a_user", "a_kind", "a_pk", "a_op", "a_reason")
 
 def _history_stream(user: Any, source: Source, f: AuditFilters) -> models.QuerySet:
     start, end = _day_bounds(f)
-    qs = source.history_model.objects.filter(  # type: ignore[attr-defined]
-        audit_scope_q(user, source.model.scope_paths)  # type: ignore[attr-defined]
-    )
+    qs = source.history_model.objects.filter(audit_scope_q(user, paths_of(source.model)))
     if start:
         qs = qs.filter(history_date__gte=start)
     if end:
@@ -345,7 +345,7 @@ def _changes(source: Source, rows: list[Any]) -> dict[int, list[tuple[str, str, 
     ids = {r.id for r in rows}
     latest = max(r.history_date for r in rows)
     timeline: dict[int, list[Any]] = defaultdict(list)
-    for h in hm.objects.filter(id__in=ids, history_date__lte=latest).order_by(  # type: ignore[attr-defined]
+    for h in hm.objects.filter(id__in=ids, history_date__lte=latest).order_by(
         "history_date", "history_id"
     ):
         timeline[h.id].append(h)
@@ -393,9 +393,7 @@ def resolve(rows: Iterable[dict[str, Any]]) -> list[AuditEntry]:
             objects.update({(kind, o.id): o for o in qs})
             continue
         source = SOURCE_BY_KEY[kind]
-        hqs = source.history_model.objects.select_related(*RELATED[kind]).filter(  # type: ignore[attr-defined]
-            history_id__in=pks
-        )
+        hqs = source.history_model.objects.select_related(*RELATED[kind]).filter(history_id__in=pks)
         hrows = list(hqs)
         objects.update({(kind, h.history_id): h for h in hrows})
         for hid, diff in _changes(source, hrows).items():
