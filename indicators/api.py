@@ -7,7 +7,7 @@ validation and `indicators.services.save_target` for the write, version check an
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import QuerySet
@@ -45,6 +45,10 @@ from indicators.models import (
 )
 from regions.models import Region
 from regions.scoping import Action, scoped_get
+
+if TYPE_CHECKING:
+    from indicators.models import Sector
+    from regions.models import Agency
 
 
 def edition_for_year(year: int | None) -> CatalogEdition | None:
@@ -95,8 +99,12 @@ class BreakdownDimensionSerializer(serializers.ModelSerializer):
 
 
 class ServiceTypeSerializer(serializers.ModelSerializer):
-    edition = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
-    sector = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
+    edition: serializers.SlugRelatedField[CatalogEdition] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    sector: serializers.SlugRelatedField[Sector] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     sector_name = serializers.CharField(source="sector.name", read_only=True)
     quality_items = QualityItemSerializer(many=True, read_only=True)
     breakdown_dimensions = BreakdownDimensionSerializer(
@@ -191,7 +199,9 @@ class ServiceTypeViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class TargetQualitySerializer(serializers.ModelSerializer):
-    quality_item = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
+    quality_item: serializers.SlugRelatedField[QualityItem] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = TargetQuality
@@ -199,9 +209,15 @@ class TargetQualitySerializer(serializers.ModelSerializer):
 
 
 class TargetSerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
-    service_type = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
-    agency = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)  # type: ignore[var-annotated]
+    region: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    service_type: serializers.SlugRelatedField[ServiceType] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    agency: serializers.PrimaryKeyRelatedField[Agency] = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
     quality = TargetQualitySerializer(many=True, read_only=True)
 
     class Meta:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -110,7 +110,7 @@ class PublishForm(forms.Form):
 
     def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["years"].choices = [(y, str(y)) for y in years]  # type: ignore[attr-defined]
+        cast(forms.ChoiceField, self.fields["years"]).choices = [(y, str(y)) for y in years]
 
 
 class UploadForm(forms.Form):

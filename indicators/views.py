@@ -34,6 +34,7 @@ from indicators.models import (
     ServiceType,
     Target,
 )
+from regions.middleware import active_membership
 from regions.models import Agency, Region
 from regions.scoping import Action, can, scoped_get
 
@@ -242,7 +243,7 @@ def assignments(request: HttpRequest, region: str) -> HttpResponse:
 @login_required
 def my_targets(request: HttpRequest) -> HttpResponse:
     """The target page of the active role's region for the current year."""
-    membership = request.active_membership  # type: ignore[attr-defined]
+    membership = active_membership(request)
     if membership is None or membership.region.level == "national":
         return redirect("indicators:catalog")
     return redirect(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import authenticate
 from django.db.models import QuerySet
@@ -21,6 +21,9 @@ from espm.api_base import ErrorSerializer, Pagination, TokenRateThrottle
 from regions import tokens
 from regions.models import Agency, Level, Region
 from regions.scoping import Action
+
+if TYPE_CHECKING:
+    from indicators.models import Sector
 
 # ---------------------------------------------------------------- tokens
 
@@ -178,8 +181,12 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class AgencySerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
-    sectors = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)  # type: ignore[var-annotated]
+    region: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    sectors: serializers.SlugRelatedField[Sector] = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
 
     class Meta:
         model = Agency

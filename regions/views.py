@@ -19,12 +19,12 @@ from django.views.decorators.http import require_POST
 from espm.parsing import parse_int
 from regions import selectors, services, tokens
 from regions.forms import AddRoleForm, AgencyForm, InviteForm, RegionSettingsForm
-from regions.middleware import SESSION_KEY
+from regions.middleware import SESSION_KEY, active_membership, memberships, signed_in
 from regions.models import Agency, Membership, Region
 from regions.roles import Role
 from regions.scoping import Action, scoped_get
 
-HOME_TEMPLATES = {
+HOME_TEMPLATES: dict[str, str] = {
     Role.OPD_OPERATOR: "regions/home_operator.html",
     Role.OPD_HEAD: "regions/home_operator.html",
     Role.VERIFIER: "regions/home_verifier.html",
@@ -70,7 +70,7 @@ def home_panels(request: HttpRequest, membership: Membership | None) -> list[Pan
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    membership = request.active_membership  # type: ignore[attr-defined]
+    membership = active_membership(request)
     template = HOME_TEMPLATES.get(membership.role) if membership else None
     return render(
         request,
@@ -83,7 +83,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_POST
 def switch_role(request: HttpRequest) -> HttpResponse:
     wanted = request.POST.get("membership", "")
-    ids = {m.id for m in request.memberships}  # type: ignore[attr-defined]
+    ids = {m.id for m in memberships(request)}
     if parse_int(wanted) in ids:
         request.session[SESSION_KEY] = int(wanted)
     return redirect("home")
@@ -140,7 +140,7 @@ def agency_create(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            agency = services.create_agency(request.user, region, data, data["sectors"])  # type: ignore[arg-type]
+            agency = services.create_agency(signed_in(request), region, data, data["sectors"])
         except (ValidationError, IntegrityError) as exc:
             form.add_error(None, _error_text(exc))
         else:
@@ -160,7 +160,7 @@ def agency_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid() and _save_or_keep(
             form,
             lambda seen: services.update_agency(
-                request.user,  # type: ignore[arg-type]
+                signed_in(request),
                 form.instance,
                 form.cleaned_data,
                 form.cleaned_data["sectors"],
@@ -191,7 +191,7 @@ def region_edit(request: HttpRequest, code: str) -> HttpResponse:
     if form.is_valid() and _save_or_keep(
         form,
         lambda seen: services.update_region_settings(
-            request.user,  # type: ignore[arg-type]
+            signed_in(request),
             region,
             form.cleaned_data,
             seen_version=seen,
@@ -261,7 +261,7 @@ def user_create(request: HttpRequest, code: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             person = services.invite_user(
-                request.user,  # type: ignore[arg-type]
+                signed_in(request),
                 region,
                 username=data["username"],
                 full_name=data["full_name"],
@@ -315,7 +315,7 @@ def role_add(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.add_role(
-                request.user,  # type: ignore[arg-type]
+                signed_in(request),
                 person,
                 region,
                 role=data["role"],
@@ -339,11 +339,11 @@ def membership_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     if membership.user_id == request.user.pk:
         messages.error(request, _("Anda tidak dapat menonaktifkan peran Anda sendiri."))
     elif membership.is_active:
-        services.deactivate_membership(request.user, membership)  # type: ignore[arg-type]
+        services.deactivate_membership(signed_in(request), membership)
         messages.success(request, _("Peran dinonaktifkan."))
     else:
         try:
-            services.reactivate_membership(request.user, membership)  # type: ignore[arg-type]
+            services.reactivate_membership(signed_in(request), membership)
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
         else:
@@ -359,7 +359,7 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     if not manageable.exists() or person.pk == request.user.pk:
         raise Http404
     try:
-        services.deactivate_user(request.user, person, manageable)  # type: ignore[arg-type]
+        services.deactivate_user(signed_in(request), person, manageable)
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     else:

@@ -10,7 +10,7 @@ reporting.workflow, reporting.dashboards), so no rule lives here.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -70,6 +70,10 @@ from reporting.quality.api import DataQualityView
 from reporting.rules import annual, completeness, universe, windows
 from reporting.rules import breakdown as breakdown_rules
 from reporting.rules.capaian import round2
+
+if TYPE_CHECKING:
+    from indicators.models import ServiceType
+    from regions.models import Agency
 
 # ---------------------------------------------------------------- periods
 
@@ -576,12 +580,18 @@ class BreakdownInputField(serializers.JSONField):
 
 
 class ReportSerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
+    region: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     region_name = serializers.CharField(source="region.name", read_only=True)
     period = PeriodRefSerializer(read_only=True)
-    service_type = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
+    service_type: serializers.SlugRelatedField[ServiceType] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     sector = serializers.CharField(source="service_type.sector.code", read_only=True)
-    agency = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)  # type: ignore[var-annotated]
+    agency: serializers.PrimaryKeyRelatedField[Agency] = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
     agency_name = serializers.CharField(source="agency.short_name", read_only=True, default="")
     capaian = serializers.SerializerMethodField()
     quality = ReportQualitySerializer(many=True, read_only=True)
@@ -1367,7 +1377,9 @@ class ReportViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class RegionSubmissionSerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
+    region: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     region_name = serializers.CharField(source="region.name", read_only=True)
     level = serializers.CharField(source="region.level", read_only=True)
     period = PeriodRefSerializer(read_only=True)

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from espm import exports
 from espm.parsing import parse_int
 from indicators.models import Sector, ServiceType
+from regions.middleware import active_membership
 from regions.models import Level, Region
 from regions.roles import Role, sector_place
 from regions.scoping import grants_for, region_in_scope, sees_everything
@@ -67,7 +68,7 @@ def _query(year: int, quarter: int, **extra: str) -> str:
 @login_required
 def dashboard_home(request: HttpRequest) -> HttpResponse:
     """Send the user to the dashboard of their active role."""
-    m = request.active_membership  # type: ignore[attr-defined]
+    m = active_membership(request)
     if has_national_view(request.user) and (m is None or m.region.level == Level.NATIONAL):
         return redirect("reporting:dashboard_national")
     if m is None:

@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 import lokal
 from django import forms
@@ -558,7 +558,7 @@ class EvidenceForm(forms.Form):
         choices += [
             (f"quality:{q.pk}", f"{_('Mutu')}: {q.quality_item.description[:80]}") for q in quality
         ]
-        self.fields["attach_to"].choices = choices  # type: ignore[attr-defined]
+        cast(forms.ChoiceField, self.fields["attach_to"]).choices = choices
 
     def target(self) -> tuple[int | None, int | None]:
         value = self.cleaned_data.get("attach_to") or ""

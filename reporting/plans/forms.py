@@ -138,7 +138,7 @@ class MemberForm(forms.Form):
         self, *args: Any, agencies: list[tuple[Any, str]] | None = None, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agency"].choices = [("", "—"), *(agencies or [])]  # type: ignore[attr-defined]
+        cast(forms.ChoiceField, self.fields["agency"]).choices = [("", "—"), *(agencies or [])]
 
     def is_blank(self) -> bool:
         d = getattr(self, "cleaned_data", {})

@@ -3,7 +3,7 @@ explanation / the verifier's "checked — correct" as actions on the report."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema_field
@@ -13,15 +13,22 @@ from reporting import locks
 from reporting.models import Report, ReportCheck
 from reporting.quality import selectors, services
 
+if TYPE_CHECKING:
+    from regions.models import User
+
 
 class ReportCheckSerializer(serializers.ModelSerializer):
     code = serializers.CharField(source="rule.code", read_only=True)
     item = serializers.CharField(source="item_key", read_only=True)
     message = serializers.SerializerMethodField()
     numbers = serializers.JSONField(source="values", read_only=True)
-    explained_by = serializers.StringRelatedField(read_only=True)  # type: ignore[var-annotated]
+    explained_by: serializers.StringRelatedField[User] = serializers.StringRelatedField(
+        read_only=True
+    )
     confirmed = serializers.BooleanField(source="is_confirmed", read_only=True)
-    confirmed_by = serializers.StringRelatedField(read_only=True)  # type: ignore[var-annotated]
+    confirmed_by: serializers.StringRelatedField[User] = serializers.StringRelatedField(
+        read_only=True
+    )
     blocks = serializers.BooleanField(read_only=True)
 
     class Meta:

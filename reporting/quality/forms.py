@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -144,8 +144,10 @@ class RuleForm(forms.Form):
         if rule is not None and data is None:
             kwargs.setdefault("initial", self.initial_of(rule))
         super().__init__(data, **kwargs)
-        self.fields["sectors"].choices = rule_selectors.sector_choices()  # type: ignore[attr-defined]
-        self.fields["service_types"].choices = rule_selectors.service_type_choices()  # type: ignore[attr-defined]
+        cast(forms.ChoiceField, self.fields["sectors"]).choices = rule_selectors.sector_choices()
+        cast(
+            forms.ChoiceField, self.fields["service_types"]
+        ).choices = rule_selectors.service_type_choices()
         self.fields["expression"].widget.attrs["maxlength"] = rules.MAX_EXPRESSION_LENGTH
         self.fields["min_points"].widget.attrs["min"] = MIN_POINTS
         self.fields["min_points"].help_text = _(
