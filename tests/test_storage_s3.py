@@ -12,17 +12,30 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+import uuid
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from espm.celery import app
+from regions.models import User
 from reporting import importer
-from reporting.models import Evidence, GeneratedDocument, RegionSubmission, private_storage
+from reporting.models import (
+    ActionPlan,
+    Evidence,
+    GeneratedDocument,
+    RegionSubmission,
+    SpmTeam,
+    private_storage,
+)
 from tests.factories_reporting import PDF_BYTES, demo_report
+from tests.isolation.expect import USERS
+from tests.isolation.framework import ANONYMOUS, all_cases
 from tests.s3_server import BUCKET, S3Server, s3_server, s3_storage
 from tests.test_import import as_file, row_of, set_cell, tw3, workbook
 
@@ -238,3 +251,65 @@ def test_abandoned_drafts_are_purged_from_the_bucket(s3_server, s3_storage):
     assert importer.purge_drafts(now=timezone.now() + dt.timedelta(days=1, minutes=1)) == 1
     assert not storage.exists(name)
     assert s3_server.keys(s3_storage) == []
+
+
+# --- the isolation matrix's file downloads, on the bucket -------------------------------------
+
+DOWNLOADS = {
+    "reporting:evidence_download",
+    "reporting:evidence_preview",
+    "reporting:document_download",
+    "reporting:action_plan_file",
+    "reporting:spm_team_file",
+    "api:report-evidence-download",
+    "api:action-plan-file",
+    "api:spm-team-file",
+}
+FILE_CASES = [c for c in all_cases() if c.url_name in DOWNLOADS and c.method == "get"]
+
+
+@pytest.fixture
+def demo_files_in_the_bucket(s3_server, settings):
+    """The demo's stored files, copied under the same names into this test's bucket folder
+    (the folder is returned)."""
+    local = FileSystemStorage(location=settings.STORAGES["private"]["OPTIONS"]["location"])
+    names = {
+        name
+        for model in (Evidence, GeneratedDocument, ActionPlan, SpmTeam)
+        for name in model.objects.exclude(file="").values_list("file", flat=True)
+        if local.exists(name)
+    }
+    location = f"t-{uuid.uuid4().hex[:12]}"
+    settings.STORAGES = {**settings.STORAGES, **s3_server.storages(location)}
+    for name in sorted(names):
+        with local.open(name, "rb") as fh:
+            assert private_storage().save(name, ContentFile(fh.read())) == name
+    return location
+
+
+def test_the_matrix_covers_every_download():
+    assert {c.url_name for c in FILE_CASES} == DOWNLOADS
+
+
+@pytest.mark.parametrize("case", FILE_CASES, ids=[c.id for c in FILE_CASES])
+def test_every_role_gets_a_file_from_the_bucket_only_through_the_scope(
+    case, demo_files_in_the_bucket, s3_server
+):
+    """The isolation matrix's download cases, every cast user, with the files in the bucket:
+    the readers get the stored bytes from the view, everyone else 404 (or the login)."""
+    url = reverse(case.url_name, kwargs=case.kwargs())  # may store the case's own file
+    client = s3_server.client()
+    in_bucket = [
+        client.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+        for key in s3_server.keys(demo_files_in_the_bucket)
+    ]
+    for username in [*USERS, ANONYMOUS]:
+        browser = Client()
+        if username != ANONYMOUS:
+            browser.force_login(User.objects.get(username=username))
+        response = browser.get(url, headers=case.headers)
+        if username in case.allowed:
+            _assert_served_by_us(response, s3_server)
+            assert _body(response) in in_bucket, (username, url)
+        else:
+            assert response.status_code in case.expected_denied(username), (username, url)
