@@ -18,7 +18,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.files import File
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -186,7 +186,6 @@ OpenProgress = Callable[[int, int, OpenResult], None]
 class _Catalog:
     by_level: dict[str, list[dict[str, Any]]]
     service_ids: list[int]
-    items: dict[int, list[int]]
 
 
 def _catalog(edition: CatalogEdition) -> _Catalog:
@@ -197,13 +196,43 @@ def _catalog(edition: CatalogEdition) -> _Catalog:
     by_level: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for st in services:
         by_level[st["level"]].append(st)
-    service_ids = [s["id"] for s in services]
-    items: dict[int, list[int]] = defaultdict(list)
-    for qi in QualityItem.objects.filter(service_type_id__in=service_ids).values(
-        "id", "service_type_id"
-    ):
-        items[qi["service_type_id"]].append(qi["id"])
-    return _Catalog(by_level, service_ids, items)
+    return _Catalog(by_level, [s["id"] for s in services])
+
+
+def _insert_parts(period: Period, region_ids: Sequence[int]) -> None:
+    """The quality rows (with the year's required quantity) and the four stage rows of every
+    report of these regions that has none yet: one INSERT … SELECT each, in the database.
+
+    Building ~140k model objects in Python was two thirds of opening a national period; the
+    statements are plain SQL that PostgreSQL and SQLite both run.
+    """
+    report = Report._meta.db_table
+    quality = ReportQuality._meta.db_table
+    stage = ReportStage._meta.db_table
+    item = QualityItem._meta.db_table
+    target = Target._meta.db_table
+    target_quality = TargetQuality._meta.db_table
+    regions = ", ".join(["%s"] * len(region_ids))
+    stages = " UNION ALL ".join(["SELECT %s AS stage"] * len(Stage))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quality} (report_id, quality_item_id, required, realised, met) "  # noqa: S608 — table names from the models, values as parameters
+            f"SELECT r.id, qi.id, tq.required_quantity, NULL, NULL FROM {report} r "
+            f"JOIN {item} qi ON qi.service_type_id = r.service_type_id "
+            f"LEFT JOIN {target} t ON t.region_id = r.region_id "
+            f"AND t.service_type_id = r.service_type_id AND t.year = %s "
+            f"LEFT JOIN {target_quality} tq ON tq.target_id = t.id AND tq.quality_item_id = qi.id "
+            f"WHERE r.period_id = %s AND r.region_id IN ({regions}) "
+            f"AND NOT EXISTS (SELECT 1 FROM {quality} x WHERE x.report_id = r.id)",
+            [period.year, period.pk, *region_ids],
+        )
+        cursor.execute(
+            f"INSERT INTO {stage} (report_id, stage, status, note) "  # noqa: S608 — as above
+            f"SELECT r.id, s.stage, '', '' FROM {report} r CROSS JOIN ({stages}) s "
+            f"WHERE r.period_id = %s AND r.region_id IN ({regions}) "
+            f"AND NOT EXISTS (SELECT 1 FROM {stage} x WHERE x.report_id = r.id)",
+            [*(st.value for st in Stage), period.pk, *region_ids],
+        )
 
 
 def _open_regions(
@@ -226,14 +255,8 @@ def _open_regions(
         (t["region_id"], t["service_type_id"]): t
         for t in Target.objects.filter(
             year=period.year, service_type_id__in=catalog.service_ids, region_id__in=region_ids
-        ).values("id", "region_id", "service_type_id", "recipients_target")
+        ).values("region_id", "service_type_id", "recipients_target")
     }
-    required: dict[int, dict[int, Decimal | None]] = defaultdict(dict)
-    for tq in TargetQuality.objects.filter(
-        target__year=period.year, target__region_id__in=region_ids
-    ).values("target_id", "quality_item_id", "required_quantity"):
-        required[tq["target_id"]][tq["quality_item_id"]] = tq["required_quantity"]
-
     new_reports: list[Report] = []
     for region in regions:
         services = [
@@ -255,21 +278,8 @@ def _open_regions(
                 )
             )
     created = Report.objects.bulk_create(new_reports, batch_size=BATCH)
-    qualities: list[ReportQuality] = []
-    stages: list[ReportStage] = []
-    for report in created:
-        target = targets.get((report.region_id, report.service_type_id))
-        req = required.get(target["id"], {}) if target else {}
-        for item_id in catalog.items.get(report.service_type_id, []):
-            qualities.append(
-                ReportQuality(
-                    report_id=report.pk, quality_item_id=item_id, required=req.get(item_id)
-                )
-            )
-        for stage in Stage:
-            stages.append(ReportStage(report_id=report.pk, stage=stage.value))
-    ReportQuality.objects.bulk_create(qualities, batch_size=BATCH)
-    ReportStage.objects.bulk_create(stages, batch_size=BATCH)
+    if created:
+        _insert_parts(period, region_ids)
 
     have_submission = set(
         RegionSubmission.objects.filter(period=period, region_id__in=region_ids).values_list(
