@@ -121,6 +121,9 @@ class QualityItem(models.Model):
     source = models.CharField(_("sumber"), max_length=300, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
 
+    # Set by indicators.selectors for the entry form: usual for the service type, never stored.
+    is_usual: bool
+
     class Meta:
         ordering = ["service_type", "order", "code"]
         verbose_name = _("mutu minimal")

@@ -54,7 +54,7 @@ def index(request: HttpRequest) -> HttpResponse:
         if doc.status == GeneratedDocument.Status.DONE and doc.kind != GeneratedDocument.Kind.BATCH:
             if subject not in prints:
                 prints[subject] = documents.fingerprint(doc)
-            doc.stale = doc.fingerprint != prints[subject]  # type: ignore[attr-defined]
+            doc.stale = doc.fingerprint != prints[subject]
     regions = documents.document_regions(request.user).order_by("code").only("code", "name")
     return render(
         request,
@@ -115,7 +115,7 @@ def generate_batch(request: HttpRequest) -> HttpResponse:
 def status(request: HttpRequest, pk: int) -> HttpResponse:
     doc = get_object_or_404(documents.reachable(request.user), pk=pk)
     documents.give_up_if_lost(doc)
-    doc.stale = documents.is_stale(doc)  # type: ignore[attr-defined]
+    doc.stale = documents.is_stale(doc)
     if getattr(request, "htmx", False):
         return render(request, "reporting/documents/_progress.html", {"doc": doc})
     return render(

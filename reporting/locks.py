@@ -39,7 +39,7 @@ def submission_for(report: Report) -> RegionSubmission | None:
         .only("id", "status", "due_date")
         .first()
     )
-    report._submission_cache = sub  # type: ignore[attr-defined]
+    report._submission_cache = sub
     return sub
 
 

@@ -186,6 +186,9 @@ class Report(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_paths = REPORT_SCOPE
 
+    # This request's region submission, cached by reporting.locks (one query per report).
+    _submission_cache: RegionSubmission | None
+
     class Meta:
         ordering = ["region__code", "service_type__order"]
         verbose_name = _("laporan triwulan")
@@ -463,6 +466,9 @@ class WorkflowEvent(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = ScopePaths(region="region", agency="agency")
+
+    # Set by the review selectors for display (workflow.ACTION_LABELS), never stored.
+    label: str
 
     class Meta:
         ordering = ["at", "id"]
@@ -813,6 +819,9 @@ class GeneratedDocument(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_paths = ScopePaths(region="region", agency="agency", sector="sector_code")
 
+    # Set by the document views: its data changed since it was built (documents.is_stale).
+    stale: bool
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("dokumen")
@@ -982,6 +991,9 @@ class ReportCheck(models.Model):
         agency="report__agency",
         sector="report__service_type__sector__code",
     )
+
+    # Set by the selectors for display (quality.selectors.message), never stored.
+    text: str
 
     class Meta:
         ordering = ["section", "rule__code", "item_key"]

@@ -209,7 +209,7 @@ def own_submissions(user: Any) -> QuerySet[RegionSubmission]:
 def timeline(obj: Report | RegionSubmission) -> list[WorkflowEvent]:
     events = list(obj.events.select_related("actor").order_by("at", "id"))
     for e in events:
-        e.label = workflow.ACTION_LABELS.get(e.action, e.action)  # type: ignore[attr-defined]
+        e.label = workflow.ACTION_LABELS.get(e.action, e.action)
     return events
 
 

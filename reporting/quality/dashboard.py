@@ -693,7 +693,7 @@ def report_lines(user: Any, reports: Iterable[Report], rule: str = "") -> list[R
     if rule:
         qs = qs.filter(rule__code=rule)
     for c in qs:
-        c.text = message(c)  # type: ignore[attr-defined]
+        c.text = message(c)
         checks[c.report_id].append(c)
     return [
         ReportLine(

@@ -221,7 +221,7 @@ def drill_rows(lines: list[q.ReportLine]) -> list[list[Any]]:
                     *head,
                     c.rule.code,
                     str(q.SEVERITY_LABELS.get(c.severity, c.severity)),
-                    c.text,  # type: ignore[attr-defined]
+                    c.text,
                     c.explanation,
                     c.confirmed_note if c.is_confirmed else "",
                     _check_state(c),

@@ -28,7 +28,7 @@ def checks_of(report_id: int) -> list[ReportCheck]:
         .order_by("-severity", "section", "rule__code", "item_key")
     )
     for c in rows:
-        c.text = message(c)  # type: ignore[attr-defined]
+        c.text = message(c)
     return rows
 
 
@@ -37,11 +37,11 @@ def blocking_messages(report_id: int) -> list[str]:
     out = []
     for c in checks_of(report_id):
         if c.is_error:
-            out.append(_("Galat %(code)s: %(msg)s") % {"code": c.rule.code, "msg": c.text})  # type: ignore[attr-defined]
+            out.append(_("Galat %(code)s: %(msg)s") % {"code": c.rule.code, "msg": c.text})
         elif c.needs_explanation:
             out.append(
                 _("Peringatan %(code)s belum dijelaskan: %(msg)s")
-                % {"code": c.rule.code, "msg": c.text}  # type: ignore[attr-defined]
+                % {"code": c.rule.code, "msg": c.text}
             )
     return out
 
@@ -103,7 +103,7 @@ def open_checks(reports: QuerySet[Any]) -> list[ReportCheck]:
         .order_by("report__service_type__order", "report__service_type__code", "rule__code")
     )
     for c in rows:
-        c.text = message(c)  # type: ignore[attr-defined]
+        c.text = message(c)
     return rows
 
 
