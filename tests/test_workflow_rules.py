@@ -1,6 +1,8 @@
 """The review chain's rules at their edges: windows (the due date itself, a reopen's own date),
-freezes, who binds to what (agency, region, parent province, Bangda), reopen dates, and a
-province that may not submit while a kab/kota waits for its decision.
+freezes, who binds to what (agency, region, parent province, Bangda), reopen dates, a
+province that may not submit while a kab/kota waits for its decision; and what one step
+records and refuses (timestamps, versions, events, snapshots, sections a return points at,
+the target exception, separation of duties, a repeated click, the bulk verify's messages).
 
 Dates are worked out by hand from today (``timezone.localdate()``) or from a fixed due date.
 """
@@ -16,10 +18,11 @@ from regions.models import Agency, Region, User
 from regions.roles import Role
 from regions.scoping import Grant
 from reporting import locks, workflow
-from reporting.models import Period, RegionSubmission, Report
+from reporting.models import Period, RegionSubmission, Report, WorkflowEvent
 from reporting.rules import windows
-from reporting.workflow import Actor, Binding
+from reporting.workflow import Actor, Binding, Kind
 from tests import factories_review as f
+from tests import factories_targets as targets
 
 R = Report.Status
 S = RegionSubmission.Status
@@ -465,3 +468,312 @@ def test_timeliness_filters_by_name():
     assert windows.annotate_timeliness(mine).values_list("timeliness_sql", flat=True).get() == (
         "missing"
     )
+
+
+# ---------------------------------------------------------------- what one step records
+# A region without OPD-head sign-off, so "submit" lands with the verifier.
+
+
+@pytest.fixture
+def steps(db, celery_eager):
+    p = f.period(2027, 1, due_date=timezone.localdate() + 10 * DAY)
+    klaten = Region.objects.get(code="33.10")
+    Region.objects.filter(pk=klaten.pk).update(requires_head_signoff=False)
+    sub = f.open_region(klaten, p)
+    report = (
+        Report.objects.filter(region=klaten, period=p, agency__short_name="DINKES")
+        .order_by("service_type__code")
+        .first()
+    )
+    f.fill(report)
+    return p, report, sub
+
+
+def reload(report: Report) -> Report:
+    return Report.objects.get(pk=report.pk)
+
+
+# ---------------------------------------------------------------- sections a return points at
+
+
+def test_pointed_sections_in_the_forms_order():
+    assert workflow.pointed_sections(Kind.REPORT, "return", []) == []
+    assert workflow.pointed_sections(Kind.REPORT, "return", ["", ""]) == []
+    assert workflow.pointed_sections(Kind.SUBMISSION, "accept", [""]) == []  # nothing pointed
+    assert workflow.pointed_sections(Kind.REPORT, "return", ["budget", "recipients"]) == [
+        "recipients",
+        "budget",
+    ]
+    assert workflow.pointed_sections(Kind.REPORT, "head_return", ["quality"]) == ["quality"]
+    assert workflow.pointed_sections(Kind.REPORT, "reopen", ["evidence", "evidence"]) == [
+        "evidence"
+    ]
+
+
+@pytest.mark.parametrize(("kind", "action"), [(Kind.REPORT, "verify"), (Kind.SUBMISSION, "return")])
+def test_only_a_returning_report_step_points_at_sections(kind, action):
+    with pytest.raises(workflow.Refused) as refused:
+        workflow.pointed_sections(kind, action, ["quality"])
+    assert refused.value.field == "sections"
+    assert refused.value.message == "Bagian laporan hanya ditandai saat laporan dikembalikan."
+
+
+def test_unknown_sections_are_named_sorted():
+    with pytest.raises(workflow.Refused) as refused:
+        workflow.pointed_sections(Kind.REPORT, "return", ["zeta", "quality", "alpha"])
+    assert refused.value.message == "Bagian laporan tidak dikenal: alpha, zeta."
+    assert refused.value.field == "sections"
+
+
+# ---------------------------------------------------------------- what a step records
+
+
+def test_submit_verify_return_record_their_times_version_and_event(steps):
+    _, report, _ = steps
+    version = reload(report).version
+    before = timezone.now()
+    done = workflow.transition(
+        reload(report), "submit", user("klaten.dinkes"), expected_status="draft"
+    )
+    r = reload(report)
+    assert (r.status, r.version) == (R.SUBMITTED, version + 1)
+    assert r.submitted_at is not None and r.submitted_at >= before
+    assert r.verified_at is None
+    event = done.event
+    assert (event.action, event.from_status, event.to_status) == ("submit", "draft", "submitted")
+    assert (event.actor.username, event.region_id, event.report_id) == (
+        "klaten.dinkes",
+        r.region_id,
+        r.pk,
+    )
+    assert event.agency_id == r.agency_id and event.submission_id is None
+    assert event.snapshot["values"]["recipients_served"] == 80
+    assert event.snapshot["values"]["recipients_target"] == 100
+    assert event.snapshot["values"]["capaian_index"] == "84.0000"  # 0.8 × 80 + 20, 4 decimals
+    assert set(event.snapshot) == {"values", "quality", "stages", "budget", "files"}
+    assert event.snapshot["stages"] == {"1": {"status": "in_progress", "note": ""}}
+    assert r.history.first().history_change_reason == "submit"
+
+    targets.verified_targets(r.region, 2027)
+    workflow.transition(r, "verify", user("klaten.tapem"), reason="Lengkap")
+    r = reload(report)
+    assert (r.status, r.version) == (R.VERIFIED, version + 2)
+    assert r.verified_at is not None
+    assert r.history.first().history_change_reason == "verify: Lengkap"
+
+    back = workflow.transition(
+        r, "reopen", user("klaten.tapem"), reason="Salah ketik", sections=["quality"]
+    )
+    r = reload(report)
+    assert (r.status, r.verified_at, r.version) == (R.RETURNED, None, version + 3)
+    assert (back.event.reason, back.event.sections) == ("Salah ketik", ["quality"])
+
+
+def test_region_steps_record_who_decided_and_why(steps):
+    p, report, klaten_sub = steps
+    klaten = klaten_sub.region
+    klaten_sub = f.verified_region(klaten, p)
+    RegionSubmission.objects.filter(pk=klaten_sub.pk).update(return_reason="lama")
+    sub = RegionSubmission.objects.get(pk=klaten_sub.pk)
+    version = sub.version
+    workflow.transition(sub, "submit_region", user("klaten.tapem"))
+    sub = RegionSubmission.objects.get(pk=klaten_sub.pk)
+    assert (sub.status, sub.version, sub.return_reason) == (S.SUBMITTED, version + 1, "")
+    assert sub.submitted_by.username == "klaten.tapem" and sub.submitted_at is not None
+    assert sub.decided_at is None
+    event = WorkflowEvent.objects.filter(submission=sub).latest("id")
+    assert event.report_id is None and event.agency_id is None
+    assert event.snapshot["due_date"] == p.due_date.isoformat()
+    assert event.snapshot["is_late"] is False
+    assert "recap" not in event.snapshot  # a kab/kota has no recap
+    # every report filled (80 of 100, quality 100: 0.8 × 80 + 20 = 84) and verified
+    assert event.snapshot["reports"][report.service_type.code] == {
+        "status": "verified",
+        "capaian_index": "84.0000",
+    }
+
+    workflow.transition(sub, "return_region", user("jateng.biro"), reason="  Belum lengkap  ")
+    sub = RegionSubmission.objects.get(pk=klaten_sub.pk)
+    assert (sub.status, sub.return_reason) == (S.RETURNED, "Belum lengkap")
+    assert sub.decided_by.username == "jateng.biro" and sub.decided_at is not None
+
+    due = timezone.localdate() + dt.timedelta(days=7)
+    workflow.transition(sub, "reopen_region", user("jateng.biro"), reason="Banjir", due_date=due)
+    sub = RegionSubmission.objects.get(pk=klaten_sub.pk)
+    assert (sub.status, sub.due_date, sub.version) == (S.IN_PROGRESS, due, version + 3)
+    assert sub.return_reason == "Belum lengkap"  # the reopen keeps the last return's reason
+
+
+def test_a_province_submission_snapshot_carries_its_recap(steps):
+    p, _, _ = steps
+    jateng_sub = f.verified_region(Region.objects.get(code="33"), p)
+    snapshot = workflow.snapshot_submission(jateng_sub)
+    assert "recap" in snapshot and snapshot["is_late"] is False
+
+
+def test_submit_lands_with_the_head_when_the_region_asks_for_signoff(steps):
+    _, report, _ = steps
+    Region.objects.filter(code="33.10").update(requires_head_signoff=True)
+    r = reload(report)
+    assert workflow.target_of(workflow.TRANSITIONS[(Kind.REPORT, "submit")], r) == R.AWAITING_HEAD
+    assert workflow.target_of(workflow.TRANSITIONS[(Kind.REPORT, "verify")], r) == R.VERIFIED
+    workflow.transition(r, "submit", user("klaten.dinkes"))
+    r = reload(report)
+    assert r.status == R.AWAITING_HEAD and r.submitted_at is not None
+
+
+# ---------------------------------------------------------------- refusals and repeats
+
+
+def test_a_reason_of_invisible_characters_is_no_reason(steps):
+    _, report, _ = steps
+    f.set_status(report, R.SUBMITTED)
+    with pytest.raises(workflow.Refused) as refused:
+        workflow.transition(reload(report), "return", user("klaten.tapem"), reason=" \u200b ")
+    assert (refused.value.message, refused.value.field) == ("Alasan wajib diisi.", "reason")
+
+
+def test_a_step_from_the_wrong_status_names_the_status(steps):
+    _, report, _ = steps
+    with pytest.raises(workflow.Refused) as refused:
+        workflow.transition(reload(report), "verify", user("klaten.tapem"))
+    assert refused.value.message == "Tindakan ini tidak dapat dilakukan dari status Draf."
+    assert not isinstance(refused.value, workflow.Stale)
+
+
+def test_an_unknown_action_is_not_found(steps):
+    _, report, _ = steps
+    with pytest.raises(workflow.NotFound):
+        workflow.transition(reload(report), "publish", user("klaten.dinkes"))
+    with pytest.raises(workflow.NotFound):  # a submission's action on a report
+        workflow.transition(reload(report), "accept", user("jateng.biro"))
+
+
+def test_a_repeated_click_is_answered_once_and_someone_elses_is_stale(steps):
+    _, report, _ = steps
+    dinkes = user("klaten.dinkes")
+    first = workflow.transition(reload(report), "submit", dinkes, expected_status="draft")
+    again = workflow.transition(reload(report), "submit", dinkes, expected_status="draft")
+    assert again.already_done is True and again.event.pk == first.event.pk
+    assert WorkflowEvent.objects.filter(report_id=report.pk, action="submit").count() == 1
+    by_version = workflow.transition(
+        reload(report), "submit", dinkes, expected_version=first.obj.version - 1
+    )
+    assert by_version.already_done is True
+    with pytest.raises(workflow.Stale) as stale:
+        workflow.transition(
+            reload(report), "withdraw", dinkes, expected_version=first.obj.version - 1
+        )
+    assert stale.value.message.startswith("Sudah ada yang bertindak lebih dulu: Diajukan oleh ")
+    assert stale.value.message.endswith("; status sekarang: Diajukan ke verifikator.")
+
+
+def test_a_stale_step_without_any_event_says_the_data_changed(steps):
+    _, report, _ = steps
+    r = reload(report)
+    with pytest.raises(workflow.Stale) as stale:
+        workflow.transition(r, "submit", user("klaten.dinkes"), expected_version=r.version + 5)
+    assert stale.value.message == "Data sudah berubah; status sekarang: Draf. Muat ulang halaman."
+    with pytest.raises(workflow.Stale):
+        workflow.transition(r, "submit", user("klaten.dinkes"), expected_status="submitted")
+
+
+# ---------------------------------------------------------------- separation of duties, target
+
+
+def test_whoever_saved_or_submitted_a_report_does_not_verify_it(steps):
+    _, report, _ = steps
+    tapem, other = user("klaten.tapem"), user("serang.tapem")
+    workflow.transition(reload(report), "submit", user("klaten.dinkes"))
+    r = reload(report)
+    assert workflow.authored_by(r, tapem) is False
+    assert workflow.authored_by(r, user("klaten.dinkes")) is True  # the latest submit
+    assert [t.action for t in workflow.available_actions(r, tapem)] == ["verify", "return"]
+    Report.objects.filter(pk=r.pk).update(updated_by=tapem)
+    r = reload(report)
+    assert workflow.authored_by(r, tapem) is True and workflow.authored_by(r, other) is False
+    assert [t.action for t in workflow.available_actions(r, tapem)] == ["return"]
+    with pytest.raises(workflow.NotAllowed) as refused:
+        workflow.transition(r, "verify", tapem)
+    assert "pemisahan tugas" in refused.value.message
+
+
+def test_note_refusal_belongs_to_the_return_step(steps):
+    _, report, _ = steps
+    tapem = user("klaten.tapem")
+    refused = workflow.note_refusal(reload(report), tapem)
+    assert isinstance(refused, workflow.Refused)
+    assert refused.message == (
+        "Catatan bagian ditulis selama laporan diverifikasi; status sekarang: Draf."
+    )
+    f.set_status(report, R.SUBMITTED)
+    assert workflow.note_refusal(reload(report), tapem) is None
+    for name in ("klaten.dinkes", "jateng.biro", "bangda.admin"):
+        assert isinstance(workflow.note_refusal(reload(report), user(name)), workflow.NotAllowed)
+
+
+def test_verify_reason_with_and_without_a_verified_target(steps):
+    _, report, _ = steps
+    r = reload(report)
+    with pytest.raises(workflow.Refused) as refused:
+        workflow.verify_reason(r, "Lengkap", " \u200b")
+    problem = (
+        f"Target tahun 2027 untuk {r.service_type.code} belum diverifikasi; verifikasi target "
+        "dulu atau catat alasan pengecualian."
+    )
+    assert refused.value.message == problem
+    assert [p.message for p in refused.value.problems] == [problem]
+    recorded = "Pengecualian target belum terverifikasi: Target baru"
+    assert workflow.verify_reason(r, "", " Target baru ") == recorded
+    assert workflow.verify_reason(r, "Lengkap", "Target baru") == f"{recorded}\nLengkap"
+    targets.target(r.region, 2027, r.service_type.code)
+    assert workflow.target_problem(r) is None
+    assert workflow.verify_reason(r, "Lengkap", "diabaikan") == "Lengkap"
+
+
+def test_a_draft_target_is_not_a_verified_one(steps):
+    _, report, _ = steps
+    r = reload(report)
+    targets.target(r.region, 2027, r.service_type.code, status="draft")
+    assert workflow.target_problem(r) is not None
+    targets.target(r.region, 2026, r.service_type.code)  # another year's does not count
+    assert workflow.target_problem(r) is not None
+
+
+def test_bulk_verify_verifies_each_on_its_own_and_says_why_not(steps):
+    p, report, _ = steps
+    others = list(
+        Report.objects.filter(region=report.region, period=p, agency__short_name="DINKES")
+        .exclude(pk=report.pk)
+        .order_by("service_type__code")[:1]
+    )
+    for r in [report, *others]:
+        f.fill(r)
+        f.set_status(r, R.SUBMITTED)
+    targets.target(report.region, 2027, report.service_type.code)  # only the first has one
+    done, refused = workflow.bulk_verify(
+        [reload(report), *[reload(o) for o in others]], user("klaten.tapem")
+    )
+    assert [r.pk for r in done] == [report.pk]
+    assert reload(report).status == R.VERIFIED
+    assert [(r.pk, why) for r, why in refused] == [
+        (
+            others[0].pk,
+            f"Target tahun 2027 untuk {others[0].service_type.code} belum diverifikasi; "
+            "verifikasi target dulu atau catat alasan pengecualian.",
+        )
+    ]
+    f.set_status(others[0], R.DRAFT)
+    _, refused = workflow.bulk_verify([reload(others[0])], user("klaten.tapem"))
+    assert refused[0][1] == "Tindakan ini tidak dapat dilakukan dari status Draf."
+
+
+def test_bulk_verify_joins_the_problems_after_the_message(steps):
+    _, report, _ = steps
+    f.set_status(report, R.SUBMITTED)
+    Report.objects.filter(pk=report.pk).update(recipients_served=None)
+    targets.target(report.region, 2027, report.service_type.code)
+    _, refused = workflow.bulk_verify([reload(report)], user("klaten.tapem"))
+    why = refused[0][1]
+    assert why.startswith("Belum dapat dilanjutkan; lengkapi dulu: ")
+    assert f"{report.service_type.code}: jumlah penerima terlayani belum diisi" in why
