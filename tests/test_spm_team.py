@@ -29,6 +29,15 @@ YEAR = 2026
 
 @pytest.fixture(autouse=True)
 def private_tmp(tmp_path, settings):
+    """Files a test writes go to a throwaway folder. The model's file field follows the
+    setting too, so the demo's team decrees are copied there first, under the same names."""
+    seeded = storages["private"]
+    for name in SpmTeam.objects.exclude(file="").values_list("file", flat=True):
+        if seeded.exists(name):
+            copy = tmp_path / name
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            with seeded.open(name, "rb") as fh:
+                copy.write_bytes(fh.read())
     settings.STORAGES = {
         **settings.STORAGES,
         "private": {
