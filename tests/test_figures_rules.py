@@ -226,3 +226,43 @@ def test_the_year_is_complete_when_every_service_counts_in_tw4():
     half = annual.build(2027, svc, {"A": {4: D(80)}, "B": {3: D(70)}})
     assert half.complete_year is False
     assert annual.build(2027, [], {}).complete_year is False  # nothing expected: not final
+
+
+def test_counts_is_official_unless_asked_otherwise():
+    submitted = NS(capaian_index=D(70), status="submitted")
+    assert completeness.counts(submitted) is False  # official by default
+    assert completeness.counts_values(D(70), "submitted") is False
+
+
+def test_build_keeps_each_services_names():
+    a = annual.build(2027, services(("A", "KES")), {})
+    ln = a.lines[0]
+    assert (ln.code, ln.name, ln.sector_code, ln.sector_name) == ("A", "Layanan A", "KES", "KES")
+
+
+@pytest.mark.django_db
+def test_annual_reads_the_counted_reports_of_its_year_only():
+    from regions.models import Region
+    from reporting.models import Report
+    from tests import factories_review as f
+
+    klaten = Region.objects.get(code="33.10")
+    p1, p2 = f.period(2027, 1), f.period(2027, 2)
+    f.open_region(klaten, p1)
+    f.open_region(klaten, p2)
+    mine = Report.objects.filter(region=klaten, agency__short_name="DINKES")
+    first = mine.filter(period=p1).order_by("service_type__code").first()
+    code = first.service_type.code
+    f.fill(first)  # 80 of 100: 0.8 × 80 + 20 = 84
+    f.set_status(first, Report.Status.VERIFIED)
+    second = mine.get(period=p2, service_type__code=code)
+    f.fill(second, served=50)  # 0.8 × 50 + 20 = 60, still a draft
+    svc = [NS(code=code, name="Layanan", sector_code="KES", sector_name="Kesehatan")]
+    reports = Report.objects.filter(region=klaten)
+    official = annual.annual(reports, 2027, svc)
+    assert official.lines[0].quarters == (D(84), None, None, None)
+    assert (official.provisional, official.year) == (False, 2027)
+    provisional = annual.annual(reports, 2027, svc, provisional=True)
+    assert provisional.lines[0].quarters == (D(84), D(60), None, None)
+    assert provisional.provisional is True
+    assert annual.annual(reports, 2028, svc).lines[0].quarters == (None, None, None, None)

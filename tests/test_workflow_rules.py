@@ -777,3 +777,17 @@ def test_bulk_verify_joins_the_problems_after_the_message(steps):
     why = refused[0][1]
     assert why.startswith("Belum dapat dilanjutkan; lengkapi dulu: ")
     assert f"{report.service_type.code}: jumlah penerima terlayani belum diisi" in why
+
+
+def test_locks_read_the_date_through_their_today(chain, monkeypatch):
+    p, report, klaten_sub, _ = chain
+    day = dt.date(2027, 1, 15)  # not today: the rule must use locks.today, not the clock
+    monkeypatch.setattr(locks, "today", lambda: day)
+    Period.objects.filter(pk=p.pk).update(due_date=day)
+    assert locks.is_late(fresh(report)) is False and locks.days_left(fresh(report)) == 0
+    Period.objects.filter(pk=p.pk).update(due_date=day - DAY)
+    assert locks.is_late(fresh(report)) is True
+    RegionSubmission.objects.filter(pk=klaten_sub.pk).update(due_date=day)
+    assert locks.reopened(fresh(report)) is True  # the reopen's date is that day
+    RegionSubmission.objects.filter(pk=klaten_sub.pk).update(due_date=day - DAY)
+    assert locks.reopened(fresh(report)) is False
