@@ -274,6 +274,18 @@ class RecipientsForm(VersionedForm):
             cleaned["breakdown"] = structured  # filled groups replace an old free-text value
         return cleaned
 
+    def bases(self) -> list[tuple[str, str]]:
+        """Also each group's value: after a save the page refreshes the group inputs not typed
+        into since (the merge itself compares the whole breakdown, ``base-breakdown``)."""
+        out = super().bases()
+        if self.dimensions and not self.is_bound:
+            for dim in self.dimensions:
+                for group in dim.groups:
+                    name = self.group_field(dim.key, group.key)
+                    shown = self[name].value()
+                    out.append((name, "" if shown is None else str(shown)))
+        return out
+
     def choosable(self, key: str) -> bool:
         """A structured breakdown spans many inputs: no one-field "use theirs" for it."""
         return not (self.dimensions and key == "recipients_breakdown")

@@ -421,7 +421,8 @@ def test_export_download_carries_the_columns(login, hypertension):
         {"export": "csv"},
     )
     assert response.status_code == 200
-    text = response.content.decode("utf-8-sig")
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    text = body.decode("utf-8-sig")
     assert "Rincian penerima" in text
     assert "jenis_kelamin:laki_laki=700; jenis_kelamin:perempuan=800" in text
 
@@ -500,3 +501,68 @@ def test_demo_reports_with_dimensions_are_broken_down_structured():
     assert sum(stored[SEX].values()) == report.recipients_served
     assert sum(stored["kelompok_umur"].values()) == report.recipients_served
     assert "RINCIAN-JUMLAH" not in open_codes(report)
+
+
+# ---------------------------------------------------------------- two people, one breakdown
+
+
+def test_two_tabs_merge_the_structured_breakdown_field_by_field(login, hypertension):
+    from tests.test_entry_merge import open_tab, started_from
+    from tests.test_entry_merge import save as post_section
+
+    client = login("klaten.dinkes")
+    mine = open_tab(client, hypertension, "recipients")
+    theirs = open_tab(client, hypertension, "recipients")
+    assert mine["base-breakdown"] == "{}" or mine["base-breakdown"] == ""
+    theirs["recipients_served"] = "150"
+    assert post_section(client, hypertension, "recipients", theirs).status_code == 200
+    mine["bd-jenis_kelamin-laki_laki"] = "70"
+    first = post_section(client, hypertension, "recipients", mine)
+    assert first.status_code == 200  # only the breakdown changed here: merged, no conflict
+    report = Report.objects.get(pk=hypertension.pk)
+    assert report.recipients_served == 150
+    assert report.recipients_breakdown == {SEX: {"laki_laki": 70}}
+    # The next save in the same tab starts from what is stored (the page's base inputs).
+    again = started_from(mine, first)
+    assert again["base-breakdown"] == '{"jenis_kelamin":{"laki_laki":70}}'
+    again["bd-jenis_kelamin-perempuan"] = "80"
+    assert post_section(client, hypertension, "recipients", again).status_code == 200
+    report = Report.objects.get(pk=hypertension.pk)
+    assert report.recipients_breakdown == {SEX: {"laki_laki": 70, "perempuan": 80}}
+
+
+def test_both_changing_the_breakdown_differently_is_a_conflict_without_a_choice_button(
+    login, hypertension
+):
+    from tests.test_entry_merge import open_tab
+    from tests.test_entry_merge import save as post_section
+
+    client = login("klaten.dinkes")
+    mine = open_tab(client, hypertension, "recipients")
+    theirs = dict(mine, **{"bd-jenis_kelamin-laki_laki": "60"})
+    assert post_section(client, hypertension, "recipients", theirs).status_code == 200
+    mine["bd-jenis_kelamin-laki_laki"] = "70"
+    response = post_section(client, hypertension, "recipients", mine)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Jenis kelamin: Laki-laki 60" in html and "Jenis kelamin: Laki-laki 70" in html
+    assert 'data-field="breakdown"' not in html
+    stored = Report.objects.get(pk=hypertension.pk).recipients_breakdown
+    assert stored == {SEX: {"laki_laki": 60}}
+
+
+def test_an_untouched_builtin_message_is_brought_up_to_date():
+    from reporting.models import ValidationRule
+    from reporting.quality.services import ensure_builtin_rules
+    from reporting.rules import quality
+
+    old_id, old_en = quality.SUPERSEDED_MESSAGES["RINCIAN-JUMLAH"]
+    ValidationRule.objects.filter(code="RINCIAN-JUMLAH").update(
+        message_id=old_id, message_en=old_en
+    )
+    ensure_builtin_rules()
+    rule = ValidationRule.objects.get(code="RINCIAN-JUMLAH")
+    assert "{breakdown_dimension}" in rule.message_id and "{breakdown_dimension}" in rule.message_en
+    ValidationRule.objects.filter(code="RINCIAN-JUMLAH").update(message_id="Teks Bangda.")
+    ensure_builtin_rules()
+    assert ValidationRule.objects.get(code="RINCIAN-JUMLAH").message_id == "Teks Bangda."
