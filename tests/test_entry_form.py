@@ -345,7 +345,7 @@ def test_reopened_region_due_date_overrides(cast, empty_report):
 def test_submitted_report_and_submitted_region_are_locked(cast):
     submitted = demo_report(code="K-KES-03")
     assert submitted.status == Report.Status.SUBMITTED
-    assert "Diajukan" in locks.entry_lock_reason(submitted, cast["klaten.dinkes"])
+    assert "sedang diverifikasi" in locks.entry_lock_reason(submitted, cast["klaten.dinkes"])
     returned = demo_report(code="K-KES-04")
     assert returned.status == Report.Status.RETURNED
     assert locks.entry_lock_reason(returned, cast["klaten.dinkes"]) is None
@@ -437,11 +437,13 @@ def test_report_list_band_and_sector_filters(login):
 def test_exports_honour_filters_and_scope(login):
     client = login("klaten.dinkes")
     url = reverse("reporting:report_list")
-    csv = client.get(url, {"export": "csv"}).content.decode("utf-8-sig")
+    csv = b"".join(client.get(url, {"export": "csv"}).streaming_content).decode("utf-8-sig")
     lines = [line for line in csv.splitlines()[1:] if line]
     assert lines and all(";DINKES;" in line for line in lines)
     assert all("33.10" in line for line in lines)
-    returned = client.get(url, {"export": "csv", "status": "returned"}).content.decode("utf-8-sig")
+    returned = b"".join(
+        client.get(url, {"export": "csv", "status": "returned"}).streaming_content
+    ).decode("utf-8-sig")
     assert len([x for x in returned.splitlines()[1:] if x]) == 1
     xlsx = client.get(url, {"export": "xlsx"})
     assert xlsx["Content-Disposition"].endswith('.xlsx"')

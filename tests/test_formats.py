@@ -27,7 +27,8 @@ TW2 = {"year": 2026, "quarter": 2}
 def _csv(response) -> list[list[str]]:
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    body = response.content.decode("utf-8")
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    body = raw.decode("utf-8")
     assert body.startswith("\ufeff"), "Excel needs the BOM to read UTF-8"
     delimiter = ";" if translation.get_language() != "en" else ","
     return list(csv.reader(io.StringIO(body[1:]), delimiter=delimiter))
