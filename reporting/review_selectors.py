@@ -294,13 +294,20 @@ def _stage_status(value: Any) -> str:
     return str(STAGE_STATUSES.get(value, "")) or _show(value)
 
 
-def diff_snapshots(before: dict[str, Any], after: dict[str, Any]) -> list[DiffRow]:
-    """Values, quality items, stages, budget lines and files that differ between two snapshots."""
+def diff_snapshots(
+    before: dict[str, Any],
+    after: dict[str, Any],
+    dims: tuple[breakdown_rules.Dimension, ...] = (),
+) -> list[DiffRow]:
+    """Values, quality items, stages, budget lines and files that differ between two snapshots
+    (``dims``: the service type's breakdown dimensions, to name its groups)."""
     rows: list[DiffRow] = []
     bv, av = before.get("values", {}), after.get("values", {})
     for key in VALUE_LABELS:
         if bv.get(key) != av.get(key):
             show = _value_shown(key)
+            if key == "recipients_breakdown" and dims:
+                show = lambda v: breakdown_rules.describe(v, dims)  # noqa: E731
             rows.append(
                 DiffRow(_t("Isian"), _t(VALUE_LABELS[key]), show(bv.get(key)), show(av.get(key)))
             )
@@ -369,7 +376,8 @@ def changes_since_return(report: Report) -> Changes | None:
     ret = last_return(report)
     if ret is None:
         return None
-    return Changes(ret, diff_snapshots(ret.snapshot or {}, workflow.snapshot_report(report)))
+    dims = breakdown_rules.dimensions_of(report.service_type)
+    return Changes(ret, diff_snapshots(ret.snapshot or {}, workflow.snapshot_report(report), dims))
 
 
 # ---------------------------------------------------------------- the whole report, for review

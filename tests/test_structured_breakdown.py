@@ -566,3 +566,18 @@ def test_an_untouched_builtin_message_is_brought_up_to_date():
     ValidationRule.objects.filter(code="RINCIAN-JUMLAH").update(message_id="Teks Bangda.")
     ensure_builtin_rules()
     assert ValidationRule.objects.get(code="RINCIAN-JUMLAH").message_id == "Teks Bangda."
+
+
+def test_changes_since_a_return_name_the_groups():
+    from reporting.review_selectors import diff_snapshots
+    from reporting.rules import breakdown as rules
+
+    dims = rules.dimensions_of(ServiceType.objects.get(edition__code="2026.1", code="K-KES-08"))
+    rows = diff_snapshots(
+        {"values": {"recipients_breakdown": {SEX: {"laki_laki": 70}}}},
+        {"values": {"recipients_breakdown": {SEX: {"laki_laki": 70, "perempuan": 80}}}},
+        dims,
+    )
+    assert [(r.before, r.after) for r in rows] == [
+        ("Jenis kelamin: Laki-laki 70", "Jenis kelamin: Laki-laki 70, Perempuan 80")
+    ]
