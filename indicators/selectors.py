@@ -21,7 +21,7 @@ from indicators.models import (
 )
 from regions.models import Region
 from regions.roles import AGENCY_ROLES, Role
-from regions.scoping import grants_for, sees_everything
+from regions.scoping import AnyUser, grants_for, sees_everything
 
 
 def current_year() -> int:
@@ -76,11 +76,11 @@ def target_for(region: Region, year: int, service_type: ServiceType) -> Target |
     )
 
 
-def is_region_verifier(user: Any, region: Region) -> bool:
+def is_region_verifier(user: AnyUser, region: Region) -> bool:
     return any(g.role == Role.VERIFIER and g.region_id == region.pk for g in grants_for(user))
 
 
-def agency_ids_operated(user: Any, region: Region) -> set[int]:
+def agency_ids_operated(user: AnyUser, region: Region) -> set[int]:
     """The agencies of `region` whose data the user enters (OPD operator or head)."""
     return {
         g.agency_id
@@ -89,7 +89,7 @@ def agency_ids_operated(user: Any, region: Region) -> set[int]:
     }
 
 
-def is_bangda(user: Any) -> bool:
+def is_bangda(user: AnyUser) -> bool:
     return sees_everything(user)
 
 
@@ -122,7 +122,7 @@ class RegionTargets:
         return round(100 * self.verified / self.total, 1) if self.total else 0.0
 
 
-def region_targets(user: Any, region: Region, year: int) -> RegionTargets:
+def region_targets(user: AnyUser, region: Region, year: int) -> RegionTargets:
     """The region's service types for a year with their targets, and completeness."""
     types = list(service_types_for_region(region, year))
     assignments = {
@@ -161,7 +161,7 @@ def region_targets(user: Any, region: Region, year: int) -> RegionTargets:
     return result
 
 
-def sees_region_wide(user: Any, region: Region, sector: str | None = None) -> bool:
+def sees_region_wide(user: AnyUser, region: Region, sector: str | None = None) -> bool:
     """Does the user see the whole region (not only an agency's part), optionally for a sector?"""
     if sees_everything(user):
         return True
@@ -177,7 +177,7 @@ def sees_region_wide(user: Any, region: Region, sector: str | None = None) -> bo
 
 
 def may_see_target(
-    user: Any,
+    user: AnyUser,
     region: Region,
     service_type: ServiceType,
     assignment: Assignment | None,
@@ -198,7 +198,7 @@ def may_see_target(
 
 
 def may_edit_target(
-    user: Any, region: Region, assignment: Assignment | None, target: Target | None
+    user: AnyUser, region: Region, assignment: Assignment | None, target: Target | None
 ) -> bool:
     """The assigned agency's staff edit draft/returned targets; a locked one only the verifier."""
     if target is not None and target.is_locked:

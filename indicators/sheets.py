@@ -21,6 +21,7 @@ from espm.exports import safe_cell
 from indicators import selectors
 from indicators.models import CatalogEdition, QualityItem, Sector, ServiceType
 from regions.models import Region
+from regions.scoping import AnyUser
 
 SHEET_HEADERS = [
     "kode_wilayah",
@@ -62,7 +63,7 @@ class TargetSheetResource(resources.Resource):
         export_order = SHEET_HEADERS
 
 
-def target_sheet_rows(user: Any, region: Region, year: int) -> list[dict[str, Any]]:
+def target_sheet_rows(user: AnyUser, region: Region, year: int) -> list[dict[str, Any]]:
     """The prefilled rows the user may fill: its agency's service types (all for region-wide users)."""
     data = selectors.region_targets(user, region, year)
     rows: list[dict[str, Any]] = []
@@ -110,7 +111,7 @@ def _plain_number(value: Any) -> Any:
     return int(value) if value == int(value) else float(value)
 
 
-def target_sheet(user: Any, region: Region, year: int) -> tablib.Dataset:
+def target_sheet(user: AnyUser, region: Region, year: int) -> tablib.Dataset:
     dataset = TargetSheetResource().export(target_sheet_rows(user, region, year))
     dataset.title = f"Target {region.code} {year}"[:31]
     return dataset

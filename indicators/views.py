@@ -36,12 +36,12 @@ from indicators.models import (
 )
 from regions.middleware import active_membership
 from regions.models import Agency, Region
-from regions.scoping import Action, can, scoped_get
+from regions.scoping import Action, AnyUser, can, scoped_get
 
 YEARS = range(2023, 2031)
 
 
-def _editions_for(user: Any) -> Any:
+def _editions_for(user: AnyUser) -> Any:
     qs = CatalogEdition.objects.all()
     if not selectors.is_bangda(user):
         qs = qs.filter(status=CatalogEdition.Status.PUBLISHED)

@@ -44,8 +44,9 @@ if TYPE_CHECKING:
 
     from regions.models import Region, User
 
-    # Whoever a request or a task acts for: a signed-in user, the anonymous one, or nobody.
-    type AnyUser = User | AnonymousUser | None
+# Whoever a request acts for (``request.user``): a signed-in user or the anonymous one. Lazy,
+# so other modules may import it at run time.
+type AnyUser = User | AnonymousUser
 
 NATIONAL = "national"
 PROVINCE = "province"
@@ -207,10 +208,10 @@ def paths_of(model: type[models.Model]) -> ScopePaths:
 
 
 class ScopedQuerySet[M: models.Model](models.QuerySet[M]):
-    def visible_to(self, user: AnyUser, action: Action | str = Action.VIEW) -> Self:
+    def visible_to(self, user: AnyUser | None, action: Action | str = Action.VIEW) -> Self:
         return self.filter(scope_q(user, action, paths_of(self.model)))
 
-    def restrict(self, user: AnyUser, action: Action | str = Action.VIEW) -> Self:
+    def restrict(self, user: AnyUser | None, action: Action | str = Action.VIEW) -> Self:
         """NetBox's name for the same thing."""
         return self.visible_to(user, action)
 
@@ -221,7 +222,7 @@ def scoped[M: models.Model](model: type[M]) -> ScopedQuerySet[M]:
 
 
 def scoped_get[M: models.Model](
-    model: type[M], user: AnyUser, action: Action | str = Action.VIEW, **lookup: Any
+    model: type[M], user: AnyUser | None, action: Action | str = Action.VIEW, **lookup: Any
 ) -> M:
     """One object inside the user's scope, or Http404: out of scope looks like absent."""
     qs = scoped(model).visible_to(user, action)
@@ -254,5 +255,5 @@ def region_in_scope(
     return scoped_get(Region, request.user, **lookup)
 
 
-def can(user: AnyUser, action: Action | str, obj: models.Model) -> bool:
+def can(user: AnyUser | None, action: Action | str, obj: models.Model) -> bool:
     return scoped(type(obj)).visible_to(user, action).filter(pk=obj.pk).exists()

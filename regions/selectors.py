@@ -11,13 +11,13 @@ from django.http import Http404
 
 from regions.models import Agency, Level, Membership, Region, RegionSuccession, User
 from regions.roles import NATIONAL_ROLES, Role
-from regions.scoping import Action, ScopePaths, scope_q, sees_everything
+from regions.scoping import Action, AnyUser, ScopePaths, scope_q, sees_everything
 
 # A region seen as the home of people: who may see (VIEW) or administer (MANAGE) its users.
 PEOPLE_OF_REGION = ScopePaths(region="", people=True)
 
 
-def region_for(user: Any, code: str, action: Action = Action.VIEW) -> Region:
+def region_for(user: AnyUser, code: str, action: Action = Action.VIEW) -> Region:
     """The region with this code if the user may act on it, else Http404."""
     try:
         return Region.objects.visible_to(user, action).get(code=code)
@@ -25,7 +25,7 @@ def region_for(user: Any, code: str, action: Action = Action.VIEW) -> Region:
         raise Http404 from exc
 
 
-def people_region_for(user: Any, code: str) -> Region:
+def people_region_for(user: AnyUser, code: str) -> Region:
     """The region if the user may see its users (verifier, auditor, Bangda), else Http404."""
     try:
         return Region.objects.filter(scope_q(user, Action.VIEW, PEOPLE_OF_REGION)).get(code=code)
@@ -33,11 +33,11 @@ def people_region_for(user: Any, code: str) -> Region:
         raise Http404 from exc
 
 
-def can_manage(user: Any, region: Region) -> bool:
+def can_manage(user: AnyUser, region: Region) -> bool:
     return Region.objects.visible_to(user, Action.MANAGE).filter(pk=region.pk).exists()
 
 
-def regions_for_index(user: Any, q: str = "") -> QuerySet[Region]:
+def regions_for_index(user: AnyUser, q: str = "") -> QuerySet[Region]:
     """Regions the user may see, for the region picker (Bangda, province staff)."""
     qs = Region.objects.visible_to(user, Action.VIEW).select_related("parent")
     if q:
@@ -45,7 +45,7 @@ def regions_for_index(user: Any, q: str = "") -> QuerySet[Region]:
     return qs.order_by("code")
 
 
-def agencies_of(user: Any, region: Region) -> QuerySet[Agency]:
+def agencies_of(user: AnyUser, region: Region) -> QuerySet[Agency]:
     return (
         Agency.objects.visible_to(user, Action.VIEW)
         .filter(region=region)
@@ -71,13 +71,13 @@ class ContactCompleteness:
         return round(100 * self.complete / self.total) if self.total else 100
 
 
-def contact_completeness(user: Any, region: Region) -> ContactCompleteness:
+def contact_completeness(user: AnyUser, region: Region) -> ContactCompleteness:
     agencies = list(agencies_of(user, region).filter(is_active=True))
     incomplete = [a for a in agencies if contact_missing(a)]
     return ContactCompleteness(len(agencies), len(agencies) - len(incomplete), incomplete)
 
 
-def memberships_of(user: Any, region: Region) -> QuerySet[Membership]:
+def memberships_of(user: AnyUser, region: Region) -> QuerySet[Membership]:
     return (
         Membership.objects.visible_to(user, Action.VIEW)
         .filter(region=region)
@@ -86,7 +86,7 @@ def memberships_of(user: Any, region: Region) -> QuerySet[Membership]:
     )
 
 
-def people_count(user: Any, region: Region) -> int:
+def people_count(user: AnyUser, region: Region) -> int:
     return (
         memberships_of(user, region)
         .filter(is_active=True)
@@ -94,7 +94,7 @@ def people_count(user: Any, region: Region) -> int:
     )
 
 
-def person_for(user: Any, pk: int) -> User:
+def person_for(user: AnyUser, pk: int) -> User:
     """A user the actor may see through one of the user's roles; Http404 otherwise."""
     visible = Membership.objects.visible_to(user, Action.VIEW)
     qs = User.objects.filter(pk=pk)
@@ -112,7 +112,7 @@ def person_for(user: Any, pk: int) -> User:
     return person
 
 
-def membership_history(user: Any, person: User) -> list[Any]:
+def membership_history(user: AnyUser, person: User) -> list[Any]:
     """Audit trail (django-simple-history) of the person's roles the actor may see."""
     visible_ids = Membership.objects.visible_to(user, Action.VIEW).filter(user=person)
     return list(
@@ -122,7 +122,7 @@ def membership_history(user: Any, person: User) -> list[Any]:
     )
 
 
-def assignable_roles(user: Any, region: Region) -> list[Role]:
+def assignable_roles(user: AnyUser, region: Region) -> list[Role]:
     """Roles the actor may give in this region: a verifier its region's roles, Bangda all."""
     if region.level == Level.NATIONAL:
         roles = [Role.BANGDA_ADMIN, Role.SECTOR_VIEWER, Role.AUDITOR]
@@ -138,7 +138,7 @@ def assignable_roles(user: Any, region: Region) -> list[Role]:
     return [r for r in roles if r not in NATIONAL_ROLES and r != Role.PROVINCE_REVIEWER]
 
 
-def regions_to_add_roles(user: Any, person: User) -> list[Region]:
+def regions_to_add_roles(user: AnyUser, person: User) -> list[Region]:
     """Regions where the actor may give this person another role: those of the person's roles it manages."""
     visible = [m.region for m in getattr(person, "visible_memberships", [])]
     managed = set(

@@ -36,7 +36,7 @@ from rest_framework.views import APIView
 from espm import versioning
 from espm.api_base import ERROR_DESCRIPTIONS, Conflict, ErrorSerializer, Pagination
 from regions.models import Level, Region
-from regions.scoping import Action, scoped_get, sees_everything
+from regions.scoping import Action, AnyUser, scoped_get, sees_everything
 from reporting import (
     dashboards,
     locks,
@@ -694,7 +694,7 @@ class ReportFilter(filters.FilterSet):
         ]
 
 
-def reports_for(user: Any, action: Action = Action.VIEW) -> QuerySet[Report]:
+def reports_for(user: AnyUser, action: Action = Action.VIEW) -> QuerySet[Report]:
     return (
         Report.objects.visible_to(user, action)
         .select_related("region", "period", "service_type__sector", "agency")
@@ -936,7 +936,7 @@ def _stale(exc: services.StaleVersion) -> dict[str, Any]:
     }
 
 
-def _locked(report: Report, user: Any, exc: services.EntryLocked) -> exceptions.APIException:
+def _locked(report: Report, user: AnyUser, exc: services.EntryLocked) -> exceptions.APIException:
     """Not the owning operator: 403; the operator at the wrong moment (state, window): 409."""
     if not locks.is_agency_operator(user, report):
         return exceptions.PermissionDenied(exc.reason)

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from espm.history import history_model
 from regions.roles import Role
-from regions.scoping import NOTHING, Action, ScopePaths, grant_q, grants_for, paths_of
+from regions.scoping import NOTHING, Action, AnyUser, ScopePaths, grant_q, grants_for, paths_of
 
 if TYPE_CHECKING:
     from regions.models import User
@@ -154,7 +154,7 @@ def _day_bounds(f: AuditFilters) -> tuple[datetime.datetime | None, datetime.dat
 COLUMNS = ("a_at", "a_user", "a_kind", "a_pk", "a_op", "a_reason")
 
 
-def _history_stream(user: Any, source: Source, f: AuditFilters) -> models.QuerySet:
+def _history_stream(user: AnyUser, source: Source, f: AuditFilters) -> models.QuerySet:
     start, end = _day_bounds(f)
     qs = source.history_model.objects.filter(audit_scope_q(user, paths_of(source.model)))
     if start:
@@ -173,7 +173,7 @@ def _history_stream(user: Any, source: Source, f: AuditFilters) -> models.QueryS
     ).values(*COLUMNS)
 
 
-def _workflow_stream(user: Any, f: AuditFilters) -> models.QuerySet:
+def _workflow_stream(user: AnyUser, f: AuditFilters) -> models.QuerySet:
     from reporting.models import WorkflowEvent
 
     start, end = _day_bounds(f)
@@ -205,7 +205,7 @@ class AuditStream:
     UNION), so a page never sorts a national history; the count is the sum of each table's.
     """
 
-    def __init__(self, user: Any, f: AuditFilters) -> None:
+    def __init__(self, user: AnyUser, f: AuditFilters) -> None:
         self.parts: list[models.QuerySet] = []
         if f.kind in ("", WORKFLOW):
             self.parts.append(_workflow_stream(user, f))
@@ -238,7 +238,7 @@ class AuditStream:
         return list(self._union(key.stop)[key])
 
 
-def audit_stream(user: Any, f: AuditFilters) -> AuditStream:
+def audit_stream(user: AnyUser, f: AuditFilters) -> AuditStream:
     return AuditStream(user, f)
 
 
@@ -426,7 +426,9 @@ def resolve(rows: Iterable[dict[str, Any]]) -> list[AuditEntry]:
     return entries
 
 
-def iter_entries(user: Any, f: AuditFilters, limit: int, chunk: int = 500) -> Iterator[AuditEntry]:
+def iter_entries(
+    user: AnyUser, f: AuditFilters, limit: int, chunk: int = 500
+) -> Iterator[AuditEntry]:
     """Up to ``limit`` entries, newest first, resolved in chunks (for the CSV export)."""
     stream = audit_stream(user, f)
     for offset in range(0, limit, chunk):

@@ -42,7 +42,7 @@ from django.utils.translation import get_language
 from psycopg import sql
 
 from regions.models import Region
-from regions.scoping import grants_for
+from regions.scoping import AnyUser, grants_for
 
 # Tables every dashboard reads whole: small, and they shape every figure.
 CATALOG = (
@@ -154,7 +154,7 @@ def fingerprint(parts: Iterable[Part]) -> str | None:
     return hashlib.sha256("|".join(row).encode()).hexdigest()[:32]
 
 
-def scope_signature(user: Any) -> str:
+def scope_signature(user: AnyUser) -> str:
     """Users share a cached body only if they have exactly the same grants."""
     grants = sorted(
         (g.role, g.region_id, g.agency_id or 0, g.sector_code) for g in grants_for(user)
@@ -202,7 +202,7 @@ def settings_signature() -> str:
     return hashlib.sha256(repr(shaping).encode()).hexdigest()[:16]
 
 
-def cache_key(user: Any, key: Key) -> str | None:
+def cache_key(user: AnyUser, key: Key) -> str | None:
     rows = fingerprint(key.parts)
     if rows is None:
         return None
@@ -271,7 +271,7 @@ class RecentEntries:
 recent = RecentEntries()
 
 
-def cached(user: Any, key: Key, build: Callable[[], Any]) -> Any:
+def cached(user: AnyUser, key: Key, build: Callable[[], Any]) -> Any:
     """``build()``'s result, reused while the key's rows are unchanged; uncached when off."""
     if not enabled():
         return build()

@@ -30,7 +30,7 @@ from indicators.models import Sector, ServiceType
 from regions.middleware import active_membership
 from regions.models import Level, Region
 from regions.roles import Role, sector_place
-from regions.scoping import grants_for, region_in_scope, sees_everything
+from regions.scoping import AnyUser, grants_for, region_in_scope, sees_everything
 from reporting import dashboard_cache as dc
 from reporting import dashboards as d
 from reporting.charts import Bar, column_chart, hbar_chart
@@ -41,7 +41,7 @@ from reporting.rules.completeness import is_provisional
 PROVINCE_ROLES = {Role.PROVINCE_REVIEWER, Role.VERIFIER, Role.AUDITOR}
 
 
-def has_national_view(user: Any) -> bool:
+def has_national_view(user: AnyUser) -> bool:
     return bool(user.is_superuser) or any(g.is_national for g in grants_for(user))
 
 
@@ -239,7 +239,7 @@ def national(request: HttpRequest) -> HttpResponse:
     )
 
 
-def sector_title(user: Any) -> str:
+def sector_title(user: AnyUser) -> str:
     """A sector viewer's dashboard is their sector's, from their ministry: say so in the title."""
     limit = d.sector_limit(user)
     if not limit:

@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy as _
 from indicators.models import CatalogYear, ServiceType
 from regions.models import Level, Region
 from regions.roles import AGENCY_ROLES, Role
-from regions.scoping import grants_for, sees_everything
+from regions.scoping import AnyUser, grants_for, sees_everything
 from reporting.models import QUARTER_LABELS, Period, RegionSubmission, Report
 from reporting.plans import selectors as plans
 from reporting.rules import annual as annual_rule
@@ -90,7 +90,7 @@ class Scope:
     provisional: bool = False
 
 
-def sector_limit(user: Any) -> frozenset[str] | None:
+def sector_limit(user: AnyUser) -> frozenset[str] | None:
     """The sectors a purely sector-ministry user may read; None when not limited by sector."""
     if sees_everything(user):
         return None
@@ -101,7 +101,7 @@ def sector_limit(user: Any) -> frozenset[str] | None:
 
 
 def scope_for(
-    user: Any,
+    user: AnyUser,
     *,
     province: Region | None = None,
     region: Region | None = None,
@@ -321,7 +321,7 @@ def status_from_rollup(rows: Sequence[RegionRollup], *, narrowed: bool) -> list[
 
 
 def input_status(
-    user: Any, year: int, quarter: int, *, province: Region | None = None
+    user: AnyUser, year: int, quarter: int, *, province: Region | None = None
 ) -> list[LevelRow]:
     """Per level: total active regions, entered / submitted / accepted / nothing, on time / late."""
     return _input_status(scope_for(user, province=province), get_period(year, quarter))
@@ -683,7 +683,7 @@ def rank_regions(rows: list[RegionRollup]) -> list[RegionRollup]:
 
 
 def capaian_rollup(
-    user: Any,
+    user: AnyUser,
     year: int,
     quarter: int,
     by: Literal["region", "sector", "service_type"] = "region",
@@ -858,7 +858,7 @@ class NationalDashboard:
 
 
 def national_dashboard(
-    user: Any,
+    user: AnyUser,
     year: int,
     quarter: int,
     *,
@@ -1021,7 +1021,7 @@ class RegionDashboard:
         return [f"{['I', 'II', 'III', 'IV'][q - 1]}/{str(y)[2:]}" for y, q in self.trend_periods]
 
 
-def agency_limited_services(user: Any, region: Region) -> set[str] | None:
+def agency_limited_services(user: AnyUser, region: Region) -> set[str] | None:
     """For a user who reads the region only through agency roles: the codes of its services."""
     if sees_everything(user):
         return None
@@ -1038,7 +1038,7 @@ def agency_limited_services(user: Any, region: Region) -> set[str] | None:
 
 
 def region_annual(
-    user: Any, region: Region, year: int, *, provisional: bool = False
+    user: AnyUser, region: Region, year: int, *, provisional: bool = False
 ) -> annual_rule.Annual:
     """The year's figures of one region in the user's scope (the dashboard's, without the
     quarter's lines, trend and national ranks it also computes)."""
@@ -1055,7 +1055,7 @@ def region_annual(
 
 
 def region_dashboard(
-    user: Any, region: Region, year: int, quarter: int, *, provisional: bool = False
+    user: AnyUser, region: Region, year: int, quarter: int, *, provisional: bool = False
 ) -> RegionDashboard:
     scope = scope_for(user, region=region, provisional=provisional)
     period = get_period(year, quarter)

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from regions.models import Region
 from regions.roles import Role
-from regions.scoping import grants_for
+from regions.scoping import AnyUser, grants_for
 from reporting import importer, services
 from reporting.models import Period, private_storage
 from reporting.selectors import open_periods
@@ -34,7 +34,7 @@ YEAR_QUARTER = re.compile(r"^(\d{4})-([1-4])$")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def import_regions(user: Any) -> list[Region]:
+def import_regions(user: AnyUser) -> list[Region]:
     """Regions where the user enters data (operator) or checks it (verifier)."""
     ids = {g.region_id for g in grants_for(user) if g.role in IMPORT_ROLES}
     return list(Region.objects.filter(pk__in=ids).order_by("code"))
@@ -59,7 +59,7 @@ def _period(value: str) -> Period | None:
     return None
 
 
-def _draft_name(user: Any, token: str) -> str:
+def _draft_name(user: AnyUser, token: str) -> str:
     return f"{importer.DRAFTS_DIR}/{user.pk}/{token}.xlsx"
 
 

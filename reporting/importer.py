@@ -32,7 +32,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from espm import versioning, workbooks
 from espm.exports import FORMULA_PREFIXES, safe_row
 from regions.models import Region
-from regions.scoping import Action
+from regions.scoping import Action, AnyUser
 from reporting import patch, services
 from reporting.locks import entry_lock_reason
 from reporting.models import (
@@ -118,7 +118,7 @@ class WorkbookError(ValueError):
     """The file is not a workbook made by e-SPM for this region and period."""
 
 
-def importable_reports(user: Any, region: Region, period: Period) -> list[Report]:
+def importable_reports(user: AnyUser, region: Region, period: Period) -> list[Report]:
     """The reports of the region and period this user may change (their agency's, or all)."""
     return list(
         Report.objects.visible_to(user, Action.CHANGE)
@@ -147,7 +147,7 @@ def _mark_editable(ws: Any, columns: list[tuple[str, bool]], rows: int) -> None:
             ws.cell(row=r, column=idx).fill = EDITABLE_FILL
 
 
-def build_workbook(user: Any, region: Region, period: Period) -> bytes:
+def build_workbook(user: AnyUser, region: Region, period: Period) -> bytes:
     """The prefilled workbook of every report of `region` × `period` the user may change."""
     reports = importable_reports(user, region, period)
     wb = Workbook()
@@ -458,7 +458,7 @@ def open_workbook(upload: IO[bytes]) -> Any:
         raise WorkbookError(_("Berkas tidak terbaca sebagai lembar kerja Excel (.xlsx).")) from exc
 
 
-def preview(user: Any, region: Region, period: Period, upload: IO[bytes]) -> Preview:
+def preview(user: AnyUser, region: Region, period: Period, upload: IO[bytes]) -> Preview:
     """Validate the whole workbook; nothing is written."""
     wb = open_workbook(upload)
     meta = _meta(wb)
@@ -680,7 +680,7 @@ def _check_key(check: ReportCheck, budget_index: dict[int, int]) -> str:
     return "recipients_served"
 
 
-def _quality_checks(user: Any, result: Preview, cells: Cells) -> None:
+def _quality_checks(user: AnyUser, result: Preview, cells: Cells) -> None:
     """What the data-quality rules would flag after this import, placed on the sheet's cells.
 
     The import is written in a transaction that is rolled back (the services run as in the
@@ -727,7 +727,7 @@ def _quality_checks(user: Any, result: Preview, cells: Cells) -> None:
         (item.errors if c.is_error else item.warnings).append(row)
 
 
-def _apply(item: ReportPreview, user: Any) -> None:
+def _apply(item: ReportPreview, user: AnyUser) -> None:
     if item.plan is None:
         raise ValueError(f"report {item.report.pk} has changes but no plan")
     patch.apply(item.plan, user, item.version)
@@ -739,7 +739,7 @@ class CommitResult:
     changes: int
 
 
-def commit(user: Any, region: Region, period: Period, upload: IO[bytes]) -> CommitResult:
+def commit(user: AnyUser, region: Region, period: Period, upload: IO[bytes]) -> CommitResult:
     """Validate again and write every changed report through the services, all or nothing.
 
     Raises WorkbookError when the workbook has any refused row; services.EntryError

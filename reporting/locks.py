@@ -8,20 +8,19 @@ when (status, freeze, window) is ``rules.editing.lock_reason``, which the review
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from regions.roles import Role
-from regions.scoping import grants_for
+from regions.scoping import AnyUser, grants_for
 from reporting.models import RegionSubmission, Report
 from reporting.rules import editing, windows
 
 FROZEN_SUBMISSION = frozenset({RegionSubmission.Status.SUBMITTED, RegionSubmission.Status.ACCEPTED})
 
 
-def is_agency_operator(user: Any, report: Report) -> bool:
+def is_agency_operator(user: AnyUser, report: Report) -> bool:
     """Only the operators of the owning agency enter data (not verifiers, not Bangda)."""
     if report.agency_id is None:
         return False
@@ -65,7 +64,7 @@ def days_left(report: Report) -> int:
     return (effective_due_date(report) - today()).days
 
 
-def entry_lock_reason(report: Report, user: Any) -> str | None:
+def entry_lock_reason(report: Report, user: AnyUser) -> str | None:
     """None when `user` may edit `report` now; otherwise why not (``rules.editing``)."""
     if not is_agency_operator(user, report):
         return _("Hanya operator perangkat daerah pemilik laporan yang dapat mengisi laporan ini.")

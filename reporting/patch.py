@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from espm import versioning
+from regions.scoping import AnyUser
 from reporting import services
 from reporting.forms import (
     BudgetLineForm,
@@ -456,7 +457,7 @@ def conflicts(p: Plan, version: int) -> list[str]:
     return merge.merge(base, mine_of(p), services.field_values(p.report)).conflicts
 
 
-def apply(p: Plan, user: Any, version: int | None) -> Report:
+def apply(p: Plan, user: AnyUser, version: int | None) -> Report:
     """Write a valid plan through the services, all sections or none (one transaction).
 
     With ``version`` (the one the client read), only what the plan changes is written, merged

@@ -25,7 +25,7 @@ from espm.exports import safe_row
 from indicators.models import CatalogYear, Sector, ServiceType
 from regions.models import Level, Region
 from regions.roles import Role
-from regions.scoping import grants_for, sees_everything
+from regions.scoping import AnyUser, grants_for, sees_everything
 from reporting.models import ActionPlan, Period, RegionSubmission, Report
 from reporting.plans import selectors as plans
 from reporting.quality import selectors as quality_selectors
@@ -113,7 +113,7 @@ class Recap:
         return plans.Share(sum(bool(r.team_decree) for r in rows), len(rows))
 
 
-def may_see(user: Any, province: Region) -> bool:
+def may_see(user: AnyUser, province: Region) -> bool:
     """Bangda, the province's own Biro (reviewer/verifier) and auditors, and a national auditor
     (whose scope is every region, `regions.scoping`)."""
     if sees_everything(user):
@@ -126,13 +126,13 @@ def may_see(user: Any, province: Region) -> bool:
     )
 
 
-def may_see_submission(user: Any, sub: RegionSubmission) -> bool:
+def may_see_submission(user: AnyUser, sub: RegionSubmission) -> bool:
     """A recap exists for a province's submission only; it rolls up every kab/kota and sector,
     so only those who see all of it (`may_see`) read it."""
     return sub.region.is_province and may_see(user, sub.region)
 
 
-def of_submission(user: Any, sub: RegionSubmission) -> Recap:
+def of_submission(user: AnyUser, sub: RegionSubmission) -> Recap:
     """The recap of a submission the user already sees (page, downloads, API); else 404."""
     if not may_see_submission(user, sub):
         raise Http404

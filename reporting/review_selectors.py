@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _t
 
 from regions.models import Level
 from regions.roles import Role
-from regions.scoping import Action, grants_for
+from regions.scoping import Action, AnyUser, grants_for
 from reporting import selectors, workflow
 from reporting.evidence import preview_kind
 from reporting.models import (
@@ -50,7 +50,7 @@ class InboxRow:
     checks: quality_selectors.Counts | None = None
 
 
-def reports_waiting(user: Any) -> list[InboxRow]:
+def reports_waiting(user: AnyUser) -> list[InboxRow]:
     """Service reports waiting for this user's decision (verifier or OPD head), oldest first."""
     grants = grants_for(user)
     region_ids = [g.region_id for g in grants if g.role == Role.VERIFIER]
@@ -83,7 +83,7 @@ def reports_waiting(user: Any) -> list[InboxRow]:
 
 
 def returned_to_agency(
-    user: Any, agency_id: int, limit: int = 20
+    user: AnyUser, agency_id: int, limit: int = 20
 ) -> list[tuple[Report, WorkflowEvent | None]]:
     """The agency's returned reports with the reason that came with them (for the operator)."""
     reports = list(
@@ -102,7 +102,7 @@ def returned_to_agency(
     return [(r, latest.get(r.pk)) for r in reports]
 
 
-def bulk_candidates(user: Any, ids: list[int]) -> QuerySet[Report]:
+def bulk_candidates(user: AnyUser, ids: list[int]) -> QuerySet[Report]:
     return (
         Report.objects.visible_to(user, Action.VIEW)
         .filter(pk__in=ids)
@@ -112,7 +112,7 @@ def bulk_candidates(user: Any, ids: list[int]) -> QuerySet[Report]:
     )
 
 
-def submissions_waiting(user: Any) -> QuerySet[RegionSubmission]:
+def submissions_waiting(user: AnyUser) -> QuerySet[RegionSubmission]:
     """Region submissions this user decides on: a province's kab/kota, or Bangda's provinces."""
     grants = grants_for(user)
     province_codes = [g.region_code for g in grants if g.role == Role.PROVINCE_REVIEWER]
@@ -179,7 +179,7 @@ def kabkota_standing(submission: RegionSubmission) -> KabkotaStanding:
     )
 
 
-def ready_to_submit(user: Any) -> list[RegionSubmission]:
+def ready_to_submit(user: AnyUser) -> list[RegionSubmission]:
     """The user's own region submissions of open periods whose every report is verified and
     that wait only for the verifier's submit (the inbox's next-step prompt)."""
     out = []
@@ -192,7 +192,7 @@ def ready_to_submit(user: Any) -> list[RegionSubmission]:
     return out
 
 
-def own_submissions(user: Any) -> QuerySet[RegionSubmission]:
+def own_submissions(user: AnyUser) -> QuerySet[RegionSubmission]:
     """The submissions of the regions this user verifies (what they submit upward)."""
     region_ids = [g.region_id for g in grants_for(user) if g.role == Role.VERIFIER]
     return (

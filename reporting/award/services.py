@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from espm import history, versioning
+from regions.scoping import AnyUser
 from reporting.award import selectors
 from reporting.models import AwardConfig
 from reporting.rules import award, reasons
 
 
 def save_config(
-    user: Any,
+    user: AnyUser,
     year: int,
     *,
     criteria: Sequence[tuple[str, int]],

@@ -13,7 +13,6 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDate
@@ -21,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from regions.models import Level, Region
-from regions.scoping import Action, sees_everything
+from regions.scoping import Action, AnyUser, sees_everything
 from reporting import dashboards, documents
 from reporting.models import GeneratedDocument, LppdAnnex, LppdDueDate, Period, Report
 from reporting.rules import annual as annual_rule
@@ -31,15 +30,15 @@ LEVELS = (Level.PROVINCE, Level.KABUPATEN, Level.KOTA)
 LEVEL_LABELS = dict(Level.choices)
 
 
-def may_view(user: Any) -> bool:
+def may_view(user: AnyUser) -> bool:
     return documents.document_regions(user).exists()
 
 
-def may_set_due_date(user: Any) -> bool:
+def may_set_due_date(user: AnyUser) -> bool:
     return sees_everything(user)
 
 
-def may_hand_in(user: Any, region: Region) -> bool:
+def may_hand_in(user: AnyUser, region: Region) -> bool:
     """The region's own verifier hands in its annex (Bangda may record one received)."""
     return Region.objects.visible_to(user, Action.MANAGE).filter(pk=region.pk).exists()
 
@@ -63,7 +62,7 @@ def due_of(year: int) -> tuple[dt.date, LppdDueDate | None]:
     return lppd.due_date(year, saved.due_date if saved else None), saved
 
 
-def regions_for(user: Any, year: int) -> QuerySet[Region]:
+def regions_for(user: AnyUser, year: int) -> QuerySet[Region]:
     """The regions of the year's universe whose annex ``user`` may follow."""
     period = universe.year_period(year)
     if period is None:
@@ -123,7 +122,7 @@ class Row:
         return self.status in lppd.HANDED_IN
 
 
-def rows(user: Any, year: int, today: dt.date | None = None) -> list[Row]:
+def rows(user: AnyUser, year: int, today: dt.date | None = None) -> list[Row]:
     regions = list(regions_for(user, year))
     due, _saved = due_of(year)
     figures = annuals(regions, year)
@@ -229,7 +228,7 @@ class Headline:
         ]
 
 
-def headline(user: Any, year: int, today: dt.date | None = None) -> Headline:
+def headline(user: AnyUser, year: int, today: dt.date | None = None) -> Headline:
     """Three queries: Bangda's due date, the year's period, and one count over the universe
     in scope with each region's hand-in (its local date against the due date)."""
     due, _saved = due_of(year)

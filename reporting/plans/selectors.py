@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from indicators.models import ServiceType
 from indicators.selectors import service_types_for_region
 from regions.models import Level, Region
-from regions.scoping import Action
+from regions.scoping import Action, AnyUser
 from reporting.models import ActionPlan, ActionPlanCommitment, SpmTeam, SpmTeamMember
 from reporting.rules.capaian import round2
 
@@ -61,7 +61,7 @@ def decree(region: Region) -> str:
     return str(DECREE.get(region.level, DECREE[Level.KABUPATEN]))
 
 
-def region_for(user: Any, code: str, year: int) -> Region:
+def region_for(user: AnyUser, code: str, year: int) -> Region:
     """A reporting region (province or kab/kota) the user may see, for a year plans exist in;
     Http404 otherwise (out of scope looks like absent)."""
     if not year_allowed(year):
@@ -74,12 +74,12 @@ def region_for(user: Any, code: str, year: int) -> Region:
         raise Http404 from exc
 
 
-def can_maintain(user: Any, region: Region) -> bool:
+def can_maintain(user: AnyUser, region: Region) -> bool:
     """The region's own verifier keeps its plan and team (and Bangda, who administers all)."""
     return Region.objects.visible_to(user, Action.MANAGE).filter(pk=region.pk).exists()
 
 
-def plan_of(user: Any, region: Region, year: int) -> ActionPlan | None:
+def plan_of(user: AnyUser, region: Region, year: int) -> ActionPlan | None:
     """The region's plan of the year with the commitments the user may see, or None."""
     commitments = (
         ActionPlanCommitment.objects.visible_to(user, Action.VIEW)
@@ -136,7 +136,7 @@ def team_brief(region_id: int, year: int) -> SpmTeam | None:
     )
 
 
-def team_of(user: Any, region: Region, year: int) -> SpmTeam | None:
+def team_of(user: AnyUser, region: Region, year: int) -> SpmTeam | None:
     members = (
         SpmTeamMember.objects.visible_to(user, Action.VIEW)
         .select_related("agency")
@@ -168,7 +168,7 @@ class YearRow:
     team: SpmTeam | None
 
 
-def years_of(user: Any, region: Region, current: int | None = None) -> list[YearRow]:
+def years_of(user: AnyUser, region: Region, current: int | None = None) -> list[YearRow]:
     """The region's plans and teams by year (newest first), always listing ``current``."""
     current = current or timezone.localdate().year
     plans = {

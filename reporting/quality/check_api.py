@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 
+from regions.scoping import AnyUser
 from reporting import locks
 from reporting.models import Report, ReportCheck
 from reporting.quality import selectors, services
@@ -82,7 +83,7 @@ def _check_of(report: Report, check_id: str | int) -> ReportCheck:
     return get_object_or_404(ReportCheck, pk=int(check_id), report_id=report.pk)
 
 
-def explain(report: Report, check_id: str | int, user: Any, data: Any) -> ReportCheck:
+def explain(report: Report, check_id: str | int, user: AnyUser, data: Any) -> ReportCheck:
     if not locks.is_agency_operator(user, report):
         raise exceptions.PermissionDenied("Hanya operator perangkat daerah pemilik laporan.")
     form = ExplainSerializer(data=data)
@@ -95,7 +96,7 @@ def explain(report: Report, check_id: str | int, user: Any, data: Any) -> Report
         raise exceptions.ValidationError({"explanation": [str(exc)]}) from exc
 
 
-def confirm(report: Report, check_id: str | int, user: Any, data: Any) -> ReportCheck:
+def confirm(report: Report, check_id: str | int, user: AnyUser, data: Any) -> ReportCheck:
     check = _check_of(report, check_id)
     if not services.may_confirm(check, user):
         raise exceptions.PermissionDenied(

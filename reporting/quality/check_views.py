@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from regions.scoping import Action, scoped_get
+from regions.scoping import Action, AnyUser, scoped_get
 from reporting import locks
 from reporting.models import Report, ReportCheck, Section
 from reporting.quality import selectors, services
@@ -24,7 +24,7 @@ from reporting.quality import selectors, services
 CHECK_SECTIONS = tuple(Section.values)
 
 
-def section_context(report: Report, user: Any, *, review: bool = False) -> dict[str, Any]:
+def section_context(report: Report, user: AnyUser, *, review: bool = False) -> dict[str, Any]:
     """What ``reporting/quality/_checks.html`` needs: the flags by section, and who may act."""
     checks = selectors.checks_of(report.pk)
     by_section: dict[str, list[ReportCheck]] = {}

@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy as _
 
 from regions.models import Level, Region
 from regions.roles import Role
-from regions.scoping import Action, grants_for
+from regions.scoping import Action, AnyUser, grants_for
 from reporting import dashboard_cache as dc
 from reporting import dashboards as d
 from reporting.models import Period, Report, ReportCheck, ValidationRule
@@ -56,7 +56,7 @@ SEVERITY_LABELS: dict[str, Any] = {E: _("Galat"), W: _("Peringatan")}
 WORDS: dict[str, dict[str, Any]] = {**d.CODE_WORDS, "severity": SEVERITY_LABELS}
 
 
-def may_view(user: Any) -> bool:
+def may_view(user: AnyUser) -> bool:
     """May ``user`` open the data-quality view at all (what they see is their scope)."""
     if not getattr(user, "is_authenticated", False):
         return False
@@ -334,7 +334,7 @@ class QualityView:
         }
 
 
-def checks_for(user: Any, period: Period | None, scope: d.Scope) -> QuerySet[ReportCheck]:
+def checks_for(user: AnyUser, period: Period | None, scope: d.Scope) -> QuerySet[ReportCheck]:
     """The flags of the period the user may see, narrowed like the scope; active rules only."""
     if period is None:
         return ReportCheck.objects.none()
@@ -356,7 +356,7 @@ class FlagTables:
     rules: dict[int, dict[str, int]] = field(default_factory=dict)
 
 
-def flag_tables(user: Any, period: Period | None, scope: d.Scope) -> FlagTables:
+def flag_tables(user: AnyUser, period: Period | None, scope: d.Scope) -> FlagTables:
     """Counts of the scope's flags by region and by rule, from one grouping by region × rule.
 
     A flag belongs to one region and one rule, and a report to one region, so folding the
@@ -497,7 +497,7 @@ def rule_rows(flags: FlagTables) -> list[RuleRow]:
 
 
 def quality_view(
-    user: Any,
+    user: AnyUser,
     year: int,
     quarter: int,
     *,
@@ -652,7 +652,7 @@ class ReportLine:
 
 
 def drill_reports(
-    user: Any,
+    user: AnyUser,
     period: Period | None,
     *,
     province: Region | None = None,
@@ -680,7 +680,7 @@ def drill_reports(
     )
 
 
-def report_lines(user: Any, reports: Iterable[Report], rule: str = "") -> list[ReportLine]:
+def report_lines(user: AnyUser, reports: Iterable[Report], rule: str = "") -> list[ReportLine]:
     """The reports with their flags (messages in the current language), in one query."""
     reports = list(reports)
     checks: dict[int, list[ReportCheck]] = defaultdict(list)
@@ -770,7 +770,7 @@ def cache_key(
 
 
 def cached_payload(
-    user: Any, year: int, quarter: int, province: Region | None, region: Region | None
+    user: AnyUser, year: int, quarter: int, province: Region | None, region: Region | None
 ) -> dict[str, Any]:
     """``quality_view(...).as_dict()``, reused while its rows stand (page data and API)."""
     return dc.cached(
