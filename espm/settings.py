@@ -225,6 +225,8 @@ if STORAGE_BACKEND == "s3":
         # espm.s3 makes no URL at all; were one made, it would be signed and short-lived.
         "querystring_auth": True,
         "querystring_expire": 60,
+        # A download is read into a temporary file first: past 2 MB it goes to disk, not memory.
+        "max_memory_size": 2 * 1024 * 1024,
     }
     # Keys from the environment (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) or the instance role.
     STORAGES["default"] = {

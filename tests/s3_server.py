@@ -47,6 +47,7 @@ class S3Server:
             "file_overwrite": False,
             "querystring_auth": True,
             "querystring_expire": 60,
+            "max_memory_size": 2 * 1024 * 1024,
             **KEYS,
         }
         return {

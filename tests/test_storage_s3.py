@@ -175,6 +175,19 @@ def test_no_file_ever_gets_a_url(s3_storage):
         evidence.file.url  # noqa: B018 — the property is the call under test
 
 
+def test_a_large_file_streams_whole_from_the_bucket(login, s3_server, s3_storage):
+    """Past 2 MB the copy read from the bucket spools to disk; the bytes are the same."""
+    report = demo_report(code="K-KES-01")
+    data = b"puskesmas;jumlah\n" + b"Klaten Tengah;120\n" * 200_000  # 3.6 MB
+    assert len(data) > 3 * 1024 * 1024
+    assert _upload(login("klaten.dinkes"), report, "besar.csv", data).status_code == 200
+    ev = Evidence.objects.get(report=report, original_name="besar.csv")
+    download = login("klaten.tapem").get(reverse("reporting:evidence_download", args=[ev.pk]))
+    _assert_served_by_us(download, s3_server)
+    assert download["Content-Length"] == str(len(data))
+    assert _body(download) == data
+
+
 def test_same_name_twice_gets_two_objects(s3_server, s3_storage):
     storage = private_storage()
     first = storage.save("evidence/2026/12/laporan.pdf", ContentFile(b"%PDF-a"))
