@@ -4,7 +4,8 @@ Two gunicorn processes (A and B) and a Celery worker process run on the test dat
 Redis database and the local S3 server, as replicas behind a load balancer would. A person's
 requests land on either node: the session made on A is honoured on B, a file uploaded on A
 is downloaded from B, a save on A shows on B's dashboard, a job asked for on A is followed
-and downloaded on B, and login failures spread over both nodes add up to one lockout.
+and downloaded on B, login failures spread over both nodes add up to one lockout, and so do
+requests counted by a rate limit.
 """
 
 from __future__ import annotations
@@ -136,6 +137,9 @@ def nodes(transactional_db, s3_server, settings, tmp_path) -> Iterator[tuple[Nod
         "CELERY_BROKER_URL": redis_url,
         "CELERY_RESULT_BACKEND": redis_url,
         "CELERY_QUEUE": queue,
+        # The nodes' cache keys (rate-limit counters too) apart from other tests' on this Redis.
+        "CACHE_KEY_PREFIX": location,
+        "API_THROTTLE_TOKEN": "3/minute",
         "CELERY_DOCUMENTS_QUEUE": "",  # the one worker takes the document builds too
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "SECRET_KEY": "two-nodes-test-secret-" + "x" * 40,
@@ -318,6 +322,19 @@ def _login_failures_on_both_nodes_add_up_to_one_lockout(a: Node, b: Node) -> Non
     assert attempt(a, PASSWORD) == 429  # and A knows it: the right password is refused too
 
 
+def _rate_limits_count_requests_on_both_nodes(a: Node, b: Node) -> None:
+    """The token exchange allows 3 a minute per address here (API_THROTTLE_TOKEN): two on A
+    and one on B use them up, so the fourth is refused wherever it lands."""
+    token_url = reverse("api:token-obtain")
+
+    def exchange(node: Node) -> int:
+        return requests.post(node.url + token_url, json={}, timeout=20).status_code
+
+    assert [exchange(a), exchange(b), exchange(a)] == [400, 400, 400]  # counted, then refused
+    assert exchange(b) == 429
+    assert exchange(a) == 429
+
+
 def test_requests_land_on_either_node(nodes):
     """One test, one set of processes: a transactional test empties the seeded database
     after it, and seeding again costs more than all of these steps."""
@@ -325,3 +342,4 @@ def test_requests_land_on_either_node(nodes):
     _person_moves_between_nodes(a, b)
     _job_asked_on_one_node_is_followed_on_the_other(a, b)
     _login_failures_on_both_nodes_add_up_to_one_lockout(a, b)
+    _rate_limits_count_requests_on_both_nodes(a, b)
