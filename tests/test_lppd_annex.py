@@ -426,3 +426,15 @@ def test_annex_cover_names_the_legal_basis_and_the_due_date(year_2031, login):
     # A quarter report carries no LPPD line.
     quarter = render_to_string("reporting/pdf/report.html", pdf.report_data(klaten, YEAR, 4))
     assert 'data-testid="cover-lppd-due"' not in quarter
+
+
+def test_api_unknown_path_is_a_json_404_even_for_a_post_with_a_session(cast):
+    from django.test import Client
+
+    # A signed-in browser session without a CSRF token, a year that is not a number: no route
+    # matches, and the answer is the API's JSON 404, not Django's HTML CSRF page.
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(cast["klaten.tapem"])
+    r = client.post("/api/v1/lppd/33.10/abc/hand-in/", {})
+    assert r.status_code == 404
+    assert r.json()["code"] == "not_found"
