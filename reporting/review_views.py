@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _t
 from django.views.decorators.http import require_GET, require_POST
 
 from espm.parsing import parse_int
+from regions.middleware import signed_in
 from regions.scoping import Action, scoped_get
 from reporting import (
     documents,
@@ -377,7 +378,7 @@ def recap_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _own_notifications(request: HttpRequest) -> QuerySet[Notification]:
-    return Notification.objects.filter(user=request.user)  # type: ignore[misc]
+    return Notification.objects.filter(user=signed_in(request))
 
 
 @login_required

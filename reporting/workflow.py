@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
-from espm import history
+from espm import history, versioning
 from indicators.models import Target
 from regions.models import Level, Region
 from regions.roles import Role
@@ -591,7 +591,7 @@ def available_actions(obj: Report | RegionSubmission, user: Any) -> list[Transit
         if t.kind == kind
         and obj.status in t.sources
         and actor_for(t, obj, user) is not None
-        and not (t.not_by_author and authored_by(obj, user))  # type: ignore[arg-type]
+        and not (t.not_by_author and isinstance(obj, Report) and authored_by(obj, user))
     ]
 
 
@@ -662,10 +662,11 @@ def transition(
         actor = actor_for(spec, locked, user)
         if actor is None:
             raise NotAllowed(_t("Peran Anda tidak dapat melakukan tindakan ini pada data ini."))
-        if spec.not_by_author and authored_by(locked, user):  # type: ignore[arg-type]
-            raise NotAllowed(author_problem(locked))  # type: ignore[arg-type]
+        # Separation of duties and the target rule are the report's (the table's verify).
+        if spec.not_by_author and isinstance(locked, Report) and authored_by(locked, user):
+            raise NotAllowed(author_problem(locked))
         pointed = pointed_sections(kind, action, sections)
-        stale = (expected_version is not None and expected_version != locked.version) or (
+        stale = versioning.is_stale(locked.version, expected_version) or (
             expected_status is not None and expected_status != locked.status
         )
         if stale or locked.status not in spec.sources:
@@ -705,8 +706,8 @@ def transition(
         problems = [p for name in spec.checks for p in CHECKS[name](locked, actor)]
         if problems:
             raise Refused(_t("Belum dapat dilanjutkan; lengkapi dulu:"), problems=problems)
-        if spec.needs_verified_target:
-            reason = verify_reason(locked, reason, target_exception_reason)  # type: ignore[arg-type]
+        if spec.needs_verified_target and isinstance(locked, Report):
+            reason = verify_reason(locked, reason, target_exception_reason)
         event = _apply(spec, locked, user, reason=reason, due_date=due_date, sections=pointed)
     return Result(locked, event)
 
@@ -826,5 +827,6 @@ def bulk_verify(
             why = "; ".join(p.message for p in exc.problems if p.message != exc.message)
             refused.append((report, f"{exc.message} {why}" if why else exc.message))
         else:
-            done.append(result.obj)  # type: ignore[arg-type]
+            if isinstance(result.obj, Report):  # the step was a report's
+                done.append(result.obj)
     return done, refused

@@ -37,8 +37,8 @@ def workflow_for(context: dict[str, Any], obj: Report | RegionSubmission) -> dic
                 "problems": problems,
                 "confirm": _confirm(t.action, obj) if not problems else "",
                 # Verify: the year's target is not verified; an exception reason is asked for.
-                "target_problem": workflow.target_problem(obj)  # type: ignore[arg-type]
-                if t.needs_verified_target and not problems
+                "target_problem": workflow.target_problem(obj)
+                if t.needs_verified_target and not problems and isinstance(obj, Report)
                 else None,
                 # A return's reason can point at sections of the form (the operator sees it
                 # beside each one).
@@ -74,15 +74,15 @@ def workflow_for(context: dict[str, Any], obj: Report | RegionSubmission) -> dic
 
 def _confirm(action: str, obj: Report | RegionSubmission) -> str:
     """What a step asks before it fires (app.js ``data-confirm``), or "" to fire at once."""
-    if action == "submit" and obj.status == Report.Status.RETURNED:
-        changes = review_selectors.changes_since_return(obj)  # type: ignore[arg-type]
+    if action == "submit" and isinstance(obj, Report) and obj.status == Report.Status.RETURNED:
+        changes = review_selectors.changes_since_return(obj)
         if changes is not None and not changes.rows:
             return _(
                 "Belum ada perubahan sejak laporan dikembalikan. Tetap ajukan tanpa perubahan?"
             )
         return ""
-    if action == "submit_region":
-        standing = review_selectors.kabkota_standing(obj)  # type: ignore[arg-type]
+    if action == "submit_region" and isinstance(obj, RegionSubmission):
+        standing = review_selectors.kabkota_standing(obj)
         missing = standing.not_submitted
         text = _(
             "Ajukan laporan wilayah ke tingkat di atas? Data wilayah dibekukan selama ditinjau."
