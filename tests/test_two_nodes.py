@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -40,7 +41,7 @@ __all__ = ["s3_server"]  # a fixture, used by name
 
 PASSWORD = "dua-node-rahasia-2026"
 BASE_DIR = Path(settings.BASE_DIR)
-START_TIMEOUT = 60  # seconds; a busy two-core machine, normally 2–4 s
+START_TIMEOUT = 60  # seconds: a busy two-core machine; a few seconds when quiet
 JOB_TIMEOUT = 60
 
 
@@ -52,7 +53,7 @@ def _free_port() -> int:
 
 def _database_url() -> str:
     db = settings.DATABASES["default"]
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    auth = quote(db["USER"]) + (f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else "")
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
