@@ -302,3 +302,66 @@ def test_region_in_scope_by_own_membership_level_and_activity():
     with pytest.raises(Http404):
         region_in_scope(req, "33.10", ["kabupaten"], active_only=True)
     assert region_in_scope(req, "33.10", ["kabupaten"]).code == "33.10"
+
+
+def test_scope_paths_name_the_fields():
+    from regions.scoping import ScopePaths
+
+    report = ScopePaths(region="region", agency="agency")
+    assert report.region_field("id") == "region__id"
+    assert report.agency_field() == "agency_id"
+    region = ScopePaths(region="")
+    assert region.region_field("province_code") == "province_code"
+    assert region.agency_field() is None
+    agency = ScopePaths(region="region", agency="")
+    assert agency.agency_field() == "pk"
+    assert (report.people, report.sector_of_agency, report.sector) == (False, False, None)
+
+
+def test_restrict_is_visible_to():
+    tapem = user("klaten.tapem")
+    assert list(Region.objects.restrict(tapem).values_list("code", flat=True)) == ["33.10"]
+    assert list(Region.objects.restrict(tapem, Action.MANAGE).values_list("code", flat=True)) == [
+        "33.10"
+    ]
+    assert Region.objects.restrict(user("klaten.inspektorat"), "change").count() == 0
+
+
+def test_a_sector_viewer_sees_agencies_of_its_sector_once_each():
+    viewer = user("kemenkes.viewer")
+    agencies = Agency.objects.visible_to(viewer)
+    pks = list(agencies.values_list("pk", flat=True))
+    assert len(pks) == len(set(pks))  # a subquery, not a join: no duplicates
+    assert set(pks) == set(Agency.objects.filter(sectors__code="KES").values_list("pk", flat=True))
+
+
+def test_an_own_region_is_answered_without_a_query_even_when_only_active_ones_count(
+    django_assert_num_queries,
+):
+    tapem = user("klaten.tapem")
+    req = _Request(tapem, Membership.objects.filter(user=tapem).select_related("region"))
+    with django_assert_num_queries(0):
+        assert region_in_scope(req, "33.10", ["kabupaten"]).code == "33.10"
+        assert region_in_scope(req, "33.10", ["kabupaten"], active_only=True).code == "33.10"
+
+
+def test_another_region_goes_through_the_scope_and_active_only_keeps_active_ones():
+    biro = user("jateng.biro")
+    req = _Request(biro, Membership.objects.filter(user=biro).select_related("region"))
+    assert region_in_scope(req, "33.10", ["kabupaten"], active_only=True).code == "33.10"
+
+
+def test_a_request_without_memberships_goes_through_the_scope():
+    class Bare:
+        user = None
+
+    bare = Bare()
+    bare.user = user("klaten.tapem")
+    assert region_in_scope(bare, "33.10", ["kabupaten"]).code == "33.10"
+
+
+def test_scoped_get_honours_the_action():
+    auditor = user("klaten.inspektorat")
+    assert scoped_get(Region, auditor, Action.VIEW, code="33.10").code == "33.10"
+    with pytest.raises(Http404):
+        scoped_get(Region, auditor, Action.CHANGE, code="33.10")

@@ -90,25 +90,37 @@ def test_a_submitted_or_accepted_region_freezes_its_data():
     assert workflow.freeze_reason(None) is None
 
 
+FROZEN = "Laporan wilayah sedang ditinjau tingkat di atasnya; data tidak dapat diubah."
+ACCEPTED = (
+    "Laporan wilayah sudah diterima tingkat di atasnya; data dibekukan. "
+    "Perbaikan memerlukan pembukaan kembali."
+)
+
+
 @pytest.mark.parametrize(
-    ("status", "region_status", "words"),
+    ("status", "region_status", "expected"),
     [
-        (R.DRAFT, S.SUBMITTED, "ditinjau"),  # the region's freeze comes first
-        (R.RETURNED, S.ACCEPTED, "diterima"),
-        (R.AWAITING_HEAD, S.IN_PROGRESS, "kepala OPD"),
-        (R.SUBMITTED, S.IN_PROGRESS, "sedang diverifikasi"),
-        (R.VERIFIED, S.RETURNED, "sudah diverifikasi"),
+        (R.DRAFT, S.SUBMITTED, FROZEN),  # the region's freeze comes first
+        (R.RETURNED, S.ACCEPTED, ACCEPTED),
+        (R.AWAITING_HEAD, S.IN_PROGRESS, "Laporan menunggu persetujuan kepala OPD."),
+        (R.SUBMITTED, S.IN_PROGRESS, "Laporan sedang diverifikasi."),
+        (
+            R.VERIFIED,
+            S.RETURNED,
+            "Laporan sudah diverifikasi; perbaikan memerlukan pembukaan kembali.",
+        ),
+        (
+            "arsip",  # a status the rule does not know: named, never editable
+            S.IN_PROGRESS,
+            "Laporan berstatus “arsip”; hanya draf atau laporan dikembalikan yang dapat diubah.",
+        ),
         (R.DRAFT, S.IN_PROGRESS, None),
         (R.RETURNED, S.RETURNED, None),
     ],
 )
-def test_review_lock_reason(status, region_status, words):
+def test_review_lock_reason(status, region_status, expected):
     report = Report(status=status, period=per(allow_late=True))
-    reason = workflow.review_lock_reason(report, sub(status=region_status))
-    if words is None:
-        assert reason is None
-    else:
-        assert reason is not None and words in reason
+    assert workflow.review_lock_reason(report, sub(status=region_status)) == expected
 
 
 def test_review_lock_reason_falls_back_to_the_window():
@@ -276,9 +288,10 @@ def test_a_reopen_opens_a_closed_period_through_its_due_date_and_not_a_day_longe
 def test_entry_lock_reasons_in_order(chain):
     p, report, klaten_sub, _ = chain
     dinkes = user("klaten.dinkes")
-    assert "Hanya operator" in locks.entry_lock_reason(fresh(report), user("klaten.dindik"))
-    assert "Hanya operator" in locks.entry_lock_reason(fresh(report), user("klaten.kadinkes"))
-    assert "Hanya operator" in locks.entry_lock_reason(Report(period=p), dinkes)  # no agency
+    only = "Hanya operator perangkat daerah pemilik laporan yang dapat mengisi laporan ini."
+    assert locks.entry_lock_reason(fresh(report), user("klaten.dindik")) == only
+    assert locks.entry_lock_reason(fresh(report), user("klaten.kadinkes")) == only
+    assert locks.entry_lock_reason(Report(period=p), dinkes) == only  # no agency
     Period.objects.filter(pk=p.pk).update(state=Period.State.PLANNED)
     assert "belum dibuka" in locks.entry_lock_reason(fresh(report), dinkes)
     Period.objects.filter(pk=p.pk).update(state=Period.State.OPEN)
@@ -791,3 +804,54 @@ def test_locks_read_the_date_through_their_today(chain, monkeypatch):
     assert locks.reopened(fresh(report)) is True  # the reopen's date is that day
     RegionSubmission.objects.filter(pk=klaten_sub.pk).update(due_date=day - DAY)
     assert locks.reopened(fresh(report)) is False
+
+
+def test_submission_for_is_the_reports_own_region_and_period_read_once(
+    chain, django_assert_num_queries
+):
+    p, report, klaten_sub, jateng = chain
+    # Another region's submission in the same period, sorting before Klaten's ("33" < "33.10"),
+    # and one of Klaten's in another period: neither is the report's.
+    f.set_status(f.open_region(jateng, p), S.ACCEPTED)
+    f.set_status(f.open_region(klaten_sub.region, f.period(2027, 2)), S.ACCEPTED)
+    r = fresh(report)
+    with django_assert_num_queries(1):
+        found = locks.submission_for(r)
+        assert (found.pk, found.status, found.due_date) == (klaten_sub.pk, S.IN_PROGRESS, None)
+    with django_assert_num_queries(0):
+        assert locks.submission_for(r) is found
+    assert locks.entry_lock_reason(fresh(report), user("klaten.dinkes")) is None
+
+
+@pytest.mark.django_db
+def test_sql_timeliness_takes_the_local_date_whatever_the_active_time_zone():
+    from zoneinfo import ZoneInfo
+
+    p = f.period(2027, 1, due_date=DUE)
+    klaten = Region.objects.get(code="33.10")
+    RegionSubmission.objects.filter(region=klaten, period=p).delete()
+    # 00:10 WIB on 21 April is 17:10 UTC on 20 April: late in Indonesia, whatever is active.
+    sent = dt.datetime(2027, 4, 21, 0, 10, tzinfo=windows.local_tz())
+    s = RegionSubmission.objects.create(
+        region=klaten, period=p, status=S.SUBMITTED, submitted_at=sent
+    )
+    mine = RegionSubmission.objects.filter(pk=s.pk)
+    with timezone.override(ZoneInfo("UTC")):
+        assert mine.filter(windows.late_q()).exists()
+        assert not mine.filter(windows.on_time_q()).exists()
+    # 23:30 WIB on the due date is 16:30 UTC that day: on time
+    mine.update(submitted_at=dt.datetime(2027, 4, 20, 23, 30, tzinfo=windows.local_tz()))
+    with timezone.override(ZoneInfo("America/Los_Angeles")):
+        assert mine.filter(windows.on_time_q()).exists()
+        assert not mine.filter(windows.late_q()).exists()
+
+
+@pytest.mark.django_db
+def test_submitted_without_a_time_is_missing_in_sql_too():
+    p = f.period(2027, 1, due_date=DUE)
+    klaten = Region.objects.get(code="33.10")
+    RegionSubmission.objects.filter(region=klaten, period=p).delete()
+    s = RegionSubmission.objects.create(region=klaten, period=p, status=S.SUBMITTED)
+    mine = RegionSubmission.objects.filter(pk=s.pk)
+    assert not mine.filter(windows.submitted_q()).exists()
+    assert mine.filter(windows.timeliness_q("missing")).exists()
