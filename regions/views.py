@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import import_module
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -214,7 +214,7 @@ def _save_or_keep(
     except ValidationError as exc:
         form.add_error(None, _error_text(exc))
         if isinstance(exc, services.StaleEdit):
-            data = form.data.copy()  # type: ignore[attr-defined]  # a QueryDict: the POST
+            data = cast(QueryDict, form.data).copy()  # the POST
             data["version"] = version_now()
             form.data = data
         return False

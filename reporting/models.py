@@ -629,7 +629,7 @@ class SpmTeamMember(models.Model):
 
     @property
     def unit_name(self) -> str:
-        return self.agency.name if self.agency_id else self.unit  # type: ignore[union-attr]
+        return self.agency.name if self.agency is not None else self.unit
 
 
 class Notification(models.Model):

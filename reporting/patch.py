@@ -216,14 +216,14 @@ def _plan_quality(p: Plan, report: Report, given: Any) -> None:
         data[f"m_{pk}"] = "" if row.met is None else ("1" if row.met else "0")
     for n, item in enumerate(given):
         code = str(item.get("code", ""))
-        row = by_code.get(code)  # type: ignore[assignment]
-        if row is None:
+        sent_row = by_code.get(code)
+        if sent_row is None:
             p.error(
                 f"quality[{n}].code",
                 [_("Kode mutu %(code)s tidak dikenal untuk layanan ini.") % {"code": code or "—"}],
             )
             continue
-        pk = row.pk
+        pk = sent_row.pk
         names.update(
             {
                 f"q_{pk}": f"quality.{code}.realised",
@@ -231,7 +231,7 @@ def _plan_quality(p: Plan, report: Report, given: Any) -> None:
                 f"m_{pk}": f"quality.{code}.met",
             }
         )
-        if row.quality_item.has_quantity:
+        if sent_row.quality_item.has_quantity:
             if "realised" in item:
                 data[f"q_{pk}"] = as_text(item["realised"])
             if "required" in item:

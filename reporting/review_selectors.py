@@ -98,7 +98,8 @@ def returned_to_agency(
         .select_related("actor")
         .order_by("-at", "-id")
     ):
-        latest.setdefault(e.report_id, e)  # type: ignore[arg-type]
+        if e.report_id is not None:  # always, by the filter
+            latest.setdefault(e.report_id, e)
     return [(r, latest.get(r.pk)) for r in reports]
 
 
