@@ -27,7 +27,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 class Conflict(exceptions.APIException):
     """The object changed since the client read it (stale ``version``), or the step is not allowed now."""
 
-    status_code = status.HTTP_409_CONFLICT
+    status_code: int = status.HTTP_409_CONFLICT
     default_detail = _("Data telah diubah oleh pengguna lain. Muat ulang lalu ulangi.")
     default_code = "conflict"
 
@@ -39,7 +39,7 @@ class Conflict(exceptions.APIException):
 class PreconditionFailed(Conflict):
     """``If-Match`` names a version that is no longer current."""
 
-    status_code = status.HTTP_412_PRECONDITION_FAILED  # type: ignore[assignment]
+    status_code = status.HTTP_412_PRECONDITION_FAILED
     default_code = "precondition_failed"
 
 

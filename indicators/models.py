@@ -121,9 +121,6 @@ class QualityItem(models.Model):
     source = models.CharField(_("sumber"), max_length=300, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
 
-    # Set by indicators.selectors for the entry form: usual for the service type, never stored.
-    is_usual: bool
-
     class Meta:
         ordering = ["service_type", "order", "code"]
         verbose_name = _("mutu minimal")
@@ -304,6 +301,9 @@ class NomenclatureItem(models.Model):
         Sector, on_delete=models.PROTECT, null=True, blank=True, related_name="nomenclature"
     )
     source = models.CharField(_("sumber"), max_length=200, blank=True)
+
+    # Set by indicators.selectors.search_nomenclature: usual for the service, never stored.
+    is_usual: bool
 
     class Meta:
         ordering = ["code"]

@@ -303,7 +303,7 @@ def search_nomenclature(
     found = list(rows[:limit])
     usual_set = set(usual)
     for item in found:
-        item.is_usual = item.code in usual_set or any(  # type: ignore[attr-defined]
+        item.is_usual = item.code in usual_set or any(
             item.code.startswith(c + ".") for c in usual_set
         )
     return found
