@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from espm.parsing import parse_int
-from regions.scoping import Action
+from regions.scoping import Action, AnyUser
 from reporting.models import (
     BudgetLine,
     Evidence,
@@ -81,7 +81,7 @@ def missing_parts(report: Any) -> list[str]:
     return out
 
 
-def agency_reports(agency_id: int, user: Any) -> list[Report]:
+def agency_reports(agency_id: int, user: AnyUser) -> list[Report]:
     """The agency's reports in the open period(s), with progress, as the operator sees them."""
     qs = (
         Report.objects.visible_to(user)
@@ -148,7 +148,7 @@ class ReportFilters:
         return urlencode([(k, v) for k, v in pairs if v])
 
 
-def report_list(user: Any, f: ReportFilters) -> QuerySet[Report]:
+def report_list(user: AnyUser | None, f: ReportFilters) -> QuerySet[Report]:
     """The scoped, filtered, sorted report list used by the page AND the exports."""
     qs = Report.objects.visible_to(user, Action.VIEW).select_related(
         "region", "service_type__sector", "agency", "period"

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from regions.models import Level, Region
 from regions.roles import Role
-from regions.scoping import grants_for, sees_everything
+from regions.scoping import AnyUser, grants_for, sees_everything
 from reporting import dashboards
 from reporting.models import (
     AwardConfig,
@@ -39,16 +39,16 @@ from reporting.rules import award, completeness, universe, windows
 LEVELS = (Level.PROVINCE, Level.KABUPATEN, Level.KOTA)
 
 
-def may_view(user: Any) -> bool:
+def may_view(user: AnyUser | None) -> bool:
     """Bangda ranks everyone; a province reviewer reads its own province's kab/kota."""
     return sees_everything(user) or bool(reviewer_provinces(user))
 
 
-def may_edit(user: Any) -> bool:
+def may_edit(user: AnyUser | None) -> bool:
     return sees_everything(user)
 
 
-def reviewer_provinces(user: Any) -> frozenset[str]:
+def reviewer_provinces(user: AnyUser | None) -> frozenset[str]:
     return frozenset(g.region_code for g in grants_for(user) if g.role == Role.PROVINCE_REVIEWER)
 
 
@@ -71,7 +71,7 @@ def default_fields() -> dict[str, Any]:
 @dataclass(frozen=True)
 class HistoryRow:
     at: dt.datetime
-    user: Any
+    user: AnyUser | None
     reason: str
     criteria: str  # "Indeks capaian 40, …" as saved then
     categories: str
@@ -96,14 +96,14 @@ def config_history(config: AwardConfig, limit: int = 20) -> list[HistoryRow]:
     ]
 
 
-def categories_for(user: Any, config: AwardConfig) -> list[str]:
+def categories_for(user: AnyUser | None, config: AwardConfig) -> list[str]:
     """The configured categories the user may rank (a province reviewer: kab/kota only)."""
     if sees_everything(user):
         return list(config.categories)
     return [c for c in config.categories if c in ("kabupaten", "kota")]
 
 
-def regions_for(user: Any, year: int) -> list[Region]:
+def regions_for(user: AnyUser | None, year: int) -> list[Region]:
     period = universe.year_period(year)
     qs = Region.objects.visible_to(user).filter(level__in=LEVELS)
     if not sees_everything(user):
@@ -112,7 +112,7 @@ def regions_for(user: Any, year: int) -> list[Region]:
     return list(qs.order_by("code"))
 
 
-def scored(user: Any, year: int, config: AwardConfig) -> list[award.Scored]:
+def scored(user: AnyUser | None, year: int, config: AwardConfig) -> list[award.Scored]:
     """Every region of the user's award scope, with all components and the weighted score.
 
     A fixed number of queries whatever the number of regions.
@@ -241,7 +241,9 @@ def _team(members: int | None) -> award.Component:
     return award.Component("team", Decimal(points), points, 100)
 
 
-def ranking(user: Any, year: int, category: str) -> tuple[AwardConfig, list[award.Scored]]:
+def ranking(
+    user: AnyUser | None, year: int, category: str
+) -> tuple[AwardConfig, list[award.Scored]]:
     """The category's ranking in the user's scope; an unknown or hidden category is absent."""
     config = config_for(year)
     if category not in categories_for(user, config):
