@@ -855,3 +855,80 @@ def test_submitted_without_a_time_is_missing_in_sql_too():
     mine = RegionSubmission.objects.filter(pk=s.pk)
     assert not mine.filter(windows.submitted_q()).exists()
     assert mine.filter(windows.timeliness_q("missing")).exists()
+
+
+DINKES = "Dinas Kesehatan Kabupaten Klaten"
+DINKES_CONTACT = "Operator data DINKES (demo), 0800-0000-0001, klaten.dinkes@demo.espm.local"
+
+
+def test_what_keeps_a_report_and_its_region_from_moving_names_the_owner(steps):
+    p, report, sub = steps
+    Report.objects.filter(pk=report.pk).update(recipients_served=None)
+    r = reload(report)
+    code = r.service_type.code
+    problems = workflow.report_problems(r)
+    assert [(x.message, x.owner, x.contact) for x in problems] == [
+        (f"{code}: jumlah penerima terlayani belum diisi", DINKES, DINKES_CONTACT)
+    ]
+    everything = workflow.region_problems(sub)
+    assert len(everything) == Report.objects.filter(region=r.region, period=p).count()
+    mine = next(x for x in everything if x.message.startswith(f"{code} "))
+    assert mine.message == f"{code} {r.service_type.name}: status Draf, belum terverifikasi"
+    assert (mine.owner, mine.contact) == (DINKES, DINKES_CONTACT)
+    # shown to the operator: only what it may see, its own agency's reports
+    seen = workflow.region_problems(sub, user("klaten.dinkes"))
+    assert {x.owner for x in seen} == {DINKES}
+    assert len(seen) == Report.objects.filter(region=r.region, period=p, agency=r.agency).count()
+    # a report nobody was assigned names that instead
+    Report.objects.filter(pk=report.pk).update(agency=None)
+    (unassigned,) = workflow.report_problems(reload(report))
+    assert (unassigned.owner, unassigned.contact) == ("(belum ditugaskan ke perangkat daerah)", "")
+
+
+def test_a_region_without_an_action_plan_is_warned_never_blocked(steps):
+    from django.urls import reverse
+
+    _, _, sub = steps
+    (warning,) = workflow.region_warnings(sub)
+    assert warning.message == "Rencana aksi penerapan SPM tahun 2027 belum ada."
+    assert (warning.owner, warning.contact) == ("verifikator wilayah", sub.region.contact_name)
+    assert warning.url == reverse("reporting:action_plan", kwargs={"code": "33.10", "year": 2027})
+
+
+def test_a_report_snapshot_holds_its_data_as_entered(steps):
+    from reporting.models import BudgetLine
+
+    _, report, _ = steps
+    r = reload(report)
+    BudgetLine.objects.create(
+        report=r,
+        activity_code="1.02.02",
+        activity_name="Kegiatan",
+        sub_activity_code="1.02.02.2.01",
+        sub_activity_name="Sub kegiatan",
+        allocated=1_000,
+        realised=250,
+    )
+    BudgetLine.objects.create(report=r, activity_code="1.02.03", activity_name="Tanpa sub")
+    snap = workflow.snapshot_report(reload(report))
+    assert snap["values"] == {
+        "recipients_target": 100,
+        "recipients_served": 80,
+        "recipients_breakdown": {},
+        "problems": "",
+        "solutions": "",
+        "capaian_index": "84.0000",  # 0.8 × 80 + 0.2 × 100
+        "band": "Tuntas Madya",
+    }
+    for item in r.service_type.quality_items.all():
+        assert snap["quality"][item.code] == {
+            "label": item.description,
+            "required": "10.00" if item.has_quantity else None,
+            "realised": "10.00" if item.has_quantity else None,
+            "met": None if item.has_quantity else True,
+        }
+    assert snap["budget"] == [
+        {"key": "1.02.02/1.02.02.2.01", "name": "Sub kegiatan", "allocated": 1000, "realised": 250},
+        {"key": "1.02.03/", "name": "Tanpa sub", "allocated": 0, "realised": 0},
+    ]
+    assert snap["files"] == []
