@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from espm.api_base import Conflict
+from espm import versioning
 from reporting.lppd import selectors, services
 from reporting.rules import lppd
 
@@ -118,7 +118,9 @@ def row_data(r: selectors.Row) -> dict[str, Any]:
 
 def _refused(error: ValidationError, current: Any = None) -> Exception:
     if "version" in getattr(error, "message_dict", {}):
-        return Conflict(error.message_dict["version"][0], current=current)
+        return versioning.stale_error(
+            error.message_dict["version"][0], from_header=False, current=current
+        )
     return error
 
 
