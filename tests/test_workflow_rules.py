@@ -839,6 +839,9 @@ def test_sql_timeliness_takes_the_local_date_whatever_the_active_time_zone():
     with timezone.override(ZoneInfo("UTC")):
         assert mine.filter(windows.late_q()).exists()
         assert not mine.filter(windows.on_time_q()).exists()
+        loaded = mine.select_related("period").get()
+        assert windows.submitted_on(loaded) == dt.date(2027, 4, 21)  # the date in Indonesia
+        assert windows.timeliness(loaded) == "late"
     # 23:30 WIB on the due date is 16:30 UTC that day: on time
     mine.update(submitted_at=dt.datetime(2027, 4, 20, 23, 30, tzinfo=windows.local_tz()))
     with timezone.override(ZoneInfo("America/Los_Angeles")):
@@ -932,3 +935,22 @@ def test_a_report_snapshot_holds_its_data_as_entered(steps):
         {"key": "1.02.03/", "name": "Tanpa sub", "allocated": 0, "realised": 0},
     ]
     assert snap["files"] == []
+
+
+def test_the_window_messages_in_full():
+    p = per()
+    planned = per(state=Period.State.PLANNED)
+    assert workflow.window_problem(planned, None, today=DUE) == f"Periode {planned} belum dibuka."
+    closed = per(state=Period.State.CLOSED)
+    assert workflow.window_problem(closed, None, today=DUE) == (
+        f"Periode {closed} sudah ditutup (batas waktu 20 April 2027); minta pembukaan kembali."
+    )
+    assert workflow.window_problem(p, None, today=DUE + DAY) == (
+        "Batas waktu 20 April 2027 sudah lewat dan periode ini tidak menerima laporan "
+        "terlambat; minta pembukaan kembali kepada provinsi/Bangda."
+    )
+    # a single-digit day is written without a leading zero
+    early = per(due=dt.date(2027, 4, 5))
+    assert "Batas waktu 5 April 2027 sudah lewat" in workflow.window_problem(
+        early, None, today=dt.date(2027, 4, 6)
+    )
