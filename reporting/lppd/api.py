@@ -169,13 +169,43 @@ class LppdListView(APIView):
 def _row(request: Request, code: str, year: int) -> selectors.Row:
     if not 2000 <= year <= 2100:
         raise Http404
-    for r in selectors.rows(request.user, year):
-        if r.region.code == code:
-            return r
-    raise Http404
+    found = selectors.rows(request.user, year, code=code)
+    if not found:
+        raise Http404
+    return found[0]
 
 
-class HandInView(APIView):
+class _StepView(APIView):
+    """A step on a region's annex: the body checked, the service run, the row as it is now."""
+
+    body: type[serializers.Serializer]
+
+    def run(self, request: Request, row: selectors.Row, year: int, data: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def step(self, request: Request, code: str, year: int) -> Response:
+        row = _row(request, code, year)
+        form = self.body(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            self.run(request, row, year, form.validated_data)
+        except ValidationError as e:
+            raise _refused(e, row_data(row)) from e
+        return Response(RowSerializer(row_data(_row(request, code, year))).data)
+
+
+class HandInView(_StepView):
+    body = HandInSerializer
+
+    def run(self, request: Request, row: selectors.Row, year: int, data: dict[str, Any]) -> None:
+        services.hand_in(
+            request.user,
+            row.region,
+            year,
+            note=data.get("note", ""),
+            seen_version=data.get("version"),
+        )
+
     @extend_schema(
         tags=["dashboard"],
         summary="Serahkan lampiran LPPD wilayah (verifikator wilayah)",
@@ -183,23 +213,21 @@ class HandInView(APIView):
         responses={200: RowSerializer},
     )
     def post(self, request: Request, code: str, year: int) -> Response:
-        row = _row(request, code, year)
-        form = HandInSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        try:
-            services.hand_in(
-                request.user,
-                row.region,
-                year,
-                note=form.validated_data.get("note", ""),
-                seen_version=form.validated_data.get("version"),
-            )
-        except ValidationError as e:
-            raise _refused(e, row_data(row)) from e
-        return Response(RowSerializer(row_data(_row(request, code, year))).data)
+        return self.step(request, code, year)
 
 
-class WithdrawView(APIView):
+class WithdrawView(_StepView):
+    body = WithdrawSerializer
+
+    def run(self, request: Request, row: selectors.Row, year: int, data: dict[str, Any]) -> None:
+        services.withdraw(
+            request.user,
+            row.region,
+            year,
+            reason=data["reason"],
+            seen_version=data.get("version"),
+        )
+
     @extend_schema(
         tags=["dashboard"],
         summary="Tarik penyerahan lampiran LPPD (verifikator wilayah), dengan alasan",
@@ -207,20 +235,7 @@ class WithdrawView(APIView):
         responses={200: RowSerializer},
     )
     def post(self, request: Request, code: str, year: int) -> Response:
-        row = _row(request, code, year)
-        form = WithdrawSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        try:
-            services.withdraw(
-                request.user,
-                row.region,
-                year,
-                reason=form.validated_data["reason"],
-                seen_version=form.validated_data.get("version"),
-            )
-        except ValidationError as e:
-            raise _refused(e, row_data(row)) from e
-        return Response(RowSerializer(row_data(_row(request, code, year))).data)
+        return self.step(request, code, year)
 
 
 class DueDateView(APIView):

@@ -122,8 +122,10 @@ class Row:
         return self.status in lppd.HANDED_IN
 
 
-def rows(user: AnyUser, year: int, today: dt.date | None = None) -> list[Row]:
-    regions = list(regions_for(user, year))
+def rows(user: AnyUser, year: int, today: dt.date | None = None, *, code: str = "") -> list[Row]:
+    """Each region's row (``code``: that region's alone, if the user follows it)."""
+    found = regions_for(user, year)
+    regions = list(found.filter(code=code) if code else found)
     due, _saved = due_of(year)
     figures = annuals(regions, year)
     annexes = {

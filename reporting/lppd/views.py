@@ -9,6 +9,7 @@ get 404. A refused write re-renders the page with what was typed (422) or, when 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from espm import exports
+from regions.models import Region
 from reporting.lppd import selectors, services
 from reporting.lppd.forms import DueDateForm, HandInForm, WithdrawForm
 from reporting.rules import lppd
@@ -63,12 +65,12 @@ def _page(
         {
             "row": r,
             "document": selectors.current_annex_document(r.region, year),
-            "hand_in": forms.get(f"hand_in:{r.region.code}")
+            "hand_in": forms.get(f"in-{r.region.code}")
             or HandInForm(
                 prefix=f"in-{r.region.code}",
                 initial={"version": r.annex.version if r.annex else 0},
             ),
-            "withdraw": forms.get(f"withdraw:{r.region.code}")
+            "withdraw": forms.get(f"out-{r.region.code}")
             or WithdrawForm(
                 prefix=f"out-{r.region.code}",
                 initial={"version": r.annex.version if r.annex else 0},
@@ -109,11 +111,12 @@ def index(request: HttpRequest) -> HttpResponse:
     return _page(request, _year(request.GET.get("year", "")))
 
 
-def _region_row(request: HttpRequest, code: str, year: int) -> selectors.Row:
+def _region(request: HttpRequest, code: str, year: int) -> Region:
+    """A region of the year's universe whose annex the user follows, else 404."""
     region = selectors.regions_for(request.user, year).filter(code=code).first()
     if region is None:
         raise Http404
-    return next(r for r in selectors.rows(request.user, year) if r.region.pk == region.pk)
+    return region
 
 
 def _forbidden(request: HttpRequest, error: PermissionDenied) -> HttpResponse:
@@ -134,52 +137,53 @@ def _refused(
     return _page(request, year, forms={key: form}, status=409 if stale else 422)
 
 
-@login_required
-@require_POST
-def hand_in(request: HttpRequest, code: str, year: int) -> HttpResponse:
-    row = _region_row(request, code, year)
-    form = HandInForm(request.POST, prefix=f"in-{code}")
-    key = f"hand_in:{code}"
+def _step(
+    request: HttpRequest,
+    code: str,
+    year: int,
+    form: Any,
+    run: Callable[[Region, dict[str, Any]], object],
+    done: str,
+) -> HttpResponse:
+    """Hand-in and withdraw: the form, the service, and the page again with what was typed
+    when refused (422; 409 when stale), 403 when the row is visible but not the user's."""
+    region = _region(request, code, year)
+    key = form.prefix
     if not form.is_valid():
         return _page(request, year, forms={key: form}, status=422)
     try:
-        services.hand_in(
-            request.user,
-            row.region,
-            year,
-            note=form.cleaned_data["note"],
-            seen_version=form.cleaned_data["version"],
-        )
+        run(region, form.cleaned_data)
     except PermissionDenied as e:
         return _forbidden(request, e)
     except ValidationError as e:
         return _refused(request, year, key, form, e)
-    messages.success(request, _("Lampiran LPPD %(y)s diserahkan.") % {"y": year})
+    messages.success(request, done)
     return _back(year)
+
+
+@login_required
+@require_POST
+def hand_in(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    def run(region: Region, data: dict[str, Any]) -> object:
+        return services.hand_in(
+            request.user, region, year, note=data["note"], seen_version=data["version"]
+        )
+
+    form = HandInForm(request.POST, prefix=f"in-{code}")
+    done = _("Lampiran LPPD %(y)s diserahkan.") % {"y": year}
+    return _step(request, code, year, form, run, done)
 
 
 @login_required
 @require_POST
 def withdraw(request: HttpRequest, code: str, year: int) -> HttpResponse:
-    row = _region_row(request, code, year)
-    form = WithdrawForm(request.POST, prefix=f"out-{code}")
-    key = f"withdraw:{code}"
-    if not form.is_valid():
-        return _page(request, year, forms={key: form}, status=422)
-    try:
-        services.withdraw(
-            request.user,
-            row.region,
-            year,
-            reason=form.cleaned_data["reason"],
-            seen_version=form.cleaned_data["version"],
+    def run(region: Region, data: dict[str, Any]) -> object:
+        return services.withdraw(
+            request.user, region, year, reason=data["reason"], seen_version=data["version"]
         )
-    except PermissionDenied as e:
-        return _forbidden(request, e)
-    except ValidationError as e:
-        return _refused(request, year, key, form, e)
-    messages.success(request, _("Penyerahan lampiran ditarik."))
-    return _back(year)
+
+    form = WithdrawForm(request.POST, prefix=f"out-{code}")
+    return _step(request, code, year, form, run, _("Penyerahan lampiran ditarik."))
 
 
 @login_required
