@@ -266,3 +266,7 @@ def test_annual_reads_the_counted_reports_of_its_year_only():
     assert provisional.lines[0].quarters == (D(84), D(60), None, None)
     assert provisional.provisional is True
     assert annual.annual(reports, 2028, svc).lines[0].quarters == (None, None, None, None)
+
+
+def test_submission_check_with_a_target_of_zero_needs_no_served_count():
+    assert completeness.submission_missing(None, 0, [], ["done"]) == []

@@ -954,3 +954,12 @@ def test_the_window_messages_in_full():
     assert "Batas waktu 5 April 2027 sudah lewat" in workflow.window_problem(
         early, None, today=dt.date(2027, 4, 6)
     )
+
+
+def test_the_window_writes_its_date_day_month_year_in_every_language():
+    from django.utils import translation
+
+    closed = per(state=Period.State.CLOSED)
+    with translation.override("en"):
+        assert "20 April 2027" in workflow.window_problem(closed, None, today=DUE)
+        assert "20 April 2027" in workflow.window_problem(per(), None, today=DUE + DAY)
