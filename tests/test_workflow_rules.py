@@ -963,3 +963,76 @@ def test_the_window_writes_its_date_day_month_year_in_every_language():
     with translation.override("en"):
         assert "20 April 2027" in workflow.window_problem(closed, None, today=DUE)
         assert "20 April 2027" in workflow.window_problem(per(), None, today=DUE + DAY)
+
+
+def test_a_stale_step_names_the_last_step_its_author_and_local_time(steps):
+    _, report, _ = steps
+    dinkes = user("klaten.dinkes")
+    r = reload(report)
+    event = WorkflowEvent.objects.create(
+        region_id=r.region_id, report=r, action="impor", from_status="draft",
+        to_status="draft", actor=dinkes, snapshot={},
+    )  # fmt: skip
+    # 03:04 UTC on 2 January 2027 is 10:04 in Jakarta (UTC+7)
+    WorkflowEvent.objects.filter(pk=event.pk).update(
+        at=dt.datetime(2027, 1, 2, 3, 4, tzinfo=dt.UTC)
+    )
+    with pytest.raises(workflow.Stale) as stale:
+        workflow.transition(r, "submit", dinkes, expected_version=r.version + 1)
+    # an action without a label is named as it is
+    assert stale.value.message == (
+        "Sudah ada yang bertindak lebih dulu: impor oleh Operator DINKES Kabupaten Klaten "
+        "(demo) pada 02-01-2027 10:04; status sekarang: Draf."
+    )
+
+
+def test_the_separation_of_duties_refusal_in_full(steps):
+    _, report, _ = steps
+    tapem = user("klaten.tapem")
+    f.set_status(report, R.SUBMITTED)
+    Report.objects.filter(pk=report.pk).update(updated_by=tapem)
+    with pytest.raises(workflow.NotAllowed) as refused:
+        workflow.transition(reload(report), "verify", tapem)
+    assert refused.value.message == (
+        "Anda mengajukan atau terakhir mengubah laporan ini; verifikasi harus dilakukan "
+        "verifikator lain (pemisahan tugas)."
+    )
+    notes = workflow.note_refusal(reload(report), user("klaten.dinkes"))
+    assert notes.message == "Hanya verifikator wilayah laporan yang dapat menulis catatan."
+
+
+def test_bulk_verify_refuses_a_report_changed_since_it_was_listed(steps):
+    _, report, _ = steps
+    f.set_status(report, R.SUBMITTED)
+    targets.target(report.region, 2027, report.service_type.code)
+    listed = reload(report)
+    Report.objects.filter(pk=report.pk).update(version=listed.version + 1)
+    done, refused = workflow.bulk_verify([listed], user("klaten.tapem"))
+    assert done == [] and isinstance(refused[0][1], str)
+    assert (
+        refused[0][1]
+        == "Data sudah berubah; status sekarang: Diajukan ke verifikator. Muat ulang halaman."
+    )
+    assert reload(report).status == R.SUBMITTED
+
+
+def test_bulk_verify_lists_every_problem_after_the_message(steps):
+    from reporting.models import ReportStage
+
+    _, report, _ = steps
+    f.set_status(report, R.SUBMITTED)
+    targets.target(report.region, 2027, report.service_type.code)
+    Report.objects.filter(pk=report.pk).update(recipients_served=None)
+    ReportStage.objects.filter(report=report).update(status="")
+    code = report.service_type.code
+    _, refused = workflow.bulk_verify([reload(report)], user("klaten.tapem"))
+    assert refused[0][1] == (
+        f"Belum dapat dilanjutkan; lengkapi dulu: {code}: jumlah penerima terlayani belum "
+        f"diisi; {code}: belum ada status tahap penerapan"
+    )
+
+
+def test_review_lock_reason_finds_the_regions_submission_itself(steps):
+    _, report, sub = steps
+    f.set_status(sub, S.SUBMITTED)
+    assert workflow.review_lock_reason(reload(report)) == FROZEN
