@@ -1036,3 +1036,48 @@ def test_review_lock_reason_finds_the_regions_submission_itself(steps):
     _, report, sub = steps
     f.set_status(sub, S.SUBMITTED)
     assert workflow.review_lock_reason(reload(report)) == FROZEN
+
+
+PARENT_SENT = (
+    "Laporan provinsi periode ini sudah diajukan/diterima Bangda; "
+    "pembukaan kembali kabupaten/kota harus melalui Bangda."
+)
+
+
+def test_the_parent_check_reads_the_provinces_report_of_the_same_period(chain):
+    p, _, klaten_sub, jateng = chain
+    due = timezone.localdate() + 5 * DAY
+    # Jawa Tengah's report of another quarter is with Bangda; this quarter's is not
+    f.set_status(f.open_region(jateng, f.period(2027, 2)), S.SUBMITTED)
+    biro = user("jateng.biro")
+    done = workflow.transition(klaten_sub, "reopen_region", biro, reason="Data", due_date=due)
+    assert done.obj.status == S.IN_PROGRESS
+    f.set_status(f.open_region(jateng, p), S.ACCEPTED)
+    with pytest.raises(workflow.Refused) as refused:
+        workflow.transition(done.obj, "reopen_region", biro, reason="Lagi", due_date=due)
+    assert [x.message for x in refused.value.problems] == [PARENT_SENT]
+
+
+def test_a_region_snapshot_is_of_its_own_reports_and_its_own_due_date(steps):
+    p, report, sub = steps
+    klaten = sub.region
+    f.open_region(Region.objects.get(code="35.21"), p)  # Ngawi: the same kab/kota codes
+    f.open_region(Region.objects.get(code="33"), p)  # Jawa Tengah: province codes
+    own_due = timezone.localdate() + 20 * DAY
+    RegionSubmission.objects.filter(pk=sub.pk).update(due_date=own_due)
+    snap = workflow.snapshot_submission(RegionSubmission.objects.get(pk=sub.pk))
+    codes = set(
+        Report.objects.filter(region=klaten, period=p).values_list("service_type__code", flat=True)
+    )
+    assert set(snap["reports"]) == codes
+    assert snap["due_date"] == own_due.isoformat()
+    jateng_sub = RegionSubmission.objects.get(region__code="33", period=p)
+    recap = workflow.snapshot_submission(jateng_sub)["recap"]
+    assert isinstance(recap, dict) and recap
+
+
+def test_another_regions_verified_target_does_not_count(steps):
+    _, report, _ = steps
+    r = reload(report)
+    targets.target(Region.objects.get(code="35.21"), 2027, r.service_type.code)
+    assert workflow.target_problem(r) is not None
