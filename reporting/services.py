@@ -27,10 +27,8 @@ from espm import history, versioning
 from indicators.models import (
     Assignment,
     CatalogEdition,
-    QualityItem,
     ServiceType,
     Target,
-    TargetQuality,
 )
 from regions.scoping import sees_everything
 from reporting.evidence import check_upload
@@ -199,40 +197,37 @@ def _catalog(edition: CatalogEdition) -> _Catalog:
     return _Catalog(by_level, [s["id"] for s in services])
 
 
-def _insert_parts(period: Period, region_ids: Sequence[int]) -> None:
-    """The quality rows (with the year's required quantity) and the four stage rows of every
-    report of these regions that has none yet: one INSERT … SELECT each, in the database.
+# Each report of the period still without parts gets them, in the database: the quality rows
+# (with the year's required quantity from the region's target) and the four stage rows.
+_INSERT_QUALITY = """
+    INSERT INTO reporting_reportquality (report_id, quality_item_id, required, realised, met)
+    SELECT r.id, qi.id, tq.required_quantity, NULL, NULL
+    FROM reporting_report r
+    JOIN indicators_qualityitem qi ON qi.service_type_id = r.service_type_id
+    LEFT JOIN indicators_target t ON t.region_id = r.region_id
+        AND t.service_type_id = r.service_type_id AND t.year = %s
+    LEFT JOIN indicators_targetquality tq ON tq.target_id = t.id AND tq.quality_item_id = qi.id
+    WHERE r.period_id = %s
+        AND NOT EXISTS (SELECT 1 FROM reporting_reportquality x WHERE x.report_id = r.id)
+"""
+_INSERT_STAGES = """
+    INSERT INTO reporting_reportstage (report_id, stage, status, note)
+    SELECT r.id, s.stage, '', ''
+    FROM reporting_report r
+    CROSS JOIN (SELECT %s AS stage UNION ALL SELECT %s UNION ALL SELECT %s UNION ALL SELECT %s) s
+    WHERE r.period_id = %s
+        AND NOT EXISTS (SELECT 1 FROM reporting_reportstage x WHERE x.report_id = r.id)
+"""
 
-    Building ~140k model objects in Python was two thirds of opening a national period; the
-    statements are plain SQL that PostgreSQL and SQLite both run.
+
+def _insert_parts(period: Period) -> None:
+    """The parts of the period's new reports: one INSERT … SELECT each (PostgreSQL and SQLite).
+
+    Building ~140k model objects in Python was two thirds of opening a national period.
     """
-    report = Report._meta.db_table
-    quality = ReportQuality._meta.db_table
-    stage = ReportStage._meta.db_table
-    item = QualityItem._meta.db_table
-    target = Target._meta.db_table
-    target_quality = TargetQuality._meta.db_table
-    regions = ", ".join(["%s"] * len(region_ids))
-    stages = " UNION ALL ".join(["SELECT %s AS stage"] * len(Stage))
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quality} (report_id, quality_item_id, required, realised, met) "  # noqa: S608 — table names from the models, values as parameters
-            f"SELECT r.id, qi.id, tq.required_quantity, NULL, NULL FROM {report} r "
-            f"JOIN {item} qi ON qi.service_type_id = r.service_type_id "
-            f"LEFT JOIN {target} t ON t.region_id = r.region_id "
-            f"AND t.service_type_id = r.service_type_id AND t.year = %s "
-            f"LEFT JOIN {target_quality} tq ON tq.target_id = t.id AND tq.quality_item_id = qi.id "
-            f"WHERE r.period_id = %s AND r.region_id IN ({regions}) "
-            f"AND NOT EXISTS (SELECT 1 FROM {quality} x WHERE x.report_id = r.id)",
-            [period.year, period.pk, *region_ids],
-        )
-        cursor.execute(
-            f"INSERT INTO {stage} (report_id, stage, status, note) "  # noqa: S608 — as above
-            f"SELECT r.id, s.stage, '', '' FROM {report} r CROSS JOIN ({stages}) s "
-            f"WHERE r.period_id = %s AND r.region_id IN ({regions}) "
-            f"AND NOT EXISTS (SELECT 1 FROM {stage} x WHERE x.report_id = r.id)",
-            [*(st.value for st in Stage), period.pk, *region_ids],
-        )
+        cursor.execute(_INSERT_QUALITY, [period.year, period.pk])
+        cursor.execute(_INSERT_STAGES, [*(st.value for st in Stage), period.pk])
 
 
 def _open_regions(
@@ -279,7 +274,7 @@ def _open_regions(
             )
     created = Report.objects.bulk_create(new_reports, batch_size=BATCH)
     if created:
-        _insert_parts(period, region_ids)
+        _insert_parts(period)
 
     have_submission = set(
         RegionSubmission.objects.filter(period=period, region_id__in=region_ids).values_list(

@@ -51,3 +51,16 @@ def test_parts_of_a_newly_opened_quarter(cast):
     assert again.reports_created == 0
     assert ReportQuality.objects.filter(report__in=reports).count() == expected_items
     assert ReportStage.objects.filter(report__in=reports).count() == 4 * n
+
+
+def test_the_statements_name_the_models_tables():
+    """The set-based inserts are literal SQL (no string formatting): their tables are these."""
+    from indicators.models import Target
+
+    assert Report._meta.db_table == "reporting_report"
+    assert ReportQuality._meta.db_table == "reporting_reportquality"
+    assert ReportStage._meta.db_table == "reporting_reportstage"
+    assert QualityItem._meta.db_table == "indicators_qualityitem"
+    assert Target._meta.db_table == "indicators_target"
+    assert TargetQuality._meta.db_table == "indicators_targetquality"
+    assert [s.value for s in services.Stage] == [1, 2, 3, 4]  # the four SELECTs of the stages
