@@ -1081,3 +1081,72 @@ def test_another_regions_verified_target_does_not_count(steps):
     r = reload(report)
     targets.target(Region.objects.get(code="35.21"), 2027, r.service_type.code)
     assert workflow.target_problem(r) is not None
+
+
+def _event(report, action, actor, at):
+    e = WorkflowEvent.objects.create(
+        region_id=report.region_id, report=report, action=action, from_status="draft",
+        to_status="submitted", actor=actor, snapshot={},
+    )  # fmt: skip
+    WorkflowEvent.objects.filter(pk=e.pk).update(at=at)
+    return e
+
+
+def test_authored_by_is_the_latest_submit_or_head_approval_of_this_report(steps):
+    p, report, _ = steps
+    dinkes, kadinkes, tapem = user("klaten.dinkes"), user("klaten.kadinkes"), user("klaten.tapem")
+    r = reload(report)
+    t = dt.datetime(2027, 1, 2, 3, 0, tzinfo=dt.UTC)
+    # created first but later in time: the latest submit is the operator's
+    _event(r, "submit", dinkes, t + dt.timedelta(hours=2))
+    _event(r, "submit", tapem, t)
+    assert workflow.authored_by(r, dinkes) is True
+    assert workflow.authored_by(r, tapem) is False
+    # a later step that is not a submit (a return) makes nobody an author
+    _event(r, "return", tapem, t + dt.timedelta(hours=3))
+    assert workflow.authored_by(r, tapem) is False
+    # the head's approval is a submit in its own right
+    _event(r, "head_approve", kadinkes, t + dt.timedelta(hours=4))
+    assert workflow.authored_by(r, kadinkes) is True
+    assert workflow.authored_by(r, dinkes) is False
+    # another report's submit is not this one's
+    other = Report.objects.filter(region=r.region, period=p).exclude(pk=r.pk).first()
+    _event(other, "submit", user("klaten.dindik"), t + dt.timedelta(hours=5))
+    assert workflow.authored_by(r, user("klaten.dindik")) is False
+
+
+def test_a_pending_kabkota_is_named_with_its_contact_and_only_this_quarters_counts(chain):
+    p, _, klaten_sub, jateng = chain
+    jateng_sub = f.verified_region(jateng, p)
+    klaten = klaten_sub.region
+    f.set_status(f.open_region(klaten, f.period(2027, 2)), S.SUBMITTED)  # another quarter
+    assert workflow.region_problems(jateng_sub) == []
+    f.set_status(klaten_sub, S.SUBMITTED)
+    (pending,) = workflow.region_problems(jateng_sub)
+    assert (pending.message, pending.owner, pending.contact) == (
+        "Kabupaten Klaten: pengajuan kabupaten/kota menunggu keputusan provinsi",
+        "Kabupaten Klaten",
+        klaten.contact_name,
+    )
+    # the province's own report, once with Bangda, is not a kab/kota waiting for it
+    f.set_status(klaten_sub, S.ACCEPTED)
+    f.set_status(jateng_sub, S.SUBMITTED)
+    assert workflow.region_problems(RegionSubmission.objects.get(pk=jateng_sub.pk)) == []
+
+
+def test_a_snapshot_keeps_the_recipients_breakdown(steps):
+    _, report, _ = steps
+    Report.objects.filter(pk=report.pk).update(recipients_breakdown={"Laki-laki": 30})
+    snap = workflow.snapshot_report(reload(report))
+    assert snap["values"]["recipients_breakdown"] == {"Laki-laki": 30}
+
+
+def test_unverified_reports_are_listed_by_agency_then_service(steps):
+    p, report, sub = steps
+    listed = workflow.unverified_reports(sub)
+    names = [r.agency.name for r in listed]
+    assert names == sorted(names)  # agencies in alphabetical order
+    assert (
+        len({*names}) > 1
+        and len(listed) == Report.objects.filter(region=report.region, period=p).count()
+    )
