@@ -1150,3 +1150,49 @@ def test_unverified_reports_are_listed_by_agency_then_service(steps):
         len({*names}) > 1
         and len(listed) == Report.objects.filter(region=report.region, period=p).count()
     )
+
+
+def test_a_reopened_region_submits_after_the_periods_due_date(chain):
+    p, report, klaten_sub, _ = chain
+    today = timezone.localdate()
+    Period.objects.filter(pk=p.pk).update(due_date=today - 5 * DAY, allow_late=False)
+    RegionSubmission.objects.filter(pk=klaten_sub.pk).update(due_date=today)
+    moved = workflow.transition(fresh(report), "submit", user("klaten.dinkes")).obj
+    assert moved.status in (R.SUBMITTED, R.AWAITING_HEAD)
+    sub = f.verified_region(klaten_sub.region, p)
+    RegionSubmission.objects.filter(pk=sub.pk).update(due_date=today)
+    sub = RegionSubmission.objects.get(pk=sub.pk)
+    assert workflow.transition(sub, "submit_region", user("klaten.tapem")).obj.status == (
+        S.SUBMITTED
+    )
+
+
+def test_a_stale_message_names_the_latest_step_by_time(steps):
+    _, report, _ = steps
+    r = reload(report)
+    t = dt.datetime(2027, 1, 2, 3, 0, tzinfo=dt.UTC)
+    _event(r, "submit", user("klaten.dinkes"), t + dt.timedelta(hours=1))  # 04:00 UTC = 11:00 WIB
+    _event(r, "withdraw", user("klaten.dinkes"), t)  # created later, earlier in time
+    with pytest.raises(workflow.Stale) as stale:
+        workflow.transition(r, "submit", user("klaten.dinkes"), expected_version=r.version + 1)
+    assert " Diajukan oleh " in stale.value.message and "pada 02-01-2027 11:00" in (
+        stale.value.message
+    )
+
+
+def test_a_report_with_a_target_of_zero_needs_no_served_count(steps):
+    _, report, _ = steps
+    Report.objects.filter(pk=report.pk).update(recipients_target=0, recipients_served=None)
+    assert workflow.report_problems(reload(report)) == []
+
+
+def test_the_workflows_submission_for_is_the_reports_own(chain):
+    p, report, klaten_sub, jateng = chain
+    f.open_region(jateng, p)
+    f.open_region(klaten_sub.region, f.period(2027, 2))
+    assert workflow.submission_for(fresh(report)).pk == klaten_sub.pk
+
+
+def test_a_transition_error_carries_its_message_and_no_field_by_default():
+    e = workflow.Refused("Tidak bisa.")
+    assert (str(e), e.message, e.field, e.problems) == ("Tidak bisa.", "Tidak bisa.", "", [])
