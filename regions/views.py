@@ -39,7 +39,7 @@ HOME_TEMPLATES: dict[str, str] = {
 # taking (request, membership) and returning a list of Panel. Missing modules are skipped.
 HOME_PANELS = [
     "reporting.home_entry:panels",
-    "reporting.home_review:panels",
+    "reporting.review.home:panels",
     "reporting.home_dashboard:panels",
     "reporting.plans.home:panels",
     "indicators.home:panels",

@@ -2,7 +2,7 @@
 timeline), evidence, region submissions (steps, timeline, province recap), the caller's
 notifications and dashboards.
 
-Reads go through the scoping layer and the pages' selectors (reporting.review_selectors,
+Reads go through the scoping layer and the pages' selectors (reporting.review.selectors,
 reporting.recap); writes call the same services as the pages (reporting.services,
 reporting.workflow, reporting.dashboards), so no rule lives here.
 """
@@ -43,8 +43,6 @@ from reporting import (
     notifications,
     patch,
     recap,
-    review_selectors,
-    review_services,
     services,
     workflow,
 )
@@ -67,6 +65,8 @@ from reporting.models import (
 )
 from reporting.quality import check_api
 from reporting.quality.api import DataQualityView
+from reporting.review import selectors as review_selectors
+from reporting.review import services as review_services
 from reporting.rules import annual, completeness, universe, windows
 from reporting.rules import breakdown as breakdown_rules
 from reporting.rules.capaian import round2

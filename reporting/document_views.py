@@ -1,5 +1,5 @@
 """Generated documents: request (annex, quarter report, Bangda's batch), progress, download.
-The province recap's PDF is requested from the recap page (``review_views.recap_pdf``), a long
+The province recap's PDF is requested from the recap page (``review.views.recap_pdf``), a long
 report list's download from the list (``views.report_export``), the SPM Award ranking's PDF
 from its page (``award.views.export``).
 

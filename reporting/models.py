@@ -411,7 +411,7 @@ class ReviewNote(models.Model):
     """The verifier's note on one section of a report, shown to the operator beside it.
 
     One per (report, section): writing again replaces the text, the history keeps each one.
-    Only ``reporting.review_services.save_note`` writes it.
+    Only ``reporting.review.services.save_note`` writes it.
     """
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="review_notes")

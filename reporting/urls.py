@@ -7,13 +7,13 @@ from reporting import (
     urls_documents,
     urls_entry,
     urls_import,
-    urls_review,
 )
 from reporting.award import urls as urls_award
 from reporting.lppd import urls as urls_lppd
 from reporting.plans import urls as urls_plans
 from reporting.quality import check_urls as quality_check_urls
 from reporting.quality import urls as urls_quality
+from reporting.review import urls as urls_review
 
 app_name = "reporting"
 urlpatterns = [

@@ -26,7 +26,7 @@ from espm import exports
 from indicators.models import Sector
 from regions.models import Agency, Level
 from regions.scoping import Action, scoped_get, sees_everything
-from reporting import documents, locks, review_selectors, selectors, services
+from reporting import documents, locks, selectors, services
 from reporting.evidence import ACCEPT_ATTR, human_size, max_bytes, open_stored, preview_kind
 from reporting.forms import (
     BudgetLineForm,
@@ -41,6 +41,7 @@ from reporting.forms import (
 )
 from reporting.models import BudgetLine, Evidence, Period, PeriodOpening, Report
 from reporting.quality import check_views as quality_views
+from reporting.review import selectors as review_selectors
 from reporting.rules import breakdown as breakdown_rules
 from reporting.rules import capaian, universe
 

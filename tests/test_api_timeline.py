@@ -15,9 +15,10 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from regions.models import Region, User
-from reporting import review_selectors, workflow
+from reporting import workflow
 from reporting.models import RegionSubmission, Report
 from reporting.recap import recap_snapshot
+from reporting.review import selectors as review_selectors
 from tests import factories_review as f
 from tests import factories_targets as targets
 

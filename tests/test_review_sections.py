@@ -11,8 +11,10 @@ from django.core.files.storage import storages
 from django.urls import reverse
 
 from regions.models import User
-from reporting import review_selectors, review_services, workflow
+from reporting import workflow
 from reporting.models import Report, ReviewNote, WorkflowEvent
+from reporting.review import selectors as review_selectors
+from reporting.review import services as review_services
 from tests import factories_review as f
 from tests import factories_workspace as w
 

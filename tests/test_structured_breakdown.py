@@ -569,7 +569,7 @@ def test_an_untouched_builtin_message_is_brought_up_to_date():
 
 
 def test_changes_since_a_return_name_the_groups():
-    from reporting.review_selectors import diff_snapshots
+    from reporting.review.selectors import diff_snapshots
     from reporting.rules import breakdown as rules
 
     dims = rules.dimensions_of(ServiceType.objects.get(edition__code="2026.1", code="K-KES-08"))

@@ -9,8 +9,9 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from reporting import notifications, review_selectors, workflow
+from reporting import notifications, workflow
 from reporting.models import RegionSubmission, Report, Section
+from reporting.review import selectors as review_selectors
 
 register = template.Library()
 

@@ -1,4 +1,4 @@
-"""Isolation cases for the review chain (reporting/urls_review.py).
+"""Isolation cases for the review chain (reporting/review/urls.py).
 
 Objects are prepared lazily inside each test's transaction (rolled back afterwards): a 2027
 TW I period with Klaten's DINKES report and the Klaten / Jawa Tengah submissions in the

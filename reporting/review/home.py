@@ -7,8 +7,8 @@ from django.http import HttpRequest
 from regions.models import Membership
 from regions.roles import Role
 from regions.views import Panel
-from reporting import review_selectors
 from reporting.models import RegionSubmission
+from reporting.review import selectors as review_selectors
 
 
 def panels(request: HttpRequest, membership: Membership | None) -> list[Panel]:

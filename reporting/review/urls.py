@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reporting import review_views as v
+from reporting.review import views as v
 
 urlpatterns = [
     path("verifikasi/", v.review_inbox, name="review_inbox"),

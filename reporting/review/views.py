@@ -22,13 +22,13 @@ from reporting import (
     documents,
     notifications,
     recap,
-    review_selectors,
-    review_services,
     workflow,
 )
 from reporting.models import Notification, RegionSubmission, Report, Section
 from reporting.quality import check_views as quality_views
 from reporting.quality import selectors as quality_selectors
+from reporting.review import selectors as review_selectors
+from reporting.review import services as review_services
 from reporting.rules import windows
 
 
