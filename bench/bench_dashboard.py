@@ -242,7 +242,7 @@ def run(runs: int) -> dict[str, Any]:
     for name, c, page_url, data_url, floor in dashboards:
         # "simpan": a report of the scope changed just before the request, so the figures are
         # computed afresh; "ulang": nothing changed since the last view, the body comes from
-        # the consistent cache (reporting/dashboard_cache.py). "req": the fixed cost of any
+        # the consistent cache (reporting/dashboards/cache.py). "req": the fixed cost of any
         # logged-in request (session, user, roles, middleware), measured on a redirect.
         runners: dict[str, Runner] = {
             "sql": (sql_runner(floor, sql_params), None),

@@ -267,7 +267,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Dashboard bodies and data are reused while a fingerprint of their rows is unchanged
-# (reporting/dashboard_cache.py); 0 turns that off. Only on PostgreSQL.
+# (reporting/dashboards/cache.py); 0 turns that off. Only on PostgreSQL.
 DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", "600"))
 # Each process also keeps its most recent entries in memory (same keys, so never stale).
 DASHBOARD_LOCAL_ENTRIES = int(os.environ.get("DASHBOARD_LOCAL_ENTRIES", "64"))

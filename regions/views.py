@@ -40,7 +40,7 @@ HOME_TEMPLATES: dict[str, str] = {
 HOME_PANELS = [
     "reporting.home_entry:panels",
     "reporting.review.home:panels",
-    "reporting.home_dashboard:panels",
+    "reporting.dashboards.home:panels",
     "reporting.plans.home:panels",
     "indicators.home:panels",
     "regions.home:panels",

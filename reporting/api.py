@@ -38,7 +38,6 @@ from espm.api_base import ERROR_DESCRIPTIONS, Conflict, ErrorSerializer, Paginat
 from regions.models import Level, Region
 from regions.scoping import Action, AnyUser, scoped_get, sees_everything
 from reporting import (
-    dashboards,
     locks,
     notifications,
     patch,
@@ -46,6 +45,7 @@ from reporting import (
     services,
     workflow,
 )
+from reporting.dashboards import selectors as dashboards
 from reporting.evidence import SERVED_TYPE, open_stored
 from reporting.forms import PeriodForm, YearForm
 from reporting.models import (

@@ -352,7 +352,7 @@ def input_status_by_level(period: Period, viewer: Any = None) -> list[LevelStatu
     submitted = region submission submitted or accepted; denominators = active regions.
     """
     try:
-        from reporting import dashboards
+        from reporting.dashboards import selectors as dashboards
     except ImportError:
         dashboards = None  # type: ignore[assignment]
     if viewer is not None and dashboards is not None and hasattr(dashboards, "input_status"):

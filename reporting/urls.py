@@ -3,12 +3,12 @@ data quality."""
 
 from reporting import (
     urls_audit,
-    urls_dashboard,
     urls_documents,
     urls_entry,
     urls_import,
 )
 from reporting.award import urls as urls_award
+from reporting.dashboards import urls as urls_dashboard
 from reporting.lppd import urls as urls_lppd
 from reporting.plans import urls as urls_plans
 from reporting.quality import check_urls as quality_check_urls

@@ -611,7 +611,7 @@ def test_dashboards_show_the_share_with_its_denominator():
     # The TW III universe: 38 provinces, 415 kabupaten, 93 kota = 546 regions. Klaten alone
     # has a set plan: 1/546 = 0,183…% → 0,18%; kabupaten 1/415 = 0,240…% → 0,24%. Serang's
     # draft does not count.
-    from reporting import dashboards
+    from reporting.dashboards import selectors as dashboards
 
     bangda = User.objects.get(username="bangda.admin")
     dash = dashboards.national_dashboard(bangda, YEAR, 3)

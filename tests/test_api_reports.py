@@ -14,7 +14,8 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from regions.models import User
-from reporting import dashboards, services
+from reporting import services
+from reporting.dashboards import selectors as dashboards
 from reporting.models import BudgetLine, Evidence, Report, WorkflowEvent
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from indicators import selectors, services
 from indicators.models import CatalogEdition, CatalogYear, QualityItem, ServiceType
 from regions.models import Region
-from reporting.dashboards import expected_services
+from reporting.dashboards.selectors import expected_services
 
 EDITION_OF_YEAR = {2023: "2023.1", 2024: "2026.1", 2025: "2026.1", 2026: "2026.1", 2027: "2026.1"}
 HEALTH_RULE = {"2023.1": "Permenkes 4/2019", "2026.1": "Permenkes 6/2024"}

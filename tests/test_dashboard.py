@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from regions.models import Region, User
-from reporting import dashboards as d
+from reporting.dashboards import selectors as d
 from reporting.models import RegionSubmission
 from tests.factories_dashboard import YEAR, PeriodFactory, catalog, report, submission
 

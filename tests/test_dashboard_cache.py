@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from regions.models import Region, User
-from reporting import dashboard_cache as dc
+from reporting.dashboards import cache as dc
 from reporting.models import Report
 from reporting.rules.capaian import band_for
 from tests.conftest import ensure_seeded

@@ -1,4 +1,4 @@
-"""The province map of the national dashboard (reporting/maps.py, _map.html).
+"""The province map of the national dashboard (reporting/dashboards/maps.py, _map.html).
 
 Scenario (test catalog year 2031, TW II; 2 provincial service types DIK + KES):
 33 → 90 / 70 = 80 Tuntas Madya, accepted on time; 35 → (80 + 0) / 2 = 40 Belum Tuntas (KES
@@ -21,8 +21,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from regions.models import Level, Region, User
-from reporting import dashboards as d
-from reporting import maps
+from reporting.dashboards import maps
+from reporting.dashboards import selectors as d
 from reporting.models import RegionSubmission
 from tests.factories_dashboard import YEAR, PeriodFactory, catalog, report, submission
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from regions.models import Region, User
-from reporting import dashboards as d
+from reporting.dashboards import selectors as d
 from reporting.management.commands import seed_synthetic
 from reporting.models import RegionSubmission, Report
 

@@ -284,7 +284,7 @@ def test_region_budget_shares_and_realisation_by_hand(cast):
     from decimal import Decimal
 
     from regions.models import Region
-    from reporting.dashboards import region_dashboard
+    from reporting.dashboards.selectors import region_dashboard
 
     _budget_setup()
     region = Region.objects.get(code="33.10")
@@ -307,7 +307,7 @@ def test_sector_viewer_sees_only_its_sector_budget(cast):
     from decimal import Decimal
 
     from regions.models import Region
-    from reporting.dashboards import region_dashboard
+    from reporting.dashboards.selectors import region_dashboard
 
     _budget_setup()
     region = Region.objects.get(code="33.10")
@@ -318,7 +318,7 @@ def test_sector_viewer_sees_only_its_sector_budget(cast):
 
 def test_province_dashboard_budget_per_region(cast):
     from regions.models import Region
-    from reporting.dashboards import national_dashboard
+    from reporting.dashboards.selectors import national_dashboard
 
     _budget_setup()
     province = Region.objects.get(code="33")

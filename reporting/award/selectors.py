@@ -21,7 +21,7 @@ from django.utils import timezone
 from regions.models import Level, Region
 from regions.roles import Role
 from regions.scoping import AnyUser, grants_for, sees_everything
-from reporting import dashboards
+from reporting.dashboards import selectors as dashboards
 from reporting.models import (
     AwardConfig,
     BudgetLine,

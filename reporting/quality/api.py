@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from regions.models import Region
 from regions.scoping import Action, scoped_get
-from reporting import dashboards
+from reporting.dashboards import selectors as dashboards
 from reporting.quality import dashboard as q
 
 

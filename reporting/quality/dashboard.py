@@ -36,8 +36,8 @@ from django.utils.translation import gettext_lazy as _
 from regions.models import Level, Region
 from regions.roles import Role
 from regions.scoping import Action, AnyUser, grants_for
-from reporting import dashboard_cache as dc
-from reporting import dashboards as d
+from reporting.dashboards import cache as dc
+from reporting.dashboards import selectors as d
 from reporting.models import Period, Report, ReportCheck, ValidationRule
 from reporting.quality.selectors import message, open_q
 from reporting.rules import completeness, universe, windows
@@ -732,7 +732,7 @@ _RULES = ("reporting_validationrule", "TRUE", ())
 def cache_parts(
     year: int, quarter: int, province: Region | None = None, region: Region | None = None
 ) -> tuple[dc.Part, ...]:
-    """The rows whose fingerprint guards a cached view (``reporting.dashboard_cache``)."""
+    """The rows whose fingerprint guards a cached view (``reporting.dashboards.cache``)."""
     if region is not None:
         mine = f"{dc.PERIOD} AND region_id = %s"
         args: tuple[Any, ...] = (year, quarter, region.pk)

@@ -24,9 +24,9 @@ from django.utils.translation import gettext as _
 from espm import exports
 from regions.models import Level, Region
 from regions.scoping import grants_for, region_in_scope
-from reporting import dashboard_cache as dc
-from reporting import dashboards as d
-from reporting.dashboard_views import QUARTERS, has_national_view, year_quarter
+from reporting.dashboards import cache as dc
+from reporting.dashboards import selectors as d
+from reporting.dashboards.views import QUARTERS, has_national_view, year_quarter
 from reporting.models import ValidationRule
 from reporting.quality import dashboard as q
 from reporting.quality.dashboard import FLAG_FILTERS

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django import template
 
-from reporting.dashboards import NationalDashboard
-from reporting.maps import ProvinceMap
-from reporting.maps import province_map as build
+from reporting.dashboards.maps import ProvinceMap
+from reporting.dashboards.maps import province_map as build
+from reporting.dashboards.selectors import NationalDashboard
 
 register = template.Library()
 

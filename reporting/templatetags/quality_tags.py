@@ -8,7 +8,7 @@ from django import template
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from reporting.dashboards import pct
+from reporting.dashboards.selectors import pct
 from reporting.templatetags.entry_tags import num
 
 register = template.Library()

@@ -3,7 +3,7 @@ data-quality view (reporting/quality/dashboard_urls.py)."""
 
 from django.urls import path
 
-from reporting import dashboard_views as v
+from reporting.dashboards import views as v
 from reporting.quality import dashboard_urls as quality
 
 urlpatterns = [

@@ -1,6 +1,6 @@
 """Dashboard pages, their data endpoints (JSON / CSV / Excel) and drill-down lists.
 
-Thin views: figures come from ``reporting.dashboards``; access goes through the scoping
+Thin views: figures come from ``reporting.dashboards.selectors``; access goes through the scoping
 layer (out of scope → 404), the national dashboard needs a national role (else 403).
 """
 
@@ -31,9 +31,9 @@ from regions.middleware import active_membership
 from regions.models import Level, Region
 from regions.roles import Role, sector_place
 from regions.scoping import AnyUser, grants_for, region_in_scope, sees_everything
-from reporting import dashboard_cache as dc
-from reporting import dashboards as d
-from reporting.charts import Bar, column_chart, hbar_chart
+from reporting.dashboards import cache as dc
+from reporting.dashboards import selectors as d
+from reporting.dashboards.charts import Bar, column_chart, hbar_chart
 from reporting.lppd import selectors as lppd_selectors
 from reporting.models import QUARTER_LABELS
 from reporting.rules.completeness import is_provisional

@@ -32,12 +32,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from regions.models import Level
-from reporting.dashboards import NationalDashboard, RegionRollup, slug
+from reporting.dashboards.selectors import NationalDashboard, RegionRollup, slug
 from reporting.rules.capaian import bands
 
 GRID_ASSET = "maps/indonesia-provinsi-petak.json"
 # Bumped with every change of the layout file: the dashboard body cache keys on the code of
-# reporting/ (dashboard_cache.build_signature), not on static files.
+# reporting/ (dashboards.cache.build_signature), not on static files.
 GRID_VERSION = 1
 
 TILE = 64  # tile side in viewBox units
@@ -83,7 +83,7 @@ def parse_grid(data: dict[str, Any]) -> Grid:
     if data.get("version") != GRID_VERSION:
         raise ImproperlyConfigured(
             f"{GRID_ASSET}: version {data.get('version')!r}, expected {GRID_VERSION}: "
-            "bump GRID_VERSION in reporting/maps.py with the layout"
+            "bump GRID_VERSION in reporting/dashboards/maps.py with the layout"
         )
     columns, rows = int(data["columns"]), int(data["rows"])
     cells: dict[str, Cell] = {}

@@ -8,7 +8,7 @@ from django.urls import reverse
 from regions.models import Level, Membership
 from regions.roles import Role
 from regions.views import Panel
-from reporting import dashboards
+from reporting.dashboards import selectors as dashboards
 
 PROVINCE_ROLES = {Role.PROVINCE_REVIEWER, Role.VERIFIER, Role.AUDITOR}
 
