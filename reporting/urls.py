@@ -2,11 +2,11 @@
 data quality."""
 
 from reporting import (
-    urls_audit,
     urls_documents,
     urls_entry,
     urls_import,
 )
+from reporting.audit import urls as urls_audit
 from reporting.award import urls as urls_award
 from reporting.dashboards import urls as urls_dashboard
 from reporting.lppd import urls as urls_lppd

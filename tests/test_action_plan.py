@@ -19,7 +19,7 @@ from rest_framework.authtoken.models import Token
 
 from regions.models import Region, User
 from reporting import workflow
-from reporting.audit import AuditFilters, iter_entries
+from reporting.audit.selectors import AuditFilters, iter_entries
 from reporting.models import ActionPlan, ActionPlanCommitment, RegionSubmission
 from reporting.plans import selectors, services
 from tests.factories_reporting import PDF_BYTES, PNG_BYTES, demo_report

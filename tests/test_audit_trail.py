@@ -150,7 +150,7 @@ def test_audit_urls_refuse_writes(login, method, name):
 
 
 def _audit_models() -> set[type]:
-    from reporting.audit import SOURCES
+    from reporting.audit.selectors import SOURCES
 
     return {s.history_model for s in SOURCES} | {WorkflowEvent}
 
@@ -195,7 +195,7 @@ def test_no_api_endpoint_writes_audit_rows():
 
 
 def test_every_audited_model_keeps_history():
-    from reporting.audit import SOURCES
+    from reporting.audit.selectors import SOURCES
 
     for source in SOURCES:
         assert hasattr(source.model, "history"), source.model_path

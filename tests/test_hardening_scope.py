@@ -14,7 +14,7 @@ from rest_framework.authtoken.models import Token
 from indicators.models import Assignment
 from regions.models import Agency, User
 from regions.scoping import Action
-from reporting import audit
+from reporting.audit import selectors as audit
 from reporting.models import Report
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from regions.models import Agency, Region, User
-from reporting.audit import AuditFilters, iter_entries
+from reporting.audit.selectors import AuditFilters, iter_entries
 from reporting.models import SpmTeam, SpmTeamMember
 from reporting.plans import services
 from tests.factories_reporting import PDF_BYTES, PNG_BYTES

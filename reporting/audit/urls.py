@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reporting import audit_views as v
+from reporting.audit import views as v
 
 urlpatterns = [
     path("audit/", v.audit_trail, name="audit_trail"),

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from espm import exports
-from reporting import audit
+from reporting.audit import selectors as audit
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 20_000
