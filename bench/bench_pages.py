@@ -148,11 +148,11 @@ def open_period_runner(runs: int) -> tuple[dict[str, float] | None, str]:
 
 def annex_runner(runs: int) -> tuple[dict[str, float] | None, str]:
     try:
-        from reporting import pdf
+        from reporting.documents import pdf
     except ImportError:
-        return None, "reporting.pdf tidak ada"
+        return None, "reporting.documents.pdf tidak ada"
     if not hasattr(pdf, "annex_pdf"):
-        return None, "reporting.pdf.annex_pdf tidak ada"
+        return None, "reporting.documents.pdf.annex_pdf tidak ada"
     from regions.models import Region
     from reporting.models import Period
 

@@ -29,7 +29,8 @@ def _year() -> int:
 
 def run(runs: int = 5) -> dict[str, Any]:
     from regions.models import NATIONAL_CODE, Region, User
-    from reporting import documents, pdf
+    from reporting.documents import pdf
+    from reporting.documents import services as documents
     from reporting.models import GeneratedDocument, Report
 
     runs = max(1, min(runs, 10))  # each run is seconds, not milliseconds

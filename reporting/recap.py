@@ -343,7 +343,7 @@ def filename(recap: Recap, extension: str) -> str:
 
 
 def to_pdf(recap: Recap, progress: Progress | None = None) -> bytes:
-    """The recap as a landscape PDF (seconds for a large province: a job, `reporting.documents`)."""
+    """The recap as a landscape PDF (seconds for a large province: a job, `reporting.documents.services`)."""
     from weasyprint import HTML
 
     step = progress or (lambda pct, msg: None)

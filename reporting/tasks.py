@@ -22,7 +22,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
-from reporting import documents, notifications, reminders, services
+from reporting import notifications, reminders, services
+from reporting.documents import services as documents
 from reporting.models import SentMessage
 
 log = logging.getLogger(__name__)

@@ -2,13 +2,13 @@
 data quality."""
 
 from reporting import (
-    urls_documents,
     urls_entry,
     urls_import,
 )
 from reporting.audit import urls as urls_audit
 from reporting.award import urls as urls_award
 from reporting.dashboards import urls as urls_dashboard
+from reporting.documents import urls as urls_documents
 from reporting.lppd import urls as urls_lppd
 from reporting.plans import urls as urls_plans
 from reporting.quality import check_urls as quality_check_urls

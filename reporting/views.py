@@ -26,7 +26,8 @@ from espm import exports
 from indicators.models import Sector
 from regions.models import Agency, Level
 from regions.scoping import Action, scoped_get, sees_everything
-from reporting import documents, locks, selectors, services
+from reporting import locks, selectors, services
+from reporting.documents import services as documents
 from reporting.evidence import ACCEPT_ATTR, human_size, max_bytes, open_stored, preview_kind
 from reporting.forms import (
     BudgetLineForm,

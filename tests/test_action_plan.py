@@ -653,7 +653,7 @@ def test_dashboards_show_the_share_with_its_denominator():
 
 
 def test_annex_data_names_the_plan_and_its_commitments():
-    from reporting import pdf
+    from reporting.documents import pdf
 
     data = pdf.report_data(Region.objects.get(code="33.10"), YEAR)
     assert data["plan_status"] == "Ditetapkan"
@@ -678,7 +678,7 @@ def test_quarter_pdf_prints_the_plan():
 
     from pypdf import PdfReader
 
-    from reporting import pdf
+    from reporting.documents import pdf
 
     content = pdf.quarter_pdf(Region.objects.get(code="33.10"), _tw3())
     reader = PdfReader(io.BytesIO(content))

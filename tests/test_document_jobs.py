@@ -19,7 +19,8 @@ from pypdf import PdfReader
 
 from espm import background
 from espm.celery import app
-from reporting import documents, tasks
+from reporting import tasks
+from reporting.documents import services as documents
 from reporting.models import GeneratedDocument, RegionSubmission, Report
 
 pytestmark = pytest.mark.django_db

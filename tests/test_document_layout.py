@@ -15,7 +15,8 @@ import pytest
 from django.template.loader import render_to_string
 
 from regions.models import Region
-from reporting import pdf, recap
+from reporting import recap
+from reporting.documents import pdf
 from reporting.models import BudgetLine, Period, Report
 
 pytestmark = pytest.mark.django_db

@@ -22,8 +22,9 @@ from rest_framework.authtoken.models import Token
 from indicators.models import ServiceType
 from regions.models import Region, User
 from regions.services import sync_regions
-from reporting import pdf, recap, services
+from reporting import recap, services
 from reporting.dashboards import selectors as d
+from reporting.documents import pdf
 from reporting.models import Period, PeriodRegion, PeriodUniverseChange, RegionSubmission, Report
 from reporting.rules import completeness, universe
 from tests.factories_dashboard import YEAR, PeriodFactory, catalog, report, submission

@@ -19,7 +19,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from regions.models import Region
-from reporting import documents
+from reporting.documents import services as documents
 from reporting.lppd import selectors
 from reporting.models import GeneratedDocument, LppdAnnex, LppdDueDate
 from reporting.rules import lppd
@@ -403,7 +403,7 @@ def test_headline_after_the_due_date(year_2031, cast):
 def test_annex_cover_names_the_legal_basis_and_the_due_date(year_2031, login):
     from django.template.loader import render_to_string
 
-    from reporting import pdf
+    from reporting.documents import pdf
 
     klaten = Region.objects.get(code="33.10")
     html = render_to_string("reporting/pdf/report.html", pdf.report_data(klaten, YEAR))

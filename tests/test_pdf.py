@@ -13,7 +13,8 @@ from pypdf import PdfReader
 from espm.celery import app
 from indicators.models import CatalogYear, ServiceType
 from regions.models import Region
-from reporting import documents, pdf
+from reporting.documents import pdf
+from reporting.documents import services as documents
 from reporting.models import BudgetLine, GeneratedDocument, Period, Report
 from tests import factories_review as f
 from tests.test_reminders import open_reports

@@ -441,7 +441,7 @@ def test_recap_names_each_kabkotas_team():
 
 
 def test_annex_lists_the_team_with_indonesian_roles():
-    from reporting import pdf
+    from reporting.documents import pdf
 
     data = pdf.report_data(Region.objects.get(code="33.10"), YEAR)
     assert data["team_text"] == (

@@ -1,6 +1,6 @@
 """The SPM Award candidate list as XLSX (the project's one writer, ``espm.exports``) and PDF
 (WeasyPrint, the stylesheet of the official documents; seconds of layout for the 415
-kabupaten, so it is built by a document job, ``reporting.documents``). Every component is a column with its
+kabupaten, so it is built by a document job, ``reporting.documents.services``). Every component is a column with its
 score, raw number and denominator, and whether the region had no data for it."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from espm.exports import xlsx_response
+from reporting.documents.pdf import CSS_PATH, fmt_number
 from reporting.models import AwardConfig
-from reporting.pdf import CSS_PATH, fmt_number
 from reporting.rules import award
 
 

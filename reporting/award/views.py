@@ -22,9 +22,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from reporting import documents
 from reporting.award import exports, selectors, services
 from reporting.award.forms import AwardConfigForm
+from reporting.documents import services as documents
 from reporting.rules import award
 
 

@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 
 from regions.models import Level, Region
 from regions.scoping import Action, AnyUser, sees_everything
-from reporting import documents
 from reporting.dashboards import selectors as dashboards
+from reporting.documents import services as documents
 from reporting.models import GeneratedDocument, LppdAnnex, LppdDueDate, Period, Report
 from reporting.rules import annual as annual_rule
 from reporting.rules import capaian, completeness, lppd, universe, windows

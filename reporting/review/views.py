@@ -19,11 +19,11 @@ from espm.parsing import parse_int
 from regions.middleware import signed_in
 from regions.scoping import Action, scoped_get
 from reporting import (
-    documents,
     notifications,
     recap,
     workflow,
 )
+from reporting.documents import services as documents
 from reporting.models import Notification, RegionSubmission, Report, Section
 from reporting.quality import check_views as quality_views
 from reporting.quality import selectors as quality_selectors

@@ -4,7 +4,7 @@ Data is gathered in a few queries into plain dicts with every figure already for
 Indonesian way (``76,00``, ``Rp1.500.000``, ``20 April 2026``), so the templates under
 ``templates/reporting/pdf/`` only lay out. Capaian figures are the stored ones computed by
 ``reporting.rules.capaian`` and rolled up with ``capaian.rollup`` — the same numbers as the
-dashboards. Callers check scope first (see ``reporting.documents``): these functions
+dashboards. Callers check scope first (see ``reporting.documents.services``): these functions
 read the whole region, because the document holds the whole region.
 """
 

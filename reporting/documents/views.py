@@ -3,7 +3,7 @@ The province recap's PDF is requested from the recap page (``review.views.recap_
 report list's download from the list (``views.report_export``), the SPM Award ranking's PDF
 from its page (``award.views.export``).
 
-Thin views over ``reporting.documents``; every object is reached through
+Thin views over ``reporting.documents.services``; every object is reached through
 ``documents.reachable`` (the scoping layer; a list download only by its requester), so
 another region's document answers 404.
 """
@@ -21,7 +21,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from espm import exports
 from espm.parsing import parse_int
-from reporting import documents, recap
+from reporting import recap
+from reporting.documents import services as documents
 from reporting.evidence import open_stored
 from reporting.models import QUARTER_LABELS, GeneratedDocument, Period, RegionSubmission
 

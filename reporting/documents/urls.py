@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reporting import document_views as v
+from reporting.documents import views as v
 
 urlpatterns = [
     path("dokumen/", v.index, name="documents"),
