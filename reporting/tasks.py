@@ -132,6 +132,6 @@ def evaluate_data_quality(period_id: int) -> int:
 @shared_task(name="reporting.tasks.purge_import_drafts", ignore_result=True)
 def purge_import_drafts() -> int:
     """Delete Excel import previews nobody committed within a day (daily, by beat)."""
-    from reporting import importer
+    from reporting.imports import services as importer
 
     return importer.purge_drafts()

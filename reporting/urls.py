@@ -1,14 +1,12 @@
 """reporting's URLs, one module per area: data entry, review chain, dashboards, documents,
-data quality."""
+import, audit trail, action plans, award, LPPD annex, data quality."""
 
-from reporting import (
-    urls_entry,
-    urls_import,
-)
+from reporting import urls_entry
 from reporting.audit import urls as urls_audit
 from reporting.award import urls as urls_award
 from reporting.dashboards import urls as urls_dashboard
 from reporting.documents import urls as urls_documents
+from reporting.imports import urls as urls_import
 from reporting.lppd import urls as urls_lppd
 from reporting.plans import urls as urls_plans
 from reporting.quality import check_urls as quality_check_urls

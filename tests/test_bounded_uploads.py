@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from espm import workbooks
-from reporting import importer
+from reporting.imports import services as importer
 from reporting.models import Period
 from tests.test_import import klaten, tw3, user
 

@@ -311,12 +311,12 @@ def test_dashboard_downloads_follow_the_language_of_the_request(login):
 
 
 def test_import_workbook_stage_values_do_not_depend_on_the_first_requests_language():
-    """reporting.importer builds its stage values at import; an English request must not fix them."""
+    """reporting.imports.services builds its stage values at import; an English request must not fix them."""
     code = (
         "import django; django.setup()\n"
         "from django.utils import translation\n"
         "translation.activate('en')\n"
-        "from reporting import importer\n"
+        "from reporting.imports import services as importer\n"
         "print(sorted(importer.STAGE_CODES.values()))\n"
     )
     result = subprocess.run(  # noqa: S603

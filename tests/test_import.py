@@ -12,7 +12,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from regions.models import Region, User
-from reporting import importer, services
+from reporting import services
+from reporting.imports import services as importer
 from reporting.models import BudgetLine, Period, Report
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from reporting import importer
+from reporting.imports import services as importer
 from tests.test_import import (
     as_file,
     klaten,

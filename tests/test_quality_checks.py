@@ -296,7 +296,7 @@ def _import_preview(dinkes, edit):
 
     from openpyxl import load_workbook
 
-    from reporting import importer
+    from reporting.imports import services as importer
 
     draft = demo_report("33.10", "K-KES-01", 3)
     wb = load_workbook(io.BytesIO(importer.build_workbook(dinkes, draft.region, draft.period)))

@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import reverse
 
 from regions.models import Agency, Region, User
-from reporting import importer
+from reporting.imports import services as importer
 from reporting.models import BudgetLine, Report
 from tests.isolation.framework import ANONYMOUS, all_cases
 

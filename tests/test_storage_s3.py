@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from espm.celery import app
 from regions.models import User
-from reporting import importer
+from reporting.imports import services as importer
 from reporting.models import (
     ActionPlan,
     Evidence,

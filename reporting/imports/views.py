@@ -1,6 +1,6 @@
 """Pages of the Excel import: download the prefilled workbook, upload → preview → commit.
 
-Thin: reporting.importer validates and writes (through the entry services). The upload is
+Thin: reporting.imports.services validates and writes (through the entry services). The upload is
 kept between preview and commit as a private file in the uploader's own folder, so a
 commit can only apply the very workbook its user previewed.
 """
@@ -24,7 +24,8 @@ from django.views.decorators.http import require_GET, require_POST
 from regions.models import Region
 from regions.roles import Role
 from regions.scoping import AnyUser, grants_for
-from reporting import importer, services
+from reporting import services
+from reporting.imports import services as importer
 from reporting.models import Period, private_storage
 from reporting.selectors import open_periods
 

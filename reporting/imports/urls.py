@@ -1,8 +1,8 @@
-"""Excel import of quarterly data (reporting.import_views)."""
+"""Excel import of quarterly data (reporting.imports.views)."""
 
 from django.urls import path
 
-from reporting import import_views as v
+from reporting.imports import views as v
 
 urlpatterns = [
     path("impor/", v.import_start, name="import_start"),
