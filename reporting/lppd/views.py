@@ -57,9 +57,11 @@ def _page(
         raise Http404
     found = selectors.rows(request.user, year)
     due, saved = selectors.due_of(year)
-    own = [r for r in found if selectors.may_hand_in(request.user, r.region)]
-    if selectors.may_set_due_date(request.user):
-        own = []  # Bangda records a hand-in from a region's row, not from a card each
+    own: list[selectors.Row] = []
+    # Bangda records a hand-in from a region's row, not from a card each.
+    if not selectors.may_set_due_date(request.user):
+        mine = selectors.hand_in_regions(request.user, [r.region.pk for r in found])
+        own = [r for r in found if r.region.pk in mine]
     forms = forms or {}
     cards = [
         {
