@@ -26,6 +26,20 @@ EAGER_THREADS = 2
 _slots = threading.BoundedSemaphore(EAGER_THREADS)
 
 
+def task(name: str) -> Task:
+    """The registered Celery task called ``name``: modules enqueue tasks by name, so nothing
+    below ``reporting/tasks.py`` imports it (no import circle through the task module).
+
+    The task object, not ``app.send_task``: it keeps eager mode (``make run``) working.
+    Raises KeyError for a name no task module registers.
+    """
+    from espm.celery import app
+
+    if name not in app.tasks:
+        app.loader.import_default_modules()  # runs the Django apps' task autodiscovery
+    return app.tasks[name]
+
+
 def in_thread() -> bool:
     """Does ``start`` run eager tasks on a background thread (rather than inline)?"""
     from espm.celery import app
