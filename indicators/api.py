@@ -45,6 +45,7 @@ from indicators.models import (
 )
 from regions.models import Region
 from regions.scoping import Action, scoped_get
+from reporting import workflow
 
 if TYPE_CHECKING:
     from indicators.models import Sector
@@ -580,45 +581,35 @@ class TargetViewSet(viewsets.ReadOnlyModelViewSet):
         return self._update(request, partial=True)
 
     def _step(self, request: Request, name: str) -> Response:
-        """The target page's buttons: the same role check, then the same service."""
+        """The target page's buttons: the workflow table's step (``reporting.workflow``)."""
         target = self.get_object()
         header = versioning.seen(request)
         form = TargetStepSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
         seen = header.or_body(data.get("version"))
-        version = seen.version
-        user, region = request.user, target.region
-        if name == "submit":
-            allowed = target.agency_id in selectors.agency_ids_operated(user, region)
-        else:
-            allowed = selectors.is_region_verifier(user, region)
-        if not allowed:
-            raise exceptions.PermissionDenied(
-                "Hanya staf perangkat daerah penanggung jawab yang dapat mengajukan target."
-                if name == "submit"
-                else "Hanya verifikator wilayah ini yang dapat memverifikasi atau mengembalikan."
-            )
         try:
-            if name == "submit":
-                saved = services.submit_target(user, target, version=version)
-            elif name == "verify":
-                saved = services.verify_target(user, target, version=version)
-            else:
-                saved = services.return_target(
-                    user, target, data.get("reason", ""), version=version
-                )
-        except DjangoPermissionDenied as exc:
-            raise exceptions.PermissionDenied(*exc.args) from exc
-        except services.StaleVersion as exc:
-            raise versioning.stale_error(
-                exc.message, from_header=seen.from_header, current=_current(exc.current)
-            ) from exc
-        except services.TargetError as exc:
+            workflow.transition(
+                target,
+                name,
+                request.user,
+                reason=data.get("reason", ""),
+                expected_version=seen.version,
+            )
+        except workflow.NotAllowed as exc:
+            raise exceptions.PermissionDenied(exc.message) from exc
+        except workflow.TransitionError as exc:
             if exc.field:
                 raise exceptions.ValidationError({exc.field: [exc.message]}) from exc
-            raise Conflict(exc.message, code="refused", current=_current(target)) from exc
-        return self._fresh(saved)
+            target.refresh_from_db()
+            if isinstance(exc, workflow.Stale):
+                raise versioning.stale_error(
+                    exc.message, from_header=seen.from_header, current=_current(target)
+                ) from exc
+            message = " ".join([exc.message, *(p.message for p in exc.problems)])
+            raise Conflict(message, code="refused", current=_current(target)) from exc
+        target.refresh_from_db()
+        return self._fresh(target)
 
     @_step_schema("submit")
     @action(detail=True, methods=["post"])

@@ -15,6 +15,7 @@ from indicators import selectors, services
 from indicators.models import Assignment, Sector, ServiceType, Target
 from regions.demo import DEMO_REGIONS
 from regions.models import Agency, Region, User
+from reporting import workflow
 
 DEMO_YEAR = 2026
 
@@ -140,8 +141,11 @@ def _seed_target(region: Region, prefix: str, st: ServiceType, verifier: User | 
     )
     if wanted == "draft":
         return
-    target = services.submit_target(operator, target, version=target.version)
+    workflow.transition(target, "submit", operator, expected_version=target.version)
+    target.refresh_from_db()
     if wanted == "verified":
-        services.verify_target(verifier, target, version=target.version)
+        workflow.transition(target, "verify", verifier, expected_version=target.version)
     elif wanted == "returned":
-        services.return_target(verifier, target, reason, version=target.version)
+        workflow.transition(
+            target, "return", verifier, reason=reason, expected_version=target.version
+        )

@@ -37,6 +37,7 @@ from indicators.models import (
 from regions.middleware import active_membership
 from regions.models import Agency, Region
 from regions.scoping import Action, AnyUser, can, scoped_get
+from reporting import workflow
 
 YEARS = range(2023, 2031)
 
@@ -407,55 +408,48 @@ def _back(target: Target) -> HttpResponse:
     )
 
 
+def _target_step(
+    request: HttpRequest, region: str, year: int, code: str, action: str, done: str
+) -> HttpResponse:
+    """A target page button: the workflow table's step (``reporting.workflow``)."""
+    target = _workflow_target(request, region, year, code)
+    try:
+        workflow.transition(
+            target,
+            action,
+            request.user,
+            reason=request.POST.get("reason", ""),
+            expected_version=_version(request),
+        )
+    except workflow.NotAllowed as exc:
+        raise PermissionDenied(exc.message) from exc
+    except workflow.TransitionError as exc:
+        messages.error(request, " ".join([exc.message, *(p.message for p in exc.problems)]))
+    else:
+        messages.success(request, done)
+    return _back(target)
+
+
 @login_required
 @require_POST
 def target_submit(request: HttpRequest, region: str, year: int, code: str) -> HttpResponse:
-    target = _workflow_target(request, region, year, code)
-    if target.agency_id not in selectors.agency_ids_operated(request.user, target.region):
-        raise PermissionDenied
-    try:
-        services.submit_target(request.user, target, version=_version(request))
-    except services.TargetError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Target diajukan ke verifikator."))
-    return _back(target)
+    return _target_step(request, region, year, code, "submit", _("Target diajukan ke verifikator."))
 
 
 @login_required
 @require_POST
 def target_verify(request: HttpRequest, region: str, year: int, code: str) -> HttpResponse:
-    target = _workflow_target(request, region, year, code)
-    if not selectors.is_region_verifier(request.user, target.region):
-        raise PermissionDenied
-    try:
-        services.verify_target(request.user, target, version=_version(request))
-    except services.TargetError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Target diverifikasi dan dikunci."))
-    return _back(target)
+    return _target_step(
+        request, region, year, code, "verify", _("Target diverifikasi dan dikunci.")
+    )
 
 
 @login_required
 @require_POST
 def target_return(request: HttpRequest, region: str, year: int, code: str) -> HttpResponse:
-    target = _workflow_target(request, region, year, code)
-    if not selectors.is_region_verifier(request.user, target.region):
-        raise PermissionDenied
-    form = ReturnForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Alasan pengembalian wajib diisi."))
-        return _back(target)
-    try:
-        services.return_target(
-            request.user, target, form.cleaned_data["reason"], version=_version(request)
-        )
-    except services.TargetError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Target dikembalikan ke perangkat daerah."))
-    return _back(target)
+    return _target_step(
+        request, region, year, code, "return", _("Target dikembalikan ke perangkat daerah.")
+    )
 
 
 # --------------------------------------------------------------------------- Excel target sheet

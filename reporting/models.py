@@ -12,7 +12,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from espm import storage
-from regions.scoping import ScopedQuerySet, ScopePaths
+from regions.grants import ScopedQuerySet, ScopePaths
 from reporting.rules import windows
 
 
@@ -452,6 +452,9 @@ class WorkflowEvent(models.Model):
     )
     submission = models.ForeignKey(
         RegionSubmission, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    target = models.ForeignKey(
+        "indicators.Target", on_delete=models.CASCADE, null=True, blank=True, related_name="events"
     )
     action = models.CharField(max_length=30)
     from_status = models.CharField(max_length=15, blank=True)

@@ -1,7 +1,8 @@
 """Notifications of the review chain: in-app rows (the bell) and e-mail, once per event × user.
 
-After a transition commits, `enqueue(event_id)` hands the event to the Celery task
-`reporting.tasks.notify_workflow_event`, which calls `dispatch(event_id)`: it creates the
+Who hears of a step is the transition table's (``workflow.audience``). After a transition
+commits, the workflow hands the event to the Celery task `reporting.tasks.notify_workflow_event`,
+which calls `dispatch(event_id)`: it creates the
 in-app rows (the unique (user, key) constraint makes that idempotent) and e-mails every row
 not yet e-mailed (`emailed_at`, set in the send's transaction). A mail server failure raises
 after everyone was tried, so the task retries with backoff and re-sends only what is unsent.
@@ -17,14 +18,20 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _t
 
 from regions.models import Membership, User
-from regions.roles import Role
 from reporting.models import Notification, RegionSubmission, WorkflowEvent
+from reporting.workflow import (
+    ACTION_LABELS,
+    TRANSITIONS,
+    Flow,
+    Notice,
+    audience_memberships,
+    kind_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -32,69 +39,59 @@ log = logging.getLogger(__name__)
 MAIL_ERRORS: tuple[type[Exception], ...] = (SMTPException, ConnectionError, TimeoutError)
 
 
-class Kind:
-    SUBMITTED = "submitted"  # submitted to you
-    RETURNED = "returned"  # returned to you, with the reason
-    ACCEPTED = "accepted"  # verified / accepted
-    REOPENED = "reopened"
-
-
-def _members(role: str, **where: Any) -> QuerySet[User]:
-    ids = Membership.objects.filter(role=role, is_active=True, **where).values("user_id")
-    return User.objects.filter(pk__in=ids, is_active=True)
+# The kinds of notification (``Notification.kind``): what the table says a step's audience
+# is told (``workflow.Notice``).
+Kind = Notice
 
 
 def _submission(event: WorkflowEvent) -> RegionSubmission:
-    """The region submission of an event that is not a report's."""
+    """The region submission of an event that is neither a report's nor a target's."""
     if event.submission is None:
-        raise ValueError(f"workflow event {event.pk} names neither a report nor a submission")
+        raise ValueError(f"workflow event {event.pk} names no report, submission or target")
     return event.submission
 
 
+def _subject(event: WorkflowEvent) -> Flow:
+    if event.report is not None:
+        return event.report
+    if event.target is not None:
+        return event.target
+    return _submission(event)
+
+
 def recipients(event: WorkflowEvent) -> tuple[str, list[User]]:
-    """Who must hear of this step, and as what kind of notification."""
-    action = event.action
-    report = event.report  # no query when the event is a region's
-    if report is not None:
-        operators = _members(Role.OPD_OPERATOR, agency_id=report.agency_id)
-        if action == "submit" and event.to_status == "awaiting_head":
-            return Kind.SUBMITTED, list(_members(Role.OPD_HEAD, agency_id=report.agency_id))
-        if action in ("submit", "head_approve"):
-            return Kind.SUBMITTED, list(_members(Role.VERIFIER, region_id=report.region_id))
-        if action in ("return", "head_return"):
-            return Kind.RETURNED, list(operators)
-        if action == "verify":
-            return Kind.ACCEPTED, list(operators)
-        if action == "reopen":
-            return Kind.REOPENED, list(operators)
+    """Who must hear of this step, and as what kind of notification: the table's audience
+    of the step (``workflow.audience``), as active users with an active membership."""
+    obj = _subject(event)
+    spec = TRANSITIONS.get((kind_of(obj), event.action))
+    if spec is None or not spec.notice:
         return "", []
-    submission = _submission(event)
-    region = submission.region
-    verifiers = _members(Role.VERIFIER, region_id=region.id)
-    if action == "submit_region":
-        if region.is_province:
-            return Kind.SUBMITTED, list(_members(Role.BANGDA_ADMIN))
-        return Kind.SUBMITTED, list(
-            _members(Role.PROVINCE_REVIEWER, region__code=region.province_code)
-        )
-    if action == "accept":
-        return Kind.ACCEPTED, list(verifiers)
-    if action == "return_region":
-        return Kind.RETURNED, list(verifiers)
-    if action == "reopen_region":
-        # Operators must know entry is open again, and until when.
-        operators = _members(Role.OPD_OPERATOR, region_id=region.id)
-        return Kind.REOPENED, list((verifiers | operators).distinct())
-    return "", []
+    where = audience_memberships(spec, obj, event.to_status)
+    if where is None:
+        return spec.notice, []
+    ids = Membership.objects.filter(where).values("user_id")
+    return spec.notice, list(User.objects.filter(pk__in=ids, is_active=True).order_by("pk"))
 
 
 def _message(event: WorkflowEvent, kind: str) -> tuple[str, str, str]:
-    from reporting.workflow import ACTION_LABELS
-
-    report = event.report
+    report, target = event.report, event.target
     if report is not None:
         subject = f"{report.service_type.code} {report.region.name} {report.period}"
         url = reverse("reporting:report_review", args=[report.pk])
+    elif target is not None:
+        subject = _t("Target %(code)s %(r)s %(y)s") % {
+            "code": target.service_type.code,
+            "r": target.region.name,
+            "y": target.year,
+        }
+        url = reverse(
+            "indicators:target",
+            kwargs={
+                "region": target.region.code,
+                "year": target.year,
+                "code": target.service_type.code,
+            },
+        )
     else:
         submission = _submission(event)
         subject = _t("Laporan wilayah %(r)s %(p)s") % {
@@ -119,25 +116,6 @@ def _message(event: WorkflowEvent, kind: str) -> tuple[str, str, str]:
     return title, "\n".join(lines), url
 
 
-def enqueue(event_id: int) -> None:
-    """On commit of a step: notify through the task. Never raises into the (committed) step."""
-    from reporting import tasks
-
-    task = tasks.notify_workflow_event
-    try:
-        task.delay(event_id)
-        return
-    except Exception:
-        if task.app.conf.task_always_eager:  # ran inline and failed for good: logged, done
-            log.exception("notifications of workflow event %s failed", event_id)
-            return
-        log.exception("could not enqueue notifications of event %s; sending inline", event_id)
-    try:  # broker unreachable: better late in this request than lost
-        dispatch(event_id)
-    except Exception:
-        log.exception("notifications of workflow event %s failed", event_id)
-
-
 def dispatch(event_id: int) -> list[Notification]:
     """Create the event's notifications (once) and e-mail each one not yet e-mailed.
 
@@ -148,6 +126,7 @@ def dispatch(event_id: int) -> list[Notification]:
         WorkflowEvent.objects.select_related(
             "actor", "report__region", "report__period", "report__service_type",
             "submission__region", "submission__period",
+            "target__region", "target__service_type",
         )
         .filter(pk=event_id)
         .first()

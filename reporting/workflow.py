@@ -1,13 +1,18 @@
-"""The review chain: THE transition table for service reports and region submissions, and the
-one service (`transition`) that fires a step — lock, role × scope, state, reason, checks,
-event with snapshot, timestamps, notifications on commit.
+"""The review chain: THE transition table for service reports, region submissions and year
+targets, and the one service (`transition`) that fires a step — lock, role × scope, state,
+reason, checks, event with snapshot, timestamps, notifications on commit.
 
-Pages, the API and tasks all call `transition`; nothing else changes a workflow status.
+Pages, the API and tasks all call `transition`; nothing else changes a workflow status. What
+else knows about steps is derived from the table: who hears of a step (`audience`, used by
+``reporting.notifications``), whose inbox an object waits in (`waiting`, `decided_by`,
+`handed_in_by`, used by ``reporting.review.selectors``), and the API's step actions and their
+documentation (``reporting.review.api``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -15,13 +20,14 @@ from functools import partial
 from typing import Any
 
 from django.db import models, transaction
+from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
-from espm import history, versioning
+from espm import background, history, versioning
 from indicators.models import Target
 from regions.models import Level, Region
 from regions.roles import Role
@@ -37,8 +43,11 @@ from reporting.models import (
 from reporting.rules import completeness, editing, reasons
 from reporting.rules.windows import effective_due_date, freeze_reason, window_problem
 
+log = logging.getLogger(__name__)
+
 R = Report.Status
 S = RegionSubmission.Status
+T = Target.Status
 KABKOTA = frozenset({Level.KABUPATEN, Level.KOTA})
 PROVINCE = frozenset({Level.PROVINCE})
 
@@ -46,6 +55,16 @@ PROVINCE = frozenset({Level.PROVINCE})
 class Kind(StrEnum):
     REPORT = "report"
     SUBMISSION = "submission"
+    TARGET = "target"
+
+
+class Notice(StrEnum):
+    """What a step's audience is told (``Notification.kind``)."""
+
+    SUBMITTED = "submitted"  # submitted to you
+    RETURNED = "returned"  # returned to you, with the reason
+    ACCEPTED = "accepted"  # verified / accepted
+    REOPENED = "reopened"
 
 
 class Binding(StrEnum):
@@ -82,6 +101,20 @@ class Transition:
     needs_verified_target: bool = False
     # Separation of duties: whoever submitted or last edited the report may not fire it.
     not_by_author: bool = False
+    # A reviewer's decision: objects in its sources wait in its actors' inbox, and a step that
+    # lands an object there tells those actors (`audience`).
+    inbox: bool = False
+    # The step that hands the object in: its actors own the object and hear of the decisions
+    # on it when no reviewer is waiting next.
+    hands_in: bool = False
+    notice: str = ""  # what the step's audience is told (`Notice`); "" tells no one
+    also_tells: tuple[Actor, ...] = ()  # told besides the audience the table derives
+    recorded_as: str = ""  # what the data's history calls the step (default: the action)
+
+    @property
+    def api_name(self) -> str:
+        """The step's name in the API (``/submissions/{id}/submit/`` for ``submit_region``)."""
+        return self.action.removesuffix("_region")
 
 
 OPERATOR = Actor(Role.OPD_OPERATOR, Binding.AGENCY)
@@ -90,6 +123,7 @@ VERIFIER = Actor(Role.VERIFIER, Binding.REGION)
 PROVINCE_FOR_KABKOTA = Actor(Role.PROVINCE_REVIEWER, Binding.PARENT, KABKOTA)
 BANGDA_FOR_PROVINCE = Actor(Role.BANGDA_ADMIN, Binding.NATIONAL, PROVINCE)
 BANGDA_ANY = Actor(Role.BANGDA_ADMIN, Binding.NATIONAL)
+REGION_OPERATORS = Actor(Role.OPD_OPERATOR, Binding.REGION)
 
 # THE table. Every workflow rule about who may move what from where to where lives here.
 TABLE: tuple[Transition, ...] = (
@@ -97,7 +131,7 @@ TABLE: tuple[Transition, ...] = (
     Transition(
         Kind.REPORT, "submit", frozenset({R.DRAFT, R.RETURNED}), R.SUBMITTED, (OPERATOR,),
         _("Ajukan"), checks=("report_complete", "data_quality", "window_open", "region_open"),
-        target_with_signoff=R.AWAITING_HEAD,
+        target_with_signoff=R.AWAITING_HEAD, hands_in=True, notice=Notice.SUBMITTED,
     ),
     Transition(
         Kind.REPORT, "withdraw", frozenset({R.SUBMITTED, R.AWAITING_HEAD}), R.DRAFT, (OPERATOR,),
@@ -106,53 +140,73 @@ TABLE: tuple[Transition, ...] = (
     Transition(
         Kind.REPORT, "head_approve", frozenset({R.AWAITING_HEAD}), R.SUBMITTED, (HEAD,),
         _("Setujui dan teruskan ke verifikator"),
-        checks=("report_complete", "data_quality", "region_open"),
+        checks=("report_complete", "data_quality", "region_open"), inbox=True,
+        notice=Notice.SUBMITTED,
     ),
     Transition(
         Kind.REPORT, "head_return", frozenset({R.AWAITING_HEAD}), R.RETURNED, (HEAD,),
         _("Kembalikan ke operator"), reason_required=True, style="danger",
+        notice=Notice.RETURNED,
     ),
     Transition(
         Kind.REPORT, "verify", frozenset({R.SUBMITTED}), R.VERIFIED, (VERIFIER,),
         _("Verifikasi"), checks=("report_complete", "data_quality", "region_open"),
-        needs_verified_target=True, not_by_author=True,
+        needs_verified_target=True, not_by_author=True, inbox=True, notice=Notice.ACCEPTED,
     ),
     Transition(
         Kind.REPORT, "return", frozenset({R.SUBMITTED}), R.RETURNED, (VERIFIER,),
-        _("Kembalikan"), reason_required=True, style="danger",
+        _("Kembalikan"), reason_required=True, style="danger", notice=Notice.RETURNED,
     ),
     Transition(
         Kind.REPORT, "reopen", frozenset({R.VERIFIED}), R.RETURNED, (VERIFIER,),
         _("Buka kembali untuk perbaikan"), reason_required=True, checks=("region_open",),
-        style="danger",
+        style="danger", notice=Notice.REOPENED,
     ),
     # --- region submissions (one per region × period): kab/kota → province, province → Bangda
     Transition(
         Kind.SUBMISSION, "submit_region", frozenset({S.IN_PROGRESS, S.RETURNED}), S.SUBMITTED,
         (VERIFIER,), _("Ajukan laporan wilayah"),
-        checks=("region_complete", "window_open"),
+        checks=("region_complete", "window_open"), hands_in=True, notice=Notice.SUBMITTED,
     ),
     Transition(
         Kind.SUBMISSION, "accept", frozenset({S.SUBMITTED}), S.ACCEPTED,
-        (PROVINCE_FOR_KABKOTA, BANGDA_FOR_PROVINCE), _("Terima"),
+        (PROVINCE_FOR_KABKOTA, BANGDA_FOR_PROVINCE), _("Terima"), inbox=True,
+        notice=Notice.ACCEPTED,
     ),
     Transition(
         Kind.SUBMISSION, "return_region", frozenset({S.SUBMITTED}), S.RETURNED,
         (PROVINCE_FOR_KABKOTA, BANGDA_FOR_PROVINCE), _("Kembalikan"),
-        reason_required=True, style="danger",
+        reason_required=True, style="danger", notice=Notice.RETURNED,
     ),
     Transition(
         Kind.SUBMISSION, "reopen_region", frozenset({S.IN_PROGRESS, S.RETURNED, S.ACCEPTED}),
         S.IN_PROGRESS, (PROVINCE_FOR_KABKOTA, BANGDA_ANY), _("Buka kembali"),
         reason_required=True, due_date_required=True, checks=("parent_open",), style="danger",
+        # Operators must know entry is open again, and until when.
+        notice=Notice.REOPENED, also_tells=(REGION_OPERATORS,),
+    ),
+    # --- year targets (one per region × year × service type): the agency proposes, the
+    # region's verifier verifies (and so locks) or returns it
+    Transition(
+        Kind.TARGET, "submit", frozenset({T.DRAFT, T.RETURNED}), T.SUBMITTED, (OPERATOR,),
+        _("Ajukan target"), checks=("target_complete",), hands_in=True, notice=Notice.SUBMITTED,
+        recorded_as="diajukan",
+    ),
+    Transition(
+        Kind.TARGET, "verify", frozenset({T.SUBMITTED}), T.VERIFIED, (VERIFIER,),
+        _("Verifikasi dan kunci"), inbox=True, notice=Notice.ACCEPTED,
+        recorded_as="diverifikasi dan dikunci",
+    ),
+    Transition(
+        Kind.TARGET, "return", frozenset({T.SUBMITTED}), T.RETURNED, (VERIFIER,),
+        _("Kembalikan"), reason_required=True, style="danger", notice=Notice.RETURNED,
+        recorded_as="dikembalikan",
     ),
 )  # fmt: skip
 TRANSITIONS: dict[tuple[Kind, str], Transition] = {(t.kind, t.action): t for t in TABLE}
 # The report steps that send it back to the operator: their reason may point at sections.
 RETURNING: tuple[str, ...] = ("return", "head_return", "reopen")
-ACTIONS: dict[Kind, list[str]] = {
-    k: [t.action for t in TABLE if t.kind == k] for k in (Kind.REPORT, Kind.SUBMISSION)
-}
+ACTIONS: dict[Kind, list[str]] = {k: [t.action for t in TABLE if t.kind == k] for k in Kind}
 # Action names as the timeline shows them.
 ACTION_LABELS: dict[str, Any] = {
     "submit": _("Diajukan"),
@@ -216,7 +270,7 @@ class Problem:
 
 @dataclass
 class Result:
-    obj: Report | RegionSubmission
+    obj: Flow
     event: WorkflowEvent | None
     already_done: bool = False
     problems: list[Problem] = field(default_factory=list)
@@ -225,15 +279,21 @@ class Result:
 # ---------------------------------------------------------------- who may act
 
 
+# What the table moves: a service report, a region submission or a year target.
+Flow = Report | RegionSubmission | Target
+
+
 def kind_of(obj: models.Model) -> Kind:
     if isinstance(obj, Report):
         return Kind.REPORT
     if isinstance(obj, RegionSubmission):
         return Kind.SUBMISSION
+    if isinstance(obj, Target):
+        return Kind.TARGET
     raise TypeError(f"not a workflow object: {obj!r}")
 
 
-def _binds(actor: Actor, grant: Grant, obj: Report | RegionSubmission) -> bool:
+def _binds(actor: Actor, grant: Grant, obj: Flow) -> bool:
     if grant.role != actor.role:
         return False
     region: Region = obj.region
@@ -243,7 +303,7 @@ def _binds(actor: Actor, grant: Grant, obj: Report | RegionSubmission) -> bool:
         return True
     if actor.binding == Binding.AGENCY:
         return (
-            isinstance(obj, Report)
+            not isinstance(obj, RegionSubmission)
             and obj.agency_id is not None
             and grant.agency_id == obj.agency_id
             and grant.region_id == obj.region_id
@@ -255,7 +315,7 @@ def _binds(actor: Actor, grant: Grant, obj: Report | RegionSubmission) -> bool:
     return False
 
 
-def actor_for(spec: Transition, obj: Report | RegionSubmission, user: Any) -> Actor | None:
+def actor_for(spec: Transition, obj: Flow, user: Any) -> Actor | None:
     """The table row's actor this user fills for this object, if any."""
     for actor in spec.actors:
         if any(_binds(actor, g, obj) for g in grants_for(user)):
@@ -263,7 +323,114 @@ def actor_for(spec: Transition, obj: Report | RegionSubmission, user: Any) -> Ac
     return None
 
 
-def target_of(spec: Transition, obj: Report | RegionSubmission) -> str:
+def _members_binding(actor: Actor, obj: Flow) -> Q | None:
+    """`_binds` turned around: the memberships that make their user this actor for `obj`
+    (a Q on ``Membership``), or None when no membership can."""
+    region: Region = obj.region
+    if actor.levels is not None and region.level not in actor.levels:
+        return None
+    role = Q(role=actor.role)
+    if actor.binding == Binding.NATIONAL:
+        return role
+    if actor.binding == Binding.AGENCY:
+        if isinstance(obj, RegionSubmission) or obj.agency_id is None:
+            return None
+        return role & Q(agency_id=obj.agency_id, region_id=obj.region_id)
+    if actor.binding == Binding.REGION:
+        return role & Q(region_id=obj.region_id)
+    if actor.binding == Binding.PARENT:
+        if not region.is_kabkota:
+            return None
+        return role & Q(region__code=region.province_code)
+    return None
+
+
+def _object_binding(actor: Actor, grant: Grant) -> Q | None:
+    """`_binds` as a filter: the objects (a Q on Report, RegionSubmission or Target) for which
+    this grant makes its user this actor, or None when it makes them this actor for none."""
+    if grant.role != actor.role:
+        return None
+    where = Q(region__level__in=sorted(actor.levels)) if actor.levels is not None else Q()
+    if actor.binding == Binding.NATIONAL:
+        return where
+    if actor.binding == Binding.AGENCY:
+        if not grant.agency_id:
+            return None
+        return where & Q(agency_id=grant.agency_id, region_id=grant.region_id)
+    if actor.binding == Binding.REGION:
+        return where & Q(region_id=grant.region_id)
+    if actor.binding == Binding.PARENT:
+        return where & Q(
+            region__province_code=grant.region_code,
+            region__level__in=sorted(KABKOTA),
+        )
+    return None
+
+
+def audience(spec: Transition, to_status: str) -> tuple[Actor, ...]:
+    """Who hears of a step, by the table: the actors of the reviewer's decisions now waiting
+    (`inbox` steps whose sources hold the new status); when none waits, the object's owners
+    (the actors of its `hands_in` step); and the step's `also_tells`. Nobody without a
+    `notice`."""
+    if not spec.notice:
+        return ()
+    steps = [t for t in TABLE if t.kind == spec.kind and t.inbox and to_status in t.sources]
+    if not steps:
+        steps = [t for t in TABLE if t.kind == spec.kind and t.hands_in]
+    actors = [a for t in steps for a in t.actors] + list(spec.also_tells)
+    return tuple(dict.fromkeys(actors))
+
+
+def audience_memberships(spec: Transition, obj: Flow, to_status: str) -> Q | None:
+    """The active memberships whose users hear of this step on `obj` (None: nobody)."""
+    where = [w for a in audience(spec, to_status) if (w := _members_binding(a, obj)) is not None]
+    if not where:
+        return None
+    q = where[0]
+    for w in where[1:]:
+        q |= w
+    return q & Q(is_active=True)
+
+
+def _grants_filter(kind: Kind, user: Any, steps: Iterable[Transition], *, waiting: bool) -> Q:
+    """Objects of `kind` for which this user fills an actor of one of `steps` (and, with
+    `waiting`, that stand in one of the step's sources). Matches nothing without a grant."""
+    q = Q(pk__in=[])
+    grants = grants_for(user)
+    for t in steps:
+        for actor in t.actors:
+            for grant in grants:
+                where = _object_binding(actor, grant)
+                if where is None:
+                    continue
+                q |= where & Q(status__in=sorted(t.sources)) if waiting else where
+    return q
+
+
+def _steps(kind: Kind, *, inbox: bool = False, hands_in: bool = False) -> list[Transition]:
+    return [
+        t for t in TABLE if t.kind == kind and ((inbox and t.inbox) or (hands_in and t.hands_in))
+    ]
+
+
+def waiting(kind: Kind, user: Any) -> Q:
+    """Objects of `kind` waiting for this user's decision: in the sources of an `inbox` step
+    whose actor the user is for them (a Q on the kind's model)."""
+    return _grants_filter(kind, user, _steps(kind, inbox=True), waiting=True)
+
+
+def decided_by(kind: Kind, user: Any) -> Q:
+    """Objects of `kind` whose decisions (`inbox` steps) are this user's, in any status."""
+    return _grants_filter(kind, user, _steps(kind, inbox=True), waiting=False)
+
+
+def handed_in_by(kind: Kind, user: Any, *, ready: bool = False) -> Q:
+    """Objects of `kind` this user hands in (`hands_in` step); with `ready`, only those in
+    that step's sources (they may be handed in now, checks aside)."""
+    return _grants_filter(kind, user, _steps(kind, hands_in=True), waiting=ready)
+
+
+def target_of(spec: Transition, obj: Flow) -> str:
     if spec.target_with_signoff and obj.region.requires_head_signoff:
         return spec.target_with_signoff
     return spec.target
@@ -462,7 +629,23 @@ def target_problem(report: Report) -> str | None:
     ) % {"year": report.period.year, "code": report.service_type.code}
 
 
+def target_missing(target: Target) -> list[str]:
+    """What a year target still lacks before the agency may submit it."""
+    missing = []
+    if target.recipients_target is None:
+        missing.append(_t("target jumlah penerima"))
+    for tq in target.quality.select_related("quality_item"):
+        if tq.quality_item.has_quantity and tq.required_quantity is None:
+            missing.append(tq.quality_item.description)
+    return missing
+
+
+def _check_target_complete(obj: Any, actor: Actor) -> list[Problem]:
+    return [Problem(m) for m in target_missing(obj)]
+
+
 CHECKS: dict[str, Callable[[Any, Actor], list[Problem]]] = {
+    "target_complete": _check_target_complete,
     "report_complete": _check_report_complete,
     "data_quality": _check_data_quality,
     "window_open": _check_window_open,
@@ -539,6 +722,16 @@ def snapshot_submission(submission: RegionSubmission) -> dict[str, Any]:
     return data
 
 
+def snapshot_target(target: Target) -> dict[str, Any]:
+    return {
+        "recipients_target": target.recipients_target,
+        "quality": {
+            tq.quality_item.code: _num(tq.required_quantity)
+            for tq in target.quality.select_related("quality_item")
+        },
+    }
+
+
 # ---------------------------------------------------------------- the service
 
 
@@ -582,7 +775,7 @@ def note_refusal(report: Report, user: Any) -> TransitionError | None:
     return None
 
 
-def available_actions(obj: Report | RegionSubmission, user: Any) -> list[Transition]:
+def available_actions(obj: Flow, user: Any) -> list[Transition]:
     """Transitions this user could fire on this object in its current state (checks aside)."""
     kind = kind_of(obj)
     return [
@@ -595,7 +788,7 @@ def available_actions(obj: Report | RegionSubmission, user: Any) -> list[Transit
     ]
 
 
-def _lock(obj: Report | RegionSubmission, user: Any) -> Report | RegionSubmission:
+def _lock(obj: Flow, user: Any) -> Flow:
     model = type(obj)
     qs = (
         model.objects.visible_to(user, Action.VIEW)
@@ -608,11 +801,11 @@ def _lock(obj: Report | RegionSubmission, user: Any) -> Report | RegionSubmissio
     return locked
 
 
-def _last_event(obj: Report | RegionSubmission) -> WorkflowEvent | None:
+def _last_event(obj: Flow) -> WorkflowEvent | None:
     return obj.events.select_related("actor").order_by("-at", "-id").first()
 
 
-def _stale_message(obj: Report | RegionSubmission) -> str:
+def _stale_message(obj: Flow) -> str:
     last = _last_event(obj)
     status = obj.get_status_display()
     if last is None:
@@ -629,7 +822,7 @@ def _stale_message(obj: Report | RegionSubmission) -> str:
 
 
 def transition(
-    obj: Report | RegionSubmission,
+    obj: Flow,
     action: str,
     user: Any,
     *,
@@ -689,7 +882,7 @@ def transition(
             )
         if spec.reason_required and not reason:
             raise Refused(_t("Alasan wajib diisi."), field="reason")
-        if spec.due_date_required:
+        if spec.due_date_required and not isinstance(locked, Target):
             if due_date is None:
                 raise Refused(_t("Batas waktu baru wajib diisi."), field="due_date")
             if due_date < timezone.localdate():
@@ -754,7 +947,7 @@ def verify_reason(report: Report, reason: str, exception: str) -> str:
 
 def _apply(
     spec: Transition,
-    obj: Report | RegionSubmission,
+    obj: Flow,
     user: Any,
     *,
     reason: str,
@@ -779,6 +972,20 @@ def _apply(
             fields.append("verified_at")
         snapshot = snapshot_report(obj)
         event_links: dict[str, Any] = {"report": obj, "agency_id": obj.agency_id}
+    elif isinstance(obj, Target):
+        fields.append("updated_at")
+        if spec.hands_in:
+            obj.updated_by = user
+            fields.append("updated_by")
+        if to_status == T.VERIFIED:
+            obj.verified_at, obj.verified_by = now, user
+            obj.return_reason = ""
+            fields += ["verified_at", "verified_by", "return_reason"]
+        elif to_status == T.RETURNED:
+            obj.return_reason = reason
+            fields.append("return_reason")
+        snapshot = snapshot_target(obj)
+        event_links = {"target": obj, "agency_id": obj.agency_id}
     else:
         if spec.action == "submit_region":
             obj.submitted_at, obj.submitted_by = now, user
@@ -795,7 +1002,8 @@ def _apply(
             fields.append("due_date")
         snapshot = snapshot_submission(obj)
         event_links = {"submission": obj}
-    history.set_actor(obj, user, (f"{spec.action}: {reason}" if reason else spec.action)[:100])
+    step = spec.recorded_as or spec.action
+    history.set_actor(obj, user, (f"{step}: {reason}" if reason else step)[:100])
     obj.save(update_fields=fields)
     event = WorkflowEvent.objects.create(
         region_id=obj.region_id,
@@ -808,10 +1016,27 @@ def _apply(
         sections=sections or [],
         **event_links,
     )
-    from reporting import notifications
-
-    transaction.on_commit(partial(notifications.enqueue, event.pk))
+    transaction.on_commit(partial(_notify, event.pk))
     return event
+
+
+def _notify(event_id: int) -> None:
+    """On commit of a step: hand its notifications to their task (``reporting.notifications``
+    runs there). Never raises into the committed step: a broker that cannot be reached is
+    logged and the notifications are sent in this request instead, better late than lost."""
+    task = background.task("reporting.tasks.notify_workflow_event")
+    try:
+        task.delay(event_id)
+        return
+    except Exception:
+        if task.app.conf.task_always_eager:  # ran inline and failed for good: logged, done
+            log.exception("notifications of workflow event %s failed", event_id)
+            return
+        log.exception("could not enqueue notifications of event %s; sending inline", event_id)
+    try:
+        task.run(event_id)  # the task's body, here and now
+    except Exception:
+        log.exception("notifications of workflow event %s failed", event_id)
 
 
 def bulk_verify(

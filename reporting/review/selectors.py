@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _t
 
 from regions.models import Level
-from regions.roles import Role
-from regions.scoping import Action, AnyUser, grants_for
+from regions.scoping import Action, AnyUser
 from reporting import selectors, workflow
 from reporting.evidence import preview_kind
 from reporting.models import (
@@ -51,18 +50,11 @@ class InboxRow:
 
 
 def reports_waiting(user: AnyUser) -> list[InboxRow]:
-    """Service reports waiting for this user's decision (verifier or OPD head), oldest first."""
-    grants = grants_for(user)
-    region_ids = [g.region_id for g in grants if g.role == Role.VERIFIER]
-    agency_ids = [g.agency_id for g in grants if g.role == Role.OPD_HEAD and g.agency_id]
-    if not region_ids and not agency_ids:
-        return []
+    """Service reports waiting for this user's decision (the table's inbox steps: the
+    verifier's verify, the OPD head's sign-off), oldest first."""
     reports = list(
         Report.objects.visible_to(user, Action.VIEW)
-        .filter(
-            Q(status=Report.Status.SUBMITTED, region_id__in=region_ids)
-            | Q(status=Report.Status.AWAITING_HEAD, agency_id__in=agency_ids)
-        )
+        .filter(workflow.waiting(workflow.Kind.REPORT, user))
         .select_related("region", "period", "agency", "service_type")
         .order_by("submitted_at", "id")
     )
@@ -114,20 +106,14 @@ def bulk_candidates(user: AnyUser, ids: list[int]) -> QuerySet[Report]:
 
 
 def submissions_waiting(user: AnyUser) -> QuerySet[RegionSubmission]:
-    """Region submissions this user decides on: a province's kab/kota, or Bangda's provinces."""
-    grants = grants_for(user)
-    province_codes = [g.region_code for g in grants if g.role == Role.PROVINCE_REVIEWER]
-    qs = RegionSubmission.objects.visible_to(user, Action.VIEW).select_related("region", "period")
-    if any(g.role == Role.BANGDA_ADMIN for g in grants):
-        return qs.filter(region__level=Level.PROVINCE).order_by(
-            "-period__year", "-period__quarter", "region__code"
-        )
-    if province_codes:
-        return qs.filter(
-            region__province_code__in=province_codes,
-            region__level__in=(Level.KABUPATEN, Level.KOTA),
-        ).order_by("-period__year", "-period__quarter", "region__code")
-    return qs.none()
+    """Region submissions this user decides on, in any status (the table's accept step: a
+    province's kab/kota, Bangda's provinces)."""
+    return (
+        RegionSubmission.objects.visible_to(user, Action.VIEW)
+        .filter(workflow.decided_by(workflow.Kind.SUBMISSION, user))
+        .select_related("region", "period")
+        .order_by("-period__year", "-period__quarter", "region__code")
+    )
 
 
 def kabkota_not_submitted(submission: RegionSubmission) -> list[RegionSubmission]:
@@ -185,8 +171,8 @@ def ready_to_submit(user: AnyUser) -> list[RegionSubmission]:
     that wait only for the verifier's submit (the inbox's next-step prompt)."""
     out = []
     for sub in own_submissions(user).filter(
+        workflow.handed_in_by(workflow.Kind.SUBMISSION, user, ready=True),
         period__state=Period.State.OPEN,
-        status__in=(RegionSubmission.Status.IN_PROGRESS, RegionSubmission.Status.RETURNED),
     )[:12]:
         if not workflow.region_problems(sub) and not windows.window_problem(sub.period, sub):
             out.append(sub)
@@ -194,11 +180,11 @@ def ready_to_submit(user: AnyUser) -> list[RegionSubmission]:
 
 
 def own_submissions(user: AnyUser) -> QuerySet[RegionSubmission]:
-    """The submissions of the regions this user verifies (what they submit upward)."""
-    region_ids = [g.region_id for g in grants_for(user) if g.role == Role.VERIFIER]
+    """The submissions this user hands in upward (the table's submit step: the regions they
+    verify)."""
     return (
         RegionSubmission.objects.visible_to(user, Action.VIEW)
-        .filter(region_id__in=region_ids)
+        .filter(workflow.handed_in_by(workflow.Kind.SUBMISSION, user))
         .select_related("region", "period")
         .order_by("-period__year", "-period__quarter", "region__code")
     )
