@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from regions.scoping import ScopedQuerySet, ScopePaths
+from regions.grants import ScopedQuerySet, ScopePaths
 
 
 class ServiceLevel(models.TextChoices):

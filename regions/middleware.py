@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Protocol, cast
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-from regions.scoping import GRANTING, Grant
+from regions.models import User
+from regions.scoping import granting_memberships
 
 if TYPE_CHECKING:
-    from regions.models import Membership, User
+    from regions.models import Membership
 
 SESSION_KEY = "active_membership_id"
 
@@ -38,8 +39,6 @@ def active_membership(request: HttpRequest) -> Membership | None:
 
 def signed_in(request: HttpRequest) -> User:
     """The request's user where a view requires login (an anonymous one is refused)."""
-    from regions.models import User  # the models import the scoping layer, as this module
-
     user = request.user
     if not isinstance(user, User):
         raise PermissionDenied
@@ -56,17 +55,9 @@ class ActiveMembershipMiddleware:
         roles.memberships = []
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            memberships = list(
-                user.memberships.filter(GRANTING).select_related("region", "agency").order_by("id")
-            )
+            # One query, through the scoping layer, which keeps the grants it derives for later.
+            memberships = granting_memberships(user, reload=True)
             roles.memberships = memberships
-            # Seed the scoping layer's per-request cache: saves it a query.
-            user._espm_grants = tuple(
-                Grant(
-                    m.role, m.region_id, m.region.code, m.region.level, m.agency_id, m.sector_code
-                )
-                for m in memberships
-            )
             wanted = request.session.get(SESSION_KEY)
             active = next((m for m in memberships if m.id == wanted), None)
             roles.active_membership = active or (memberships[0] if memberships else None)

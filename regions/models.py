@@ -22,8 +22,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from regions.grants import ScopedQuerySet, ScopePaths
 from regions.roles import AGENCY_ROLES, Role, sector_place
-from regions.scoping import ScopedQuerySet, ScopePaths
 
 NATIONAL_CODE = "00"
 # An ended region's key: its official code, "@", the year it ended ("94@2022").

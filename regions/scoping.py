@@ -17,219 +17,123 @@ Rules (a user's grants are OR-ed; each grant is one active membership):
 | verifier | its region (a province verifier also sees its kab/kota) | its own region |
 | OPD operator / head | its agency's rows; region-level rows of its region | its agency's rows |
 
+``CHANGE`` is the outer bound of every write: a row outside it is absent (404). Inside it, what
+a role may write is one named predicate below, never a role test in a view or service:
+a report's data only the owning agency's *operator* (``may_edit_report_data``; the OPD head
+signs off through the workflow but does not edit, the verifier and province reviewer review);
+a target the agency's operator or head (``operated_agency_ids``) and the region's verifier
+(``is_region_verifier``); a workflow step the transition table of ``reporting.workflow``.
+
 ``Action.MANAGE`` is the region's set-up (its agencies and its people): Bangda admins
 everywhere, a verifier in its own region, nobody else.
 
 Models flagged ``people=True`` (users' roles) are visible to Bangda, to the
 verifier of the region, and to auditors of the scope, and to nobody else.
+
+The pure half (grants, ``ScopePaths``, ``ScopedQuerySet``) lives in ``regions.grants`` so the
+models can import it; this module re-exports it and is the one callers import.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, cast
+from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ObjectDoesNotExist
-from django.db import models
 from django.db.models import Q
-from django.http import Http404
 
-from regions.roles import AGENCY_ROLES, Role
+from regions.grants import (
+    GRANTING,
+    NATIONAL,
+    NOTHING,
+    PROVINCE,
+    Action,
+    AnyUser,
+    Grant,
+    Scoped,
+    ScopedQuerySet,
+    ScopePaths,
+    acts,
+    can,
+    combine,
+    grant_q,
+    granting_memberships,
+    grants_for,
+    paths_of,
+    scope_q,
+    scoped,
+    scoped_get,
+    sees_everything,
+)
+from regions.models import Level, Region
+from regions.roles import AGENCY_ROLES, NATIONAL_ROLES, Role
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
     from django.http import HttpRequest
 
-    from regions.models import Region, User
+    from reporting.models import Report
 
-# Whoever a request acts for (``request.user``): a signed-in user or the anonymous one. Lazy,
-# so other modules may import it at run time.
-type AnyUser = User | AnonymousUser
+__all__ = [
+    "AUDIT_ROLES",
+    "DATA_QUALITY_ROLES",
+    "GRANTING",
+    "IMPORT_ROLES",
+    "NATIONAL",
+    "NOTHING",
+    "PROVINCE",
+    "PROVINCE_WIDE_ROLES",
+    "Action",
+    "AnyUser",
+    "Grant",
+    "ScopePaths",
+    "Scoped",
+    "ScopedQuerySet",
+    "acts",
+    "assignable_roles",
+    "audit_scope_q",
+    "can",
+    "grant_q",
+    "granting_memberships",
+    "grants_for",
+    "has_national_view",
+    "import_region_ids",
+    "is_region_verifier",
+    "may_edit_report_data",
+    "may_read_audit_trail",
+    "may_see_province_recap",
+    "may_view_data_quality",
+    "operated_agency_ids",
+    "paths_of",
+    "reads_region_as_agency_only",
+    "region_in_scope",
+    "reviewer_province_codes",
+    "scope_q",
+    "scoped",
+    "scoped_get",
+    "sector_limit",
+    "sees_everything",
+    "sees_region_wide",
+]
 
-NATIONAL = "national"
-PROVINCE = "province"
-NOTHING = Q(pk__in=[])
-# Memberships that grant anything: active, and (OPD roles) of an agency that is still active.
-GRANTING = Q(is_active=True) & (Q(agency__isnull=True) | Q(agency__is_active=True))
-
-
-class Action(StrEnum):
-    VIEW = "view"
-    CHANGE = "change"
-    MANAGE = "manage"  # administer a region's agencies and users
-
-
-@dataclass(frozen=True)
-class ScopePaths:
-    """ORM paths from a model to its region, agency and sector.
-
-    ``region=""`` means the model *is* the region; ``agency=""`` means it *is* the
-    agency; ``None`` means the model has no such link.
-    """
-
-    region: str
-    agency: str | None = None
-    sector: str | None = None
-    people: bool = False
-    # The model is the agency and its sectors are many: match through a subquery (no duplicates).
-    sector_of_agency: bool = False
-
-    def region_field(self, field: str) -> str:
-        return f"{self.region}__{field}" if self.region else field
-
-    def agency_field(self) -> str | None:
-        if self.agency is None:
-            return None
-        return f"{self.agency}_id" if self.agency else "pk"
-
-
-@dataclass(frozen=True)
-class Grant:
-    role: str
-    region_id: int
-    region_code: str
-    region_level: str
-    agency_id: int | None
-    sector_code: str
-
-    @property
-    def is_national(self) -> bool:
-        return self.region_level == NATIONAL
-
-
-def grants_for(user: User | AnonymousUser | None) -> tuple[Grant, ...]:
-    """The user's active memberships, loaded once per user object (i.e. per request)."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return ()
-    cached = getattr(user, "_espm_grants", None)
-    if cached is not None:
-        return cached
-    from regions.models import Membership
-
-    rows = Membership.objects.filter(GRANTING, user=user).values_list(
-        "role", "region_id", "region__code", "region__level", "agency_id", "sector_code"
-    )
-    grants = tuple(Grant(*row) for row in rows)
-    user._espm_grants = grants  # type: ignore[attr-defined]
-    return grants
+# Who works on a whole province: its Biro (reviewer, verifier) and its inspectorate.
+PROVINCE_WIDE_ROLES = frozenset({Role.PROVINCE_REVIEWER, Role.VERIFIER, Role.AUDITOR})
+# Whose trail the audit pages read: only these grants widen it (an operator's never does).
+AUDIT_ROLES = frozenset({Role.AUDITOR, Role.VERIFIER, Role.BANGDA_ADMIN})
+# Whose work is the quality of a region's data: the region's verifier, the province, Bangda, the
+# sector ministries (their sector) and the inspectorate. OPD staff see their own reports' flags
+# on the report form.
+DATA_QUALITY_ROLES = frozenset(
+    {Role.VERIFIER, Role.PROVINCE_REVIEWER, Role.AUDITOR, Role.BANGDA_ADMIN, Role.SECTOR_VIEWER}
+)
+# Who brings a region's figures in from a workbook: the operators who enter them and the
+# verifier who checks them (each row still passes ``may_edit_report_data`` and the lock).
+IMPORT_ROLES = frozenset({Role.OPD_OPERATOR, Role.VERIFIER})
 
 
-def sees_everything(user: User | AnonymousUser | None) -> bool:
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return any(g.role == Role.BANGDA_ADMIN for g in grants_for(user))
+def _superuser(user: AnyUser | None) -> bool:
+    return acts(user) and bool(getattr(user, "is_superuser", False))
 
 
-def _subtree(paths: ScopePaths, grant: Grant) -> Q:
-    """The grant's region and, for a province or the national root, everything below it."""
-    if grant.is_national:
-        return Q()
-    if grant.region_level == PROVINCE:
-        return Q(**{paths.region_field("province_code"): grant.region_code})
-    return Q(**{paths.region_field("id"): grant.region_id})
-
-
-def _own_region(paths: ScopePaths, grant: Grant) -> Q:
-    if grant.is_national:
-        return Q()
-    return Q(**{paths.region_field("id"): grant.region_id})
-
-
-def grant_q(paths: ScopePaths, grant: Grant, action: Action) -> Q:
-    """The rows one grant opens for an action (scope_q ORs these over a user's grants)."""
-    role = grant.role
-    agency_field = paths.agency_field()
-    if role == Role.BANGDA_ADMIN:
-        return Q()
-    if action == Action.MANAGE:
-        return _own_region(paths, grant) if role == Role.VERIFIER else NOTHING
-    if action == Action.CHANGE:
-        if role == Role.VERIFIER:
-            return _own_region(paths, grant)
-        if role == Role.PROVINCE_REVIEWER and not paths.people:
-            return _subtree(paths, grant)
-        if role in AGENCY_ROLES and agency_field and not paths.people:
-            return Q(**{agency_field: grant.agency_id})
-        return NOTHING
-    # Action.VIEW
-    if paths.people:
-        if role == Role.VERIFIER:
-            return _own_region(paths, grant)
-        if role == Role.AUDITOR:
-            return _subtree(paths, grant)
-        return NOTHING
-    if role == Role.SECTOR_VIEWER:
-        if paths.sector_of_agency:
-            from regions.models import Agency  # the models import this module
-
-            ids = Agency.objects.filter(sectors__code=grant.sector_code).values("pk")
-            return Q(pk__in=ids)
-        return Q(**{paths.sector: grant.sector_code}) if paths.sector else Q()
-    if role in (Role.VERIFIER, Role.PROVINCE_REVIEWER, Role.AUDITOR):
-        return _subtree(paths, grant)
-    if role in AGENCY_ROLES:
-        if agency_field:
-            return Q(**{agency_field: grant.agency_id})
-        return _own_region(paths, grant)
-    return NOTHING
-
-
-def scope_q(user: User | AnonymousUser | None, action: Action | str, paths: ScopePaths) -> Q:
-    """A Q object selecting exactly the rows of a model with ``paths`` the user may act on."""
-    action = Action(action)
-    if user is None or not user.is_authenticated or not user.is_active:
-        return NOTHING
-    if user.is_superuser:
-        return Q()
-    combined: Q | None = None
-    for grant in grants_for(user):
-        q = grant_q(paths, grant, action)
-        if q == Q():
-            return Q()
-        if q == NOTHING:
-            continue
-        combined = q if combined is None else combined | q
-    return combined if combined is not None else NOTHING
-
-
-class Scoped(Protocol):
-    """A model that opts into the layer: its ``objects`` is a ScopedQuerySet manager."""
-
-    scope_paths: ClassVar[ScopePaths]
-
-
-def paths_of(model: type[models.Model]) -> ScopePaths:
-    """A scoped model's ``scope_paths``."""
-    return cast("type[Scoped]", model).scope_paths
-
-
-class ScopedQuerySet[M: models.Model](models.QuerySet[M]):
-    def visible_to(self, user: AnyUser | None, action: Action | str = Action.VIEW) -> Self:
-        return self.filter(scope_q(user, action, paths_of(self.model)))
-
-    def restrict(self, user: AnyUser | None, action: Action | str = Action.VIEW) -> Self:
-        """NetBox's name for the same thing."""
-        return self.visible_to(user, action)
-
-
-def scoped[M: models.Model](model: type[M]) -> ScopedQuerySet[M]:
-    """All rows of a scoped model, as the ScopedQuerySet its default manager makes."""
-    return cast("ScopedQuerySet[M]", model._default_manager.all())
-
-
-def scoped_get[M: models.Model](
-    model: type[M], user: AnyUser | None, action: Action | str = Action.VIEW, **lookup: Any
-) -> M:
-    """One object inside the user's scope, or Http404: out of scope looks like absent."""
-    qs = scoped(model).visible_to(user, action)
-    try:
-        return qs.get(**lookup)
-    except (ObjectDoesNotExist, ValueError) as exc:
-        raise Http404 from exc
+# ---------------------------------------------------------------- lookups
 
 
 def region_in_scope(
@@ -247,13 +151,141 @@ def region_in_scope(
         region = membership.region
         if region.code == code and region.level in levels and (region.is_active or not active_only):
             return region
-    from regions.models import Region  # the models import this module
-
     lookup: dict[str, Any] = {"code": code, "level__in": levels}
     if active_only:
         lookup["is_active"] = True
     return scoped_get(Region, request.user, **lookup)
 
 
-def can(user: AnyUser | None, action: Action | str, obj: models.Model) -> bool:
-    return scoped(type(obj)).visible_to(user, action).filter(pk=obj.pk).exists()
+# ---------------------------------------------------------------- writes
+
+
+def may_edit_report_data(user: AnyUser | None, report: Report) -> bool:
+    """Only the operators of the owning agency enter a report's data (not its head, not the
+    verifier, not Bangda); *when* they may is ``reporting.rules.editing``."""
+    if report.agency_id is None:
+        return False
+    return any(
+        g.role == Role.OPD_OPERATOR and g.agency_id == report.agency_id for g in grants_for(user)
+    )
+
+
+def operated_agency_ids(user: AnyUser | None, region: Region) -> set[int]:
+    """The agencies of ``region`` whose targets the user enters (OPD operator or head)."""
+    return {
+        g.agency_id
+        for g in grants_for(user)
+        if g.role in AGENCY_ROLES and g.region_id == region.pk and g.agency_id
+    }
+
+
+def is_region_verifier(user: AnyUser | None, region: Region) -> bool:
+    """The verifier of this very region (a province's verifier is not its kab/kota's)."""
+    return any(g.role == Role.VERIFIER and g.region_id == region.pk for g in grants_for(user))
+
+
+def assignable_roles(user: AnyUser | None, region: Region) -> list[Role]:
+    """Roles the actor may give in this region: a verifier its region's roles, Bangda all."""
+    if region.level == Level.NATIONAL:
+        roles = [Role.BANGDA_ADMIN, Role.SECTOR_VIEWER, Role.AUDITOR]
+    else:
+        roles = [Role.OPD_OPERATOR, Role.OPD_HEAD, Role.VERIFIER, Role.AUDITOR]
+        if region.level == Level.PROVINCE:
+            roles.append(Role.PROVINCE_REVIEWER)
+    if not can(user, Action.MANAGE, region):
+        return []
+    if sees_everything(user):
+        return roles
+    # A verifier never hands out roles above its own level.
+    return [r for r in roles if r not in NATIONAL_ROLES and r != Role.PROVINCE_REVIEWER]
+
+
+def import_region_ids(user: AnyUser | None) -> set[int]:
+    """Regions whose workbook the user may download and import (``IMPORT_ROLES``)."""
+    return {g.region_id for g in grants_for(user) if g.role in IMPORT_ROLES}
+
+
+def reviewer_province_codes(user: AnyUser | None) -> frozenset[str]:
+    """The provinces the user reviews as their Biro Pemerintahan (province reviewer)."""
+    return frozenset(g.region_code for g in grants_for(user) if g.role == Role.PROVINCE_REVIEWER)
+
+
+# ---------------------------------------------------------------- what a page shows
+
+
+def has_national_view(user: AnyUser | None) -> bool:
+    """Superuser, or any grant on the national root (Bangda, sector ministry, national auditor)."""
+    return _superuser(user) or any(g.is_national for g in grants_for(user))
+
+
+def sector_limit(user: AnyUser | None) -> frozenset[str] | None:
+    """The sectors a purely sector-ministry user may read; None when not limited by sector."""
+    if sees_everything(user):
+        return None
+    grants = grants_for(user)
+    if grants and all(g.role == Role.SECTOR_VIEWER for g in grants):
+        return frozenset(g.sector_code for g in grants)
+    return None
+
+
+def sees_region_wide(user: AnyUser | None, region: Region, sector: str | None = None) -> bool:
+    """Does the user see the whole region (not only an agency's part), optionally for a sector?
+
+    The region-wide roles read their grant's subtree, as ``Action.VIEW`` does: the region, a
+    province's kab/kota, and for a national auditor every region.
+    """
+    if sees_everything(user):
+        return True
+    for g in grants_for(user):
+        if g.role == Role.SECTOR_VIEWER and (sector is None or sector == g.sector_code):
+            return True
+        if g.role in PROVINCE_WIDE_ROLES and (
+            g.is_national
+            or g.region_id == region.pk
+            or (g.region_level == PROVINCE and region.province_code == g.region_code)
+        ):
+            return True
+    return False
+
+
+def reads_region_as_agency_only(user: AnyUser | None, region: Region) -> bool:
+    """The user reads ``region`` only through OPD roles (its grants there and national ones)."""
+    if sees_everything(user):
+        return False
+    grants = [g for g in grants_for(user) if g.region_id == region.pk or g.is_national]
+    return bool(grants) and all(g.role in AGENCY_ROLES for g in grants)
+
+
+def may_see_province_recap(user: AnyUser | None, province: Region) -> bool:
+    """Bangda, the province's own Biro (reviewer/verifier) and inspectorate, and a national
+    auditor (whose scope is every region): those who see every kab/kota and sector of it."""
+    if sees_everything(user):
+        return True
+    return any(
+        (g.role in PROVINCE_WIDE_ROLES and g.region_code == province.code)
+        or (g.role == Role.AUDITOR and g.is_national)
+        for g in grants_for(user)
+    )
+
+
+def may_view_data_quality(user: AnyUser | None) -> bool:
+    """May the user open the data-quality view at all (what they see is their scope)."""
+    return _superuser(user) or any(g.role in DATA_QUALITY_ROLES for g in grants_for(user))
+
+
+def may_read_audit_trail(user: AnyUser | None) -> bool:
+    return _superuser(user) or any(g.role in AUDIT_ROLES for g in grants_for(user))
+
+
+def audit_scope_q(user: AnyUser | None, paths: ScopePaths) -> Q:
+    """Rows of a model with ``paths`` inside the user's *audit* grants (other roles don't count).
+
+    Only audit grants are used, so an operator membership never widens the trail; and the
+    agency path (``pk`` on a history table is ``history_id``) is never consulted.
+    """
+    if not acts(user):
+        return NOTHING
+    if _superuser(user):
+        return Q()
+    grants = [g for g in grants_for(user) if g.role in AUDIT_ROLES]
+    return combine(grants, lambda grant: grant_q(paths, grant, Action.VIEW))
