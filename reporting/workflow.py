@@ -29,9 +29,9 @@ from django.utils.translation import gettext_lazy as _
 
 from espm import background, history, versioning
 from indicators.models import Target
-from regions.models import Level, Region
+from regions.models import Level, Region, User
 from regions.roles import Role
-from regions.scoping import Action, Grant, grants_for
+from regions.scoping import Action, AnyUser, Grant, grants_for
 from reporting.models import (
     Period,
     RegionSubmission,
@@ -315,7 +315,7 @@ def _binds(actor: Actor, grant: Grant, obj: Flow) -> bool:
     return False
 
 
-def actor_for(spec: Transition, obj: Flow, user: Any) -> Actor | None:
+def actor_for(spec: Transition, obj: Flow, user: AnyUser) -> Actor | None:
     """The table row's actor this user fills for this object, if any."""
     for actor in spec.actors:
         if any(_binds(actor, g, obj) for g in grants_for(user)):
@@ -392,7 +392,7 @@ def audience_memberships(spec: Transition, obj: Flow, to_status: str) -> Q | Non
     return q & Q(is_active=True)
 
 
-def _grants_filter(kind: Kind, user: Any, steps: Iterable[Transition], *, waiting: bool) -> Q:
+def _grants_filter(kind: Kind, user: AnyUser, steps: Iterable[Transition], *, waiting: bool) -> Q:
     """Objects of `kind` for which this user fills an actor of one of `steps` (and, with
     `waiting`, that stand in one of the step's sources). Matches nothing without a grant."""
     q = Q(pk__in=[])
@@ -413,18 +413,18 @@ def _steps(kind: Kind, *, inbox: bool = False, hands_in: bool = False) -> list[T
     ]
 
 
-def waiting(kind: Kind, user: Any) -> Q:
+def waiting(kind: Kind, user: AnyUser) -> Q:
     """Objects of `kind` waiting for this user's decision: in the sources of an `inbox` step
     whose actor the user is for them (a Q on the kind's model)."""
     return _grants_filter(kind, user, _steps(kind, inbox=True), waiting=True)
 
 
-def decided_by(kind: Kind, user: Any) -> Q:
+def decided_by(kind: Kind, user: AnyUser) -> Q:
     """Objects of `kind` whose decisions (`inbox` steps) are this user's, in any status."""
     return _grants_filter(kind, user, _steps(kind, inbox=True), waiting=False)
 
 
-def handed_in_by(kind: Kind, user: Any, *, ready: bool = False) -> Q:
+def handed_in_by(kind: Kind, user: AnyUser, *, ready: bool = False) -> Q:
     """Objects of `kind` this user hands in (`hands_in` step); with `ready`, only those in
     that step's sources (they may be handed in now, checks aside)."""
     return _grants_filter(kind, user, _steps(kind, hands_in=True), waiting=ready)
@@ -511,7 +511,7 @@ def _check_region_open(obj: Any, actor: Actor) -> list[Problem]:
     return [Problem(frozen)] if frozen else []
 
 
-def unverified_reports(submission: RegionSubmission, user: Any = None) -> list[Report]:
+def unverified_reports(submission: RegionSubmission, user: AnyUser | None = None) -> list[Report]:
     """All of them for the check; only those `user` may see when shown on a page."""
     qs = Report.objects.visible_to(user, Action.VIEW) if user is not None else Report.objects
     return list(
@@ -522,7 +522,7 @@ def unverified_reports(submission: RegionSubmission, user: Any = None) -> list[R
     )
 
 
-def region_problems(submission: RegionSubmission, user: Any = None) -> list[Problem]:
+def region_problems(submission: RegionSubmission, user: AnyUser | None = None) -> list[Problem]:
     """Exactly what keeps a region from submitting upward, with who owns each part.
 
     With `user`, lists only the reports that user may see (the check itself uses all).
@@ -735,7 +735,7 @@ def snapshot_target(target: Target) -> dict[str, Any]:
 # ---------------------------------------------------------------- the service
 
 
-def authored_by(report: Report, user: Any) -> bool:
+def authored_by(report: Report, user: AnyUser) -> bool:
     """Did ``user`` submit the report (current cycle) or save its data last?
 
     Policy (docs/workflow.md, separation of duties): such a user never verifies it.
@@ -758,7 +758,7 @@ def author_problem(report: Report) -> str:
     )
 
 
-def note_refusal(report: Report, user: Any) -> TransitionError | None:
+def note_refusal(report: Report, user: AnyUser) -> TransitionError | None:
     """Why ``user`` may not write section notes on ``report`` now (None: they may).
 
     Policy: notes belong to the return step — whoever the table lets return the report (the
@@ -775,7 +775,7 @@ def note_refusal(report: Report, user: Any) -> TransitionError | None:
     return None
 
 
-def available_actions(obj: Flow, user: Any) -> list[Transition]:
+def available_actions(obj: Flow, user: AnyUser) -> list[Transition]:
     """Transitions this user could fire on this object in its current state (checks aside)."""
     kind = kind_of(obj)
     return [
@@ -788,7 +788,7 @@ def available_actions(obj: Flow, user: Any) -> list[Transition]:
     ]
 
 
-def _lock(obj: Flow, user: Any) -> Flow:
+def _lock(obj: Flow, user: AnyUser) -> Flow:
     model = type(obj)
     qs = (
         model.objects.visible_to(user, Action.VIEW)
@@ -824,7 +824,7 @@ def _stale_message(obj: Flow) -> str:
 def transition(
     obj: Flow,
     action: str,
-    user: Any,
+    user: AnyUser,
     *,
     reason: str = "",
     expected_version: int | None = None,
@@ -849,6 +849,8 @@ def transition(
     spec = TRANSITIONS.get((kind, action))
     if spec is None:
         raise NotFound
+    if not isinstance(user, User):  # nobody signed in fires no step
+        raise NotAllowed(_t("Peran Anda tidak dapat melakukan tindakan ini pada data ini."))
     reason = reasons.clean(reason)
     with transaction.atomic():
         locked = _lock(obj, user)
@@ -948,7 +950,7 @@ def verify_reason(report: Report, reason: str, exception: str) -> str:
 def _apply(
     spec: Transition,
     obj: Flow,
-    user: Any,
+    user: User,
     *,
     reason: str,
     due_date: dt.date | None,
@@ -1040,7 +1042,7 @@ def _notify(event_id: int) -> None:
 
 
 def bulk_verify(
-    reports: Iterable[Report], user: Any
+    reports: Iterable[Report], user: AnyUser
 ) -> tuple[list[Report], list[tuple[Report, str]]]:
     """Verify each report on its own (one refusal doesn't undo the others)."""
     done: list[Report] = []

@@ -10,6 +10,7 @@ target submitted and waiting for klaten.tapem (the region's only verifier).
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from django.utils.translation import override
 
@@ -124,6 +125,9 @@ def test_who_may_fire_target_steps(cast):
     for name in ("klaten.dinkes", "ngawi.tapem"):
         with pytest.raises(workflow.NotFound):
             workflow.transition(t, "verify", cast[name], expected_version=t.version)
+    # nobody signed in
+    with pytest.raises(workflow.NotAllowed):
+        workflow.transition(t, "verify", AnonymousUser(), expected_version=t.version)
     assert WorkflowEvent.objects.filter(target=t, action="verify").count() == 0
 
 
