@@ -21,10 +21,13 @@ from rest_framework.routers import SimpleRouter
 
 from indicators import api as indicators_api
 from regions import api as regions_api
-from reporting import api as reporting_api
 from reporting.award.api import AwardView
+from reporting.dashboards import api as dashboards_api
+from reporting.entry import api as entry_api
 from reporting.lppd import api as lppd_api
+from reporting.periods import api as periods_api
 from reporting.plans import api as plans_api
+from reporting.review import api as review_api
 
 app_name = "api"
 
@@ -34,12 +37,12 @@ router.register("regions", regions_api.RegionViewSet, basename="region")
 router.register("agencies", regions_api.AgencyViewSet, basename="agency")
 router.register("service-types", indicators_api.ServiceTypeViewSet, basename="service-type")
 router.register("targets", indicators_api.TargetViewSet, basename="target")
-router.register("periods", reporting_api.PeriodViewSet, basename="period")
-router.register("reports", reporting_api.ReportViewSet, basename="report")
+router.register("periods", periods_api.PeriodViewSet, basename="period")
+router.register("reports", entry_api.ReportViewSet, basename="report")
 router.register(
-    "region-submissions", reporting_api.RegionSubmissionViewSet, basename="region-submission"
+    "region-submissions", review_api.RegionSubmissionViewSet, basename="region-submission"
 )
-router.register("notifications", reporting_api.NotificationViewSet, basename="notification")
+router.register("notifications", review_api.NotificationViewSet, basename="notification")
 router.register("action-plans", plans_api.ActionPlanViewSet, basename="action-plan")
 router.register("spm-teams", plans_api.SpmTeamViewSet, basename="spm-team")
 
@@ -75,7 +78,7 @@ def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
 
 urlpatterns = [
     path("auth/token/", regions_api.TokenObtainView.as_view(), name="token-obtain"),
-    *reporting_api.extra_urlpatterns,
+    *dashboards_api.urlpatterns,
     path("award/", AwardView.as_view(), name="award"),
     *lppd_api.urlpatterns,
     path("nomenclature/", indicators_api.NomenclatureView.as_view(), name="nomenclature"),

@@ -1,4 +1,5 @@
-"""What every e-SPM API endpoint shares: the error shape, its schema, paging and throttles.
+"""What every e-SPM API endpoint shares: the error shape, its schema, paging, throttles, and
+the page forms' rules and messages for API fields that take the same input.
 
 One error shape everywhere (documented in docs/api.md)::
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -149,6 +151,30 @@ class AutoSchema(SpectacularAutoSchema):
                     OpenApiResponse(ErrorSerializer, ERROR_DESCRIPTIONS[code]), code
                 )
         return responses
+
+
+def form_messages(form_class: type[forms.Form], name: str, **aliases: str) -> dict[str, Any]:
+    """The page form field's own messages, for the API field that types the same input.
+
+    `aliases` maps a DRF-only error key to the form's key that says the same (e.g. null → required).
+    """
+    messages = dict(form_class.base_fields[name].error_messages)
+    for drf_key, form_key in aliases.items():
+        messages[drf_key] = messages[form_key]
+    return messages
+
+
+def form_cleaned(form_class: type[forms.Form], values: dict[str, Any]) -> dict[str, Any]:
+    """Run the page's form on the typed values: its rules and messages, errors in the API shape."""
+    form = form_class(values)
+    if not form.is_valid():
+        raise exceptions.ValidationError(
+            {
+                ("non_field_errors" if name == "__all__" else name): [str(m) for m in messages]
+                for name, messages in form.errors.items()
+            }
+        )
+    return form.cleaned_data
 
 
 class Pagination(pagination.PageNumberPagination):

@@ -1,0 +1,1 @@
+"""The data entry area: quarterly reports as the agencies' operators fill them in (``api``)."""
