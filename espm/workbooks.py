@@ -13,7 +13,7 @@ import re
 import time
 import zipfile
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol, cast
 
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
@@ -83,8 +83,12 @@ def open_workbook(data: bytes) -> Any:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not xlsx
         raise NotAWorkbook(str(exc)) from exc
-    wb.espm_deadline = time.monotonic() + MAX_SECONDS  # type: ignore[attr-defined]  # one budget for all sheets
+    cast(_WithDeadline, wb).espm_deadline = time.monotonic() + MAX_SECONDS  # one for all sheets
     return wb
+
+
+class _WithDeadline(Protocol):
+    espm_deadline: float
 
 
 def rows(ws: Any, deadline: float | None = None) -> Iterator[tuple[Any, ...]]:

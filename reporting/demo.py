@@ -20,7 +20,7 @@ import functools
 import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol, cast
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -154,12 +154,25 @@ class Batch:
         _save_events(self.events)
 
 
+class _Backdated(Protocol):
+    """A demo event with the time it is told to have happened (`at` is auto_now_add)."""
+
+    demo_at: dt.datetime | None
+
+
+def _backdate(event: WorkflowEvent, at: dt.datetime | None) -> None:
+    cast(_Backdated, event).demo_at = at
+
+
 def _save_events(events: list[WorkflowEvent]) -> None:
     """Create the events, then give back-dated ones their time (`at` is auto_now_add)."""
     WorkflowEvent.objects.bulk_create(events, batch_size=BULK)
-    dated = [e for e in events if getattr(e, "demo_at", None)]
-    for e in dated:
-        e.at = e.demo_at  # type: ignore[attr-defined]
+    dated = []
+    for e in events:
+        at = getattr(e, "demo_at", None)
+        if at is not None:
+            e.at = at
+            dated.append(e)
     WorkflowEvent.objects.bulk_update(dated, ["at"], batch_size=BULK)
 
 
@@ -325,7 +338,7 @@ def _set_status(
         snapshot=snapshot,
         sections=sections or [],
     )
-    event.demo_at = at  # type: ignore[attr-defined]
+    _backdate(event, at)
     batch.events.append(event)
 
 
@@ -340,7 +353,7 @@ def _region_event(
         to_status=sub.status,
         actor=actor,
     )
-    event.demo_at = at  # type: ignore[attr-defined]
+    _backdate(event, at)
     return event
 
 

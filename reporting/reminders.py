@@ -347,15 +347,13 @@ class LevelStatus:
 def input_status_by_level(period: Period, viewer: Any = None) -> list[LevelStatus]:
     """Per level: regions in the list, that have entered data, that have submitted.
 
-    The dashboard's figures when its selector is there (``viewer`` = a Bangda admin), else
+    The dashboard's figures when a ``viewer`` is given (a Bangda admin), else
     the same definitions here: entered = at least one report with ``entered_at``;
     submitted = region submission submitted or accepted; denominators = active regions.
     """
-    try:
-        from reporting.dashboards import selectors as dashboards
-    except ImportError:
-        dashboards = None  # type: ignore[assignment]
-    if viewer is not None and dashboards is not None and hasattr(dashboards, "input_status"):
+    from reporting.dashboards import selectors as dashboards
+
+    if viewer is not None:
         return [
             LevelStatus(row.level, str(row.label), row.total, row.entered, row.submitted)
             for row in dashboards.input_status(viewer, period.year, period.quarter)

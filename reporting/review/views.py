@@ -394,7 +394,7 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     """Mark one (`id`) or all of the user's own notifications read; never anyone else's."""
     one = _int(request.POST.get("id"))
     notifications.mark_read(request.user, [one] if one else None)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.headers.get("HX-Request") == "true":  # the bell's own HTMX refresh
         return notifications_bell(request)
     target = ""
     if one:
