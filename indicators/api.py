@@ -20,7 +20,6 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import exceptions, serializers, status, views, viewsets
-from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -46,6 +45,7 @@ from indicators.models import (
 from regions.models import Region
 from regions.scoping import Action, scoped_get
 from reporting import workflow
+from reporting.review.api import step_actions
 
 if TYPE_CHECKING:
     from indicators.models import Sector
@@ -450,17 +450,10 @@ class TargetStepSerializer(serializers.Serializer):
     )
 
 
-TARGET_STEPS = {
-    "submit": "Ajukan target ke verifikator (staf OPD penanggung jawab), seperti di halaman.",
-    "verify": "Verifikasi dan kunci target (verifikator wilayah).",
-    "return": "Kembalikan target ke perangkat daerah dengan alasan (verifikator wilayah).",
-}
-
-
-def _step_schema(name: str) -> Any:
+def _step_schema(spec: workflow.Transition) -> Any:
     return extend_schema(
         tags=["catalog"],
-        summary=TARGET_STEPS[name],
+        summary=spec.doc,
         request=TargetStepSerializer,
         parameters=[versioning.IF_MATCH],
         responses={200: TargetSerializer, **versioning.STALE_RESPONSES},
@@ -477,6 +470,7 @@ def _write_schema(summary: str, request: Any, responses: dict[Any, Any]) -> Any:
     )
 
 
+@step_actions(workflow.Kind.TARGET, _step_schema)
 @extend_schema_view(
     list=extend_schema(tags=["catalog"], summary="Target tahunan yang boleh saya lihat"),
     retrieve=extend_schema(tags=["catalog"], summary="Satu target tahunan (ETag = versi)"),
@@ -580,7 +574,7 @@ class TargetViewSet(viewsets.ReadOnlyModelViewSet):
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self._update(request, partial=True)
 
-    def _step(self, request: Request, name: str) -> Response:
+    def _step(self, request: Request, spec: workflow.Transition) -> Response:
         """The target page's buttons: the workflow table's step (``reporting.workflow``)."""
         target = self.get_object()
         header = versioning.seen(request)
@@ -591,7 +585,7 @@ class TargetViewSet(viewsets.ReadOnlyModelViewSet):
         try:
             workflow.transition(
                 target,
-                name,
+                spec.action,
                 request.user,
                 reason=data.get("reason", ""),
                 expected_version=seen.version,
@@ -610,21 +604,6 @@ class TargetViewSet(viewsets.ReadOnlyModelViewSet):
             raise Conflict(message, code="refused", current=_current(target)) from exc
         target.refresh_from_db()
         return self._fresh(target)
-
-    @_step_schema("submit")
-    @action(detail=True, methods=["post"])
-    def submit(self, request: Request, pk: str | None = None) -> Response:
-        return self._step(request, "submit")
-
-    @_step_schema("verify")
-    @action(detail=True, methods=["post"])
-    def verify(self, request: Request, pk: str | None = None) -> Response:
-        return self._step(request, "verify")
-
-    @_step_schema("return")
-    @action(detail=True, methods=["post"], url_path="return", url_name="return")
-    def return_(self, request: Request, pk: str | None = None) -> Response:
-        return self._step(request, "return")
 
 
 # ---------------------------------------------------------------- budget nomenclature

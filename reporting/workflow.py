@@ -110,6 +110,7 @@ class Transition:
     notice: str = ""  # what the step's audience is told (`Notice`); "" tells no one
     also_tells: tuple[Actor, ...] = ()  # told besides the audience the table derives
     recorded_as: str = ""  # what the data's history calls the step (default: the action)
+    doc: str = ""  # the API's summary of the step (OpenAPI)
 
     @property
     def api_name(self) -> str:
@@ -132,51 +133,67 @@ TABLE: tuple[Transition, ...] = (
         Kind.REPORT, "submit", frozenset({R.DRAFT, R.RETURNED}), R.SUBMITTED, (OPERATOR,),
         _("Ajukan"), checks=("report_complete", "data_quality", "window_open", "region_open"),
         target_with_signoff=R.AWAITING_HEAD, hands_in=True, notice=Notice.SUBMITTED,
+        doc="Ajukan ke verifikator (operator OPD). Sama dengan tombol di halaman laporan.",
     ),
     Transition(
         Kind.REPORT, "withdraw", frozenset({R.SUBMITTED, R.AWAITING_HEAD}), R.DRAFT, (OPERATOR,),
         _("Tarik kembali"), checks=("region_open",), style="secondary",
+        doc="Tarik kembali laporan yang diajukan selama belum diverifikasi (operator OPD).",
     ),
     Transition(
         Kind.REPORT, "head_approve", frozenset({R.AWAITING_HEAD}), R.SUBMITTED, (HEAD,),
         _("Setujui dan teruskan ke verifikator"),
         checks=("report_complete", "data_quality", "region_open"), inbox=True,
         notice=Notice.SUBMITTED,
+        doc="Setujui dan teruskan (kepala OPD, bila wilayah mewajibkan).",
     ),
     Transition(
         Kind.REPORT, "head_return", frozenset({R.AWAITING_HEAD}), R.RETURNED, (HEAD,),
         _("Kembalikan ke operator"), reason_required=True, style="danger",
         notice=Notice.RETURNED,
+        doc="Kembalikan ke operator dengan alasan (kepala OPD).",
     ),
     Transition(
         Kind.REPORT, "verify", frozenset({R.SUBMITTED}), R.VERIFIED, (VERIFIER,),
         _("Verifikasi"), checks=("report_complete", "data_quality", "region_open"),
         needs_verified_target=True, not_by_author=True, inbox=True, notice=Notice.ACCEPTED,
+        doc="Verifikasi laporan (verifikator Tapem/Biro).",
     ),
     Transition(
         Kind.REPORT, "return", frozenset({R.SUBMITTED}), R.RETURNED, (VERIFIER,),
         _("Kembalikan"), reason_required=True, style="danger", notice=Notice.RETURNED,
+        doc="Kembalikan laporan dengan alasan (verifikator).",
     ),
     Transition(
         Kind.REPORT, "reopen", frozenset({R.VERIFIED}), R.RETURNED, (VERIFIER,),
         _("Buka kembali untuk perbaikan"), reason_required=True, checks=("region_open",),
         style="danger", notice=Notice.REOPENED,
+        doc="Buka kembali laporan terverifikasi dengan alasan (verifikator).",
     ),
     # --- region submissions (one per region × period): kab/kota → province, province → Bangda
     Transition(
         Kind.SUBMISSION, "submit_region", frozenset({S.IN_PROGRESS, S.RETURNED}), S.SUBMITTED,
         (VERIFIER,), _("Ajukan laporan wilayah"),
         checks=("region_complete", "window_open"), hands_in=True, notice=Notice.SUBMITTED,
+        doc=(
+            "Ajukan laporan wilayah ke tingkat di atasnya (verifikator wilayah): kab/kota "
+            "ke provinsi, provinsi ke Bangda. Semua laporan layanan harus terverifikasi."
+        ),
     ),
     Transition(
         Kind.SUBMISSION, "accept", frozenset({S.SUBMITTED}), S.ACCEPTED,
         (PROVINCE_FOR_KABKOTA, BANGDA_FOR_PROVINCE), _("Terima"), inbox=True,
         notice=Notice.ACCEPTED,
+        doc=(
+            "Terima laporan wilayah (Biro Pemerintahan provinsi untuk kab/kota; Bangda "
+            "untuk provinsi)."
+        ),
     ),
     Transition(
         Kind.SUBMISSION, "return_region", frozenset({S.SUBMITTED}), S.RETURNED,
         (PROVINCE_FOR_KABKOTA, BANGDA_FOR_PROVINCE), _("Kembalikan"),
         reason_required=True, style="danger", notice=Notice.RETURNED,
+        doc="Kembalikan laporan wilayah dengan alasan (provinsi untuk kab/kota; Bangda).",
     ),
     Transition(
         Kind.SUBMISSION, "reopen_region", frozenset({S.IN_PROGRESS, S.RETURNED, S.ACCEPTED}),
@@ -184,6 +201,10 @@ TABLE: tuple[Transition, ...] = (
         reason_required=True, due_date_required=True, checks=("parent_open",), style="danger",
         # Operators must know entry is open again, and until when.
         notice=Notice.REOPENED, also_tells=(REGION_OPERATORS,),
+        doc=(
+            "Buka kembali wilayah dengan alasan dan batas waktu baru (provinsi untuk "
+            "kab/kota selama laporan provinsi belum di Bangda; Bangda)."
+        ),
     ),
     # --- year targets (one per region × year × service type): the agency proposes, the
     # region's verifier verifies (and so locks) or returns it
@@ -191,16 +212,19 @@ TABLE: tuple[Transition, ...] = (
         Kind.TARGET, "submit", frozenset({T.DRAFT, T.RETURNED}), T.SUBMITTED, (OPERATOR,),
         _("Ajukan target"), checks=("target_complete",), hands_in=True, notice=Notice.SUBMITTED,
         recorded_as="diajukan",
+        doc="Ajukan target ke verifikator (staf OPD penanggung jawab), seperti di halaman.",
     ),
     Transition(
         Kind.TARGET, "verify", frozenset({T.SUBMITTED}), T.VERIFIED, (VERIFIER,),
         _("Verifikasi dan kunci"), inbox=True, notice=Notice.ACCEPTED,
         recorded_as="diverifikasi dan dikunci",
+        doc="Verifikasi dan kunci target (verifikator wilayah).",
     ),
     Transition(
         Kind.TARGET, "return", frozenset({T.SUBMITTED}), T.RETURNED, (VERIFIER,),
         _("Kembalikan"), reason_required=True, style="danger", notice=Notice.RETURNED,
         recorded_as="dikembalikan",
+        doc="Kembalikan target ke perangkat daerah dengan alasan (verifikator wilayah).",
     ),
 )  # fmt: skip
 TRANSITIONS: dict[tuple[Kind, str], Transition] = {(t.kind, t.action): t for t in TABLE}

@@ -31,8 +31,8 @@ from rest_framework.response import Response
 from espm import versioning
 from espm.api_base import ERROR_DESCRIPTIONS, Conflict, ErrorSerializer, Pagination
 from regions.models import Region
-from regions.scoping import Action, AnyUser, scoped_get
-from reporting import locks, patch, services, workflow
+from regions.scoping import Action, AnyUser, may_edit_report_data, scoped_get
+from reporting import patch, services, workflow
 from reporting.evidence import SERVED_TYPE, open_stored
 from reporting.models import (
     BudgetLine,
@@ -50,11 +50,11 @@ from reporting.review import selectors as review_selectors
 from reporting.review import services as review_services
 from reporting.review.api import (
     TIMELINE_ACTION,
-    TRANSITION_DOC,
     ReportTransitionSerializer,
     TimelineEventSerializer,
     _fire,
     _timeline_schema,
+    step_actions,
 )
 from reporting.rules import breakdown as breakdown_rules
 from reporting.rules import completeness
@@ -486,7 +486,7 @@ def _stale(exc: services.StaleVersion) -> dict[str, Any]:
 
 def _locked(report: Report, user: AnyUser, exc: services.EntryLocked) -> exceptions.APIException:
     """Not the owning operator: 403; the operator at the wrong moment (state, window): 409."""
-    if not locks.is_agency_operator(user, report):
+    if not may_edit_report_data(user, report):
         return exceptions.PermissionDenied(exc.reason)
     return Conflict(exc.reason, code="locked")
 
@@ -499,16 +499,17 @@ VERSION_QUERY = OpenApiParameter(
 )
 
 
-def _transition_schema(name: str) -> Any:
+def _transition_schema(spec: workflow.Transition) -> Any:
     return extend_schema(
         tags=["reports"],
-        summary=TRANSITION_DOC[name],
+        summary=spec.doc,
         request=ReportTransitionSerializer,
         parameters=[versioning.IF_MATCH],
         responses={200: TransitionResultSerializer, **versioning.STALE_RESPONSES},
     )
 
 
+@step_actions(workflow.Kind.REPORT, _transition_schema)
 @extend_schema_view(
     list=extend_schema(tags=["reports"], summary="Laporan triwulan yang boleh saya lihat"),
     retrieve=extend_schema(
@@ -556,49 +557,14 @@ class ReportViewSet(viewsets.ReadOnlyModelViewSet):
         fresh = self.get_queryset().get(pk=updated.pk)
         return versioning.with_etag(Response(self.get_serializer(fresh).data), fresh)
 
-    def _transition(self, request: Request, name: str) -> Response:
+    def _step(self, request: Request, spec: workflow.Transition) -> Response:
         report = self.get_object()
         form = ReportTransitionSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        result = _fire(report, name, request, form.validated_data)
+        result = _fire(report, spec.action, request, form.validated_data)
         fresh = self.get_queryset().get(pk=report.pk)
         body = {"already_done": result.already_done, "report": self.get_serializer(fresh).data}
         return versioning.with_etag(Response(body), fresh)
-
-    @_transition_schema("submit")
-    @action(detail=True, methods=["post"])
-    def submit(self, request: Request, pk: str | None = None) -> Response:
-        return self._transition(request, "submit")
-
-    @_transition_schema("withdraw")
-    @action(detail=True, methods=["post"])
-    def withdraw(self, request: Request, pk: str | None = None) -> Response:
-        return self._transition(request, "withdraw")
-
-    @_transition_schema("verify")
-    @action(detail=True, methods=["post"])
-    def verify(self, request: Request, pk: str | None = None) -> Response:
-        return self._transition(request, "verify")
-
-    @_transition_schema("return")
-    @action(detail=True, methods=["post"], url_path="return", url_name="return")
-    def return_(self, request: Request, pk: str | None = None) -> Response:
-        return self._transition(request, "return")
-
-    @_transition_schema("head_approve")
-    @action(detail=True, methods=["post"], url_path="head-approve", url_name="head-approve")
-    def head_approve(self, request: Request, pk: str | None = None) -> Response:
-        return self._transition(request, "head_approve")
-
-    @_transition_schema("head_return")
-    @action(detail=True, methods=["post"], url_path="head-return", url_name="head-return")
-    def head_return(self, request: Request, pk: str | None = None) -> Response:
-        return self._transition(request, "head_return")
-
-    @_transition_schema("reopen")
-    @action(detail=True, methods=["post"])
-    def reopen(self, request: Request, pk: str | None = None) -> Response:
-        return self._transition(request, "reopen")
 
     @_timeline_schema("reports", "laporan")
     @action(**TIMELINE_ACTION)

@@ -8,8 +8,10 @@ Reads go through the scoping layer and the pages' selectors (``reporting.review.
 
 from __future__ import annotations
 
+import keyword
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
@@ -179,34 +181,37 @@ def _fire(
         raise Conflict(exc.message, code="refused", current=current) from exc
 
 
-TRANSITION_DOC = {
-    "submit": "Ajukan ke verifikator (operator OPD). Sama dengan tombol di halaman laporan.",
-    "withdraw": "Tarik kembali laporan yang diajukan selama belum diverifikasi (operator OPD).",
-    "verify": "Verifikasi laporan (verifikator Tapem/Biro).",
-    "return": "Kembalikan laporan dengan alasan (verifikator).",
-    "head_approve": "Setujui dan teruskan (kepala OPD, bila wilayah mewajibkan).",
-    "head_return": "Kembalikan ke operator dengan alasan (kepala OPD).",
-    "reopen": "Buka kembali laporan terverifikasi dengan alasan (verifikator).",
-}
+class _Steps(Protocol):
+    def _step(self, request: Request, spec: workflow.Transition) -> Response: ...
 
 
-# API step name → the transition table's action (reporting.workflow.TABLE).
-SUBMISSION_ACTIONS = {
-    "submit": "submit_region",
-    "accept": "accept",
-    "return": "return_region",
-    "reopen": "reopen_region",
-}
-SUBMISSION_ACTION_NAMES = {table: api for api, table in SUBMISSION_ACTIONS.items()}
-SUBMISSION_DOC = {
-    "submit": "Ajukan laporan wilayah ke tingkat di atasnya (verifikator wilayah): "
-    "kab/kota ke provinsi, provinsi ke Bangda. Semua laporan layanan harus terverifikasi.",
-    "accept": "Terima laporan wilayah (Biro Pemerintahan provinsi untuk kab/kota; "
-    "Bangda untuk provinsi).",
-    "return": "Kembalikan laporan wilayah dengan alasan (provinsi untuk kab/kota; Bangda).",
-    "reopen": "Buka kembali wilayah dengan alasan dan batas waktu baru (provinsi untuk "
-    "kab/kota selama laporan provinsi belum di Bangda; Bangda).",
-}
+def step_actions[V: type[Any]](
+    kind: workflow.Kind, schema: Callable[[workflow.Transition], Any]
+) -> Callable[[V], V]:
+    """A viewset's workflow steps, derived from the transition table: one POST action
+    ``{id}/<step>/`` per row of ``kind`` (named by ``Transition.api_name``), documented by the
+    row's ``doc`` through ``schema``, each handing its row to the viewset's ``_step``. A new row
+    in the table is a new endpoint, with nothing to add here."""
+
+    def decorate(cls: V) -> V:
+        for spec in workflow.TABLE:
+            if spec.kind == kind:
+                method = _step_action(spec)
+                setattr(cls, method.__name__, schema(spec)(method))
+        return cls
+
+    return decorate
+
+
+def _step_action(spec: workflow.Transition) -> Callable[..., Response]:
+    def step(self: _Steps, request: Request, pk: str | None = None) -> Response:
+        return self._step(request, spec)
+
+    name = spec.api_name
+    step.__name__ = step.__qualname__ = f"{name}_" if keyword.iskeyword(name) else name
+    slug = name.replace("_", "-")
+    return action(detail=True, methods=["post"], url_path=slug, url_name=slug)(step)
+
 
 # ---------------------------------------------------------------- region submissions
 
@@ -268,7 +273,7 @@ class RegionSubmissionSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_actions(self, obj: RegionSubmission) -> list[str]:
         user = self.context["request"].user
-        return [SUBMISSION_ACTION_NAMES[t.action] for t in workflow.available_actions(obj, user)]
+        return [t.api_name for t in workflow.available_actions(obj, user)]
 
 
 class RegionSubmissionFilter(filters.FilterSet):
@@ -436,16 +441,17 @@ def recap_data(submission: RegionSubmission, r: recap.Recap) -> dict[str, Any]:
     }
 
 
-def _submission_schema(name: str) -> Any:
+def _submission_schema(spec: workflow.Transition) -> Any:
     return extend_schema(
         tags=["region-submissions"],
-        summary=SUBMISSION_DOC[name],
+        summary=spec.doc,
         request=SubmissionTransitionSerializer,
         parameters=[versioning.IF_MATCH],
         responses={200: SubmissionResultSerializer, **versioning.STALE_RESPONSES},
     )
 
 
+@step_actions(workflow.Kind.SUBMISSION, _submission_schema)
 @extend_schema_view(
     list=extend_schema(
         tags=["region-submissions"], summary="Pengajuan laporan wilayah yang boleh saya lihat"
@@ -474,22 +480,15 @@ class RegionSubmissionViewSet(viewsets.ReadOnlyModelViewSet):
         submission = self.get_object()
         return versioning.with_etag(Response(self.get_serializer(submission).data), submission)
 
-    def _step(self, request: Request, name: str) -> Response:
+    def _step(self, request: Request, spec: workflow.Transition) -> Response:
         submission = self.get_object()
         form = SubmissionTransitionSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        result = _fire(
-            submission, SUBMISSION_ACTIONS[name], request, data, due_date=data.get("due_date")
-        )
+        result = _fire(submission, spec.action, request, data, due_date=data.get("due_date"))
         fresh = self.get_queryset().get(pk=submission.pk)
         body = {"already_done": result.already_done, "submission": self.get_serializer(fresh).data}
         return versioning.with_etag(Response(body), fresh)
-
-    @_submission_schema("submit")
-    @action(detail=True, methods=["post"])
-    def submit(self, request: Request, pk: str | None = None) -> Response:
-        return self._step(request, "submit")
 
     @_timeline_schema("region-submissions", "laporan wilayah")
     @action(**TIMELINE_ACTION)
@@ -513,21 +512,6 @@ class RegionSubmissionViewSet(viewsets.ReadOnlyModelViewSet):
         submission = self.get_object()
         data = recap_data(submission, recap.of_submission(request.user, submission))
         return Response(RecapSerializer(data).data)
-
-    @_submission_schema("accept")
-    @action(detail=True, methods=["post"])
-    def accept(self, request: Request, pk: str | None = None) -> Response:
-        return self._step(request, "accept")
-
-    @_submission_schema("return")
-    @action(detail=True, methods=["post"], url_path="return", url_name="return")
-    def return_(self, request: Request, pk: str | None = None) -> Response:
-        return self._step(request, "return")
-
-    @_submission_schema("reopen")
-    @action(detail=True, methods=["post"])
-    def reopen(self, request: Request, pk: str | None = None) -> Response:
-        return self._step(request, "reopen")
 
 
 # ---------------------------------------------------------------- notifications
