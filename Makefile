@@ -21,13 +21,14 @@ SQLITE_LANE := tests/test_isolation_matrix.py tests/test_audit_trail.py tests/te
 APT_PACKAGES := chromium chromium-driver poppler-utils gettext fonts-dejavu-core fonts-liberation \
 	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 postgresql-client redis-tools
 
-.PHONY: help venv run serve test lint typecheck pytest system-deps check-services bench loadtest mutate clean
+.PHONY: help venv run serve test lint typecheck pytest system-deps check-services bench loadtest loadtest-steps mutate clean
 
 help:
 	@echo "make run    — install, migrate, load regions + catalog, seed the demo, serve on :8000"
 	@echo "make test   — lint, type-check and the whole suite on PostgreSQL + Redis + Chromium"
 	@echo "make bench  — national-scale benchmarks (PostgreSQL; see README, Performance)"
 	@echo "make loadtest — deadline-rush load test (Locust; LOAD_USERS=200 LOAD_DURATION=2m)"
+	@echo "make loadtest-steps — the rush at 200, 400, 800, 1200 users and the knee table"
 	@echo "make mutate — mutation testing of the rule modules (mutmut; see docs/testing.md)"
 
 $(VENV)/.installed: requirements/dev.lock pyproject.toml
@@ -94,6 +95,11 @@ LOAD_USERS    ?= 200
 LOAD_DURATION ?= 2m
 loadtest: venv check-services
 	DATABASE_URL="$(BENCH_DATABASE_URL)" $(PY) bench/loadtest.py --users $(LOAD_USERS) --duration $(LOAD_DURATION)
+
+# The rush upward, one step after another, and the knee table (docs/performance.md).
+LOAD_STEPS ?= 200,400,800,1200
+loadtest-steps: venv check-services
+	DATABASE_URL="$(BENCH_DATABASE_URL)" $(PY) bench/loadtest.py --steps $(LOAD_STEPS) --duration $(LOAD_DURATION)
 
 # ---------------------------------------------------------------- mutation testing (not part of test)
 # mutmut copies the code into mutants/ and runs the tests of [tool.mutmut] in pyproject.toml

@@ -20,6 +20,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -240,33 +241,63 @@ def read_stats(prefix: str) -> dict[str, dict[str, Any]]:
     return stats
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--users", type=int, default=200)
-    parser.add_argument("--spawn-rate", type=float, default=20)
-    parser.add_argument("--duration", default="2m")
-    parser.add_argument(
-        "--think", default="10,30", help="think time range between actions, seconds"
-    )
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
-    args = parser.parse_args()
+class CpuMeter:
+    """CPU seconds spent by a process tree (gunicorn: its master and workers) and by the
+    PostgreSQL server (every ``postgres`` process, plus what the postmaster's reaped backends
+    spent), read before and after a run: divided by the wall time, the cores each used."""
 
-    import django
+    def __init__(self, web_pid: int) -> None:
+        self.web_pid = web_pid
+        self.start = (self._web(), self._db(), time.monotonic())
 
-    django.setup()
+    def _web(self) -> float:
+        import psutil
+
+        try:
+            root = psutil.Process(self.web_pid)
+            procs = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return 0.0
+        return sum(_cpu(p) for p in procs)
+
+    @staticmethod
+    def _db() -> float:
+        import psutil
+
+        total = 0.0
+        for p in psutil.process_iter(["name"]):
+            if p.info["name"] in ("postgres", "postmaster"):
+                total += _cpu(p)
+        return total
+
+    def cores(self) -> dict[str, float]:
+        web, db, t0 = self.start
+        wall = max(time.monotonic() - t0, 1e-9)
+        return {
+            "web_cores": round((self._web() - web) / wall, 2),
+            "db_cores": round((self._db() - db) / wall, 2),
+        }
+
+
+def _cpu(p: Any) -> float:
+    import psutil
+
+    try:
+        t = p.cpu_times()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return 0.0
+    return float(t.user + t.system + t.children_user + t.children_system)
+
+
+def run_step(users: int, args: argparse.Namespace) -> dict[str, Any]:
+    """One load of ``users`` simulated users: plan, gunicorn, Locust, the saves checked."""
     from django.db import connection
 
     from bench import server
-    from bench.run import prepare
 
-    if connection.vendor != "postgresql":
-        print("Uji beban memerlukan PostgreSQL (DATABASE_URL).", file=sys.stderr)
-        return 2
-    prepare(False)
-    n_ops = round(args.users * 0.7)
-    n_ver = round(args.users * 0.2)
-    n_view = max(args.users - n_ops - n_ver, 1)
+    n_ops = round(users * 0.7)
+    n_ver = round(users * 0.2)
+    n_view = max(users - n_ops - n_ver, 1)
     tmp = Path(tempfile.mkdtemp(prefix="espm-load-"))
     out = tmp / "saves.json"
     plan = make_plan(n_ops, n_ver, n_view, [float(x) for x in args.think.split(",")], str(out))
@@ -274,21 +305,22 @@ def main() -> int:
     plan_path.write_text(json.dumps(plan))
     connection.close()
     print(
-        f"Uji beban: {args.users} pengguna ({n_ops} operator, {n_ver} verifikator, {n_view} "
-        f"pemantau), {args.duration}, periode {plan['period']}, gunicorn -w {args.workers}",
+        f"Uji beban: {users} pengguna ({n_ops} operator, {n_ver} verifikator, {n_view} "
+        f"pemantau), {args.duration}, periode {plan['period']}, gunicorn -w {args.workers}"
+        + (f" --threads {args.threads}" if args.threads > 1 else ""),
         flush=True,
     )
     locust = Path(sys.executable).parent / "locust"
-    with server.gunicorn(
+    with server.gunicorn_process(
         os.environ["DATABASE_URL"], workers=args.workers, threads=args.threads
-    ) as base:
+    ) as (base, pid):
         cmd = [
             str(locust),
             "-f",
             str(ROOT / "bench" / "locustfile.py"),
             "--headless",
             "-u",
-            str(args.users),
+            str(users),
             "-r",
             str(args.spawn_rate),
             "-t",
@@ -304,7 +336,9 @@ def main() -> int:
         ]
         warm_up(base, plan, args.workers)
         env = {**os.environ, "ESPM_LOAD_PLAN": str(plan_path)}
+        meter = CpuMeter(pid)
         subprocess.run(cmd, env=env, check=False)  # noqa: S603
+        cpu = meter.cores()
     results = (
         json.loads(out.read_text())
         if out.exists()
@@ -314,67 +348,158 @@ def main() -> int:
     stats = read_stats(str(tmp / "locust"))
     saves = [v for k, v in stats.items() if k.startswith("save ")]
     save_requests = sum(s["requests"] for s in saves)
+    save_p50 = max((s["p50"] for s in saves), default=0.0)
     save_p95 = max((s["p95"] for s in saves), default=0.0)
     total = stats.get("Aggregated", {})
     errors = total.get("failures", 0)
     lost = checked["lost_or_overwritten"]
-    print("\nHasil uji beban")
-    print(
-        f"{'permintaan':<26} {'jumlah':>7} {'gagal':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>7}"
-    )
-    for name, s in stats.items():
-        print(
-            f"{name:<26} {s['requests']:7d} {s['failures']:6d} {s['p50']:8.0f} {s['p95']:8.0f} "
-            f"{s['p99']:8.0f} {s['rps']:7.1f}"
-        )
-    profile = time_profile(results.get("trace", []))
-    print("\nProfil waktu (semua permintaan, termasuk saat pengguna mulai berdatangan)")
-    print(f"{'detik ke':>9} {'permintaan':>11} {'simpan':>7} {'p95 simpan':>11} {'maks ms':>8}")
-    for w in profile:
-        p95 = "–" if w["save_p95_ms"] is None else f"{w['save_p95_ms']:.0f}"
-        print(
-            f"{w['from_s']:9.0f} {w['requests']:11d} {w['saves']:7d} {p95:>11} {w['max_ms']:8.0f}"
-        )
     counts = results.get("counts", {})
     ok = (
-        errors == 0
+        save_requests > 0
+        and errors == 0
         and not lost
         and save_p95 < TARGET_SAVE_P95_MS
         and counts.get("conflicts", 0) == 0
     )
+    return {
+        "users": users,
+        "stats": stats,
+        "throughput_rps": total.get("rps", 0.0),
+        "save_requests": save_requests,
+        "save_p50_ms": save_p50,
+        "save_p95_ms": save_p95,
+        "errors": errors,
+        "counts": counts,
+        "verification": checked,
+        "uncertain": sum(len(v) for v in results.get("uncertain", {}).values()),
+        "time_profile": time_profile(results.get("trace", [])),
+        **cpu,
+        "ok": ok,
+    }
+
+
+def print_step(r: dict[str, Any]) -> None:
+    print("\nHasil uji beban")
     print(
-        f"\nSimpan: {save_requests} permintaan, p95 {save_p95:.0f} ms (target < {TARGET_SAVE_P95_MS:.0f}); "
-        f"galat: {errors}; konflik 409: {counts.get('conflicts', 0)}; "
-        f"simpan hilang/tertimpa: {len(lost)} dari {checked['reports_checked']} laporan diperiksa; "
-        f"tak pasti (tanpa jawaban): {sum(len(v) for v in results.get('uncertain', {}).values())}"
+        f"{'permintaan':<26} {'jumlah':>7} {'gagal':>6} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'p99 ms':>8} {'req/s':>7}"
     )
-    print("LULUS" if ok else "TIDAK LULUS")
+    for name, s in r["stats"].items():
+        print(
+            f"{name:<26} {s['requests']:7d} {s['failures']:6d} {s['p50']:8.0f} {s['p95']:8.0f} "
+            f"{s['p99']:8.0f} {s['rps']:7.1f}"
+        )
+    print("\nProfil waktu (semua permintaan, termasuk saat pengguna mulai berdatangan)")
+    print(f"{'detik ke':>9} {'permintaan':>11} {'simpan':>7} {'p95 simpan':>11} {'maks ms':>8}")
+    for w in r["time_profile"]:
+        p95 = "–" if w["save_p95_ms"] is None else f"{w['save_p95_ms']:.0f}"
+        print(
+            f"{w['from_s']:9.0f} {w['requests']:11d} {w['saves']:7d} {p95:>11} {w['max_ms']:8.0f}"
+        )
+    checked = r["verification"]
+    print(
+        f"\nSimpan: {r['save_requests']} permintaan, p50 {r['save_p50_ms']:.0f} ms, p95 "
+        f"{r['save_p95_ms']:.0f} ms (target < {TARGET_SAVE_P95_MS:.0f}); galat: {r['errors']}; "
+        f"konflik 409: {r['counts'].get('conflicts', 0)}; simpan hilang/tertimpa: "
+        f"{len(checked['lost_or_overwritten'])} dari {checked['reports_checked']} laporan "
+        f"diperiksa; tak pasti (tanpa jawaban): {r['uncertain']}; CPU web "
+        f"{r['web_cores']:.2f} inti, PostgreSQL {r['db_cores']:.2f} inti"
+    )
+    print("LULUS" if r["ok"] else "TIDAK LULUS", flush=True)
+
+
+def knee_table(steps: list[dict[str, Any]]) -> list[str]:
+    """The steps side by side, and the knee: the last step that met every goal."""
+    head = (
+        f"{'pengguna':>8} {'req/s':>7} {'p50 simpan':>11} {'p95 simpan':>11} {'galat':>6} "
+        f"{'hilang':>7} {'CPU web':>8} {'CPU PG':>7}  hasil"
+    )
+    lines = [head]
+    for r in steps:
+        lines.append(
+            f"{r['users']:8d} {r['throughput_rps']:7.1f} {r['save_p50_ms']:9.0f} ms "
+            f"{r['save_p95_ms']:8.0f} ms {r['errors']:6d} "
+            f"{len(r['verification']['lost_or_overwritten']):7d} {r['web_cores']:8.2f} "
+            f"{r['db_cores']:7.2f}  {'LULUS' if r['ok'] else 'TIDAK LULUS'}"
+        )
+    passing = [r["users"] for r in steps if r["ok"]]
+    failing = [r["users"] for r in steps if not r["ok"]]
+    if not passing:
+        lines.append("Lutut: tidak ada langkah yang lulus.")
+    elif not failing:
+        lines.append(f"Lutut: di atas {max(passing)} pengguna (semua langkah lulus).")
+    else:
+        lines.append(
+            f"Lutut: antara {max(passing)} dan {min(u for u in failing if u > max(passing))} "
+            "pengguna (langkah terakhir yang lulus, langkah pertama yang gagal sesudahnya)."
+            if any(u > max(passing) for u in failing)
+            else f"Lutut: di atas {max(passing)} pengguna."
+        )
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument(
+        "--steps",
+        default="",
+        help="comma-separated user counts run one after another (e.g. 200,400,800,1200); "
+        "prints the knee table",
+    )
+    parser.add_argument("--spawn-rate", type=float, default=20)
+    parser.add_argument("--duration", default="2m")
+    parser.add_argument(
+        "--think", default="10,30", help="think time range between actions, seconds"
+    )
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from bench.run import prepare
+
+    if connection.vendor != "postgresql":
+        print("Uji beban memerlukan PostgreSQL (DATABASE_URL).", file=sys.stderr)
+        return 2
+    prepare(False)
+    counts = [int(x) for x in args.steps.split(",") if x.strip()] or [args.users]
+    steps = []
+    for users in counts:
+        step = run_step(users, args)
+        print_step(step)
+        steps.append(step)
+    table = knee_table(steps) if len(steps) > 1 else []
+    if table:
+        print("\nTangga beban (" + args.duration + " per langkah, think " + args.think + " s)")
+        print("\n".join(table))
     stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
-    result_path = ROOT / "bench" / "results" / f"loadtest-{stamp}.json"
+    name = "loadtest-steps" if len(steps) > 1 else "loadtest"
+    result_path = ROOT / "bench" / "results" / f"{name}-{stamp}.json"
     result_path.parent.mkdir(exist_ok=True)
     result_path.write_text(
         json.dumps(
             {
-                "benchmark": "loadtest",
-                "users": args.users,
+                "benchmark": name,
                 "duration": args.duration,
                 "think": args.think,
                 "gunicorn_workers": args.workers,
                 "gunicorn_threads": args.threads,
                 "cpus": os.cpu_count(),
-                "stats": stats,
-                "save_p95_ms": save_p95,
-                "errors": errors,
-                "counts": counts,
-                "verification": checked,
-                "time_profile": profile,
-                "ok": ok,
+                "target_save_p95_ms": TARGET_SAVE_P95_MS,
+                "steps": steps,
+                "knee": table[-1] if table else None,
+                "ok": all(r["ok"] for r in steps),
             },
             indent=2,
         )
     )
     print(f"→ {result_path.relative_to(ROOT)}")
-    return 0 if ok else 1
+    return 0 if all(r["ok"] for r in steps) else 1
 
 
 if __name__ == "__main__":

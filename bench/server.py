@@ -30,6 +30,15 @@ def gunicorn(
     database_url: str, workers: int = 2, threads: int = 1, port: int | None = None
 ) -> Iterator[str]:
     """Yield the base URL of a gunicorn serving ``database_url``; stop it afterwards."""
+    with gunicorn_process(database_url, workers, threads, port) as (base, _pid):
+        yield base
+
+
+@contextmanager
+def gunicorn_process(
+    database_url: str, workers: int = 2, threads: int = 1, port: int | None = None
+) -> Iterator[tuple[str, int]]:
+    """Yield the base URL and the master's pid of a gunicorn serving ``database_url``."""
     port = port or free_port()
     env = {
         **os.environ,
@@ -70,7 +79,7 @@ def gunicorn(
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("gunicorn did not start")
             time.sleep(0.5)
-        yield base
+        yield base, proc.pid
     finally:
         with suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
