@@ -37,6 +37,7 @@ from indicators.models import (
     Target,
     TargetQuality,
 )
+from regions.grants import AnyUser, acting_user
 from regions.models import Agency, Region
 from reporting.rules import reasons
 
@@ -427,14 +428,14 @@ def load_catalog(sources: Iterable[Path | Mapping[str, Any]] | None = None) -> L
 # --------------------------------------------------------------------------- editions
 
 
-def _require_bangda(user: Any) -> None:
+def _require_bangda(user: AnyUser) -> None:
     if not selectors.is_bangda(user):
         raise PermissionDenied(_("Hanya admin Bangda yang dapat mengubah katalog."))
 
 
 @transaction.atomic
 def create_draft_edition(
-    user: Any, source: CatalogEdition, code: str, name: str = ""
+    user: AnyUser, source: CatalogEdition, code: str, name: str = ""
 ) -> CatalogEdition:
     """A draft copy of an edition (service types and quality items) for Bangda to edit."""
     _require_bangda(user)
@@ -474,7 +475,7 @@ def create_draft_edition(
 
 
 @transaction.atomic
-def publish_edition(user: Any, edition: CatalogEdition, years: Iterable[int] = ()) -> list[int]:
+def publish_edition(user: AnyUser, edition: CatalogEdition, years: Iterable[int] = ()) -> list[int]:
     """Publish a draft and point the given reporting years at it.
 
     A year that already has targets keeps its edition: those targets (and the reports
@@ -601,7 +602,7 @@ def diff_editions(old: CatalogEdition, new: CatalogEdition) -> list[ServiceChang
 
 
 @transaction.atomic
-def set_assignments(user: Any, region: Region, wanted: Mapping[str, int | None]) -> int:
+def set_assignments(user: AnyUser, region: Region, wanted: Mapping[str, int | None]) -> int:
     """Set which agency handles each service code of the region; returns rows changed.
 
     Open targets of this and later years follow the new agency (verified ones keep theirs).
@@ -719,13 +720,13 @@ def _check_version(target: Target, version: int | None) -> None:
 HISTORY_REASON_MAX = 100
 
 
-def _audit(target: Target, user: Any, reason: str) -> None:
+def _audit(target: Target, user: AnyUser, reason: str) -> None:
     history.set_actor(target, user, reason[:HISTORY_REASON_MAX])
 
 
 @transaction.atomic
 def save_target(
-    user: Any,
+    user: AnyUser,
     region: Region,
     year: int,
     service_type: ServiceType,
@@ -812,7 +813,7 @@ def save_target(
         )
     target.agency = assignment.agency if not target.is_locked else target.agency
     target.recipients_target = data.recipients_target
-    target.updated_by = user
+    target.updated_by = acting_user(user)
     target.version = (target.version or 0) + 1 if target.pk else 1
     _audit(target, user, audit_reason)
     target.save()
@@ -854,7 +855,7 @@ class _Rollback(Exception):
 
 
 def import_targets(
-    user: Any, region: Region, year: int, rows: list[Any], *, dry_run: bool
+    user: AnyUser, region: Region, year: int, rows: list[Any], *, dry_run: bool
 ) -> ImportReport:
     """Apply an uploaded target sheet through `save_target`, all or nothing.
 
@@ -912,7 +913,12 @@ def import_targets(
 
 
 def _import_group(
-    user: Any, region: Region, year: int, st: ServiceType, group: list[Any], report: ImportReport
+    user: AnyUser,
+    region: Region,
+    year: int,
+    st: ServiceType,
+    group: list[Any],
+    report: ImportReport,
 ) -> None:
     assignment = selectors.assignment_for(region, st.code)
     if assignment is None or assignment.agency_id not in selectors.agency_ids_operated(

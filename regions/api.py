@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from espm.api_base import ErrorSerializer, Pagination, TokenRateThrottle
 from regions import tokens
+from regions.grants import acting_user
 from regions.models import Agency, Level, Region
 from regions.scoping import Action
 
@@ -122,7 +123,7 @@ class TokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.Gen
         return token
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        tokens.revoke(request.user, self.get_object().key[: tokens.PREFIX_LENGTH])
+        tokens.revoke(acting_user(request.user), self.get_object().key[: tokens.PREFIX_LENGTH])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

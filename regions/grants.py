@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, cast
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
@@ -96,6 +96,14 @@ class Grant:
 def acts(user: AnyUser | None) -> bool:
     """A signed-in, active user: the only kind any grant (or the superuser flag) counts for."""
     return user is not None and user.is_authenticated and user.is_active
+
+
+def acting_user(user: AnyUser | None) -> User:
+    """The signed-in user a write is recorded against (who changed it, who stepped it);
+    PermissionDenied for nobody signed in. Write services call it where they store the user."""
+    if user is None or not user.is_authenticated:
+        raise PermissionDenied
+    return cast("User", user)
 
 
 def granting_memberships(user: AnyUser | None, *, reload: bool = False) -> list[Membership]:

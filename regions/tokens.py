@@ -15,6 +15,8 @@ from django.dispatch import receiver
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from regions.models import User
+
 # Only this many characters of a key are ever shown or used to name a token again.
 PREFIX_LENGTH = 8
 
@@ -31,11 +33,11 @@ def is_expired(token: Token, now: dt.datetime | None = None) -> bool:
     return (now or timezone.now()) >= expires_at(token)
 
 
-def tokens_of(user: Any) -> list[Token]:
+def tokens_of(user: User) -> list[Token]:
     return list(Token.objects.filter(user=user).order_by("-created"))
 
 
-def issue(user: Any) -> Token:
+def issue(user: User) -> Token:
     """The user's token, replaced by a new one when it has expired."""
     token = Token.objects.filter(user=user).first()
     if token is not None and is_expired(token):
@@ -44,7 +46,7 @@ def issue(user: Any) -> Token:
     return token or Token.objects.create(user=user)
 
 
-def revoke(user: Any, prefix: str) -> bool:
+def revoke(user: User, prefix: str) -> bool:
     """Delete the user's own token whose key starts with ``prefix`` (8 characters)."""
     if len(prefix) != PREFIX_LENGTH:
         return False
@@ -52,7 +54,7 @@ def revoke(user: Any, prefix: str) -> bool:
     return deleted > 0
 
 
-def revoke_all(user: Any) -> int:
+def revoke_all(user: User) -> int:
     deleted, _rows = Token.objects.filter(user=user).delete()
     return deleted
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from espm.parsing import parse_int
-from regions import selectors, services, tokens
+from regions import scoping, selectors, services, tokens
 from regions.forms import AddRoleForm, AgencyForm, InviteForm, RegionSettingsForm
 from regions.middleware import SESSION_KEY, active_membership, memberships, signed_in
 from regions.models import Agency, Membership, Region
@@ -255,7 +255,7 @@ def user_list(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def user_create(request: HttpRequest, code: str) -> HttpResponse:
     region = selectors.region_for(request.user, code, Action.MANAGE)
-    roles = selectors.assignable_roles(request.user, region)
+    roles = scoping.assignable_roles(request.user, region)
     form = InviteForm(request.POST or None, region=region, roles=roles)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -309,7 +309,7 @@ def role_add(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     region = selectors.region_for(request.user, code, Action.MANAGE)
     person = selectors.person_for(request.user, pk)
     form = AddRoleForm(
-        request.POST or None, region=region, roles=selectors.assignable_roles(request.user, region)
+        request.POST or None, region=region, roles=scoping.assignable_roles(request.user, region)
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -400,7 +400,7 @@ def account(request: HttpRequest) -> HttpResponse:
             "expires": tokens.expires_at(t),
             "expired": tokens.is_expired(t),
         }
-        for t in tokens.tokens_of(request.user)
+        for t in tokens.tokens_of(signed_in(request))
     ]
     return render(
         request,
@@ -412,7 +412,7 @@ def account(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def account_token_revoke(request: HttpRequest, prefix: str) -> HttpResponse:
-    if not tokens.revoke(request.user, prefix):
+    if not tokens.revoke(signed_in(request), prefix):
         raise Http404
     messages.success(request, _("Token dicabut."))
     return redirect("account")

@@ -339,7 +339,7 @@ def _binds(actor: Actor, grant: Grant, obj: Flow) -> bool:
     return False
 
 
-def actor_for(spec: Transition, obj: Flow, user: AnyUser) -> Actor | None:
+def actor_for(spec: Transition, obj: Flow, user: AnyUser | None) -> Actor | None:
     """The table row's actor this user fills for this object, if any."""
     for actor in spec.actors:
         if any(_binds(actor, g, obj) for g in grants_for(user)):
@@ -759,11 +759,13 @@ def snapshot_target(target: Target) -> dict[str, Any]:
 # ---------------------------------------------------------------- the service
 
 
-def authored_by(report: Report, user: AnyUser) -> bool:
+def authored_by(report: Report, user: AnyUser | None) -> bool:
     """Did ``user`` submit the report (current cycle) or save its data last?
 
     Policy (docs/workflow.md, separation of duties): such a user never verifies it.
     """
+    if user is None or user.pk is None:
+        return False
     if report.updated_by_id is not None and report.updated_by_id == user.pk:
         return True
     submit = (
@@ -799,7 +801,7 @@ def note_refusal(report: Report, user: AnyUser) -> TransitionError | None:
     return None
 
 
-def available_actions(obj: Flow, user: AnyUser) -> list[Transition]:
+def available_actions(obj: Flow, user: AnyUser | None) -> list[Transition]:
     """Transitions this user could fire on this object in its current state (checks aside)."""
     kind = kind_of(obj)
     return [

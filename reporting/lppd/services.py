@@ -9,7 +9,6 @@ stale form is refused, nothing written) and kept in the history with who and why
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -17,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from espm import history, versioning
+from regions.grants import AnyUser, acting_user
 from regions.models import Region
 from reporting.lppd import selectors
 from reporting.models import LppdAnnex, LppdDueDate
@@ -33,7 +33,7 @@ def _check_version(current: int, seen: int | None) -> None:
 
 
 def hand_in(
-    user: Any, region: Region, year: int, *, note: str = "", seen_version: int | None = None
+    user: AnyUser, region: Region, year: int, *, note: str = "", seen_version: int | None = None
 ) -> LppdAnnex:
     """Record that the region hands in its annex of ``year`` (its verifier; Bangda may record
     one received outside the system)."""
@@ -76,7 +76,7 @@ def hand_in(
             if annex.submitted_at is not None:
                 raise ValidationError({"year": _("Lampiran tahun ini sudah diserahkan.")})
         annex.submitted_at = timezone.now()
-        annex.submitted_by = user
+        annex.submitted_by = acting_user(user)
         annex.document = document
         annex.annual_index = capaian.round2(overall.index) if overall.index is not None else None
         annex.services_counted = overall.reported
@@ -90,7 +90,7 @@ def hand_in(
 
 
 def withdraw(
-    user: Any, region: Region, year: int, *, reason: str, seen_version: int | None = None
+    user: AnyUser, region: Region, year: int, *, reason: str, seen_version: int | None = None
 ) -> LppdAnnex:
     """Take a hand-in back (to correct and hand in again); the history keeps the first one."""
     if not selectors.may_hand_in(user, region):
@@ -110,7 +110,7 @@ def withdraw(
 
 
 def set_due_date(
-    user: Any, year: int, due: dt.date, *, reason: str, seen_version: int | None = None
+    user: AnyUser, year: int, due: dt.date, *, reason: str, seen_version: int | None = None
 ) -> LppdDueDate:
     """Bangda sets the year's due date (another date than 31 March of the next year)."""
     if not selectors.may_set_due_date(user):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from espm import history, versioning
 from indicators.selectors import service_types_for_region
+from regions.grants import AnyUser, acting_user
 from regions.models import Agency, Region
 from reporting.evidence import check_upload
 from reporting.models import (
@@ -103,7 +104,7 @@ class _Errors:
             raise ValidationError(self.by_field)
 
 
-def _require_maintainer(user: Any, region: Region) -> None:
+def _require_maintainer(user: AnyUser, region: Region) -> None:
     if not selectors.can_maintain(user, region):
         raise PermissionDenied(
             _(
@@ -204,7 +205,7 @@ def _commitment_plan(
 
 
 def save_action_plan(
-    user: Any,
+    user: AnyUser,
     region: Region,
     year: int,
     data: PlanInput,
@@ -253,7 +254,7 @@ def save_action_plan(
         elif remove_file:
             _clear_file(plan)
         plan.version += 1
-        plan.updated_by = user
+        plan.updated_by = acting_user(user)
         history.set_actor(plan, user)
         plan.save()
         if wanted is not None:
@@ -261,7 +262,9 @@ def save_action_plan(
         return plan
 
 
-def _replace_commitments(plan: ActionPlan, wanted: dict[int, CommitmentInput], user: Any) -> None:
+def _replace_commitments(
+    plan: ActionPlan, wanted: dict[int, CommitmentInput], user: AnyUser
+) -> None:
     existing = {c.service_type_id: c for c in plan.commitments.all()}
     for pk, row in existing.items():
         if pk not in wanted:
@@ -323,7 +326,7 @@ def _clean_members(
 
 
 def save_spm_team(
-    user: Any,
+    user: AnyUser,
     region: Region,
     year: int,
     data: TeamInput,
@@ -363,7 +366,7 @@ def save_spm_team(
         elif remove_file:
             _clear_file(team)
         team.version += 1
-        team.updated_by = user
+        team.updated_by = acting_user(user)
         history.set_actor(team, user)
         team.save()
         if cleaned is not None:
@@ -374,7 +377,7 @@ def save_spm_team(
 MEMBER_FIELDS = ("name", "position", "role", "agency_id", "unit", "order")
 
 
-def _replace_members(team: SpmTeam, members: list[MemberInput], user: Any) -> None:
+def _replace_members(team: SpmTeam, members: list[MemberInput], user: AnyUser) -> None:
     existing = {m.pk: m for m in team.members.all()}
     kept = {m.id for m in members if m.id in existing}
     for pk, row in existing.items():

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.utils.translation import gettext as _t
 
 from espm import history
+from regions.grants import AnyUser, acting_user
 from regions.scoping import Action
 from reporting import workflow
 from reporting.models import Report, ReviewNote, Section
@@ -16,7 +15,7 @@ from reporting.rules import reasons
 NOTE_MAX_LENGTH = 3000
 
 
-def save_note(report_id: int, user: Any, section: str, text: str) -> ReviewNote | None:
+def save_note(report_id: int, user: AnyUser, section: str, text: str) -> ReviewNote | None:
     """Set the verifier's note on one section of a report; blank text removes it.
 
     Raises ``workflow.NotFound`` (out of scope or unknown section), ``workflow.NotAllowed``
@@ -53,7 +52,7 @@ def save_note(report_id: int, user: Any, section: str, text: str) -> ReviewNote 
             note = ReviewNote(report=report, section=section)
         elif note.text == text:
             return note
-        note.text, note.author = text, user
+        note.text, note.author = text, acting_user(user)
         history.set_actor(note, user)
         note.save()
         return note

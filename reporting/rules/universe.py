@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _t
 
+from regions.grants import AnyUser, acting_user
 from regions.models import Level, Region, service_levels_of
 from regions.selectors import reporting_universe
 from reporting.models import Period, PeriodRegion, PeriodUniverseChange
@@ -85,7 +85,7 @@ def counts(period: Period | None) -> dict[str, int]:
     return {level: found.get(level, 0) for level in LEVELS}
 
 
-def snapshot(period: Period, user: Any = None) -> int:
+def snapshot(period: Period, user: AnyUser | None = None) -> int:
     """Fix the period's universe from today's regions (idempotent: once made, kept)."""
     with transaction.atomic():
         Period.objects.select_for_update().get(pk=period.pk)
@@ -98,7 +98,7 @@ def snapshot(period: Period, user: Any = None) -> int:
         PeriodRegion.objects.bulk_create(rows, batch_size=1000)
         PeriodUniverseChange.objects.create(
             period=period,
-            actor=user,
+            actor=acting_user(user) if user is not None else None,
             kind="snapshot",
             added=[],
             reason=_t("Diambil dari daftar wilayah saat periode dibuka (%(n)d wilayah).")
@@ -109,7 +109,7 @@ def snapshot(period: Period, user: Any = None) -> int:
 
 def change(
     period: Period,
-    user: Any,
+    user: AnyUser,
     *,
     add: Iterable[str] = (),
     remove: Iterable[str] = (),
@@ -155,7 +155,7 @@ def change(
         PeriodRegion.objects.filter(period=period, region__code__in=to_remove).delete()
         return PeriodUniverseChange.objects.create(
             period=period,
-            actor=user,
+            actor=acting_user(user),
             kind="edit",
             added=to_add,
             removed=to_remove,
