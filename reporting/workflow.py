@@ -858,6 +858,7 @@ def transition(
     due_date: dt.date | None = None,
     target_exception_reason: str = "",
     sections: Iterable[str] = (),
+    notify: bool = True,
 ) -> Result:
     """Fire one workflow step. Raises NotFound (out of scope), NotAllowed (role), Refused/Stale.
 
@@ -870,6 +871,7 @@ def transition(
     (refused without it); it is recorded as the event's reason.
     `sections` are the report sections (`Section` keys) a returning step's reason is about
     (`RETURNING`); the operator sees the reason beside each of them.
+    `notify=False` tells nobody (the demo replaying a history it seeds).
     """
     kind = kind_of(obj)
     spec = TRANSITIONS.get((kind, action))
@@ -929,7 +931,9 @@ def transition(
             raise Refused(_t("Belum dapat dilanjutkan; lengkapi dulu:"), problems=problems)
         if spec.needs_verified_target and isinstance(locked, Report):
             reason = verify_reason(locked, reason, target_exception_reason)
-        event = _apply(spec, locked, user, reason=reason, due_date=due_date, sections=pointed)
+        event = _apply(
+            spec, locked, user, reason=reason, due_date=due_date, sections=pointed, notify=notify
+        )
     return Result(locked, event)
 
 
@@ -981,6 +985,7 @@ def _apply(
     reason: str,
     due_date: dt.date | None,
     sections: list[str] | None = None,
+    notify: bool = True,
 ) -> WorkflowEvent:
     now = timezone.now()
     from_status = obj.status
@@ -1044,7 +1049,8 @@ def _apply(
         sections=sections or [],
         **event_links,
     )
-    transaction.on_commit(partial(_notify, event.pk))
+    if notify:
+        transaction.on_commit(partial(_notify, event.pk))
     return event
 
 

@@ -61,7 +61,8 @@ def test_verify_from_the_page_is_an_event_that_tells_the_agency_once(
         "S2": "13.00",
     }
     assert notified(event) == ("accepted", ["klaten.dindik"])
-    note = Notification.objects.get(user__username="klaten.dindik")
+    mine = Notification.objects.filter(key__startswith=f"wf:{event.pk}:")
+    note = mine.get(user__username="klaten.dindik")
     assert note.kind == "accepted" and note.url == reverse(
         "indicators:target", kwargs={"region": KLATEN, "year": YEAR, "code": "K-DIK-03"}
     )
@@ -70,7 +71,12 @@ def test_verify_from_the_page_is_an_event_that_tells_the_agency_once(
         again = tapem.post(step_url("verify", "K-DIK-03"), {"version": t.version})
     assert again.status_code == 302
     assert WorkflowEvent.objects.filter(target=t, action="verify").count() == 1
-    assert Notification.objects.filter(user__username="klaten.dindik").count() == 1
+    assert Notification.objects.filter(user__username="klaten.dindik", key=note.key).count() == 1
+    assert (
+        not Notification.objects.filter(key__startswith="wf:")
+        .exclude(key__startswith=f"wf:{event.pk}:")
+        .filter(created_at__gte=event.at)
+    )
 
 
 def test_return_tells_the_agency_why(login, celery_eager, django_capture_on_commit_callbacks):
@@ -84,7 +90,9 @@ def test_return_tells_the_agency_why(login, celery_eager, django_capture_on_comm
     event = WorkflowEvent.objects.get(target=t, action="return")
     assert event.reason == "Cek data Dapodik."
     assert notified(event) == ("returned", ["klaten.dindik"])
-    note = Notification.objects.get(user__username="klaten.dindik")
+    note = Notification.objects.get(
+        user__username="klaten.dindik", key__startswith=f"wf:{event.pk}:"
+    )
     assert "Alasan: Cek data Dapodik." in note.body
 
 
@@ -216,3 +224,27 @@ def test_every_table_row_is_an_api_endpoint_documented_by_its_row(client):
         "/api/v1/targets/{id}/submit/",
         "/api/v1/targets/{id}/verify/",
     ]
+
+
+def test_the_demo_replays_target_steps_without_telling_anyone(
+    cast, django_capture_on_commit_callbacks
+):
+    """Seeding tells nobody (no notification task per replayed step); a real step does."""
+    from indicators import demo
+
+    klaten = Region.objects.get(code=KLATEN)
+    st = target("K-KES-01").service_type
+    Target.objects.filter(region=klaten, year=YEAR, service_type=st).delete()
+    with django_capture_on_commit_callbacks() as seeded:
+        demo._seed_target(klaten, "klaten", st, cast["klaten.tapem"])
+    t = target("K-KES-01")
+    assert t.status == "verified"
+    assert [e.action for e in WorkflowEvent.objects.filter(target=t).order_by("at", "id")] == [
+        "submit",
+        "verify",
+    ]
+    assert seeded == []
+    t11 = target("K-KES-11")
+    with django_capture_on_commit_callbacks() as stepped:
+        workflow.transition(t11, "submit", cast["klaten.dinkes"], expected_version=t11.version)
+    assert len(stepped) == 1
