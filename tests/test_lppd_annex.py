@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db.models import Count
 from django.utils import timezone
 
 from regions.models import Region
@@ -54,6 +55,50 @@ def test_default_due_is_31_march_of_the_next_year():
 def test_status_of_a_hand_in_uses_the_local_date(sent, status):
     due = dt.date(2027, 3, 31)
     assert lppd.status(sent, due, figures_final=False, today=dt.date(2027, 6, 1)) == status
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "sent",
+    [
+        wib(2027, 3, 31, 0, 0),  # the due date's first minute, in Indonesia's time
+        wib(2027, 3, 31, 23, 59),  # its last minute: still on time
+        wib(2027, 4, 1, 0, 0),  # midnight WIB = 17:00 UTC on 31 March: late
+        wib(2027, 4, 1, 0, 1),
+        wib(2026, 12, 31, 23, 59),  # the budget year itself
+        None,  # not handed in: neither
+    ],
+)
+def test_the_sql_form_of_the_hand_in_rule_agrees_with_status(sent):
+    """The national panel counts hand-ins in SQL (`on_time_q`/`late_q` over
+    `handed_in_on_sql`); each time gives the same verdict as `status`."""
+    from django.db.models import DateTimeField, Value
+
+    due = dt.date(2027, 3, 31)
+    row = (
+        Region.objects.filter(code="33.10")
+        .annotate(sent_on=lppd.handed_in_on_sql(Value(sent, output_field=DateTimeField())))
+        .aggregate(
+            on_time=Count("pk", filter=lppd.on_time_q("sent_on", due)),
+            late=Count("pk", filter=lppd.late_q("sent_on", due)),
+        )
+    )
+    expected = {
+        None: {"on_time": 0, "late": 0},
+        "on_time": {"on_time": 1, "late": 0},
+        "late": {"on_time": 0, "late": 1},
+    }
+    verdict = None if sent is None else lppd.status(sent, due, figures_final=False)
+    assert row == expected[verdict]
+    by_hand = {
+        wib(2027, 3, 31, 0, 0): "on_time",
+        wib(2027, 3, 31, 23, 59): "on_time",
+        wib(2027, 4, 1, 0, 0): "late",
+        wib(2027, 4, 1, 0, 1): "late",
+        wib(2026, 12, 31, 23, 59): "on_time",
+        None: None,
+    }
+    assert verdict == by_hand[sent]
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import TruncDate
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +24,7 @@ from reporting.dashboards import selectors as dashboards
 from reporting.documents import services as documents
 from reporting.models import GeneratedDocument, LppdAnnex, LppdDueDate, Period, Report
 from reporting.rules import annual as annual_rule
-from reporting.rules import capaian, completeness, lppd, universe, windows
+from reporting.rules import capaian, completeness, lppd, universe
 
 LEVELS = (Level.PROVINCE, Level.KABUPATEN, Level.KOTA)
 LEVEL_LABELS = dict(Level.choices)
@@ -241,11 +240,11 @@ def headline(user: AnyUser, year: int, today: dt.date | None = None) -> Headline
     counts = (
         regions_for(user, year)
         .order_by()
-        .annotate(sent_on=TruncDate(Subquery(sent), tzinfo=windows.local_tz()))
+        .annotate(sent_on=lppd.handed_in_on_sql(Subquery(sent)))
         .aggregate(
             total=Count("pk"),
-            on_time=Count("pk", filter=Q(sent_on__lte=due)),
-            late=Count("pk", filter=Q(sent_on__gt=due)),
+            on_time=Count("pk", filter=lppd.on_time_q("sent_on", due)),
+            late=Count("pk", filter=lppd.late_q("sent_on", due)),
         )
     )
     today = today or timezone.localdate()

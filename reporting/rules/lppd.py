@@ -19,6 +19,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
+from django.db.models import Q
+from django.db.models.expressions import Combinable
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -60,6 +63,21 @@ def handed_in_on(submitted_at: dt.datetime | None) -> dt.date | None:
     if submitted_at is None:
         return None
     return timezone.localtime(submitted_at, windows.local_tz()).date()
+
+
+def handed_in_on_sql(submitted_at: Combinable) -> TruncDate:
+    """`handed_in_on` in SQL, over an expression giving the hand-in time (or NULL)."""
+    return TruncDate(submitted_at, tzinfo=windows.local_tz())
+
+
+def on_time_q(sent_on: str, due: dt.date) -> Q:
+    """`status` = on_time in SQL, over an annotation ``sent_on`` (= `handed_in_on_sql`)."""
+    return Q(**{f"{sent_on}__lte": due})
+
+
+def late_q(sent_on: str, due: dt.date) -> Q:
+    """`status` = late in SQL (handed in after the due date)."""
+    return Q(**{f"{sent_on}__gt": due})
 
 
 def status(
