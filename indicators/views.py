@@ -7,8 +7,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from espm import drafts
 from espm.parsing import parse_int
 from indicators import selectors, services, sheets
 from indicators.forms import (
@@ -467,68 +468,38 @@ def target_sheet(request: HttpRequest, region: str, year: int) -> HttpResponse:
     return response
 
 
-SIGN_SALT = "indicators.target-upload"
-
-
-def _row_payload(rows: list[sheets.SheetRow]) -> list[list[str]]:
-    def plain(v: Any) -> str:
-        if v is None:
-            return ""
-        if isinstance(v, float | Decimal) and v == int(v):
-            return str(int(v))
-        return str(v)
-
-    return [
-        [
-            str(r.line),
-            r.region_code,
-            r.year,
-            r.service_code,
-            r.quality_code,
-            plain(r.value),
-            r.version,
-            r.label,
-        ]
-        for r in rows
-    ]
-
-
-def _rows_from_payload(payload: list[list[str]]) -> list[sheets.SheetRow]:
-    return [
-        sheets.SheetRow(
-            line=int(p[0]),
-            region_code=p[1],
-            year=p[2],
-            service_code=p[3],
-            quality_code=p[4],
-            value=p[5],
-            version=p[6],
-            label=p[7],
-        )
-        for p in payload
-    ]
+def _draft_file(data: bytes) -> ContentFile[bytes]:
+    """A previewed draft as the sheet reader takes it: an .xlsx is a zip, else it was CSV."""
+    return ContentFile(
+        data, name="lembar-target.xlsx" if data[:4] == b"PK\x03\x04" else "lembar-target.csv"
+    )
 
 
 @login_required
 def target_upload(request: HttpRequest, region: str, year: int) -> HttpResponse:
+    """Preview an uploaded target sheet (a dry run), then commit exactly the previewed file:
+    kept between the two as an import draft (``espm.drafts``, as the report workbook import)."""
     reg = _region_year(request, region, year)
     if not selectors.agency_ids_operated(request.user, reg):
         raise PermissionDenied
-    salt = f"{SIGN_SALT}:{request.user.pk}:{reg.code}:{year}"
     report = None
     token = ""
     form = UploadForm()
     status = 200
     if request.method == "POST" and "token" in request.POST:
-        try:
-            payload = signing.loads(request.POST["token"], salt=salt, max_age=3600)
-        except signing.BadSignature:
+        seen = str(request.POST["token"])
+        data = drafts.load(request.user, seen)
+        if data is None:
             messages.error(request, _("Pratinjau kedaluwarsa; unggah ulang berkasnya."))
             return redirect("indicators:target_upload", region=reg.code, year=year)
-        report = services.import_targets(
-            request.user, reg, year, _rows_from_payload(payload), dry_run=False
-        )
+        try:
+            rows = sheets.read_target_sheet(_draft_file(data))
+        except sheets.SheetError as exc:  # the same bytes read at preview: not expected
+            messages.error(request, str(exc))
+            return redirect("indicators:target_upload", region=reg.code, year=year)
+        report = services.import_targets(request.user, reg, year, rows, dry_run=False)
         if report.committed:
+            drafts.delete(request.user, seen)
             messages.success(
                 request,
                 _("Lembar target disimpan: %(n)s target berubah.") % {"n": report.targets_changed},
@@ -538,15 +509,18 @@ def target_upload(request: HttpRequest, region: str, year: int) -> HttpResponse:
     elif request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
+            upload = form.cleaned_data["file"]
+            data = upload.read()
+            upload.seek(0)
             try:
-                rows = sheets.read_target_sheet(form.cleaned_data["file"])
+                rows = sheets.read_target_sheet(upload)
             except sheets.SheetError as exc:
                 form.add_error("file", str(exc))
                 status = 422 if isinstance(exc, sheets.SheetTooLarge) else 400
             else:
                 report = services.import_targets(request.user, reg, year, rows, dry_run=True)
                 if report.ok:
-                    token = signing.dumps(_row_payload(rows), salt=salt, compress=True)
+                    token = drafts.save(request.user, data)
                 else:
                     status = 400
         else:

@@ -314,3 +314,48 @@ def test_an_untouched_blank_service_creates_no_target(login):
     assert rows_11.pop("") == ("new", [])
     assert {s for s, _e in rows_11.values()} == {"unchanged"}
     assert "1 target akan berubah" in r.content.decode()
+
+
+@pytest.mark.django_db
+def test_commit_takes_the_previewed_file_once_and_only_for_its_uploader(login):
+    """The preview keeps the file as an import draft (espm.drafts, as the report workbook
+    import does); only the uploader's commit reads it, and only once."""
+    op = login("klaten.dinkes")
+    wb = download(op)
+    set_value(wb, "K-KES-11", "", 4321)
+    r = upload(op, wb)
+    token = r.context["token"]
+    assert re.fullmatch(r"[0-9a-f]{32}", token)
+    before = snapshot()
+    # the agency head of the same agency may upload sheets, but not commit this one
+    head = login("klaten.kadinkes")
+    r = head.post(url("target_upload"), {"token": token}, follow=True)
+    assert "Pratinjau kedaluwarsa" in r.content.decode()
+    assert snapshot() == before
+    r = op.post(url("target_upload"), {"token": token})
+    assert r.status_code == 302
+    t = Target.objects.get(region__code=KLATEN, year=YEAR, service_type__code="K-KES-11")
+    assert t.recipients_target == 4321
+    after = snapshot()
+    # the draft is gone: the same commit again changes nothing
+    r = op.post(url("target_upload"), {"token": token}, follow=True)
+    assert "Pratinjau kedaluwarsa" in r.content.decode()
+    assert snapshot() == after
+
+
+@pytest.mark.django_db
+def test_a_csv_sheet_is_previewed_and_committed_as_csv(login):
+    op = login("klaten.dinkes")
+    wb = download(op)
+    set_value(wb, "K-KES-11", "", 777)
+    ws, headers = rows(wb)
+    data = tablib.Dataset(headers=headers)
+    for row in ws.iter_rows(min_row=2, values_only=True):
+        data.append(["" if v is None else v for v in row])
+    csv_bytes = data.export("csv").encode("utf-8")
+    r = op.post(url("target_upload"), {"file": SimpleUploadedFile("target.csv", csv_bytes)})
+    assert r.status_code == 200 and "1 target akan berubah" in r.content.decode()
+    r = op.post(url("target_upload"), {"token": r.context["token"]})
+    assert r.status_code == 302
+    t = Target.objects.get(region__code=KLATEN, year=YEAR, service_type__code="K-KES-11")
+    assert t.recipients_target == 777
