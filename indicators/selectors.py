@@ -20,8 +20,13 @@ from indicators.models import (
     Target,
 )
 from regions.models import Region
-from regions.roles import AGENCY_ROLES, Role
-from regions.scoping import AnyUser, grants_for, sees_everything
+from regions.scoping import (
+    AnyUser,
+    is_region_verifier,
+    operated_agency_ids,
+    sees_everything,
+    sees_region_wide,
+)
 
 
 def current_year() -> int:
@@ -76,17 +81,9 @@ def target_for(region: Region, year: int, service_type: ServiceType) -> Target |
     )
 
 
-def is_region_verifier(user: AnyUser, region: Region) -> bool:
-    return any(g.role == Role.VERIFIER and g.region_id == region.pk for g in grants_for(user))
-
-
 def agency_ids_operated(user: AnyUser, region: Region) -> set[int]:
-    """The agencies of `region` whose data the user enters (OPD operator or head)."""
-    return {
-        g.agency_id
-        for g in grants_for(user)
-        if g.role in AGENCY_ROLES and g.region_id == region.pk and g.agency_id
-    }
+    """The agencies of `region` whose targets the user enters (``scoping.operated_agency_ids``)."""
+    return operated_agency_ids(user, region)
 
 
 def is_bangda(user: AnyUser) -> bool:
@@ -159,21 +156,6 @@ def region_targets(user: AnyUser, region: Region, year: int) -> RegionTargets:
             )
         )
     return result
-
-
-def sees_region_wide(user: AnyUser, region: Region, sector: str | None = None) -> bool:
-    """Does the user see the whole region (not only an agency's part), optionally for a sector?"""
-    if sees_everything(user):
-        return True
-    for g in grants_for(user):
-        if g.role == Role.SECTOR_VIEWER and (sector is None or sector == g.sector_code):
-            return True
-        if g.role in (Role.VERIFIER, Role.PROVINCE_REVIEWER, Role.AUDITOR):
-            if g.region_id == region.pk or (
-                g.region_level == "province" and region.province_code == g.region_code
-            ):
-                return True
-    return False
 
 
 def may_see_target(

@@ -10,7 +10,6 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from regions.models import Agency, Level, Membership, Region, RegionSuccession, User
-from regions.roles import NATIONAL_ROLES, Role
 from regions.scoping import Action, AnyUser, ScopePaths, scope_q, sees_everything
 
 # A region seen as the home of people: who may see (VIEW) or administer (MANAGE) its users.
@@ -120,22 +119,6 @@ def membership_history(user: AnyUser, person: User) -> list[Any]:
         .select_related("history_user", "region", "agency")
         .order_by("-history_date")[:50]
     )
-
-
-def assignable_roles(user: AnyUser, region: Region) -> list[Role]:
-    """Roles the actor may give in this region: a verifier its region's roles, Bangda all."""
-    if region.level == Level.NATIONAL:
-        roles = [Role.BANGDA_ADMIN, Role.SECTOR_VIEWER, Role.AUDITOR]
-    else:
-        roles = [Role.OPD_OPERATOR, Role.OPD_HEAD, Role.VERIFIER, Role.AUDITOR]
-        if region.level == Level.PROVINCE:
-            roles.append(Role.PROVINCE_REVIEWER)
-    if not can_manage(user, region):
-        return []
-    if sees_everything(user):
-        return roles
-    # A verifier never hands out roles above its own level.
-    return [r for r in roles if r not in NATIONAL_ROLES and r != Role.PROVINCE_REVIEWER]
 
 
 def regions_to_add_roles(user: AnyUser, person: User) -> list[Region]:

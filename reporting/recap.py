@@ -24,8 +24,7 @@ from django.utils.translation import gettext as _t
 from espm.exports import safe_row
 from indicators.models import CatalogYear, Sector, ServiceType
 from regions.models import Level, Region
-from regions.roles import Role
-from regions.scoping import AnyUser, grants_for, sees_everything
+from regions.scoping import AnyUser, may_see_province_recap
 from reporting.models import ActionPlan, Period, RegionSubmission, Report
 from reporting.plans import selectors as plans
 from reporting.quality import selectors as quality_selectors
@@ -113,23 +112,10 @@ class Recap:
         return plans.Share(sum(bool(r.team_decree) for r in rows), len(rows))
 
 
-def may_see(user: AnyUser, province: Region) -> bool:
-    """Bangda, the province's own Biro (reviewer/verifier) and auditors, and a national auditor
-    (whose scope is every region, `regions.scoping`)."""
-    if sees_everything(user):
-        return True
-    roles = {Role.PROVINCE_REVIEWER, Role.VERIFIER, Role.AUDITOR}
-    return any(
-        (g.role in roles and g.region_code == province.code)
-        or (g.role == Role.AUDITOR and g.is_national)
-        for g in grants_for(user)
-    )
-
-
 def may_see_submission(user: AnyUser, sub: RegionSubmission) -> bool:
     """A recap exists for a province's submission only; it rolls up every kab/kota and sector,
-    so only those who see all of it (`may_see`) read it."""
-    return sub.region.is_province and may_see(user, sub.region)
+    so only those who see all of it (``scoping.may_see_province_recap``) read it."""
+    return sub.region.is_province and may_see_province_recap(user, sub.region)
 
 
 def of_submission(user: AnyUser, sub: RegionSubmission) -> Recap:

@@ -11,7 +11,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from indicators.models import Sector
-from regions import home, selectors, services
+from regions import home, scoping, services
 from regions.models import Agency, Membership, Region, User
 from regions.roles import Role
 from regions.scoping import Action
@@ -412,15 +412,15 @@ def test_verifier_home_panel_shows_shortcuts_and_contact_completeness(cast):
 
 @pytest.mark.django_db
 def test_assignable_roles(cast, region):
-    assert selectors.assignable_roles(cast["klaten.tapem"], region("33.10")) == [
+    assert scoping.assignable_roles(cast["klaten.tapem"], region("33.10")) == [
         Role.OPD_OPERATOR,
         Role.OPD_HEAD,
         Role.VERIFIER,
         Role.AUDITOR,
     ]
-    assert selectors.assignable_roles(cast["klaten.tapem"], region("35.21")) == []
-    assert Role.PROVINCE_REVIEWER in selectors.assignable_roles(cast["bangda.admin"], region("33"))
-    assert Role.SECTOR_VIEWER in selectors.assignable_roles(cast["bangda.admin"], region("00"))
+    assert scoping.assignable_roles(cast["klaten.tapem"], region("35.21")) == []
+    assert Role.PROVINCE_REVIEWER in scoping.assignable_roles(cast["bangda.admin"], region("33"))
+    assert Role.SECTOR_VIEWER in scoping.assignable_roles(cast["bangda.admin"], region("00"))
 
 
 # ---------------------------------------------------------------- Django admin

@@ -3,8 +3,9 @@
 Every audited model's history table and ``WorkflowEvent`` are unioned in SQL into one
 stream of ``(at, user, kind, pk, op, reason)`` rows, each table filtered by the scoping
 layer with the live model's ``scope_paths`` (historical rows carry the same fields).
-Only audit roles read it: an auditor for its region (and below, for a province or
-national auditor), a verifier for its region, Bangda for everything.
+Only audit roles read it (``scoping.may_read_audit_trail``, ``scoping.audit_scope_q``): an
+auditor for its region (and below, for a province or national auditor), a verifier for its
+region, Bangda for everything.
 """
 
 from __future__ import annotations
@@ -13,21 +14,16 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import connection, models
-from django.db.models import CharField, F, Q, Value
+from django.db.models import CharField, F, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from espm.history import history_model
-from regions.roles import Role
-from regions.scoping import NOTHING, Action, AnyUser, ScopePaths, grant_q, grants_for, paths_of
+from regions.scoping import AnyUser, audit_scope_q, paths_of
 
-if TYPE_CHECKING:
-    from regions.models import User
-
-AUDIT_ROLES = frozenset({Role.AUDITOR, Role.VERIFIER, Role.BANGDA_ADMIN})
 WORKFLOW = "workflow"
 OPS = {"+": _("dibuat"), "~": _("diubah"), "-": _("dihapus")}
 # Bookkeeping columns that change on every save and say nothing to an auditor.
@@ -76,33 +72,6 @@ KIND_CHOICES: list[tuple[str, Any]] = [
     *((s.key, s.label) for s in SOURCES),
     (WORKFLOW, _("Langkah alur kerja")),
 ]
-
-
-def can_read_audit(user: User | Any) -> bool:
-    if not user.is_authenticated or not user.is_active:
-        return False
-    return bool(user.is_superuser) or any(g.role in AUDIT_ROLES for g in grants_for(user))
-
-
-def audit_scope_q(user: User | Any, paths: ScopePaths) -> Q:
-    """Rows of a model with ``paths`` inside the user's *audit* grants (other roles don't count).
-
-    Only audit grants are used, so an operator membership never widens the trail; and the
-    agency path (``pk`` on a history table is ``history_id``) is never consulted.
-    """
-    if user.is_superuser:
-        return Q()
-    combined: Q | None = None
-    for grant in grants_for(user):
-        if grant.role not in AUDIT_ROLES:
-            continue
-        q = grant_q(paths, grant, Action.VIEW)
-        if q == Q():
-            return Q()
-        if q == NOTHING:
-            continue
-        combined = q if combined is None else combined | q
-    return combined if combined is not None else NOTHING
 
 
 @dataclass

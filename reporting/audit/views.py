@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from espm import exports
+from regions.scoping import may_read_audit_trail
 from reporting.audit import selectors as audit
 
 PAGE_SIZE = 50
@@ -26,7 +27,7 @@ EXPORT_LIMIT = 20_000
 
 
 def _filters(request: HttpRequest) -> audit.AuditFilters:
-    if not audit.can_read_audit(request.user):
+    if not may_read_audit_trail(request.user):
         raise PermissionDenied
     return audit.AuditFilters.from_query(request.GET)
 

@@ -19,8 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from regions.models import Level, Region
-from regions.roles import Role
-from regions.scoping import AnyUser, grants_for, sees_everything
+from regions.scoping import AnyUser, reviewer_province_codes, sees_everything
 from reporting.dashboards import selectors as dashboards
 from reporting.models import (
     AwardConfig,
@@ -41,15 +40,11 @@ LEVELS = (Level.PROVINCE, Level.KABUPATEN, Level.KOTA)
 
 def may_view(user: AnyUser | None) -> bool:
     """Bangda ranks everyone; a province reviewer reads its own province's kab/kota."""
-    return sees_everything(user) or bool(reviewer_provinces(user))
+    return sees_everything(user) or bool(reviewer_province_codes(user))
 
 
 def may_edit(user: AnyUser | None) -> bool:
     return sees_everything(user)
-
-
-def reviewer_provinces(user: AnyUser | None) -> frozenset[str]:
-    return frozenset(g.region_code for g in grants_for(user) if g.role == Role.PROVINCE_REVIEWER)
 
 
 def config_for(year: int) -> AwardConfig:
@@ -107,7 +102,9 @@ def regions_for(user: AnyUser | None, year: int) -> list[Region]:
     period = universe.year_period(year)
     qs = Region.objects.visible_to(user).filter(level__in=LEVELS)
     if not sees_everything(user):
-        qs = qs.filter(province_code__in=reviewer_provinces(user)).exclude(level=Level.PROVINCE)
+        qs = qs.filter(province_code__in=reviewer_province_codes(user)).exclude(
+            level=Level.PROVINCE
+        )
     qs = qs.filter(universe.in_universe_q(period)) if period is not None else qs.none()
     return list(qs.order_by("code"))
 

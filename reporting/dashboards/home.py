@@ -6,11 +6,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from regions.models import Level, Membership
-from regions.roles import Role
+from regions.scoping import PROVINCE_WIDE_ROLES
 from regions.views import Panel
 from reporting.dashboards import selectors as dashboards
-
-PROVINCE_ROLES = {Role.PROVINCE_REVIEWER, Role.VERIFIER, Role.AUDITOR}
 
 
 def panels(request: HttpRequest, membership: Membership | None) -> list[Panel]:
@@ -21,7 +19,7 @@ def panels(request: HttpRequest, membership: Membership | None) -> list[Panel]:
     if region.level == Level.NATIONAL:
         url = reverse("reporting:dashboard_national")
         rows = dashboards.input_status(request.user, year, quarter)
-    elif region.is_province and membership.role in PROVINCE_ROLES:
+    elif region.is_province and membership.role in PROVINCE_WIDE_ROLES:
         url = reverse("reporting:dashboard_province", args=[region.code])
         rows = dashboards.input_status(request.user, year, quarter, province=region)
     else:

@@ -35,8 +35,7 @@ from django.utils.translation import gettext_lazy as _
 
 from indicators.models import CatalogYear, ServiceType
 from regions.models import Level, Region
-from regions.roles import AGENCY_ROLES, Role
-from regions.scoping import AnyUser, grants_for, sees_everything
+from regions.scoping import AnyUser, reads_region_as_agency_only, sector_limit
 from reporting.models import QUARTER_LABELS, Period, RegionSubmission, Report
 from reporting.plans import selectors as plans
 from reporting.rules import annual as annual_rule
@@ -88,16 +87,6 @@ class Scope:
     region: Region | None = None
     # The *sementara* switch: count complete drafts too (official figures: verified only).
     provisional: bool = False
-
-
-def sector_limit(user: AnyUser) -> frozenset[str] | None:
-    """The sectors a purely sector-ministry user may read; None when not limited by sector."""
-    if sees_everything(user):
-        return None
-    grants = grants_for(user)
-    if grants and all(g.role == Role.SECTOR_VIEWER for g in grants):
-        return frozenset(g.sector_code for g in grants)
-    return None
 
 
 def scope_for(
@@ -1023,10 +1012,7 @@ class RegionDashboard:
 
 def agency_limited_services(user: AnyUser, region: Region) -> set[str] | None:
     """For a user who reads the region only through agency roles: the codes of its services."""
-    if sees_everything(user):
-        return None
-    grants = [g for g in grants_for(user) if g.region_id == region.pk or g.is_national]
-    if not grants or not all(g.role in AGENCY_ROLES for g in grants):
+    if not reads_region_as_agency_only(user, region):
         return None
     from indicators.models import Assignment
 

@@ -29,20 +29,20 @@ from espm.parsing import parse_int
 from indicators.models import Sector, ServiceType
 from regions.middleware import active_membership
 from regions.models import Level, Region
-from regions.roles import Role, sector_place
-from regions.scoping import AnyUser, grants_for, region_in_scope, sees_everything
+from regions.roles import sector_place
+from regions.scoping import (
+    PROVINCE_WIDE_ROLES,
+    AnyUser,
+    has_national_view,
+    region_in_scope,
+    sees_everything,
+)
 from reporting.dashboards import cache as dc
 from reporting.dashboards import selectors as d
 from reporting.dashboards.charts import Bar, column_chart, hbar_chart
 from reporting.lppd import selectors as lppd_selectors
 from reporting.models import QUARTER_LABELS
 from reporting.rules.completeness import is_provisional
-
-PROVINCE_ROLES = {Role.PROVINCE_REVIEWER, Role.VERIFIER, Role.AUDITOR}
-
-
-def has_national_view(user: AnyUser) -> bool:
-    return bool(user.is_superuser) or any(g.is_national for g in grants_for(user))
 
 
 def _int(value: str | None, low: int, high: int) -> int | None:
@@ -73,7 +73,7 @@ def dashboard_home(request: HttpRequest) -> HttpResponse:
         return redirect("reporting:dashboard_national")
     if m is None:
         raise Http404
-    if m.region.is_province and m.role in PROVINCE_ROLES:
+    if m.region.is_province and m.role in PROVINCE_WIDE_ROLES:
         return redirect("reporting:dashboard_province", code=m.region.code)
     return redirect("reporting:dashboard_region", code=m.region.code)
 

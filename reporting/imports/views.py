@@ -22,14 +22,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from regions.models import Region
-from regions.roles import Role
-from regions.scoping import AnyUser, grants_for
+from regions.scoping import AnyUser, import_region_ids
 from reporting import services
 from reporting.imports import services as importer
 from reporting.models import Period, private_storage
 from reporting.selectors import open_periods
 
-IMPORT_ROLES = frozenset({Role.OPD_OPERATOR, Role.VERIFIER})
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 YEAR_QUARTER = re.compile(r"^(\d{4})-([1-4])$")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -37,8 +35,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def import_regions(user: AnyUser) -> list[Region]:
     """Regions where the user enters data (operator) or checks it (verifier)."""
-    ids = {g.region_id for g in grants_for(user) if g.role in IMPORT_ROLES}
-    return list(Region.objects.filter(pk__in=ids).order_by("code"))
+    return list(Region.objects.filter(pk__in=import_region_ids(user)).order_by("code"))
 
 
 def _target(request: HttpRequest, source: Any) -> tuple[Region, Period]:

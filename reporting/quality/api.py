@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from regions.models import Region
-from regions.scoping import Action, scoped_get
+from regions.scoping import Action, may_view_data_quality, scoped_get
 from reporting.dashboards import selectors as dashboards
 from reporting.quality import dashboard as q
 
@@ -141,7 +141,7 @@ class DataQualityView(APIView):
             province = scoped_get(
                 Region, request.user, Action.VIEW, code=args["province"], level="province"
             )
-        if not q.may_view(request.user):
+        if not may_view_data_quality(request.user):
             raise PermissionDenied
         default_year, default_quarter = dashboards.default_year_quarter()
         payload = q.cached_payload(

@@ -9,8 +9,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 
-from regions.scoping import AnyUser
-from reporting import locks
+from regions.scoping import AnyUser, may_edit_report_data
 from reporting.models import Report, ReportCheck
 from reporting.quality import selectors, services
 
@@ -84,7 +83,7 @@ def _check_of(report: Report, check_id: str | int) -> ReportCheck:
 
 
 def explain(report: Report, check_id: str | int, user: AnyUser, data: Any) -> ReportCheck:
-    if not locks.is_agency_operator(user, report):
+    if not may_edit_report_data(user, report):
         raise exceptions.PermissionDenied("Hanya operator perangkat daerah pemilik laporan.")
     form = ExplainSerializer(data=data)
     form.is_valid(raise_exception=True)

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from regions.scoping import Action, AnyUser, scoped_get
+from regions.scoping import Action, AnyUser, may_edit_report_data, scoped_get
 from reporting import locks
 from reporting.models import Report, ReportCheck, Section
 from reporting.quality import selectors, services
@@ -102,7 +102,7 @@ def _answer(
 @require_POST
 def check_explain(request: HttpRequest, pk: int, check_pk: int) -> HttpResponse:
     report, check = _check(request, pk, check_pk)
-    if not locks.is_agency_operator(request.user, report):
+    if not may_edit_report_data(request.user, report):
         return _forbidden(request, _("Hanya operator perangkat daerah pemilik laporan."))
     text = request.POST.get("explanation", "")
     try:

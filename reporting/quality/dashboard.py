@@ -34,8 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from regions.models import Level, Region
-from regions.roles import Role
-from regions.scoping import Action, AnyUser, grants_for
+from regions.scoping import Action, AnyUser
 from reporting.dashboards import cache as dc
 from reporting.dashboards import selectors as d
 from reporting.models import Period, Report, ReportCheck, ValidationRule
@@ -45,22 +44,8 @@ from reporting.rules import completeness, universe, windows
 E = ValidationRule.Severity.ERROR
 W = ValidationRule.Severity.WARNING
 
-# Roles whose work is the quality of a region's data: the region's verifier, the province,
-# Bangda, the sector ministries (their sector) and the inspectorate. OPD staff see their own
-# reports' flags on the report form.
-ROLES = frozenset(
-    {Role.VERIFIER, Role.PROVINCE_REVIEWER, Role.AUDITOR, Role.BANGDA_ADMIN, Role.SECTOR_VIEWER}
-)
-
 SEVERITY_LABELS: dict[str, Any] = {E: _("Galat"), W: _("Peringatan")}
 WORDS: dict[str, dict[str, Any]] = {**d.CODE_WORDS, "severity": SEVERITY_LABELS}
-
-
-def may_view(user: AnyUser) -> bool:
-    """May ``user`` open the data-quality view at all (what they see is their scope)."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return bool(user.is_superuser) or any(g.role in ROLES for g in grants_for(user))
 
 
 # ----------------------------------------------------------------------------- rows

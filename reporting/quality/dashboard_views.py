@@ -23,10 +23,16 @@ from django.utils.translation import gettext as _
 
 from espm import exports
 from regions.models import Level, Region
-from regions.scoping import grants_for, region_in_scope
+from regions.scoping import (
+    DATA_QUALITY_ROLES,
+    grants_for,
+    has_national_view,
+    may_view_data_quality,
+    region_in_scope,
+)
 from reporting.dashboards import cache as dc
 from reporting.dashboards import selectors as d
-from reporting.dashboards.views import QUARTERS, has_national_view, year_quarter
+from reporting.dashboards.views import QUARTERS, year_quarter
 from reporting.models import ValidationRule
 from reporting.quality import dashboard as q
 from reporting.quality.dashboard import FLAG_FILTERS
@@ -53,10 +59,10 @@ def _default(request: HttpRequest) -> tuple[Region | None, Region | None]:
     memberships = [
         m
         for m in [active, *getattr(request, "memberships", ())]
-        if m is not None and m.role in q.ROLES and m.region.level in d.LEVELS
+        if m is not None and m.role in DATA_QUALITY_ROLES and m.region.level in d.LEVELS
     ]
     if not memberships:
-        grants = [g for g in grants_for(request.user) if g.role in q.ROLES]
+        grants = [g for g in grants_for(request.user) if g.role in DATA_QUALITY_ROLES]
         if not grants:
             raise Http404
         region = Region.objects.get(pk=grants[0].region_id)
@@ -69,7 +75,7 @@ def _default(request: HttpRequest) -> tuple[Region | None, Region | None]:
 
 def _args(request: HttpRequest) -> tuple[int, int, Region | None, Region | None]:
     province, region = _narrowing(request)
-    if not q.may_view(request.user):
+    if not may_view_data_quality(request.user):
         raise PermissionDenied
     if province is None and region is None:
         province, region = _default(request)

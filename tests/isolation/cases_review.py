@@ -118,7 +118,7 @@ def _document_count() -> int:
     return GeneratedDocument.objects.count()
 
 
-# The province's Biro, its auditor, the national auditor and Bangda (reporting.recap.may_see).
+# The province's Biro, its auditor, the national auditor and Bangda (regions.scoping.may_see_province_recap).
 RECAP_READERS = {"jateng.biro", "jateng.inspektorat", "itjen.auditor", "bangda.admin"}
 # A reopen sets a due date between today and the end of the year after the period's (2026).
 DUE = "2027-12-31"
