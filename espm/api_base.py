@@ -100,7 +100,7 @@ class ErrorSerializer(serializers.Serializer):
 
     detail = serializers.CharField(help_text="Pesan untuk manusia (Bahasa Indonesia).")
     code = serializers.CharField(help_text="Kode mesin, mis. invalid, not_found, conflict.")
-    errors = serializers.DictField(  # type: ignore[assignment]
+    errors: Any = serializers.DictField(
         child=serializers.JSONField(),
         help_text="Pesan per kolom: {nama_kolom: [pesan, ...]}; non_field_errors untuk seluruh permintaan.",
     )

@@ -6,6 +6,8 @@ or a category outside what the user may rank, gets 404.
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
@@ -25,7 +27,7 @@ class AwardQuerySerializer(serializers.Serializer):
 
 class AwardComponentSerializer(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()  # type: ignore[assignment]
+    label: Any = serializers.CharField()  # a field named like Field.label
     weight = serializers.IntegerField()
     score = serializers.DecimalField(max_digits=6, decimal_places=2)
     raw = serializers.DecimalField(max_digits=20, decimal_places=2)

@@ -47,7 +47,7 @@ class CapaianQuerySerializer(DashboardQuerySerializer):
 
 class LevelRowSerializer(serializers.Serializer):
     level = serializers.CharField()
-    label = serializers.CharField()  # type: ignore[assignment]
+    label: Any = serializers.CharField()
     total = serializers.IntegerField()
     entered = serializers.IntegerField()
     entered_pct = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
@@ -71,7 +71,7 @@ class RollupRowSerializer(serializers.Serializer):
     """One roll-up row: the same numbers as the dashboard pages (reporting.dashboards)."""
 
     key = serializers.CharField(help_text="Kode wilayah, bidang atau jenis pelayanan.")
-    label = serializers.CharField()  # type: ignore[assignment]
+    label: Any = serializers.CharField()
     capaian = serializers.DecimalField(
         max_digits=7,
         decimal_places=2,

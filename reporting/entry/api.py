@@ -182,13 +182,13 @@ class ReviewNoteInSerializer(serializers.Serializer):
 
 class BreakdownGroupValueSerializer(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()  # type: ignore[assignment]
+    label: Any = serializers.CharField()
     count = serializers.IntegerField(allow_null=True, help_text="Kosong (null) bila belum diisi.")
 
 
 class BreakdownDimensionValueSerializer(serializers.Serializer):
     key = serializers.CharField(help_text="Kode dimensi katalog, mis. jenis_kelamin.")
-    label = serializers.CharField()  # type: ignore[assignment]
+    label: Any = serializers.CharField()
     sums_to_total = serializers.BooleanField(
         help_text="Bila lengkap, jumlah kelompok semestinya sama dengan recipients_served."
     )
@@ -366,7 +366,7 @@ class QualityPatchSerializer(serializers.Serializer):
     realised = serializers.DecimalField(
         max_digits=14, decimal_places=2, required=False, allow_null=True
     )
-    required = serializers.DecimalField(  # type: ignore[assignment]
+    required: Any = serializers.DecimalField(
         max_digits=14,
         decimal_places=2,
         required=False,

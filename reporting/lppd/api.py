@@ -61,7 +61,7 @@ class RowSerializer(serializers.Serializer):
 
 class LevelCountSerializer(serializers.Serializer):
     level = serializers.CharField()
-    label = serializers.CharField()  # type: ignore[assignment]
+    label: Any = serializers.CharField()
     total = serializers.IntegerField(help_text="Penyebut: wilayah tingkat ini dalam cakupan.")
     by_status = serializers.DictField(child=serializers.IntegerField())
 

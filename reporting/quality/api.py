@@ -50,7 +50,7 @@ class FiguresSerializer(serializers.Serializer):
     complete_pct = _pct("complete / expected × 100.")
     verified = serializers.IntegerField(help_text="Laporan yang dihitung dalam angka resmi.")
     verified_pct = _pct("verified / expected × 100.")
-    errors = serializers.IntegerField(allow_null=True, help_text="Galat terbuka.")  # type: ignore[assignment]
+    errors: Any = serializers.IntegerField(allow_null=True, help_text="Galat terbuka.")
     warnings = serializers.IntegerField(
         allow_null=True, help_text="Peringatan terbuka (belum ditandai benar oleh verifikator)."
     )
@@ -72,7 +72,7 @@ class FiguresSerializer(serializers.Serializer):
 
 class GroupSerializer(FiguresSerializer):
     key = serializers.CharField(help_text="Tingkat (province/kabupaten/kota); kosong: semua.")
-    label = serializers.CharField()  # type: ignore[assignment]
+    label: Any = serializers.CharField()
     regions = serializers.IntegerField(help_text="Wilayah dalam universe periode.")
     on_time = serializers.IntegerField()
     late = serializers.IntegerField()
@@ -93,7 +93,7 @@ class RuleQualitySerializer(serializers.Serializer):
     code = serializers.CharField()
     severity = serializers.ChoiceField(choices=["warning", "error"])
     description = serializers.CharField()
-    errors = serializers.IntegerField()  # type: ignore[assignment]
+    errors: Any = serializers.IntegerField()
     warnings = serializers.IntegerField()
     unexplained = serializers.IntegerField()
     explained = serializers.IntegerField()

@@ -75,7 +75,7 @@ class SubmissionTransitionSerializer(TransitionSerializer):
 class TimelineEventSerializer(serializers.ModelSerializer):
     """One workflow step as the review pages' "Riwayat alur" shows it (no snapshot, no e-mail)."""
 
-    label = serializers.CharField(  # type: ignore[assignment]
+    label: Any = serializers.CharField(
         read_only=True, help_text="Nama langkah seperti di halaman, mis. Dikembalikan verifikator."
     )
     actor = serializers.CharField(
