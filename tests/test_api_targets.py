@@ -15,6 +15,7 @@ from rest_framework.authtoken.models import Token
 
 from indicators.models import Target
 from regions.models import User
+from reporting.models import WorkflowEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -309,3 +310,23 @@ def test_steps_refuse_wrong_state_stale_versions_and_other_regions():
     assert post_step("ngawi.tapem", waiting, "verify").status_code == 404
     assert post_step("klaten.dinkes", waiting, "submit").status_code == 404  # DINDIK's target
     assert (state(draft), state(waiting)) == before
+
+
+def test_a_repeated_step_answers_again_and_an_incomplete_target_says_what_is_missing():
+    waiting = target("K-DIK-03")
+    seen = {"version": waiting.version}
+    first = post_step("klaten.tapem", waiting, "verify", seen)
+    again = post_step("klaten.tapem", waiting, "verify", seen)  # the same click, resent
+    assert first.status_code == 200 and again.status_code == 200
+    assert again.json()["status"] == "verified"
+    assert again.json()["version"] == waiting.version + 1  # one step, not two
+    assert WorkflowEvent.objects.filter(target=waiting, action="verify").count() == 1
+    draft = target("K-KES-11")
+    draft.recipients_target = None
+    draft.save(update_fields=["recipients_target"])
+    refused = post_step("klaten.dinkes", draft, "submit", {"version": draft.version})
+    assert refused.status_code == 409 and refused.json()["code"] == "refused"
+    assert "target jumlah penerima" in refused.json()["detail"]
+    draft.refresh_from_db()
+    assert (draft.status, draft.recipients_target) == ("draft", None)
+    assert not WorkflowEvent.objects.filter(target=draft).exists()
