@@ -215,3 +215,37 @@ def test_annex_headline_is_the_annual_figure_marked_provisional_before_tw4():
     text = text_of(pdf.annex_pdf(Region.objects.get(code="33.10"), YEAR))
     assert f"Capaian tahunan {YEAR}" in text and "SEMENTARA" in text
     assert pdf.fmt_number(figure) in text
+
+
+def test_print_user_agent_sheet_drops_exactly_the_six_universal_pseudo_element_rules():
+    """The trimmed sheet is WeasyPrint's own minus ``::marker`` and the note/footnote rules on
+    every element; a WeasyPrint whose sheet no longer has them makes this fail, not silently
+    slow again."""
+    from importlib import resources
+
+    stock = resources.files("weasyprint.css").joinpath("html5_ua.css").read_text("utf-8")
+    trimmed, count = pdf._UNIVERSAL_PSEUDO.subn(r"li::\1", stock)
+    assert count == 6
+    assert not re.search(r"^::", trimmed, re.MULTILINE)
+    html_class, _css, _fetcher = pdf._print_setup()
+    (sheet,) = html_class(string="<p>x</p>")._ua_stylesheets()
+    assert sheet is not html_class.__mro__[1](string="<p>x</p>")._ua_stylesheets()[0]
+
+
+@pytest.mark.django_db
+def test_render_leaves_the_garbage_collector_on_even_when_it_fails(monkeypatch):
+    import gc
+
+    klaten_year()
+    data = pdf.report_data(Region.objects.get(code="33.10"), YEAR)
+    assert gc.isenabled()
+    assert "PEMERINTAH KABUPATEN KLATEN" in text_of(pdf.render_pdf(data))
+    assert gc.isenabled()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("layout failed")
+
+    monkeypatch.setattr(pdf._print_setup()[0], "render", broken)
+    with pytest.raises(RuntimeError, match="layout failed"):
+        pdf.render_pdf(data)
+    assert gc.isenabled()
