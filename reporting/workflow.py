@@ -416,9 +416,9 @@ def audience_memberships(spec: Transition, obj: Flow, to_status: str) -> Q | Non
     return q & Q(is_active=True)
 
 
-def _grants_filter(kind: Kind, user: AnyUser, steps: Iterable[Transition], *, waiting: bool) -> Q:
-    """Objects of `kind` for which this user fills an actor of one of `steps` (and, with
-    `waiting`, that stand in one of the step's sources). Matches nothing without a grant."""
+def _grants_filter(user: AnyUser, steps: Iterable[Transition], *, waiting: bool) -> Q:
+    """Objects for which this user fills an actor of one of `steps` (and, with `waiting`, that
+    stand in one of the step's sources). Matches nothing without a grant."""
     q = Q(pk__in=[])
     grants = grants_for(user)
     for t in steps:
@@ -440,18 +440,18 @@ def _steps(kind: Kind, *, inbox: bool = False, hands_in: bool = False) -> list[T
 def waiting(kind: Kind, user: AnyUser) -> Q:
     """Objects of `kind` waiting for this user's decision: in the sources of an `inbox` step
     whose actor the user is for them (a Q on the kind's model)."""
-    return _grants_filter(kind, user, _steps(kind, inbox=True), waiting=True)
+    return _grants_filter(user, _steps(kind, inbox=True), waiting=True)
 
 
 def decided_by(kind: Kind, user: AnyUser) -> Q:
     """Objects of `kind` whose decisions (`inbox` steps) are this user's, in any status."""
-    return _grants_filter(kind, user, _steps(kind, inbox=True), waiting=False)
+    return _grants_filter(user, _steps(kind, inbox=True), waiting=False)
 
 
 def handed_in_by(kind: Kind, user: AnyUser, *, ready: bool = False) -> Q:
     """Objects of `kind` this user hands in (`hands_in` step); with `ready`, only those in
     that step's sources (they may be handed in now, checks aside)."""
-    return _grants_filter(kind, user, _steps(kind, hands_in=True), waiting=ready)
+    return _grants_filter(user, _steps(kind, hands_in=True), waiting=ready)
 
 
 def target_of(spec: Transition, obj: Flow) -> str:
@@ -1064,13 +1064,13 @@ def _notify(event_id: int) -> None:
         return
     except Exception:
         if task.app.conf.task_always_eager:  # ran inline and failed for good: logged, done
-            log.exception("notifications of workflow event %s failed", event_id)
+            log.exception("notifying event %s failed", event_id)  # pragma: no mutate
             return
-        log.exception("could not enqueue notifications of event %s; sending inline", event_id)
+        log.exception("queue down, notifying event %s inline", event_id)  # pragma: no mutate
     try:
         task.run(event_id)  # the task's body, here and now
     except Exception:
-        log.exception("notifications of workflow event %s failed", event_id)
+        log.exception("notifying event %s failed", event_id)  # pragma: no mutate
 
 
 def bulk_verify(
