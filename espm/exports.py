@@ -56,11 +56,14 @@ def csv_format() -> CsvFormat:
 
 def csv_value(value: Any, fmt: CsvFormat) -> str:
     """One cell as the sheet shows it: decimal separator of the locale, dates ISO, None empty."""
-    value = safe_cell(value)
+    if isinstance(value, str):  # most cells: tested first (a national list has ≈ 300,000)
+        return "'" + value if value.startswith(FORMULA_PREFIXES) else value
     if value is None:
         return ""
     if isinstance(value, bool):
         return str(int(value))
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, float):
         value = Decimal(repr(value))
     if isinstance(value, Decimal):
@@ -108,13 +111,32 @@ def csv_response(
     return response
 
 
+STREAM_CHUNK = 32 * 1024  # characters per piece of a streamed CSV after its header line
+
+
+def _pieces(lines: Iterator[str], size: int = STREAM_CHUNK) -> Iterator[str]:
+    """The header line at once (the first byte leaves before any row is read), then the rows in
+    pieces of ``size``: one write, and one gzip flush, per piece instead of per row."""
+    yield next(lines, "")
+    batch: list[str] = []
+    length = 0
+    for line in lines:
+        batch.append(line)
+        length += len(line)
+        if length >= size:
+            yield "".join(batch)
+            batch, length = [], 0
+    if batch:
+        yield "".join(batch)
+
+
 def csv_stream_response(
     headers: Iterable[Any], rows: Iterable[Iterable[Any]], filename: str
 ) -> StreamingHttpResponse:
-    """For long files (the audit trail): lines leave as they are written."""
+    """For long files (the national report list, the audit trail): lines leave as written."""
     fmt = csv_format()  # the request's language, fixed before the generator outlives it
     response = StreamingHttpResponse(
-        csv_lines(headers, rows, fmt), content_type="text/csv; charset=utf-8"
+        _pieces(csv_lines(headers, rows, fmt)), content_type="text/csv; charset=utf-8"
     )
     _attachment(response, filename)
     return response

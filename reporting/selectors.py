@@ -202,31 +202,97 @@ def report_table(qs: QuerySet[Report]) -> tuple[list[str], Iterator[list[Any]]]:
     # the breakdown as one "dimensi:kelompok=jumlah; …" cell (docs/data-entry.md).
     group_columns = breakdown_rules.columns(_export_dimensions(qs))
     headers += [header for header, _d, _g in group_columns]
-    rows = (
-        [
-            str(r.period),
-            r.region.code,
-            r.region.name,
-            r.service_type.sector.name,
-            r.service_type.code,
-            r.service_type.name,
-            r.agency.short_name if r.agency else "",
-            status_label.get(r.status, r.status),
-            r.recipients_target,
-            r.recipients_served,
-            float(round(r.recipients_pct, 2)) if r.recipients_pct is not None else None,
-            float(round(r.quality_pct, 2)) if r.quality_pct is not None else None,
-            float(round(r.capaian_index, 2)) if r.capaian_index is not None else None,
-            r.band,
-            completeness.standing(r, provisional=True).reason_label,
-            yes if completeness.counts(r) else no,
-            timezone.localtime(r.entered_at).strftime("%Y-%m-%d %H:%M") if r.entered_at else "",
-            breakdown_rules.compact(r.recipients_breakdown),
-            *[breakdown_rules.cell(r.recipients_breakdown, d, g) for _h, d, g in group_columns],
+    return headers, _report_rows(qs, group_columns, status_label, yes, no)
+
+
+# The columns the report list's download reads, as plain values: no model instances (five per
+# row with their relations, ≈ half the time of a national export) and no unused datetimes.
+EXPORT_FIELDS = (
+    "period__year",
+    "period__quarter",
+    "region__code",
+    "region__name",
+    "service_type__sector__name",
+    "service_type__code",
+    "service_type__name",
+    "agency__short_name",
+    "status",
+    "recipients_target",
+    "recipients_served",
+    "recipients_pct",
+    "quality_pct",
+    "capaian_index",
+    "band",
+    "entered_at",
+    "recipients_breakdown",
+)
+
+
+def _report_rows(
+    qs: QuerySet[Report],
+    group_columns: list[tuple[str, str, str]],
+    status_label: dict[str, str],
+    yes: str,
+    no: str,
+) -> Iterator[list[Any]]:
+    periods: dict[tuple[int, int], str] = {}
+    reasons: dict[str, str] = {}
+    for (
+        year,
+        quarter,
+        region_code,
+        region_name,
+        sector,
+        service_code,
+        service_name,
+        agency,
+        status,
+        target,
+        served,
+        recipients_pct,
+        quality_pct,
+        index,
+        band,
+        entered_at,
+        breakdown,
+    ) in qs.values_list(*EXPORT_FIELDS).iterator(chunk_size=2000):
+        period = periods.get((year, quarter))
+        if period is None:
+            period = periods[year, quarter] = str(Period(year=year, quarter=quarter))
+        stand = completeness.standing(_StoredFigures(index, entered_at, status), provisional=True)
+        reason = reasons.get(stand.reason)
+        if reason is None:
+            reason = reasons[stand.reason] = stand.reason_label
+        yield [
+            period,
+            region_code,
+            region_name,
+            sector,
+            service_code,
+            service_name,
+            agency or "",
+            status_label.get(status, status),
+            target,
+            served,
+            float(round(recipients_pct, 2)) if recipients_pct is not None else None,
+            float(round(quality_pct, 2)) if quality_pct is not None else None,
+            float(round(index, 2)) if index is not None else None,
+            band,
+            reason,
+            yes if completeness.counts_values(index, status) else no,
+            timezone.localtime(entered_at).strftime("%Y-%m-%d %H:%M") if entered_at else "",
+            breakdown_rules.compact(breakdown),
+            *[breakdown_rules.cell(breakdown, d, g) for _h, d, g in group_columns],
         ]
-        for r in qs.iterator(chunk_size=2000)
-    )
-    return headers, rows
+
+
+@dataclass(frozen=True, slots=True)
+class _StoredFigures:
+    """What ``completeness.standing`` reads of a report, from one exported row."""
+
+    capaian_index: Decimal | None
+    entered_at: Any
+    status: str
 
 
 def _export_dimensions(qs: QuerySet[Report]) -> list[breakdown_rules.Dimension]:

@@ -7,6 +7,7 @@ submitted)."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from decimal import Decimal
@@ -14,6 +15,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 
 from espm import exports
@@ -42,6 +44,26 @@ def test_a_cell_as_each_locale_writes_it():
     assert exports.csv_value("=HYPERLINK(1)", exports.CSV_ID) == "'=HYPERLINK(1)"
     assert exports.csv_value(None, exports.CSV_ID) == ""
     assert exports.csv_value(264250, exports.CSV_ID) == "264250"
+
+
+def test_a_cell_of_every_kind_keeps_its_text():
+    assert exports.csv_value(True, exports.CSV_ID) == "1"
+    assert exports.csv_value(-7, exports.CSV_ID) == "-7"  # a number, not a formula
+    assert exports.csv_value("-7", exports.CSV_ID) == "'-7"  # text that would run as one
+    assert exports.csv_value(dt.date(2026, 4, 20), exports.CSV_ID) == "2026-04-20"
+    assert exports.csv_value(gettext_lazy("ya"), exports.CSV_ID) == "ya"
+
+
+def test_a_streamed_csv_sends_its_header_line_first_then_rows_in_pieces():
+    rows = [[i, f"baris {i}", Decimal("1.5")] for i in range(2000)]
+    lines = exports.csv_lines(["No", "Nama", "Nilai"], rows, exports.CSV_ID)
+    pieces = list(exports._pieces(lines, size=1000))
+    assert pieces[0] == "\ufeffNo;Nama;Nilai\r\n"
+    assert all(len(p) >= 1000 for p in pieces[1:-1]) and 10 < len(pieces) < 100
+    assert "".join(pieces) == "".join(
+        exports.csv_lines(["No", "Nama", "Nilai"], rows, exports.CSV_ID)
+    )
+    assert list(exports._pieces(iter([]))) == [""]
 
 
 def test_ranking_csv_opens_in_indonesian_excel_with_words_not_codes(login):
