@@ -116,11 +116,11 @@ def open_period_runner(runs: int) -> tuple[dict[str, float] | None, str]:
     from django.db import transaction
 
     from regions.models import User
-    from reporting import services
     from reporting.models import Period
+    from reporting.periods import services
 
     if not hasattr(services, "open_period"):
-        return None, "reporting.services.open_period tidak ada"
+        return None, "reporting.periods.services.open_period tidak ada"
     last = Period.objects.order_by("-year").first()
     year = (last.year if last else 2026) + 1
     if services.edition_for_year(year) is None:

@@ -39,7 +39,7 @@ class ReadOnlyMixin:
 class PeriodAdmin(BangdaOnlyAdmin, SimpleHistoryAdmin):
     list_display = ["__str__", "state", "due_date", "allow_late", "opened_at", "closed_at"]
     list_filter = ["year", "state"]
-    # Opening creates thousands of reports: only through services.open_period (Periode page).
+    # Opening creates thousands of reports: only through periods.services.open_period (Periode page).
     readonly_fields = ["state", "opened_at", "opened_by", "closed_at"]
 
 

@@ -45,6 +45,7 @@ from reporting.models import (
     WorkflowEvent,
     private_storage,
 )
+from reporting.periods import services as period_services
 from reporting.quality import services as quality_checks
 from reporting.rules import breakdown as breakdown_rules
 from reporting.rules import windows
@@ -541,7 +542,7 @@ def _seed_open_quarter(period: Period, users: dict[str, User]) -> None:
 
 def seed() -> None:
     """Idempotent demo periods and reports for the 6 demo regions (needs the catalog)."""
-    if services.edition_for_year(DEMO_YEAR) is None:
+    if period_services.edition_for_year(DEMO_YEAR) is None:
         return  # the catalog is not loaded yet
     users = _users()
     bangda = users.get("bangda.admin")
@@ -550,17 +551,17 @@ def seed() -> None:
     if not NomenclatureItem.objects.exists():
         load_nomenclature()
     _budget_codes.cache_clear()
-    periods = services.ensure_periods(DEMO_YEAR, bangda)
+    periods = period_services.ensure_periods(DEMO_YEAR, bangda)
     codes = list(DEMO_REGIONS)
     for period in periods[:2]:
         if period.state == Period.State.CLOSED:
             continue
         with transaction.atomic():
-            services.open_period(period.pk, bangda, region_codes=codes)
+            period_services.open_period(period.pk, bangda, region_codes=codes)
             _seed_closed_quarter(period, users)
-            services.close_period(period.pk, bangda)
+            period_services.close_period(period.pk, bangda)
     tw3 = periods[2]
     if tw3.state == Period.State.PLANNED:
         with transaction.atomic():
-            services.open_period(tw3.pk, bangda, region_codes=codes)
+            period_services.open_period(tw3.pk, bangda, region_codes=codes)
             _seed_open_quarter(tw3, users)

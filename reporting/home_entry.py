@@ -9,6 +9,7 @@ from regions.roles import Role
 from regions.views import Panel
 from reporting import locks, selectors
 from reporting.models import Report
+from reporting.periods import selectors as period_selectors
 
 SENT = (Report.Status.SUBMITTED, Report.Status.AWAITING_HEAD, Report.Status.VERIFIED)
 
@@ -33,7 +34,7 @@ def panels(request: HttpRequest, membership: Membership | None) -> list[Panel]:
     first = reports[0] if reports else None
     context = {
         "rows": rows,
-        "period": first.period if first else selectors.current_period(),
+        "period": first.period if first else period_selectors.current_period(),
         "due_date": locks.effective_due_date(first) if first else None,
         "days_left": locks.days_left(first) if first else None,
         "done": sum(1 for row in rows if not row["incomplete"]),

@@ -1,5 +1,5 @@
-"""Celery tasks: thin wrappers that take ids and call reporting.reminders / documents / services
-/ notifications.
+"""Celery tasks: thin wrappers that take ids and call reporting.reminders / documents /
+periods.services / notifications.
 
 Each task reloads its objects by id and re-checks state (and, for documents, the requester's
 scope) when it runs, so a task enqueued before a change never acts on stale assumptions.
@@ -22,9 +22,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
-from reporting import notifications, reminders, services
+from reporting import notifications, reminders
 from reporting.documents import services as documents
 from reporting.models import SentMessage
+from reporting.periods import services as periods
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def generate_batch(document_id: int) -> str:
 @shared_task(name="reporting.tasks.open_period_job", ignore_result=True)
 def open_period_job(opening_id: int) -> str:
     """Open a period for every region (Bangda's *Buka*), reporting progress on the job row."""
-    return services.run_open_period(opening_id)
+    return periods.run_open_period(opening_id)
 
 
 @shared_task(

@@ -1,4 +1,4 @@
-"""reporting's URLs, one module per area: data entry, review chain, dashboards, documents,
+"""reporting's URLs, one module per area: periods, data entry, review chain, dashboards, documents,
 import, audit trail, action plans, award, LPPD annex, data quality."""
 
 from reporting import urls_entry
@@ -8,6 +8,7 @@ from reporting.dashboards import urls as urls_dashboard
 from reporting.documents import urls as urls_documents
 from reporting.imports import urls as urls_import
 from reporting.lppd import urls as urls_lppd
+from reporting.periods import urls as urls_periods
 from reporting.plans import urls as urls_plans
 from reporting.quality import check_urls as quality_check_urls
 from reporting.quality import urls as urls_quality
@@ -15,6 +16,7 @@ from reporting.review import urls as urls_review
 
 app_name = "reporting"
 urlpatterns = [
+    *urls_periods.urlpatterns,
     *urls_entry.urlpatterns,
     *urls_review.urlpatterns,
     *urls_dashboard.urlpatterns,

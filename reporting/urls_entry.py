@@ -1,17 +1,10 @@
-"""Data entry: periods, report list + exports, the report form, evidence files."""
+"""Data entry: report list + exports, the report form, evidence files."""
 
 from django.urls import path
 
 from reporting import views
 
 urlpatterns = [
-    path("periode/", views.period_list, name="period_list"),
-    path("periode/baru/", views.period_create, name="period_create"),
-    path("periode/<int:pk>/ubah/", views.period_update, name="period_update"),
-    path("periode/<int:pk>/buka/", views.period_open, name="period_open"),
-    path("periode/<int:pk>/pembukaan/", views.period_opening, name="period_opening"),
-    path("periode/<int:pk>/tutup/", views.period_close, name="period_close"),
-    path("periode/<int:pk>/wilayah-pelapor/", views.period_universe, name="period_universe"),
     path("daftar/", views.report_list, name="report_list"),
     path("daftar/unduh/", views.report_export, name="report_export"),
     path("<int:pk>/", views.report_detail, name="report_detail"),

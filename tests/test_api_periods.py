@@ -18,8 +18,9 @@ from rest_framework.authtoken.models import Token
 from indicators.models import ServiceType
 from indicators.selectors import edition_for_year_or_none
 from regions.models import Level, Region, User
-from reporting import services, tasks
+from reporting import tasks
 from reporting.models import Period, PeriodOpening, RegionSubmission, Report
+from reporting.periods import services
 
 pytestmark = pytest.mark.django_db
 

@@ -209,8 +209,8 @@ def test_period_opened_by_the_worker_while_the_page_shows_progress(worker):
     from django.urls import reverse
 
     from regions.models import Level, Region, User
-    from reporting import services
     from reporting.models import Period, PeriodOpening, Report
+    from reporting.periods import services
 
     Region.objects.exclude(level=Level.NATIONAL).exclude(code__startswith="33").update(
         is_active=False

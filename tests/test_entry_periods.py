@@ -10,8 +10,8 @@ from django.urls import reverse
 from indicators.models import Assignment, ServiceType, Target
 from indicators.selectors import edition_for_year_or_none
 from regions.models import Level, Region
-from reporting import services
 from reporting.models import Period, RegionSubmission, Report, ReportQuality, ReportStage
+from reporting.periods import services
 
 pytestmark = pytest.mark.django_db
 

@@ -22,10 +22,11 @@ from rest_framework.authtoken.models import Token
 from indicators.models import ServiceType
 from regions.models import Region, User
 from regions.services import sync_regions
-from reporting import recap, services
+from reporting import recap
 from reporting.dashboards import selectors as d
 from reporting.documents import pdf
 from reporting.models import Period, PeriodRegion, PeriodUniverseChange, RegionSubmission, Report
+from reporting.periods import services as period_services
 from reporting.rules import completeness, universe
 from tests.factories_dashboard import YEAR, PeriodFactory, catalog, report, submission
 
@@ -222,7 +223,7 @@ def test_dki_province_carries_the_kabkota_service_types():
 
 def test_opening_a_period_gives_dki_43_reports_and_its_units_none(settings):
     period = Period.objects.create(year=2027, quarter=1, due_date=dt.date(2027, 4, 20))
-    services.open_period(period.pk, bangda(), region_codes=["31", "31.71", "33"])
+    period_services.open_period(period.pk, bangda(), region_codes=["31", "31.71", "33"])
     made = dict(
         Report.objects.filter(period=period)
         .order_by()

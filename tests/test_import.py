@@ -15,6 +15,7 @@ from regions.models import Region, User
 from reporting import services
 from reporting.imports import services as importer
 from reporting.models import BudgetLine, Period, Report
+from reporting.periods import services as period_services
 
 pytestmark = pytest.mark.django_db
 
@@ -199,7 +200,7 @@ def test_locked_period_changes_nothing():
     wb = workbook()
     ws = wb["Layanan"]
     set_cell(ws, row_of(ws, "K-KES-01"), "penerima_terlayani", 77)
-    services.close_period(tw3().pk, user("bangda.admin"))
+    period_services.close_period(tw3().pk, user("bangda.admin"))
     before = state()
     result = importer.preview(user("klaten.dinkes"), klaten(), tw3(), as_file(wb))
     assert not result.ok

@@ -16,8 +16,9 @@ from django.utils import timezone
 from indicators.models import ServiceType
 from indicators.selectors import edition_for_year_or_none
 from regions.models import Level, Membership, Region
-from reporting import services, tasks
+from reporting import tasks
 from reporting.models import Period, PeriodOpening, RegionSubmission, Report, ReportStage
+from reporting.periods import services
 
 pytestmark = pytest.mark.django_db
 

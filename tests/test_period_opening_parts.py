@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from indicators.models import QualityItem, TargetQuality
-from reporting import services
 from reporting.models import Period, Report, ReportQuality, ReportStage
+from reporting.periods import services
 
 pytestmark = pytest.mark.django_db
 

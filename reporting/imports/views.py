@@ -26,7 +26,7 @@ from regions.scoping import AnyUser, import_region_ids
 from reporting import services
 from reporting.imports import services as importer
 from reporting.models import Period, private_storage
-from reporting.selectors import open_periods
+from reporting.periods.selectors import open_periods
 
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 YEAR_QUARTER = re.compile(r"^(\d{4})-([1-4])$")

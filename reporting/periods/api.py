@@ -23,9 +23,9 @@ from rest_framework.response import Response
 from espm import versioning
 from espm.api_base import Conflict, Pagination, form_cleaned, form_messages
 from regions.scoping import sees_everything
-from reporting import services
 from reporting.forms import PeriodForm, YearForm
 from reporting.models import Period, PeriodOpening
+from reporting.periods import services
 from reporting.rules import universe
 
 
