@@ -3,9 +3,11 @@
 Prepares the database once (migrate, regions, catalog, demo cast, `seed_synthetic --years 3`)
 unless it already holds the synthetic data, then runs every module ``bench/bench_*.py``: each
 exposes ``run(runs: int) -> dict`` (printing its own table) and its result is written to
-``bench/results/<name>-<timestamp>.json``.
+``bench/results/<name>-<timestamp>.json``. Last, the goals of issue #22 that the modules run
+answer (``bench/goals.py``) are printed with a pass mark and written to
+``bench/results/goals-<timestamp>.json``; an unmet goal makes the exit status 1.
 
-    python bench/run.py [--runs 30] [--only dashboard] [--reseed]
+    python bench/run.py [--runs 30] [--only dashboard[,pages,…]] [--reseed]
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ def main() -> int:
 
     import django
 
+    from bench import goals as bench_goals
+
     django.setup()
     from django.db import connection
 
@@ -69,11 +73,12 @@ def main() -> int:
     out_dir.mkdir(exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
     failed = False
+    goals: list[dict] = []
     for info in sorted(pkgutil.iter_modules([str(ROOT / "bench")]), key=lambda i: i.name):
         if not info.name.startswith("bench_"):
             continue
         name = info.name.removeprefix("bench_")
-        if args.only and name != args.only:
+        if args.only and name not in args.only.split(","):
             continue
         module = importlib.import_module(f"bench.{info.name}")
         result = module.run(args.runs)
@@ -81,6 +86,13 @@ def main() -> int:
         path.write_text(json.dumps(result, indent=2, default=str))
         print(f"→ {path.relative_to(ROOT)}")
         failed = failed or not result.get("ok", True)
+        goals += bench_goals.of(name, result)
+    if goals:
+        bench_goals.print_table(goals)
+        path = out_dir / f"goals-{stamp}.json"
+        path.write_text(json.dumps({"timestamp": stamp, "goals": goals}, indent=2))
+        print(f"→ {path.relative_to(ROOT)}")
+        failed = failed or not all(g["ok"] for g in goals)
     return 1 if failed else 0
 
 
