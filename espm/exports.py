@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
-from django.utils import translation
+from django.utils import timezone, translation
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -158,6 +158,16 @@ def xlsx_response(
     response = HttpResponse(xlsx_bytes(headers, rows, sheet), content_type=XLSX_TYPE)
     _attachment(response, filename)
     return response
+
+
+def table_download(
+    headers: Iterable[Any], rows: Iterable[Iterable[Any]], name: str, fmt: str
+) -> HttpResponse:
+    """A page's table as ``espm-<name>-<today>.csv`` (``fmt`` "csv") or ``.xlsx`` (sheet ``name``)."""
+    filename = f"espm-{name}-{timezone.localdate().isoformat()}"
+    if fmt == "csv":
+        return csv_response(headers, rows, f"{filename}.csv")
+    return xlsx_response(headers, rows, f"{filename}.xlsx", name)
 
 
 def xlsx_bytes(headers: Iterable[Any], rows: Iterable[Iterable[Any]], sheet: str) -> bytes:

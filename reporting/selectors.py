@@ -40,14 +40,6 @@ NOT_ENTERED = "belum"
 INCOMPLETE = "belum-lengkap"  # entered but not complete: no index (rules.completeness)
 
 
-def open_periods() -> QuerySet[Period]:
-    return Period.objects.filter(state=Period.State.OPEN).order_by("-year", "-quarter")
-
-
-def current_period() -> Period | None:
-    return open_periods().first() or Period.objects.exclude(state=Period.State.PLANNED).first()
-
-
 def with_progress(qs: QuerySet[Report]) -> QuerySet[Report]:
     """Annotate what is still missing, for the operator's to-do list."""
     return qs.annotate(
