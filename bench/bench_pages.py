@@ -85,7 +85,7 @@ def editable_report(username: str) -> Any:
     from django.db import connection
 
     from regions.models import User
-    from reporting.locks import entry_lock_reason
+    from reporting.entry.locks import entry_lock_reason
     from reporting.models import Period, Report
 
     user = User.objects.get(username=username)

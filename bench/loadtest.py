@@ -70,7 +70,7 @@ def make_plan(n_ops: int, n_ver: int, n_view: int, think: list[float], out: str)
     from regions.demo import DEMO_REGIONS
     from regions.models import Agency, User
     from regions.roles import Role
-    from reporting.locks import FROZEN_SUBMISSION
+    from reporting.entry.locks import FROZEN_SUBMISSION
     from reporting.models import Period, RegionSubmission, Report
 
     period = Period.objects.filter(state=Period.State.OPEN).order_by("-year", "-quarter").first()

@@ -38,7 +38,7 @@ HOME_TEMPLATES: dict[str, str] = {
 # Each area contributes panels to the role home pages: "module:function", the function
 # taking (request, membership) and returning a list of Panel. Missing modules are skipped.
 HOME_PANELS = [
-    "reporting.home_entry:panels",
+    "reporting.entry.home:panels",
     "reporting.review.home:panels",
     "reporting.dashboards.home:panels",
     "reporting.plans.home:panels",

@@ -33,7 +33,8 @@ from indicators.models import NomenclatureItem, ServiceBudgetCode
 from indicators.services import load_nomenclature
 from regions.demo import DEMO_REGIONS
 from regions.models import User
-from reporting import services, workflow
+from reporting import workflow
+from reporting.entry import services
 from reporting.models import (
     BudgetLine,
     Evidence,

@@ -1,11 +1,11 @@
 """reporting's URLs, one module per area: periods, data entry, review chain, dashboards, documents,
 import, audit trail, action plans, award, LPPD annex, data quality."""
 
-from reporting import urls_entry
 from reporting.audit import urls as urls_audit
 from reporting.award import urls as urls_award
 from reporting.dashboards import urls as urls_dashboard
 from reporting.documents import urls as urls_documents
+from reporting.entry import urls as urls_entry
 from reporting.imports import urls as urls_import
 from reporting.lppd import urls as urls_lppd
 from reporting.periods import urls as urls_periods

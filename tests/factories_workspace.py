@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from regions.models import Region, User
-from reporting import services
+from reporting.entry import services
 from reporting.models import BudgetLine, Evidence, Report, ReportQuality, ReportStage
 from tests import factories_review as f
 from tests.factories_reporting import PDF_BYTES, PNG_BYTES, xlsx_bytes

@@ -14,8 +14,8 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from regions.models import User
-from reporting import services
 from reporting.dashboards import selectors as dashboards
+from reporting.entry import services
 from reporting.models import BudgetLine, Evidence, Report, WorkflowEvent
 
 pytestmark = pytest.mark.django_db

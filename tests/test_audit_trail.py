@@ -217,8 +217,8 @@ def test_every_step_and_change_in_scope_is_listed(login):
 
 
 def test_a_save_through_the_service_is_traced_with_user_and_values(login):
-    from reporting import services
-    from reporting.locks import entry_lock_reason
+    from reporting.entry import services
+    from reporting.entry.locks import entry_lock_reason
 
     operator = User.objects.get(username="klaten.dinkes")
     report = next(

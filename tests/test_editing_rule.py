@@ -8,7 +8,8 @@ import datetime as dt
 
 import pytest
 
-from reporting import locks, workflow
+from reporting import workflow
+from reporting.entry import locks
 from reporting.models import Period, RegionSubmission, Report
 from reporting.rules import editing, windows
 

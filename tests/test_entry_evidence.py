@@ -158,7 +158,7 @@ def test_soft_delete_while_draft_impossible_after_submission(login, report):
 
 
 def test_evidence_changes_are_audited(login, report):
-    from reporting import selectors
+    from reporting.entry import selectors
 
     client = login("klaten.dinkes")
     upload(client, report, "a.pdf", PDF_BYTES)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from indicators.models import Target
-from reporting import locks, selectors, services
+from reporting.entry import locks, selectors, services
 from reporting.models import BudgetLine, Period, RegionSubmission, Report, ReportStage
 from tests.factories_reporting import demo_report
 

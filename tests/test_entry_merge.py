@@ -18,7 +18,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from regions.models import User
-from reporting import services
+from reporting.entry import services
 from reporting.models import Report, ReportQuality, ReportStage
 from reporting.rules import merge
 from tests.conftest import ensure_seeded

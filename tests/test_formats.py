@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 
 from espm import exports
-from reporting import selectors
+from reporting.entry import selectors
 from reporting.models import Report
 
 pytestmark = pytest.mark.django_db
@@ -168,8 +168,8 @@ def test_history_names_fields_and_numbers_as_the_page_does():
 
 
 def test_a_breakdown_is_reshown_with_thousands_separators(login, cast):
-    from reporting import services
-    from reporting.forms import RecipientsForm
+    from reporting.entry import services
+    from reporting.entry.forms import RecipientsForm
     from tests.factories_reporting import demo_report
 
     report = demo_report(code="K-KES-08")

@@ -11,7 +11,7 @@ from rest_framework.authtoken.models import Token
 from espm.parsing import parse_int
 from indicators.models import Target
 from regions.models import User
-from reporting.forms import CountField
+from reporting.entry.forms import CountField
 from reporting.models import BudgetLine, Report
 from tests.isolation.cases_entry import _line, _report
 from tests.test_targets import form_data, target
@@ -159,7 +159,7 @@ def test_a_sheet_row_with_blank_version_does_not_overwrite_a_colleagues_target(l
 
 
 def test_budget_line_delete_without_version_is_refused():
-    from reporting import services
+    from reporting.entry import services
 
     line = _line()
     assert line is not None, "demo data has a budget line on Klaten's K-KES-01 draft"

@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from reporting.documents import services as documents
-from reporting.forms import MAX_BREAKDOWN_GROUPS, RecipientsForm
+from reporting.entry.forms import MAX_BREAKDOWN_GROUPS, RecipientsForm
 from reporting.imports import services as importer
 from reporting.models import GeneratedDocument, private_storage
 from tests.test_pdf import YEAR, eager, fill, klaten_year  # noqa: F401 — fixture

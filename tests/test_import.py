@@ -12,7 +12,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from regions.models import Region, User
-from reporting import services
+from reporting.entry import services
 from reporting.imports import services as importer
 from reporting.models import BudgetLine, Period, Report
 from reporting.periods import services as period_services

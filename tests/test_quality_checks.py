@@ -14,7 +14,8 @@ import pytest
 from django.urls import reverse
 
 from regions.models import User
-from reporting import services, workflow
+from reporting import workflow
+from reporting.entry import services
 from reporting.models import (
     BudgetLine,
     Report,

@@ -325,7 +325,7 @@ def test_breakdown_in_the_diff_is_formatted():
 
 def test_section_keys_are_the_forms(login, report):
     """A note or a return names a section by the key the form's cards carry (sec-<key>)."""
-    from reporting import patch
+    from reporting.entry import patch
     from reporting.models import Section
 
     assert set(patch.SECTION_KEYS) <= set(Section.values)

@@ -10,7 +10,8 @@ import pytest
 from django.urls import reverse
 
 from regions.models import Region
-from reporting import services, workflow
+from reporting import workflow
+from reporting.entry import services
 from reporting.models import RegionSubmission, Report
 from tests import factories_review as f
 from tests.factories_reporting import demo_report, tw3

@@ -12,7 +12,7 @@ from django.core.files.base import ContentFile
 from django.urls import Resolver404, resolve, reverse
 
 from regions.models import User
-from reporting.evidence import check_upload
+from reporting.entry.evidence import check_upload
 from reporting.models import Evidence, Report
 
 HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"

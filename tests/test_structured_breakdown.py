@@ -18,7 +18,7 @@ from rest_framework.authtoken.models import Token
 from indicators import services as catalog
 from indicators.models import BreakdownDimension, CatalogEdition, ServiceType
 from regions.models import User
-from reporting import selectors, services
+from reporting.entry import selectors, services
 from reporting.models import Report
 from reporting.quality.selectors import message
 from tests.factories_reporting import demo_report

@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from regions.models import Region, User
-from reporting import locks, workflow
+from reporting import workflow
+from reporting.entry import locks
 from reporting.models import Notification, RegionSubmission, Report, WorkflowEvent
 from tests import factories_review as f
 from tests import factories_targets as targets

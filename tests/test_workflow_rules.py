@@ -17,7 +17,8 @@ from django.utils import timezone
 from regions.models import Agency, Region, User
 from regions.roles import Role
 from regions.scoping import Grant
-from reporting import locks, workflow
+from reporting import workflow
+from reporting.entry import locks
 from reporting.models import Period, RegionSubmission, Report, WorkflowEvent
 from reporting.rules import windows
 from reporting.workflow import Actor, Binding, Kind

@@ -37,8 +37,9 @@ from django.utils.translation import gettext as _
 from espm import background, exports
 from regions.models import NATIONAL_CODE, Level, Region, User
 from regions.scoping import Action, ScopePaths, grants_for, scope_q
-from reporting import recap, selectors
+from reporting import recap
 from reporting.documents import pdf
+from reporting.entry import selectors
 from reporting.models import (
     BudgetLine,
     Evidence,

@@ -23,7 +23,7 @@ from espm import exports
 from espm.parsing import parse_int
 from reporting import recap
 from reporting.documents import services as documents
-from reporting.evidence import open_stored
+from reporting.entry.evidence import open_stored
 from reporting.models import QUARTER_LABELS, GeneratedDocument, Period, RegionSubmission
 
 RECENT = 30

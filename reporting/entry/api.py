@@ -1,8 +1,8 @@
 """API of quarterly reports: read them (scoped), change their sections (the entry form's
-rules, ``reporting.patch``), the workflow steps on one report, its timeline and review notes,
+rules, ``reporting.entry.patch``), the workflow steps on one report, its timeline and review notes,
 evidence (list, upload, download, delete), budget lines and data-quality flags.
 
-Writes call the same services as the pages (``reporting.services``, ``reporting.workflow``,
+Writes call the same services as the pages (``reporting.entry.services``, ``reporting.workflow``,
 ``reporting.review.services``); the shared workflow-step pieces are in
 ``reporting.review.api``.
 """
@@ -32,8 +32,9 @@ from espm import versioning
 from espm.api_base import ERROR_DESCRIPTIONS, Conflict, ErrorSerializer, Pagination
 from regions.models import Region
 from regions.scoping import Action, AnyUser, may_edit_report_data, scoped_get
-from reporting import patch, services, workflow
-from reporting.evidence import SERVED_TYPE, open_stored
+from reporting import workflow
+from reporting.entry import patch, services
+from reporting.entry.evidence import SERVED_TYPE, open_stored
 from reporting.models import (
     BudgetLine,
     Evidence,
@@ -218,7 +219,7 @@ class BreakdownDimensionValueSerializer(serializers.Serializer):
     }
 )
 class BreakdownInputField(serializers.JSONField):
-    """Checked against the catalog in ``reporting.patch`` (the form's rules)."""
+    """Checked against the catalog in ``reporting.entry.patch`` (the form's rules)."""
 
 
 class ReportSerializer(serializers.ModelSerializer):

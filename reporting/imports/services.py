@@ -2,9 +2,9 @@
 
 An agency operator downloads its region × period workbook (a verifier: the whole region),
 fills it offline and uploads it. `preview()` validates every row with the report form's
-rules (reporting.patch → reporting.forms), checks scope and editing locks and shows a diff
+rules (reporting.entry.patch → reporting.entry.forms), checks scope and editing locks and shows a diff
 against the current values; `commit()` writes everything through the entry services
-(reporting.services, via reporting.patch.apply) in ONE transaction — any refused row and
+(reporting.entry.services, via reporting.entry.patch.apply) in ONE transaction — any refused row and
 nothing is written.
 
 Sheets: Layanan (one row per service type: recipients, problems, the four stages),
@@ -33,8 +33,8 @@ from espm import versioning, workbooks
 from espm.exports import FORMULA_PREFIXES, safe_row
 from regions.models import Region
 from regions.scoping import Action, AnyUser
-from reporting import patch, services
-from reporting.locks import entry_lock_reason
+from reporting.entry import patch, services
+from reporting.entry.locks import entry_lock_reason
 from reporting.models import (
     BudgetLine,
     Period,

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from regions.models import Region
 from regions.scoping import AnyUser, import_region_ids
-from reporting import services
+from reporting.entry import services
 from reporting.imports import services as importer
 from reporting.models import Period, private_storage
 from reporting.periods.selectors import open_periods

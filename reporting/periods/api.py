@@ -3,7 +3,7 @@ period, providing a year's quarters, due date and late entry, opening (a Celery 
 the regions a period is measured against, closing.
 
 Reads are national (every signed-in user sees the same calendar); writes call the period
-page's forms and services (``reporting.services``), so no rule lives here.
+page's forms and services (``reporting.entry.services``), so no rule lives here.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from rest_framework.response import Response
 from espm import versioning
 from espm.api_base import Conflict, Pagination, form_cleaned, form_messages
 from regions.scoping import sees_everything
-from reporting.forms import PeriodForm, YearForm
 from reporting.models import Period, PeriodOpening
 from reporting.periods import services
+from reporting.periods.forms import PeriodForm, YearForm
 from reporting.rules import universe
 
 

@@ -22,9 +22,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from espm import exports
 from regions.models import Level
 from regions.scoping import sees_everything
-from reporting.forms import PeriodForm, YearForm
 from reporting.models import Period, PeriodOpening, Report
 from reporting.periods import services
+from reporting.periods.forms import PeriodForm, YearForm
 from reporting.rules import universe
 
 

@@ -28,7 +28,7 @@ from espm import versioning
 from espm.api_base import Conflict, Pagination
 from regions.models import Level, Region
 from regions.scoping import Action
-from reporting.evidence import open_stored
+from reporting.entry.evidence import open_stored
 from reporting.models import ActionPlan, ActionPlanCommitment, SpmTeam, SpmTeamMember
 from reporting.plans import selectors, services
 

@@ -7,7 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from reporting.forms import RupiahField
+from reporting.entry.forms import RupiahField
 from reporting.models import ActionPlan, SpmTeamMember
 from reporting.plans import services
 from reporting.plans.selectors import CommitmentRow

@@ -23,7 +23,7 @@ from espm import history, versioning
 from indicators.selectors import service_types_for_region
 from regions.grants import AnyUser, acting_user
 from regions.models import Agency, Region
-from reporting.evidence import check_upload
+from reporting.entry.evidence import check_upload
 from reporting.models import (
     ActionPlan,
     ActionPlanCommitment,

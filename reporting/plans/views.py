@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from regions.models import Agency, Region
 from regions.scoping import Action
-from reporting.evidence import open_stored
+from reporting.entry.evidence import open_stored
 from reporting.models import ActionPlan, SpmTeam
 from reporting.plans import selectors, services
 from reporting.plans.forms import ActionPlanForm, MemberFormSet, SpmTeamForm

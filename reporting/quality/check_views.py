@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from regions.scoping import Action, AnyUser, may_edit_report_data, scoped_get
-from reporting import locks
+from reporting.entry import locks
 from reporting.models import Report, ReportCheck, Section
 from reporting.quality import selectors, services
 

@@ -11,7 +11,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from reporting.forms import QuantityField
+from reporting.entry.forms import QuantityField
 from reporting.models import Section, ValidationRule
 from reporting.quality import rule_selectors
 from reporting.quality.rule_services import EDITABLE, version_of

@@ -516,7 +516,7 @@ def evaluate_period(period_id: int, *, include_verified: bool = False) -> Summar
 
 def explain(check: ReportCheck, user: Any, text: str) -> ReportCheck:
     """The operator's written explanation of a warning (errors must be corrected)."""
-    from reporting.locks import entry_lock_reason
+    from reporting.entry.locks import entry_lock_reason
 
     with transaction.atomic():
         check = (

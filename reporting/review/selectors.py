@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _t
 
 from regions.models import Level
 from regions.scoping import Action, AnyUser
-from reporting import selectors, workflow
-from reporting.evidence import preview_kind
+from reporting import workflow
+from reporting.entry import selectors
+from reporting.entry.evidence import preview_kind
 from reporting.models import (
     BudgetLine,
     Evidence,

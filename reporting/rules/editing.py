@@ -4,7 +4,7 @@ import, the data-quality explanations and the review pages.
 A report is editable while its own status is a draft or returned, the region's submission is
 not with the level above or accepted (``windows.freeze_reason``), and the entry window is
 open (``windows.window_problem``). Who may edit (the owning agency's operator) is asked first
-by ``reporting.locks.entry_lock_reason``; this module answers "when".
+by ``reporting.entry.locks.entry_lock_reason``; this module answers "when".
 """
 
 from __future__ import annotations

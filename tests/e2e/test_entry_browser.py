@@ -10,8 +10,8 @@ import re
 import pytest
 from django.conf import settings
 
-from reporting import services
 from reporting.demo import DEMO_DOCUMENT
+from reporting.entry import services
 from reporting.models import BudgetLine, Evidence, Report, ReportStage
 from tests.conftest import ensure_seeded
 from tests.factories_reporting import PDF_BYTES

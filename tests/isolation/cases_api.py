@@ -15,7 +15,7 @@ from rest_framework.authtoken.models import Token
 
 from indicators.models import CatalogYear, ServiceType, Target
 from regions.models import Agency, User
-from reporting import services
+from reporting.entry import services
 from reporting.imports import services as importer
 from reporting.models import (
     BudgetLine,

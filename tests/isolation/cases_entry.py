@@ -1,4 +1,4 @@
-"""Isolation cases for data entry (reporting/urls_entry.py).
+"""Isolation cases for data entry (reporting/entry/urls.py).
 
 They use the demo's TW III 2026 (seeded once per session): Klaten DINKES's K-KES-01 is a
 filled draft. Objects a case needs (an evidence file, a period without catalog) are made
@@ -52,7 +52,7 @@ def _evidence() -> Evidence:
     ev = Evidence.objects.filter(report=_report(), original_name="isolasi.pdf").first()
     if ev is None:
         from regions.models import User
-        from reporting import services
+        from reporting.entry import services
 
         upload = SimpleUploadedFile("isolasi.pdf", PDF_BYTES)
         ev = services.add_evidence(

@@ -1,7 +1,7 @@
 """Writes of the data-entry area: saving report sections, capaian, evidence.
 
 Every section save follows one path (`_edit`): lock the report row, check the editing rules
-(`reporting.locks`), check the optimistic `version`, apply, recompute capaian in the same
+(`reporting.entry.locks`), check the optimistic `version`, apply, recompute capaian in the same
 transaction, bump the version, and let simple-history record who/when/old/new.
 """
 
@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 
 from espm import history, versioning
 from indicators.models import Target
-from reporting.evidence import check_upload
-from reporting.locks import entry_lock_reason
+from reporting.entry.evidence import check_upload
+from reporting.entry.locks import entry_lock_reason
 from reporting.models import (
     BudgetLine,
     Evidence,

@@ -12,7 +12,7 @@ import lokal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from reporting.evidence import ACCEPT_ATTR
+from reporting.entry.evidence import ACCEPT_ATTR
 from reporting.models import ReportQuality, ReportStage, Stage
 from reporting.rules import breakdown as breakdown_rules
 
@@ -389,7 +389,7 @@ class QualityForm(VersionedForm):
         return out
 
     def values(self) -> dict[int, Any]:
-        from reporting.services import QualityValue
+        from reporting.entry.services import QualityValue
 
         out: dict[int, Any] = {}
         for row in self.rows:
@@ -580,39 +580,3 @@ class EvidenceForm(forms.Form):
         if kind == "quality" and pk.isdigit():
             return None, int(pk)
         return None, None
-
-
-class PeriodForm(forms.Form):
-    due_date = forms.DateField(
-        label=_("Batas waktu"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={
-            "required": _("Tanggal batas waktu wajib diisi."),
-            "invalid": _("Tanggal tidak valid."),
-        },
-    )
-    allow_late = forms.BooleanField(
-        label=_("Izinkan pengisian setelah batas waktu (ditandai terlambat)"), required=False
-    )
-    version = forms.IntegerField(
-        widget=forms.HiddenInput,
-        min_value=1,
-        error_messages={
-            "required": _("Versi periode tidak terkirim; muat ulang halaman lalu ulangi."),
-            "invalid": _("Versi periode tidak valid; muat ulang halaman lalu ulangi."),
-            "min_value": _("Versi periode tidak valid; muat ulang halaman lalu ulangi."),
-        },
-    )
-
-
-class YearForm(forms.Form):
-    year = forms.IntegerField(
-        label=_("Tahun"),
-        min_value=2020,
-        max_value=2100,
-        error_messages={
-            "invalid": _("Isi tahun, misalnya 2027."),
-            "min_value": _("Tahun minimal 2020."),
-            "max_value": _("Tahun maksimal 2100."),
-        },
-    )

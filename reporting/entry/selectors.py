@@ -402,7 +402,7 @@ class Explanation:
 
 
 def explain(report: Report, rows: list[ReportQuality]) -> Explanation:
-    from reporting.services import capaian_of
+    from reporting.entry.services import capaian_of
 
     c = capaian_of(report, rows)
     answers = completeness.quality_answers(report.service_type.quality_items.all(), rows)

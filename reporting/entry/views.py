@@ -1,7 +1,7 @@
 """Data-entry pages: report list + exports, the report form and its HTMX sections, evidence.
 
 Views are thin: scoping through `scoped_get`/`visible_to` (out of scope → 404), rules in
-`reporting.locks`, writes in `reporting.services`, reads in `reporting.selectors`.
+`reporting.entry.locks`, writes in `reporting.entry.services`, reads in `reporting.entry.selectors`.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from espm import exports
 from indicators.models import Sector
 from regions.models import Agency
 from regions.scoping import Action, scoped_get
-from reporting import locks, selectors, services
 from reporting.documents import services as documents
-from reporting.evidence import ACCEPT_ATTR, human_size, max_bytes, open_stored, preview_kind
-from reporting.forms import (
+from reporting.entry import locks, selectors, services
+from reporting.entry.evidence import ACCEPT_ATTR, human_size, max_bytes, open_stored, preview_kind
+from reporting.entry.forms import (
     BudgetLineForm,
     EvidenceForm,
     ProblemsForm,

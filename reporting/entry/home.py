@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from regions.models import Membership
 from regions.roles import Role
 from regions.views import Panel
-from reporting import locks, selectors
+from reporting.entry import locks, selectors
 from reporting.models import Report
 from reporting.periods import selectors as period_selectors
 

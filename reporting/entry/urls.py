@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reporting import views
+from reporting.entry import views
 
 urlpatterns = [
     path("daftar/", views.report_list, name="report_list"),

@@ -1,7 +1,7 @@
 """Changing a report from outside the form (the API, the Excel import) with the form's rules.
 
 Values arrive as JSON or spreadsheet cells; they are validated by the very forms of the
-report page (reporting.forms) and written by the very services (reporting.services), so
+report page (reporting.entry.forms) and written by the very services (reporting.entry.services), so
 the API and the import can neither accept what the form refuses nor skip the audit, the
 version check or the editing lock. `plan()` validates and diffs without writing (the
 import's dry run); `apply()` writes one report's sections in one transaction.
@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 
 from espm import versioning
 from regions.scoping import AnyUser
-from reporting import services
-from reporting.forms import (
+from reporting.entry import services
+from reporting.entry.forms import (
     BudgetLineForm,
     ProblemsForm,
     QualityForm,
@@ -59,7 +59,7 @@ def as_text(value: Any) -> str:
 
 def required_editable(report: Report) -> bool:
     """The report page's rule: minimums are editable only without a verified target."""
-    from reporting import selectors
+    from reporting.entry import selectors
 
     return selectors.required_editable(report)
 
