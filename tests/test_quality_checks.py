@@ -24,7 +24,7 @@ from reporting.models import (
     ReportStage,
     ValidationRule,
 )
-from reporting.quality import selectors
+from reporting.quality import follow_up, selectors
 from reporting.quality import services as quality
 from tests.factories_reporting import demo_report
 
@@ -168,7 +168,7 @@ def test_unexplained_warning_blocks_submit_and_explanation_lets_it_through(draft
         workflow.transition(draft, "submit", dinkes, expected_version=draft.version)
     assert any("CUM-TURUN" in p.message for p in refused.value.problems)
     check = ReportCheck.objects.get(report=draft, rule__code="CUM-TURUN")
-    quality.explain(check, dinkes, "Koreksi: data TW II terhitung ganda di dua Puskesmas.")
+    follow_up.explain(check, dinkes, "Koreksi: data TW II terhitung ganda di dua Puskesmas.")
     draft.refresh_from_db()
     result = workflow.transition(draft, "submit", dinkes, expected_version=draft.version)
     assert result.obj.status == Report.Status.SUBMITTED
@@ -181,7 +181,7 @@ def test_error_blocks_submit_even_with_text(draft, dinkes):
     quality.evaluate([draft.pk])
     check_pk = ReportCheck.objects.get(report=draft, rule__code="ANGGARAN-LEBIH").pk
     with pytest.raises(quality.CheckError):
-        quality.explain(ReportCheck.objects.get(pk=check_pk), dinkes, "salah input")
+        follow_up.explain(ReportCheck.objects.get(pk=check_pk), dinkes, "salah input")
     draft.refresh_from_db()
     with pytest.raises(workflow.Refused) as refused:
         workflow.transition(draft, "submit", dinkes, expected_version=draft.version)
@@ -191,7 +191,7 @@ def test_error_blocks_submit_even_with_text(draft, dinkes):
 def test_blank_or_invisible_explanation_is_no_explanation(draft, dinkes):
     save_served(draft, dinkes, 9000)
     check = ReportCheck.objects.get(report=draft, rule__code="CUM-TURUN")
-    quality.explain(check, dinkes, " \u200b\u00a0 ")
+    follow_up.explain(check, dinkes, " \u200b\u00a0 ")
     check.refresh_from_db()
     assert check.explanation == "" and check.needs_explanation
 
@@ -204,10 +204,10 @@ def test_confirmation_stops_nagging_until_the_numbers_change(db, login):
     tapem = User.objects.get(username="klaten.tapem")
     dinkes = User.objects.get(username="klaten.dinkes")
     with pytest.raises(quality.CheckError):  # the operator can't confirm
-        quality.confirm(check, dinkes, "ok")
+        follow_up.confirm(check, dinkes, "ok")
     with pytest.raises(quality.CheckError):  # a note is required
-        quality.confirm(check, tapem, "  ")
-    quality.confirm(check, tapem, "Dicek ke data kohort Puskesmas: benar.")
+        follow_up.confirm(check, tapem, "  ")
+    follow_up.confirm(check, tapem, "Dicek ke data kohort Puskesmas: benar.")
     check.refresh_from_db()
     assert check.is_confirmed
     assert selectors.counts_for([report.pk]).get(report.pk) is None  # nothing open
@@ -362,7 +362,7 @@ def test_explanation_and_confirmation_are_in_the_audit_trail(db, login):
     report = demo_report("33.10", "K-KES-05", 3)
     check = ReportCheck.objects.get(report=report, rule__code="MELEBIHI-TARGET")
     tapem = User.objects.get(username="klaten.tapem")
-    quality.confirm(check, tapem, "Dicek ke kohort: benar.")
+    follow_up.confirm(check, tapem, "Dicek ke kohort: benar.")
     page = login("klaten.tapem").get(reverse("reporting:audit_trail"), {"kind": "report_check"})
     assert page.status_code == 200
     html = page.content.decode()
@@ -382,7 +382,7 @@ def test_bulk_verify_lists_a_report_with_an_unexplained_warning_apart(db, login)
     assert any("MELEBIHI-TARGET" in w and "belum dijelaskan" in w for w in why), why
     # Confirming it (the verifier's own follow-up) lets it pass the checks.
     check = ReportCheck.objects.get(report=report, rule__code="MELEBIHI-TARGET")
-    quality.confirm(check, User.objects.get(username="klaten.tapem"), "Dicek: benar.")
+    follow_up.confirm(check, User.objects.get(username="klaten.tapem"), "Dicek: benar.")
     page = client.get(reverse("reporting:review_bulk_verify"), {"ids": [report.pk]})
     assert not any("MELEBIHI-TARGET" in w for _r, ws in page.context["blocked"] for w in ws)
 

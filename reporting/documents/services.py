@@ -242,8 +242,6 @@ def _reuse_or_queue(
 ) -> GeneratedDocument:
     """The identical document ``user`` reaches if it is queued, running or done over unchanged
     data; otherwise a new one, queued on commit. Call it under the caller's lock."""
-    from reporting import tasks
-
     same = reachable_docs.filter(**subject)
     for running in same.filter(status__in=[Status.QUEUED, Status.RUNNING]):
         if not give_up_if_lost(running):
@@ -255,7 +253,8 @@ def _reuse_or_queue(
     doc = GeneratedDocument.objects.create(**subject, requested_by=user, task_id=str(uuid.uuid4()))
     if not reachable_docs.filter(pk=doc.pk).exists():
         raise Http404  # rolls the row back: out of scope looks like absent
-    task = tasks.generate_batch if subject["kind"] == Kind.BATCH else tasks.generate_document
+    name = "generate_batch" if subject["kind"] == Kind.BATCH else "generate_document"
+    task = background.task(f"reporting.tasks.{name}")
     transaction.on_commit(lambda: _enqueue(task, doc))
     return doc
 

@@ -13,6 +13,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from reporting.entry.evidence import ACCEPT_ATTR
+from reporting.entry.values import QualityValue
 from reporting.models import ReportQuality, ReportStage, Stage
 from reporting.rules import breakdown as breakdown_rules
 
@@ -389,8 +390,6 @@ class QualityForm(VersionedForm):
         return out
 
     def values(self) -> dict[int, Any]:
-        from reporting.entry.services import QualityValue
-
         out: dict[int, Any] = {}
         for row in self.rows:
             if row.quality_item.has_quantity:

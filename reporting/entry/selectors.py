@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -386,6 +386,26 @@ def served_so_far(report: Report) -> list[tuple[str, int | None]]:
     return [(r.period.quarter_label, r.recipients_served) for r in rows]
 
 
+def quality_inputs(rows: Iterable[ReportQuality]) -> list[capaian.QualityInput]:
+    return [
+        capaian.QualityInput(
+            required=r.required,
+            realised=r.realised,
+            has_quantity=r.quality_item.has_quantity,
+            met=r.met,
+            label=r.quality_item.description,
+        )
+        for r in rows
+    ]
+
+
+def capaian_of(report: Report, rows: Iterable[ReportQuality] | None = None) -> capaian.Capaian:
+    """THE capaian of a report, from its current data (capaian.compute, nothing else)."""
+    if rows is None:
+        rows = report.quality.select_related("quality_item")
+    return capaian.compute(report.recipients_served, report.recipients_target, quality_inputs(rows))
+
+
 @dataclass(frozen=True)
 class Explanation:
     """The capaian panel: inputs and arithmetic, so a verifier sees why a band."""
@@ -402,8 +422,6 @@ class Explanation:
 
 
 def explain(report: Report, rows: list[ReportQuality]) -> Explanation:
-    from reporting.entry.services import capaian_of
-
     c = capaian_of(report, rows)
     answers = completeness.quality_answers(report.service_type.quality_items.all(), rows)
     return Explanation(

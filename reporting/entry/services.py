@@ -24,6 +24,8 @@ from espm import history, versioning
 from indicators.models import Target
 from reporting.entry.evidence import check_upload
 from reporting.entry.locks import entry_lock_reason
+from reporting.entry.selectors import capaian_of
+from reporting.entry.values import QualityValue
 from reporting.models import (
     BudgetLine,
     Evidence,
@@ -34,7 +36,7 @@ from reporting.models import (
 )
 from reporting.quality import services as quality_checks
 from reporting.rules import breakdown as breakdown_rules
-from reporting.rules import capaian, completeness, merge
+from reporting.rules import completeness, merge
 
 STORED = Decimal("0.0001")
 
@@ -79,26 +81,6 @@ class StaleVersion(EntryError):
 
 
 # ---------------------------------------------------------------- capaian
-
-
-def quality_inputs(rows: Iterable[ReportQuality]) -> list[capaian.QualityInput]:
-    return [
-        capaian.QualityInput(
-            required=r.required,
-            realised=r.realised,
-            has_quantity=r.quality_item.has_quantity,
-            met=r.met,
-            label=r.quality_item.description,
-        )
-        for r in rows
-    ]
-
-
-def capaian_of(report: Report, rows: Iterable[ReportQuality] | None = None) -> capaian.Capaian:
-    """THE capaian of a report, from its current data (capaian.compute, nothing else)."""
-    if rows is None:
-        rows = report.quality.select_related("quality_item")
-    return capaian.compute(report.recipients_served, report.recipients_target, quality_inputs(rows))
 
 
 def recompute_capaian(report: Report, rows: Iterable[ReportQuality] | None = None) -> None:
@@ -261,14 +243,6 @@ def save_problems(
         r.solutions = solutions
 
     return _edit(report_id, user, version, apply, diff)
-
-
-@dataclass(frozen=True)
-class QualityValue:
-    realised: Decimal | None = None
-    met: bool | None = None
-    required: Decimal | None = None
-    set_required: bool = False  # only when no verified target fixes it
 
 
 def save_quality(

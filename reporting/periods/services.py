@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from espm import history, versioning
+from espm import background, history, versioning
 from indicators.models import Assignment, CatalogEdition, ServiceType, Target
 from regions.scoping import sees_everything
 from reporting.models import Period, PeriodOpening, RegionSubmission, Report, Stage
@@ -305,8 +305,6 @@ def request_open_period(period_id: int, user: Any) -> tuple[PeriodOpening, bool]
     one started (the period row lock serialises two clicks; a partial unique constraint backs
     it up). A run silent for `STALE_OPENING` is marked failed and a new one replaces it.
     """
-    from reporting import tasks
-
     with transaction.atomic():
         period = Period.objects.select_for_update().get(pk=period_id)
         if edition_for_year(period.year) is None:  # refused at once, not after a queue wait
@@ -329,7 +327,8 @@ def request_open_period(period_id: int, user: Any) -> tuple[PeriodOpening, bool]
 
         def enqueue() -> None:
             try:
-                tasks.open_period_job.apply_async((job.pk,), task_id=job.task_id)
+                task = background.task("reporting.tasks.open_period_job")
+                task.apply_async((job.pk,), task_id=job.task_id)
             except Exception as exc:  # broker down: say so on the page instead of waiting
                 log.exception("could not enqueue period opening %s", job.pk)
                 _finish_opening(

@@ -11,7 +11,7 @@ from rest_framework import exceptions, serializers
 
 from regions.scoping import AnyUser, may_edit_report_data
 from reporting.models import Report, ReportCheck
-from reporting.quality import selectors, services
+from reporting.quality import follow_up, selectors, services
 
 if TYPE_CHECKING:
     from regions.models import User
@@ -88,7 +88,7 @@ def explain(report: Report, check_id: str | int, user: AnyUser, data: Any) -> Re
     form = ExplainSerializer(data=data)
     form.is_valid(raise_exception=True)
     try:
-        return services.explain(
+        return follow_up.explain(
             _check_of(report, check_id), user, form.validated_data["explanation"]
         )
     except services.CheckError as exc:
@@ -97,14 +97,14 @@ def explain(report: Report, check_id: str | int, user: AnyUser, data: Any) -> Re
 
 def confirm(report: Report, check_id: str | int, user: AnyUser, data: Any) -> ReportCheck:
     check = _check_of(report, check_id)
-    if not services.may_confirm(check, user):
+    if not follow_up.may_confirm(check, user):
         raise exceptions.PermissionDenied(
             "Hanya verifikator wilayah ini yang dapat menandai temuan."
         )
     form = ConfirmSerializer(data=data)
     form.is_valid(raise_exception=True)
     try:
-        return services.confirm(
+        return follow_up.confirm(
             check, user, form.validated_data["note"], undo=form.validated_data["undo"]
         )
     except services.CheckError as exc:

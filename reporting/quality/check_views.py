@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from regions.scoping import Action, AnyUser, may_edit_report_data, scoped_get
 from reporting.entry import locks
 from reporting.models import Report, ReportCheck, Section
-from reporting.quality import selectors, services
+from reporting.quality import follow_up, selectors, services
 
 # Sections of the report form that show data-quality flags (``ValidationRule.section``).
 CHECK_SECTIONS = tuple(Section.values)
@@ -30,7 +30,7 @@ def section_context(report: Report, user: AnyUser, *, review: bool = False) -> d
     by_section: dict[str, list[ReportCheck]] = {}
     for c in checks:
         by_section.setdefault(c.section, []).append(c)
-    confirmable = bool(checks) and review and services.may_confirm(checks[0], user)
+    confirmable = bool(checks) and review and follow_up.may_confirm(checks[0], user)
     return {
         "checks_by_section": by_section,
         "checks_all": checks,
@@ -106,7 +106,7 @@ def check_explain(request: HttpRequest, pk: int, check_pk: int) -> HttpResponse:
         return _forbidden(request, _("Hanya operator perangkat daerah pemilik laporan."))
     text = request.POST.get("explanation", "")
     try:
-        services.explain(check, request.user, text)
+        follow_up.explain(check, request.user, text)
     except services.CheckError as exc:
         return _answer(request, report, check, review=False, error=str(exc), typed=text)
     if not getattr(request, "htmx", False):
@@ -118,12 +118,12 @@ def check_explain(request: HttpRequest, pk: int, check_pk: int) -> HttpResponse:
 @require_POST
 def check_confirm(request: HttpRequest, pk: int, check_pk: int) -> HttpResponse:
     report, check = _check(request, pk, check_pk)
-    if not services.may_confirm(check, request.user):
+    if not follow_up.may_confirm(check, request.user):
         return _forbidden(request, _("Hanya verifikator wilayah ini yang dapat menandai temuan."))
     undo = request.POST.get("undo") == "1"
     note = request.POST.get("note", "")
     try:
-        services.confirm(check, request.user, note, undo=undo)
+        follow_up.confirm(check, request.user, note, undo=undo)
     except services.CheckError as exc:
         return _answer(request, report, check, review=True, error=str(exc), typed=note)
     if not getattr(request, "htmx", False):

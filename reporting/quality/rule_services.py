@@ -14,7 +14,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from espm import history, versioning
+from espm import background, history, versioning
 from reporting.models import Period, ValidationRule
 from reporting.rules import reasons
 
@@ -147,14 +147,12 @@ def _reevaluate_on_commit() -> None:
 
 def reevaluate_open_periods() -> list[int]:
     """Queue one re-evaluation per open period (the rules changed); returns their ids."""
-    from reporting import tasks
-
     ids = list(
         Period.objects.filter(state=Period.State.OPEN).order_by("pk").values_list("pk", flat=True)
     )
     for period_id in ids:
         try:
-            tasks.evaluate_data_quality.delay(period_id)
+            background.task("reporting.tasks.evaluate_data_quality").delay(period_id)
         except Exception:  # broker down (or an inline run failed): never undo the saved rule
             log.exception("data-quality run of period %s not queued or failed", period_id)
     return ids

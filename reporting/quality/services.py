@@ -5,8 +5,8 @@ save's transaction (``refresh``), the period job for a whole quarter in chunks. 
 are gathered in a fixed number of queries per chunk, whatever its size; the rules are pure
 (``reporting.rules.quality``).
 
-Writes here: the flags themselves, an operator's explanation and a verifier's
-"checked — correct" (both attributable through the flag's history).
+Writes here: the flags themselves. An operator's explanation and a verifier's "checked —
+correct" are ``reporting.quality.follow_up``'s.
 """
 
 from __future__ import annotations
@@ -22,9 +22,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from espm import history
 from reporting.models import (
     BudgetLine,
     Evidence,
@@ -37,7 +35,6 @@ from reporting.models import (
     ValidationRule,
 )
 from reporting.rules import quality as rules
-from reporting.rules import reasons
 from reporting.rules.breakdown import dimensions_by_service_type, is_structured
 
 log = logging.getLogger(__name__)
@@ -509,70 +506,3 @@ def evaluate_period(period_id: int, *, include_verified: bool = False) -> Summar
     if not include_verified:
         qs = qs.exclude(status=Report.Status.VERIFIED)
     return evaluate(qs.order_by("pk").values_list("pk", flat=True), skip_busy=True)
-
-
-# ---------------------------------------------------------------- follow-up
-
-
-def explain(check: ReportCheck, user: Any, text: str) -> ReportCheck:
-    """The operator's written explanation of a warning (errors must be corrected)."""
-    from reporting.entry.locks import entry_lock_reason
-
-    with transaction.atomic():
-        check = (
-            ReportCheck.objects.select_for_update(of=("self",))
-            .select_related("report__period", "report__region", "report__service_type", "rule")
-            .get(pk=check.pk)
-        )
-        reason = entry_lock_reason(check.report, user)
-        if reason:
-            raise CheckError(reason)
-        if check.is_error:
-            raise CheckError(_("Galat tidak dapat dijelaskan; perbaiki datanya."))
-        text = reasons.clean(text)
-        check.explanation = text
-        check.explained_by = user if text else None
-        check.explained_at = timezone.now() if text else None
-        history.set_actor(check, user, "explain")
-        check.save(update_fields=["explanation", "explained_by", "explained_at", "updated_at"])
-        return check
-
-
-def may_confirm(check: ReportCheck, user: Any) -> bool:
-    from reporting import workflow
-
-    spec = workflow.TRANSITIONS[(workflow.Kind.REPORT, "verify")]
-    return workflow.actor_for(spec, check.report, user) is not None
-
-
-def confirm(check: ReportCheck, user: Any, note: str, *, undo: bool = False) -> ReportCheck:
-    """The verifier's "checked — correct" on a warning: it stops nagging until the numbers
-    change. ``undo`` takes it back."""
-    with transaction.atomic():
-        check = (
-            ReportCheck.objects.select_for_update(of=("self",))
-            .select_related(
-                "report__period", "report__region", "report__service_type", "report__agency", "rule"
-            )
-            .get(pk=check.pk)
-        )
-        if not may_confirm(check, user):
-            raise CheckError(_("Hanya verifikator wilayah ini yang dapat menandai temuan."))
-        if check.is_error:
-            raise CheckError(_("Galat tidak dapat ditandai benar; data harus diperbaiki."))
-        if undo:
-            check.confirmed_note, check.confirmed_values = "", None
-            check.confirmed_by, check.confirmed_at = None, None
-        else:
-            note = reasons.clean(note)
-            if not note:
-                raise CheckError(_("Tulis catatan pemeriksaan (apa yang sudah dicek)."))
-            check.confirmed_note, check.confirmed_values = note, check.values
-            check.confirmed_by, check.confirmed_at = user, timezone.now()
-        history.set_actor(check, user, "unconfirm" if undo else "confirm")
-        check.save(
-            update_fields=[
-                "confirmed_note", "confirmed_values", "confirmed_by", "confirmed_at", "updated_at"
-            ]
-        )  # fmt: skip
-        return check

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 
 from reporting.demo import DEMO_DOCUMENT
-from reporting.entry import services
+from reporting.entry import selectors
 from reporting.models import BudgetLine, Evidence, Report, ReportStage
 from tests.conftest import ensure_seeded
 from tests.factories_reporting import PDF_BYTES
@@ -132,7 +132,7 @@ def test_operator_fills_a_report_in_the_browser(transactional_db, live_server, b
     report.refresh_from_db()
     assert report.recipients_served == 1500
     assert report.entered_at is not None
-    assert report.capaian_index == services.capaian_of(report).index.quantize(report.capaian_index)
+    assert report.capaian_index == selectors.capaian_of(report).index.quantize(report.capaian_index)
     assert ReportStage.objects.get(report=report, stage=1).status == "done"
     assert BudgetLine.objects.get(report=report).allocated == 2_500_000
     assert Evidence.objects.count() == evidence_before + 1
