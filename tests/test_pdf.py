@@ -249,3 +249,13 @@ def test_render_leaves_the_garbage_collector_on_even_when_it_fails(monkeypatch):
     with pytest.raises(RuntimeError, match="layout failed"):
         pdf.render_pdf(data)
     assert gc.isenabled()
+
+
+@pytest.mark.django_db
+def test_annex_says_when_no_service_has_a_budget_line():
+    klaten_year()
+    klaten = Region.objects.get(code="33.10")
+    assert "Belum ada data anggaran." not in text_of(pdf.annex_pdf(klaten, YEAR))
+    BudgetLine.objects.filter(report__region=klaten).delete()
+    text = text_of(pdf.annex_pdf(klaten, YEAR))
+    assert "Belum ada data anggaran." in text and "Rp1.500.000.000" not in text

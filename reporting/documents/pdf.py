@@ -517,6 +517,7 @@ def report_data(
         "budget_allocated": fmt_rupiah(allocated),
         "budget_realised": fmt_rupiah(realised),
         "budget_pct": fmt_number(Decimal(realised) * 100 / allocated) if allocated else DASH,
+        "has_budget": any(s["budget"] for s in services),
         "stage_names": [s.label for s in Stage],
         "problems": [s for s in services if s["problems"]],
         "evidence": _evidence_rows(reports),
