@@ -1,4 +1,4 @@
-"""Isolation cases for data entry (reporting/entry/urls.py).
+"""Isolation cases for data entry and periods (reporting/entry/urls.py, reporting/periods/urls.py).
 
 They use the demo's TW III 2026 (seeded once per session): Klaten DINKES's K-KES-01 is a
 filled draft. Objects a case needs (an evidence file, a period without catalog) are made
