@@ -1,8 +1,9 @@
-"""Who may edit a report's data, and when: the one place the editing rules live.
+"""Whether a user may edit a report's data now, with the sentence the form shows when not.
 
 `entry_lock_reason(report, user)` answers None when the user may edit now, otherwise the
-Indonesian sentence shown on the form: who (the owning agency's operator) is asked here,
-when (status, freeze, window) is ``rules.editing.lock_reason``, which the review pages use too.
+Indonesian sentence shown on the form: who (the owning agency's operator) is
+``regions.scoping.may_edit_report_data``, when (status, freeze, window) is
+``rules.editing.lock_reason``, which the review pages use too.
 """
 
 from __future__ import annotations
@@ -12,21 +13,11 @@ import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from regions.roles import Role
-from regions.scoping import AnyUser, grants_for
+from regions.scoping import AnyUser, may_edit_report_data
 from reporting.models import RegionSubmission, Report
 from reporting.rules import editing, windows
 
 FROZEN_SUBMISSION = frozenset({RegionSubmission.Status.SUBMITTED, RegionSubmission.Status.ACCEPTED})
-
-
-def is_agency_operator(user: AnyUser, report: Report) -> bool:
-    """Only the operators of the owning agency enter data (not verifiers, not Bangda)."""
-    if report.agency_id is None:
-        return False
-    return any(
-        g.role == Role.OPD_OPERATOR and g.agency_id == report.agency_id for g in grants_for(user)
-    )
 
 
 def submission_for(report: Report) -> RegionSubmission | None:
@@ -66,6 +57,6 @@ def days_left(report: Report) -> int:
 
 def entry_lock_reason(report: Report, user: AnyUser) -> str | None:
     """None when `user` may edit `report` now; otherwise why not (``rules.editing``)."""
-    if not is_agency_operator(user, report):
+    if not may_edit_report_data(user, report):
         return _("Hanya operator perangkat daerah pemilik laporan yang dapat mengisi laporan ini.")
     return editing.lock_reason(report, submission_for(report))
