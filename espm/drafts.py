@@ -19,7 +19,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from espm.storage import private
-from regions.grants import AnyUser, acting_user
+from regions.scoping import AnyUser, acting_user
 
 DRAFTS_DIR = "imports"
 LIFETIME = dt.timedelta(days=1)

@@ -37,8 +37,8 @@ from indicators.models import (
     Target,
     TargetQuality,
 )
-from regions.grants import AnyUser, acting_user
 from regions.models import Agency, Region
+from regions.scoping import Action, AnyUser, acting_user, can
 from reporting.rules import reasons
 
 CATALOG_DIR = Path(__file__).resolve().parent / "data" / "catalog"
@@ -607,8 +607,6 @@ def set_assignments(user: AnyUser, region: Region, wanted: Mapping[str, int | No
 
     Open targets of this and later years follow the new agency (verified ones keep theirs).
     """
-    from regions.scoping import Action, can
-
     if not can(user, Action.MANAGE, region):
         raise PermissionDenied(_("Anda tidak dapat mengubah penugasan wilayah ini."))
     valid_codes = set(

@@ -19,9 +19,8 @@ from rest_framework.views import APIView
 
 from espm.api_base import ErrorSerializer, Pagination, TokenRateThrottle
 from regions import tokens
-from regions.grants import acting_user
 from regions.models import Agency, Level, Region
-from regions.scoping import Action
+from regions.scoping import Action, acting_user
 
 if TYPE_CHECKING:
     from indicators.models import Sector

@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from espm import history, versioning
-from regions.grants import AnyUser, acting_user
 from regions.models import Region
+from regions.scoping import AnyUser, acting_user
 from reporting.lppd import selectors
 from reporting.models import LppdAnnex, LppdDueDate
 from reporting.rules import capaian, reasons, universe

@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 
 from espm import history, versioning
 from indicators.selectors import service_types_for_region
-from regions.grants import AnyUser, acting_user
 from regions.models import Agency, Region
+from regions.scoping import AnyUser, acting_user
 from reporting.entry.evidence import check_upload
 from reporting.models import (
     ActionPlan,

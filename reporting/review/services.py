@@ -6,8 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _t
 
 from espm import history
-from regions.grants import AnyUser, acting_user
-from regions.scoping import Action
+from regions.scoping import Action, AnyUser, acting_user
 from reporting import workflow
 from reporting.models import Report, ReviewNote, Section
 from reporting.rules import reasons

@@ -22,8 +22,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _t
 
-from regions.grants import AnyUser, acting_user
 from regions.models import Level, Region, service_levels_of
+from regions.scoping import AnyUser, acting_user, sees_everything
 from regions.selectors import reporting_universe
 from reporting.models import Period, PeriodRegion, PeriodUniverseChange
 from reporting.rules import reasons
@@ -116,8 +116,6 @@ def change(
     reason: str,
 ) -> PeriodUniverseChange:
     """Bangda adds or removes regions of a period's universe, with a recorded reason."""
-    from regions.scoping import sees_everything
-
     if not sees_everything(user):
         raise UniverseError(_t("Hanya admin Bangda yang dapat mengubah wilayah pelapor periode."))
     if reasons.is_blank(reason):
