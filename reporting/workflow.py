@@ -513,10 +513,16 @@ def _check_report_complete(obj: Any, actor: Actor) -> list[Problem]:
 def _check_data_quality(obj: Any, actor: Actor) -> list[Problem]:
     """Errors, and warnings without an explanation, keep the report from moving on
     (``reporting.quality``). Evaluated afresh: whatever path changed the data."""
-    from reporting.quality import selectors as quality
     from reporting.quality import services as quality_services
 
     quality_services.evaluate([obj.pk])
+    return _stored_quality_problems(obj)
+
+
+def _stored_quality_problems(obj: Any) -> list[Problem]:
+    """`_check_data_quality` over the flags as stored (every save refreshes them)."""
+    from reporting.quality import selectors as quality
+
     owner, contact = _agency_owner(obj)
     return [
         Problem(f"{obj.service_type.code}: {m}", owner, contact)
@@ -666,6 +672,26 @@ def target_missing(target: Target) -> list[str]:
 
 def _check_target_complete(obj: Any, actor: Actor) -> list[Problem]:
     return [Problem(m) for m in target_missing(obj)]
+
+
+def step_problems(
+    spec: Transition, obj: Flow, actor: Actor, *, shown: bool = False
+) -> list[Problem]:
+    """What keeps `spec` from being fired on `obj` now (its checks, in order).
+
+    ``shown=True`` is for a page showing the steps: the data-quality check reads the flags as
+    stored, which every save of the report has just refreshed, instead of evaluating the rules
+    again for each button. The step itself (`transition`) always evaluates afresh.
+    """
+    return [
+        p
+        for name in spec.checks
+        for p in (
+            _stored_quality_problems(obj)
+            if shown and name == "data_quality"
+            else CHECKS[name](obj, actor)
+        )
+    ]
 
 
 CHECKS: dict[str, Callable[[Any, Actor], list[Problem]]] = {
@@ -926,7 +952,7 @@ def transition(
                     % {"d": latest.strftime("%d-%m-%Y")},
                     field="due_date",
                 )
-        problems = [p for name in spec.checks for p in CHECKS[name](locked, actor)]
+        problems = step_problems(spec, locked, actor)
         if problems:
             raise Refused(_t("Belum dapat dilanjutkan; lengkapi dulu:"), problems=problems)
         if spec.needs_verified_target and isinstance(locked, Report):

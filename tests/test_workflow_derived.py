@@ -210,3 +210,24 @@ def test_authored_by_is_false_for_nobody(period):
     report = reports(period, "33.10")[0]
     assert workflow.authored_by(report, None) is False
     assert workflow.authored_by(report, AnonymousUser()) is False
+
+
+def test_a_shown_step_reads_the_stored_flags_and_the_step_itself_evaluates(period, monkeypatch):
+    from reporting.quality import services as quality_services
+
+    calls: list[list[int]] = []
+    real = quality_services.evaluate
+
+    def counting(ids, *args, **kwargs):
+        ids = list(ids)
+        calls.append(ids)
+        return real(ids, *args, **kwargs)
+
+    monkeypatch.setattr(quality_services, "evaluate", counting)
+    report = reports(period, "33.10")[0]
+    spec = workflow.TRANSITIONS[(K.REPORT, "verify")]
+    shown = workflow.step_problems(spec, report, spec.actors[0], shown=True)
+    assert calls == []
+    fresh = workflow.step_problems(spec, report, spec.actors[0])
+    assert calls == [[report.pk]]
+    assert [p.message for p in shown] == [p.message for p in fresh]

@@ -207,9 +207,7 @@ def review_bulk_verify(request: HttpRequest) -> HttpResponse:
         # them: a report the step would refuse is listed apart with why, never as passing.
         actor = workflow.actor_for(spec, r, request.user) or spec.actors[0]
         problems = (
-            [p for name in spec.checks for p in workflow.CHECKS[name](r, actor)]
-            if r.status == Report.Status.SUBMITTED
-            else []
+            workflow.step_problems(spec, r, actor) if r.status == Report.Status.SUBMITTED else []
         )
         if r.status != Report.Status.SUBMITTED:
             blocked.append((r, [r.get_status_display()]))

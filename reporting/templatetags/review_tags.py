@@ -26,7 +26,7 @@ def workflow_for(context: dict[str, Any], obj: Report | RegionSubmission) -> dic
     actions = []
     for t in workflow.available_actions(obj, user) if user else []:
         actor = workflow.actor_for(t, obj, user) or t.actors[0]
-        problems = [p for name in t.checks for p in workflow.CHECKS[name](obj, actor)]
+        problems = workflow.step_problems(t, obj, actor, shown=True)
         actions.append(
             {
                 "action": t.action,
