@@ -209,7 +209,7 @@ TABLE: tuple[Transition, ...] = (
     # --- year targets (one per region × year × service type): the agency proposes, the
     # region's verifier verifies (and so locks) or returns it
     Transition(
-        Kind.TARGET, "submit", frozenset({T.DRAFT, T.RETURNED}), T.SUBMITTED, (OPERATOR,),
+        Kind.TARGET, "submit", frozenset({T.DRAFT, T.RETURNED}), T.SUBMITTED, (OPERATOR, HEAD),
         _("Ajukan target"), checks=("target_complete",), hands_in=True, notice=Notice.SUBMITTED,
         recorded_as="diajukan",
         doc="Ajukan target ke verifikator (staf OPD penanggung jawab), seperti di halaman.",

@@ -177,8 +177,8 @@ AUDIENCE = {
         ("opd_operator", "region"),
     },
     ("target", "submit", "submitted"): {("verifier", "region")},
-    ("target", "verify", "verified"): {("opd_operator", "agency")},
-    ("target", "return", "returned"): {("opd_operator", "agency")},
+    ("target", "verify", "verified"): {("opd_operator", "agency"), ("opd_head", "agency")},
+    ("target", "return", "returned"): {("opd_operator", "agency"), ("opd_head", "agency")},
 }
 
 
@@ -249,3 +249,13 @@ def test_the_demo_replays_target_steps_without_telling_anyone(
     with django_capture_on_commit_callbacks() as stepped:
         workflow.transition(t11, "submit", cast["klaten.dinkes"], expected_version=t11.version)
     assert len(stepped) == 1
+
+
+def test_the_agency_head_may_submit_its_agencys_target_and_hears_of_the_decision(cast):
+    """Targets are proposed by the agency's staff, operator or head (as they edit them)."""
+    t = target("K-KES-11")
+    result = workflow.transition(t, "submit", cast["klaten.kadinkes"], expected_version=t.version)
+    assert result.obj.status == "submitted"
+    t.refresh_from_db()
+    verified = workflow.transition(t, "verify", cast["klaten.tapem"], expected_version=t.version)
+    assert notified(verified.event) == ("accepted", ["klaten.dinkes", "klaten.kadinkes"])
