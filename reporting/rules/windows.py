@@ -23,7 +23,7 @@ stored fields, and tests/test_timeliness.py checks they agree on every demo subm
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -35,8 +35,30 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _t
 
-if TYPE_CHECKING:
-    from reporting.models import Period, RegionSubmission
+
+class Period(Protocol):
+    """What the rule reads of a period (``reporting.models.Period``)."""
+
+    @property
+    def due_date(self) -> dt.date: ...
+    @property
+    def allow_late(self) -> bool: ...
+    @property
+    def state(self) -> str: ...
+
+
+class RegionSubmission(Protocol):
+    """What the rule reads of a region submission (``reporting.models.RegionSubmission``)."""
+
+    @property
+    def due_date(self) -> dt.date | None: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def submitted_at(self) -> dt.datetime | None: ...
+    @property
+    def period(self) -> Period: ...
+
 
 Timeliness = Literal["on_time", "late", "missing"]
 TIMELINESS: tuple[Timeliness, ...] = ("on_time", "late", "missing")
