@@ -133,6 +133,6 @@ def evaluate_data_quality(period_id: int) -> int:
 @shared_task(name="reporting.tasks.purge_import_drafts", ignore_result=True)
 def purge_import_drafts() -> int:
     """Delete Excel import previews nobody committed within a day (daily, by beat)."""
-    from reporting.imports import services as importer
+    from espm import drafts
 
-    return importer.purge_drafts()
+    return drafts.purge()

@@ -10,9 +10,9 @@ import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from espm import drafts as import_drafts
 from reporting.documents import services as documents
 from reporting.entry.forms import MAX_BREAKDOWN_GROUPS, RecipientsForm
-from reporting.imports import services as importer
 from reporting.models import GeneratedDocument, private_storage
 from tests.test_pdf import YEAR, eager, fill, klaten_year  # noqa: F401 — fixture
 
@@ -70,8 +70,8 @@ def drafts(tmp_path, settings):
 
     storages._storages.pop("private", None)
     storage = private_storage()
-    old = storage.save(f"{importer.DRAFTS_DIR}/7/old.xlsx", ContentFile(b"x"))
-    fresh = storage.save(f"{importer.DRAFTS_DIR}/7/fresh.xlsx", ContentFile(b"x"))
+    old = storage.save(f"{import_drafts.DRAFTS_DIR}/7/old.xlsx", ContentFile(b"x"))
+    fresh = storage.save(f"{import_drafts.DRAFTS_DIR}/7/fresh.xlsx", ContentFile(b"x"))
     day_and_a_minute = (timezone.now() - dt.timedelta(days=1, minutes=1)).timestamp()
     os.utime(storage.path(old), (day_and_a_minute, day_and_a_minute))
     yield storage, old, fresh
@@ -80,9 +80,9 @@ def drafts(tmp_path, settings):
 
 def test_drafts_older_than_a_day_are_deleted_and_fresh_ones_kept(drafts):
     storage, old, fresh = drafts
-    assert importer.purge_drafts() == 1
+    assert import_drafts.purge() == 1
     assert not storage.exists(old) and storage.exists(fresh)
-    assert importer.purge_drafts() == 0  # idempotent
+    assert import_drafts.purge() == 0  # idempotent
 
 
 def test_the_purge_is_a_daily_beat_job(settings):

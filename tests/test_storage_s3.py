@@ -22,9 +22,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from espm import drafts as import_drafts
 from espm.celery import app
 from regions.models import User
-from reporting.imports import services as importer
 from reporting.models import (
     ActionPlan,
     Evidence,
@@ -243,25 +243,25 @@ def test_an_import_draft_waits_in_the_bucket_until_committed(login, s3_server, s
     )
     assert preview.status_code == 200, preview.content.decode()[:400]
     token = preview.context["token"]
-    drafts = s3_server.keys(f"{s3_storage}/private/{importer.DRAFTS_DIR}/")
+    drafts = s3_server.keys(f"{s3_storage}/private/{import_drafts.DRAFTS_DIR}/")
     user_id = preview.wsgi_request.user.pk
-    assert drafts == [f"{s3_storage}/private/{importer.DRAFTS_DIR}/{user_id}/{token}.xlsx"]
+    assert drafts == [f"{s3_storage}/private/{import_drafts.DRAFTS_DIR}/{user_id}/{token}.xlsx"]
 
     done = client.post(reverse("reporting:import_commit"), {**fields, "token": token})
     assert done.status_code == 302
     report = demo_report(code="K-KES-01")
     assert report.problems == "Kohort belum lengkap (S3)."
-    assert s3_server.keys(f"{s3_storage}/private/{importer.DRAFTS_DIR}/") == []  # removed
+    assert s3_server.keys(f"{s3_storage}/private/{import_drafts.DRAFTS_DIR}/") == []  # removed
     again = client.post(reverse("reporting:import_commit"), {**fields, "token": token})
     assert again.status_code == 404
 
 
 def test_abandoned_drafts_are_purged_from_the_bucket(s3_server, s3_storage):
     storage = private_storage()
-    name = storage.save(f"{importer.DRAFTS_DIR}/7/{'a' * 32}.xlsx", ContentFile(b"PK"))
-    assert importer.purge_drafts(now=timezone.now()) == 0  # younger than a day: kept
+    name = storage.save(f"{import_drafts.DRAFTS_DIR}/7/{'a' * 32}.xlsx", ContentFile(b"PK"))
+    assert import_drafts.purge(now=timezone.now()) == 0  # younger than a day: kept
     assert storage.exists(name)
-    assert importer.purge_drafts(now=timezone.now() + dt.timedelta(days=1, minutes=1)) == 1
+    assert import_drafts.purge(now=timezone.now() + dt.timedelta(days=1, minutes=1)) == 1
     assert not storage.exists(name)
     assert s3_server.keys(s3_storage) == []
 

@@ -14,7 +14,6 @@ and a hidden _meta sheet naming the region and period the workbook was made for.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -41,7 +40,6 @@ from reporting.models import (
     Report,
     ReportCheck,
     ReportStage,
-    private_storage,
 )
 from reporting.quality import selectors as quality_selectors
 from reporting.rules import merge
@@ -769,29 +767,3 @@ __all__ = [
     "importable_reports",
     "preview",
 ]
-
-
-DRAFTS_DIR = "imports"
-DRAFT_LIFETIME = dt.timedelta(days=1)
-
-
-def purge_drafts(now: dt.datetime | None = None) -> int:
-    """Delete import preview drafts older than a day (a preview not committed is abandoned).
-
-    Idempotent; run daily by beat (``reporting.tasks.purge_import_drafts``).
-    """
-    storage = private_storage()
-    cutoff = (now or timezone.now()) - DRAFT_LIFETIME
-    deleted = 0
-    try:
-        user_dirs, _files = storage.listdir(DRAFTS_DIR)
-    except FileNotFoundError:
-        return 0
-    for user_dir in user_dirs:
-        _dirs, files = storage.listdir(f"{DRAFTS_DIR}/{user_dir}")
-        for name in files:
-            path = f"{DRAFTS_DIR}/{user_dir}/{name}"
-            if storage.get_modified_time(path) < cutoff:
-                storage.delete(path)
-                deleted += 1
-    return deleted

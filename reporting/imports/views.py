@@ -10,25 +10,23 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-import uuid
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.base import ContentFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from espm import drafts
 from regions.models import Region
 from regions.scoping import AnyUser, import_region_ids
 from reporting.entry import services
 from reporting.imports import services as importer
-from reporting.models import Period, private_storage
+from reporting.models import Period
 from reporting.periods.selectors import open_periods
 
-TOKEN = re.compile(r"^[0-9a-f]{32}$")
 YEAR_QUARTER = re.compile(r"^(\d{4})-([1-4])$")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -55,10 +53,6 @@ def _period(value: str) -> Period | None:
     if found:
         return Period.objects.filter(year=found[1], quarter=found[2]).first()
     return None
-
-
-def _draft_name(user: AnyUser, token: str) -> str:
-    return f"{importer.DRAFTS_DIR}/{user.pk}/{token}.xlsx"
 
 
 @login_required
@@ -119,8 +113,7 @@ def import_preview(request: HttpRequest) -> HttpResponse:
         return _render_preview(request, region, period, None, error=str(exc), status=422)
     token = ""
     if result.ok and result.changed:
-        token = uuid.uuid4().hex
-        private_storage().save(_draft_name(request.user, token), ContentFile(data))
+        token = drafts.save(request.user, data)
     return _render_preview(request, region, period, result, token, status=200 if result.ok else 422)
 
 
@@ -133,12 +126,9 @@ def _bytes(data: bytes) -> io.BytesIO:
 def import_commit(request: HttpRequest) -> HttpResponse:
     region, period = _target(request, request.POST)
     token = str(request.POST.get("token", ""))
-    storage = private_storage()
-    name = _draft_name(request.user, token)
-    if not TOKEN.match(token) or not storage.exists(name):
+    data = drafts.load(request.user, token)
+    if data is None:
         raise Http404
-    with storage.open(name, "rb") as fh:
-        data = fh.read()
     try:
         done = importer.commit(request.user, region, period, _bytes(data))
     except (importer.WorkbookError, services.EntryError) as exc:
@@ -146,7 +136,7 @@ def import_commit(request: HttpRequest) -> HttpResponse:
         with contextlib.suppress(importer.WorkbookError):
             result = importer.preview(request.user, region, period, _bytes(data))
         return _render_preview(request, region, period, result, error=str(exc), status=409)
-    storage.delete(name)
+    drafts.delete(request.user, token)
     messages.success(
         request,
         _("Impor tersimpan: %(n)s laporan, %(c)s perubahan.")
