@@ -86,6 +86,18 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Each area contributes panels to the role home pages (regions.views.home_panels):
+# "module:function", the function taking (request, membership) and returning a list of Panel.
+# A module that does not exist is skipped.
+HOME_PANELS = [
+    "reporting.entry.home:panels",
+    "reporting.review.home:panels",
+    "reporting.dashboards.home:panels",
+    "reporting.plans.home:panels",
+    "indicators.home:panels",
+    "regions.home:panels",
+]
+
 ROOT_URLCONF = "espm.urls"
 
 TEMPLATES = [

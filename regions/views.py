@@ -6,6 +6,7 @@ from importlib import import_module
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -35,18 +36,6 @@ HOME_TEMPLATES: dict[str, str] = {
 }
 
 
-# Each area contributes panels to the role home pages: "module:function", the function
-# taking (request, membership) and returning a list of Panel. Missing modules are skipped.
-HOME_PANELS = [
-    "reporting.entry.home:panels",
-    "reporting.review.home:panels",
-    "reporting.dashboards.home:panels",
-    "reporting.plans.home:panels",
-    "indicators.home:panels",
-    "regions.home:panels",
-]
-
-
 @dataclass(frozen=True)
 class Panel:
     template: str
@@ -56,7 +45,9 @@ class Panel:
 
 def home_panels(request: HttpRequest, membership: Membership | None) -> list[Panel]:
     panels: list[Panel] = []
-    for spec in HOME_PANELS:
+    # The project lists which areas contribute (settings.HOME_PANELS), so this lower app names
+    # none of the apps above it.
+    for spec in settings.HOME_PANELS:
         module_name, func = spec.split(":")
         try:
             module = import_module(module_name)
