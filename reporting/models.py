@@ -186,7 +186,7 @@ class Report(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_paths = REPORT_SCOPE
 
-    # This request's region submission, cached by reporting.locks (one query per report).
+    # This request's region submission, cached by reporting.entry.locks (one query per report).
     _submission_cache: RegionSubmission | None
 
     class Meta:
