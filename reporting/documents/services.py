@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 
 from espm import background, exports
 from regions.models import NATIONAL_CODE, Level, Region, User
-from regions.scoping import Action, ScopePaths, grants_for, scope_q
+from regions.scoping import Action, AnyUser, ScopePaths, acting_user, grants_for, scope_q
 from reporting import recap
 from reporting.documents import pdf
 from reporting.entry import selectors
@@ -76,23 +76,23 @@ AWARD_FORMATS = ("pdf",)
 WHOLE_REGION = ScopePaths(region="", agency="doc_agency", sector="doc_sector")
 
 
-def _whole_region_scope(user: Any) -> QuerySet[Region]:
+def _whole_region_scope(user: AnyUser) -> QuerySet[Region]:
     return Region.objects.annotate(
         doc_agency_id=Value(None, output_field=BigIntegerField()), doc_sector=Value("")
     ).filter(scope_q(user, Action.VIEW, WHOLE_REGION))
 
 
-def document_regions(user: Any) -> QuerySet[Region]:
+def document_regions(user: AnyUser) -> QuerySet[Region]:
     """Regions whose whole-region documents ``user`` may see (and so request)."""
     return _whole_region_scope(user).exclude(level=Level.NATIONAL)
 
 
-def may_batch(user: Any) -> bool:
+def may_batch(user: AnyUser) -> bool:
     """The all-provinces batch is a national document (region 00): Bangda's."""
     return _whole_region_scope(user).filter(code=NATIONAL_CODE).exists()
 
 
-def reachable(user: Any) -> QuerySet[GeneratedDocument]:
+def reachable(user: AnyUser) -> QuerySet[GeneratedDocument]:
     """The documents ``user`` may open: whole-region ones through the scoping layer, a report
     list download or an award export only by whoever requested it (it holds what they saw)."""
     docs = GeneratedDocument.objects
@@ -217,7 +217,7 @@ def ui_language() -> str:
 
 
 def request_document(
-    user: Any,
+    user: AnyUser,
     kind: str,
     region: Region,
     year: int,
@@ -238,7 +238,7 @@ def request_document(
 
 
 def _reuse_or_queue(
-    user: Any, subject: dict[str, Any], reachable_docs: QuerySet[GeneratedDocument]
+    user: AnyUser, subject: dict[str, Any], reachable_docs: QuerySet[GeneratedDocument]
 ) -> GeneratedDocument:
     """The identical document ``user`` reaches if it is queued, running or done over unchanged
     data; otherwise a new one, queued on commit. Call it under the caller's lock."""
@@ -250,7 +250,9 @@ def _reuse_or_queue(
     done = same.filter(status=Status.DONE).exclude(file="").order_by("-created_at").first()
     if done is not None and not is_stale(done):
         return done
-    doc = GeneratedDocument.objects.create(**subject, requested_by=user, task_id=str(uuid.uuid4()))
+    doc = GeneratedDocument.objects.create(
+        **subject, requested_by=acting_user(user), task_id=str(uuid.uuid4())
+    )
     if not reachable_docs.filter(pk=doc.pk).exists():
         raise Http404  # rolls the row back: out of scope looks like absent
     name = "generate_batch" if subject["kind"] == Kind.BATCH else "generate_document"
@@ -259,12 +261,13 @@ def _reuse_or_queue(
     return doc
 
 
-def _personal(user: Any, subject: dict[str, Any]) -> GeneratedDocument:
+def _personal(user: AnyUser, subject: dict[str, Any]) -> GeneratedDocument:
     """Queue a document only its requester reaches, or return their identical one."""
     with transaction.atomic():
         # The requester's own requests, one at a time (SQLite: the write lock).
-        User.objects.select_for_update().filter(pk=user.pk).first()
-        mine = GeneratedDocument.objects.filter(kind=subject["kind"], requested_by=user)
+        requester = acting_user(user)
+        User.objects.select_for_update().filter(pk=requester.pk).first()
+        mine = GeneratedDocument.objects.filter(kind=subject["kind"], requested_by=requester)
         return _reuse_or_queue(user, subject, mine)
 
 
@@ -279,11 +282,11 @@ def _enqueue(task: Any, doc: GeneratedDocument) -> None:
         )
 
 
-def request_batch(user: Any, year: int) -> GeneratedDocument:
+def request_batch(user: AnyUser, year: int) -> GeneratedDocument:
     return request_document(user, Kind.BATCH, Region.objects.get(code=NATIONAL_CODE), year)
 
 
-def request_recap(user: Any, submission: RegionSubmission) -> GeneratedDocument:
+def request_recap(user: AnyUser, submission: RegionSubmission) -> GeneratedDocument:
     """The recap PDF of a province's submission, in the UI language; 404 unless ``user`` may
     read the recap (``recap.may_see_submission``) and the whole province's documents."""
     if not recap.may_see_submission(user, submission):
@@ -295,7 +298,7 @@ def request_recap(user: Any, submission: RegionSubmission) -> GeneratedDocument:
 
 
 def request_report_list(
-    user: Any, filters: selectors.ReportFilters, fmt: str, period: Period | None
+    user: AnyUser, filters: selectors.ReportFilters, fmt: str, period: Period | None
 ) -> GeneratedDocument:
     """Queue the download of a report list too long to write inside the request (see
     ``EXPORT_DIRECT_ROWS``); the requester's identical one queued, running or unchanged is
@@ -314,7 +317,7 @@ def request_report_list(
     return _personal(user, subject)
 
 
-def request_award(user: Any, year: int, category: str, fmt: str = "pdf") -> GeneratedDocument:
+def request_award(user: AnyUser, year: int, category: str, fmt: str = "pdf") -> GeneratedDocument:
     """Queue the SPM Award ranking's PDF of ``year`` and ``category`` in ``user``'s scope
     (404 unless ``award.selectors`` lets them see that category); the requester's identical
     one queued, running or over an unchanged ranking is returned instead."""

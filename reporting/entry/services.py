@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from espm import history, versioning
 from indicators.models import Target
+from regions.scoping import AnyUser, acting_user
 from reporting.entry.evidence import check_upload
 from reporting.entry.locks import entry_lock_reason
 from reporting.entry.selectors import capaian_of
@@ -159,7 +160,7 @@ def _display(value: Any) -> str:
 
 def _edit(
     report_id: int,
-    user: Any,
+    user: AnyUser,
     version: int | None,
     apply: Callable[[Report], None],
     diff: Callable[[Report], list[Change]] | None = None,
@@ -185,7 +186,7 @@ def _edit(
         if report.entered_at is None:
             report.entered_at = timezone.now()
         report.version += 1
-        report.updated_by = user
+        report.updated_by = acting_user(user)
         recompute_capaian(report)
         history.set_actor(report, user)
         report.save()
@@ -193,7 +194,7 @@ def _edit(
         return report
 
 
-def _save_child(obj: Any, user: Any) -> None:
+def _save_child(obj: Any, user: AnyUser) -> None:
     history.set_actor(obj, user)
     obj.save()
 
@@ -203,7 +204,7 @@ def _save_child(obj: Any, user: Any) -> None:
 
 def save_recipients(
     report_id: int,
-    user: Any,
+    user: AnyUser,
     version: int | None,
     *,
     served: int | None,
@@ -230,7 +231,7 @@ def save_recipients(
 
 
 def save_problems(
-    report_id: int, user: Any, version: int | None, *, problems: str, solutions: str
+    report_id: int, user: AnyUser, version: int | None, *, problems: str, solutions: str
 ) -> Report:
     def diff(r: Report) -> list[Change]:
         return [
@@ -246,7 +247,7 @@ def save_problems(
 
 
 def save_quality(
-    report_id: int, user: Any, version: int | None, values: Mapping[int, QualityValue]
+    report_id: int, user: AnyUser, version: int | None, values: Mapping[int, QualityValue]
 ) -> Report:
     def rows(r: Report) -> dict[int, ReportQuality]:
         return {
@@ -284,7 +285,7 @@ def save_quality(
 
 
 def save_stages(
-    report_id: int, user: Any, version: int | None, values: Mapping[int, tuple[str, str]]
+    report_id: int, user: AnyUser, version: int | None, values: Mapping[int, tuple[str, str]]
 ) -> Report:
     """values: stage number → (status, note)."""
 
@@ -332,7 +333,7 @@ BUDGET_FIELDS = (
 
 
 def save_budget_line(
-    report_id: int, user: Any, version: int | None, line_id: int | None, data: Mapping[str, Any]
+    report_id: int, user: AnyUser, version: int | None, line_id: int | None, data: Mapping[str, Any]
 ) -> tuple[Report, BudgetLine]:
     saved: dict[str, BudgetLine] = {}
 
@@ -364,7 +365,7 @@ def save_budget_line(
     return report, saved["line"]
 
 
-def delete_budget_line(report_id: int, user: Any, version: int | None, line_id: int) -> Report:
+def delete_budget_line(report_id: int, user: AnyUser, version: int | None, line_id: int) -> Report:
     def apply(r: Report) -> None:
         line = r.budget_lines.get(pk=line_id)
         history.set_actor(line, user)
@@ -462,7 +463,7 @@ class _NothingToWrite(Exception):
 
 def save_fields(
     report_id: int,
-    user: Any,
+    user: AnyUser,
     mine: Mapping[str, Any],
     base: Mapping[str, Any],
 ) -> Report:
@@ -485,7 +486,7 @@ def save_fields(
 
 
 def _merge_into(
-    report: Report, user: Any, mine: Mapping[str, Any], base: Mapping[str, Any]
+    report: Report, user: AnyUser, mine: Mapping[str, Any], base: Mapping[str, Any]
 ) -> None:
     quality = {
         q.quality_item.code: q
@@ -546,7 +547,7 @@ def _merge_into(
 
 def add_evidence(
     report_id: int,
-    user: Any,
+    user: AnyUser,
     upload: IO[bytes],
     *,
     name: str,
@@ -577,7 +578,7 @@ def add_evidence(
             size=checked.size,
             sha256=checked.sha256,
             description=description[:300],
-            uploaded_by=user,
+            uploaded_by=acting_user(user),
         )
         evidence.file.save(f"{uuid.uuid4().hex}.{checked.extension}", File(upload), save=False)
         history.set_actor(evidence, user)
@@ -591,7 +592,7 @@ def add_evidence(
 
 
 def delete_evidence(
-    evidence_id: int, user: Any, *, report_id: int | None = None, version: int | None = None
+    evidence_id: int, user: AnyUser, *, report_id: int | None = None, version: int | None = None
 ) -> Evidence:
     """Soft delete while the report is editable; after submission it is impossible.
 
@@ -628,7 +629,7 @@ def delete_evidence(
         )
         evidence.report = report
         evidence.deleted_at = timezone.now()
-        evidence.deleted_by = user
+        evidence.deleted_by = acting_user(user)
         history.set_actor(evidence, user)
         evidence.save()
         if evidence.stage_id is not None:

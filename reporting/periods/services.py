@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from espm import background, history, versioning
 from indicators.models import Assignment, CatalogEdition, ServiceType, Target
-from regions.scoping import sees_everything
+from regions.scoping import AnyUser, acting_user, sees_everything
 from reporting.models import Period, PeriodOpening, RegionSubmission, Report, Stage
 from reporting.rules import universe
 
@@ -46,7 +46,7 @@ def default_due_date(year: int, quarter: int) -> datetime.date:
 
 
 @transaction.atomic
-def ensure_periods(year: int, user: Any = None) -> list[Period]:
+def ensure_periods(year: int, user: AnyUser | None = None) -> list[Period]:
     """TW I–IV of `year`, created as planned with default due dates; idempotent."""
     periods = []
     for quarter in (1, 2, 3, 4):
@@ -82,7 +82,7 @@ class PeriodChanged(PeriodError):
 
 @transaction.atomic
 def update_period(
-    period_id: int, user: Any, *, due_date: datetime.date, allow_late: bool, version: int
+    period_id: int, user: AnyUser, *, due_date: datetime.date, allow_late: bool, version: int
 ) -> Period:
     """Change a period's window, only from its current ``version`` (else PeriodChanged)."""
     period = Period.objects.select_for_update().get(pk=period_id)
@@ -230,7 +230,7 @@ def _open_regions(
 
 def open_period(
     period_id: int,
-    user: Any,
+    user: AnyUser,
     region_codes: Iterable[str] | None = None,
     *,
     progress: OpenProgress | None = None,
@@ -277,7 +277,7 @@ def open_period(
         if period.state != Period.State.OPEN:
             period.state = Period.State.OPEN
             period.opened_at = timezone.now()
-            period.opened_by = user
+            period.opened_by = acting_user(user)
             period.version += 1
             period.closed_at = None
             history.set_actor(period, user)
@@ -298,7 +298,7 @@ def active_opening(period_id: int) -> PeriodOpening | None:
     )
 
 
-def request_open_period(period_id: int, user: Any) -> tuple[PeriodOpening, bool]:
+def request_open_period(period_id: int, user: AnyUser) -> tuple[PeriodOpening, bool]:
     """Queue opening a period (Bangda; the caller checks the role). Returns (job, started).
 
     Idempotent: while a run of this period is queued or running it is returned, not a second
@@ -322,7 +322,7 @@ def request_open_period(period_id: int, user: Any) -> tuple[PeriodOpening, bool]
                 _("Terhenti tanpa kabar dari pekerja latar; diganti oleh proses baru."),
             )
         job = PeriodOpening.objects.create(
-            period=period, requested_by=user, task_id=str(uuid.uuid4())
+            period=period, requested_by=acting_user(user), task_id=str(uuid.uuid4())
         )
 
         def enqueue() -> None:
@@ -413,7 +413,7 @@ def run_open_period(job_id: int) -> str:
 
 
 @transaction.atomic
-def close_period(period_id: int, user: Any) -> Period:
+def close_period(period_id: int, user: AnyUser) -> Period:
     period = Period.objects.select_for_update().get(pk=period_id)
     if period.state != Period.State.OPEN:
         raise PeriodError(_("Hanya periode yang sedang dibuka yang dapat ditutup."))

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from espm import background, history, versioning
+from regions.scoping import AnyUser, acting_user
 from reporting.models import Period, ValidationRule
 from reporting.rules import reasons
 
@@ -59,7 +60,7 @@ def version_of(rule_id: int) -> int:
     return latest or 0
 
 
-def create_rule(user: Any, data: dict[str, Any]) -> ValidationRule:
+def create_rule(user: AnyUser, data: dict[str, Any]) -> ValidationRule:
     """A new rule from the editor's cleaned data (``code``, ``kind`` and ``EDITABLE``)."""
     with transaction.atomic():
         rule = ValidationRule(
@@ -68,7 +69,7 @@ def create_rule(user: Any, data: dict[str, Any]) -> ValidationRule:
             is_active=True,
             is_builtin=False,
             change_reason="",
-            updated_by=user,
+            updated_by=acting_user(user),
             **{name: data[name] for name in EDITABLE},
         )
         history.set_actor(rule, user, "create")
@@ -82,7 +83,7 @@ def create_rule(user: Any, data: dict[str, Any]) -> ValidationRule:
 
 
 def update_rule(
-    rule_id: int, user: Any, data: dict[str, Any], *, reason: str, version: int
+    rule_id: int, user: AnyUser, data: dict[str, Any], *, reason: str, version: int
 ) -> tuple[ValidationRule, list[str]]:
     """Save an edit made against ``version``; refused when the rule changed meanwhile.
     Returns the rule and the names of the fields that changed (none: nothing saved)."""
@@ -108,14 +109,14 @@ def update_rule(
         for name in changed:
             setattr(rule, name, data[name])
         rule.change_reason = reason
-        rule.updated_by = user
+        rule.updated_by = acting_user(user)
         history.set_actor(rule, user, "edit")
         rule.save()
         _reevaluate_on_commit()
     return rule, changed
 
 
-def switch_rule(rule_id: int, user: Any, *, active: bool, reason: str) -> ValidationRule:
+def switch_rule(rule_id: int, user: AnyUser, *, active: bool, reason: str) -> ValidationRule:
     """Switch a rule off (its flags stop showing and blocking) or back on, with a reason."""
     reason = reasons.clean(reason)
     if not reason:
@@ -134,7 +135,7 @@ def switch_rule(rule_id: int, user: Any, *, active: bool, reason: str) -> Valida
             )
         rule.is_active = active
         rule.change_reason = reason
-        rule.updated_by = user
+        rule.updated_by = acting_user(user)
         history.set_actor(rule, user, "activate" if active else "deactivate")
         rule.save(update_fields=["is_active", "change_reason", "updated_by", "updated_at"])
         _reevaluate_on_commit()
