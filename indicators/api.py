@@ -450,16 +450,6 @@ class TargetStepSerializer(serializers.Serializer):
     )
 
 
-def _step_schema(spec: workflow.Transition) -> Any:
-    return extend_schema(
-        tags=["catalog"],
-        summary=spec.doc,
-        request=TargetStepSerializer,
-        parameters=[versioning.IF_MATCH],
-        responses={200: TargetSerializer, **versioning.STALE_RESPONSES},
-    )
-
-
 def _write_schema(summary: str, request: Any, responses: dict[Any, Any]) -> Any:
     return extend_schema(
         tags=["catalog"],
@@ -470,7 +460,9 @@ def _write_schema(summary: str, request: Any, responses: dict[Any, Any]) -> Any:
     )
 
 
-@step_actions(workflow.Kind.TARGET, _step_schema)
+@step_actions(
+    workflow.Kind.TARGET, tag="catalog", request=TargetStepSerializer, result=TargetSerializer
+)
 @extend_schema_view(
     list=extend_schema(tags=["catalog"], summary="Target tahunan yang boleh saya lihat"),
     retrieve=extend_schema(tags=["catalog"], summary="Satu target tahunan (ETag = versi)"),

@@ -500,17 +500,12 @@ VERSION_QUERY = OpenApiParameter(
 )
 
 
-def _transition_schema(spec: workflow.Transition) -> Any:
-    return extend_schema(
-        tags=["reports"],
-        summary=spec.doc,
-        request=ReportTransitionSerializer,
-        parameters=[versioning.IF_MATCH],
-        responses={200: TransitionResultSerializer, **versioning.STALE_RESPONSES},
-    )
-
-
-@step_actions(workflow.Kind.REPORT, _transition_schema)
+@step_actions(
+    workflow.Kind.REPORT,
+    tag="reports",
+    request=ReportTransitionSerializer,
+    result=TransitionResultSerializer,
+)
 @extend_schema_view(
     list=extend_schema(tags=["reports"], summary="Laporan triwulan yang boleh saya lihat"),
     retrieve=extend_schema(

@@ -186,18 +186,26 @@ class _Steps(Protocol):
 
 
 def step_actions[V: type[Any]](
-    kind: workflow.Kind, schema: Callable[[workflow.Transition], Any]
+    kind: workflow.Kind, *, tag: str, request: Any, result: Any
 ) -> Callable[[V], V]:
     """A viewset's workflow steps, derived from the transition table: one POST action
-    ``{id}/<step>/`` per row of ``kind`` (named by ``Transition.api_name``), documented by the
-    row's ``doc`` through ``schema``, each handing its row to the viewset's ``_step``. A new row
-    in the table is a new endpoint, with nothing to add here."""
+    ``{id}/<step>/`` per row of ``kind`` (named by ``Transition.api_name``), each handing its
+    row to the viewset's ``_step``, documented as taking ``request`` (with ``version`` or
+    ``If-Match``) and answering ``result``, summarised by the row's ``doc``. A new row in the
+    table is a new endpoint, with nothing to add here."""
 
     def decorate(cls: V) -> V:
         for spec in workflow.TABLE:
             if spec.kind == kind:
+                schema = extend_schema(
+                    tags=[tag],
+                    summary=spec.doc,
+                    request=request,
+                    parameters=[versioning.IF_MATCH],
+                    responses={200: result, **versioning.STALE_RESPONSES},
+                )
                 method = _step_action(spec)
-                setattr(cls, method.__name__, schema(spec)(method))
+                setattr(cls, method.__name__, schema(method))
         return cls
 
     return decorate
@@ -441,17 +449,12 @@ def recap_data(submission: RegionSubmission, r: recap.Recap) -> dict[str, Any]:
     }
 
 
-def _submission_schema(spec: workflow.Transition) -> Any:
-    return extend_schema(
-        tags=["region-submissions"],
-        summary=spec.doc,
-        request=SubmissionTransitionSerializer,
-        parameters=[versioning.IF_MATCH],
-        responses={200: SubmissionResultSerializer, **versioning.STALE_RESPONSES},
-    )
-
-
-@step_actions(workflow.Kind.SUBMISSION, _submission_schema)
+@step_actions(
+    workflow.Kind.SUBMISSION,
+    tag="region-submissions",
+    request=SubmissionTransitionSerializer,
+    result=SubmissionResultSerializer,
+)
 @extend_schema_view(
     list=extend_schema(
         tags=["region-submissions"], summary="Pengajuan laporan wilayah yang boleh saya lihat"
