@@ -52,8 +52,8 @@ from reporting.review import services as review_services
 from reporting.review.api import (
     TIMELINE_ACTION,
     ReportTransitionSerializer,
+    TableSteps,
     TimelineEventSerializer,
-    _fire,
     _timeline_schema,
     step_actions,
 )
@@ -519,8 +519,10 @@ VERSION_QUERY = OpenApiParameter(
         parameters=[versioning.IF_MATCH],
     ),
 )
-class ReportViewSet(viewsets.ReadOnlyModelViewSet):
+class ReportViewSet(TableSteps, viewsets.ReadOnlyModelViewSet):
     serializer_class = ReportSerializer
+    step_request = ReportTransitionSerializer
+    step_body = "report"
     pagination_class = Pagination
     filterset_class = ReportFilter
     lookup_value_regex = r"[^/]+"
@@ -552,15 +554,6 @@ class ReportViewSet(viewsets.ReadOnlyModelViewSet):
             raise _stale_error(exc, seen.from_header) from exc
         fresh = self.get_queryset().get(pk=updated.pk)
         return versioning.with_etag(Response(self.get_serializer(fresh).data), fresh)
-
-    def _step(self, request: Request, spec: workflow.Transition) -> Response:
-        report = self.get_object()
-        form = ReportTransitionSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        result = _fire(report, spec.action, request, form.validated_data)
-        fresh = self.get_queryset().get(pk=report.pk)
-        body = {"already_done": result.already_done, "report": self.get_serializer(fresh).data}
-        return versioning.with_etag(Response(body), fresh)
 
     @_timeline_schema("reports", "laporan")
     @action(**TIMELINE_ACTION)
