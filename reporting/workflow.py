@@ -374,7 +374,9 @@ def _object_binding(actor: Actor, grant: Grant) -> Q | None:
     this grant makes its user this actor, or None when it makes them this actor for none."""
     if grant.role != actor.role:
         return None
-    where = Q(region__level__in=sorted(actor.levels)) if actor.levels is not None else Q()
+    # Every object, as a Q that survives an OR (an empty Q() would vanish from `q | Q()`).
+    everything = Q(pk__isnull=False)
+    where = Q(region__level__in=sorted(actor.levels)) if actor.levels is not None else everything
     if actor.binding == Binding.NATIONAL:
         return where
     if actor.binding == Binding.AGENCY:

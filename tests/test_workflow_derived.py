@@ -231,3 +231,15 @@ def test_a_shown_step_reads_the_stored_flags_and_the_step_itself_evaluates(perio
     fresh = workflow.step_problems(spec, report, spec.actors[0])
     assert calls == [[report.pk]]
     assert [p.message for p in shown] == [p.message for p in fresh]
+
+
+def test_a_national_actor_without_levels_binds_every_region(period, cast):
+    """Bangda reopens any region (BANGDA_ANY, no levels): the filter matches them all, not none."""
+    spec = workflow.TRANSITIONS[(K.SUBMISSION, "reopen_region")]
+    RegionSubmission.objects.create(period=period, region=Region.objects.get(code="33"))
+    in_period = RegionSubmission.objects.filter(period=period)
+    assert in_period.count() == 3  # Klaten, Ngawi and Jawa Tengah
+    bangda = in_period.filter(workflow._grants_filter(cast["bangda.admin"], [spec], waiting=False))
+    assert bangda.count() == 3
+    biro = in_period.filter(workflow._grants_filter(cast["jateng.biro"], [spec], waiting=False))
+    assert set(biro.values_list("region__code", flat=True)) == {"33.10"}
