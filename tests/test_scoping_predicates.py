@@ -18,7 +18,7 @@ from django.test import RequestFactory
 
 from regions import scoping
 from regions.middleware import ActiveMembershipMiddleware
-from regions.models import Agency, Region
+from regions.models import Agency, Membership, Region, Role, User
 from reporting.models import Report, WorkflowEvent
 from tests.isolation.expect import USERS as KEY_CAST
 
@@ -115,6 +115,18 @@ def test_reading_a_region_only_as_an_agency(cast):
         assert scoping.reads_region_as_agency_only(cast[name], klaten) is False, name
 
 
+def test_a_superuser_with_an_agency_role_still_reads_the_region_whole(cast):
+    klaten = region(KLATEN)
+    Membership.objects.create(
+        user=cast["root.super"],
+        role=Role.OPD_OPERATOR,
+        region=klaten,
+        agency_id=agency_id(KLATEN, "DINKES"),
+    )
+    root = User.objects.get(username="root.super")  # grants loaded afresh
+    assert scoping.reads_region_as_agency_only(root, klaten) is False
+
+
 def test_national_view_and_sector_limit(cast):
     national = {"bangda.admin", "kemenkes.viewer", "itjen.auditor", "root.super"}
     for name in KEY_CAST:
@@ -139,6 +151,30 @@ def test_reviewed_provinces(cast):
     assert scoping.reviewer_province_codes(cast["jateng.biro"]) == frozenset({"33"})
     for name in ("klaten.tapem", "bangda.admin", "root.super", "jateng.inspektorat"):
         assert scoping.reviewer_province_codes(cast[name]) == frozenset(), name
+
+
+# ---------------------------------------------------------------- handing out roles
+
+
+def test_roles_each_actor_may_hand_out(cast):
+    kab = [Role.OPD_OPERATOR, Role.OPD_HEAD, Role.VERIFIER, Role.AUDITOR]
+    national = [Role.BANGDA_ADMIN, Role.SECTOR_VIEWER, Role.AUDITOR]
+    klaten, jateng, nation = region(KLATEN), region(JATENG), Region.objects.get(code="00")
+    # Bangda (and the superuser flag): every role of the region's level.
+    for name in ("bangda.admin", "root.super"):
+        assert scoping.assignable_roles(cast[name], klaten) == kab, name
+        assert scoping.assignable_roles(cast[name], jateng) == [*kab, Role.PROVINCE_REVIEWER]
+        assert scoping.assignable_roles(cast[name], nation) == national, name
+    # A verifier: its own region's roles, never the province reviewer's.
+    assert scoping.assignable_roles(cast["klaten.tapem"], klaten) == kab
+    assert scoping.assignable_roles(cast["jateng.biro"], jateng) == kab
+    assert scoping.assignable_roles(cast["klaten.tapem"], region(NGAWI)) == []
+    assert scoping.assignable_roles(cast["jateng.biro"], klaten) == []  # not below its own region
+    # Nobody else hands out roles; a withdrawn membership gives nothing.
+    for name in ("klaten.dinkes", "klaten.kadinkes", "itjen.auditor", "serang.mantan"):
+        assert scoping.assignable_roles(cast[name], klaten) == [], name
+    assert scoping.assignable_roles(cast["jateng.biro"], nation) == []
+    assert scoping.assignable_roles(AnonymousUser(), klaten) == []
 
 
 # ---------------------------------------------------------------- import, quality, audit
