@@ -463,3 +463,18 @@ def test_report_page_query_count_is_bounded(login, django_assert_max_num_queries
             client.get(reverse("reporting:report_detail", kwargs={"pk": report.pk})).status_code
             == 200
         )
+
+
+def test_a_section_save_reads_only_what_its_response_shows(login, django_assert_max_num_queries):
+    """The saved note, capaian panel, buttons and flags: not every form, budget row,
+    nomenclature suggestion and evidence file of the report (a deadline saves thousands)."""
+    client = login("klaten.dinkes")
+    report = demo_report(code="K-KES-01")
+    url = section_url(report, "problems")
+    data = {"version": report.version, "problems": "Uji", "solutions": "Uji"}
+    with django_assert_max_num_queries(43):
+        response = post(client, url, data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Tersimpan" in html and 'id="capaian-panel"' in html
+    assert Report.objects.get(pk=report.pk).problems == "Uji"

@@ -7,6 +7,8 @@ Views are thin: scoping through `scoped_get`/`visible_to` (out of scope → 404)
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator, Mapping
+from functools import cache
 from typing import Any
 
 from django.contrib import messages
@@ -64,35 +66,65 @@ def _htmx(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False))
 
 
-def _forms(
-    report: Report, rows: list[Any], stages: list[Any], overrides: dict[str, Any]
-) -> dict[str, Any]:
+def _form(report: Report, name: str, rows: list[Any], stages: Callable[[], list[Any]]) -> Any:
+    """One section's form as stored (the page's fields and the base a save starts from)."""
     v = {"version": report.version}
-    dims = breakdown_rules.dimensions_of(report.service_type)
-    forms = {
-        "recipients": RecipientsForm(
-            initial={
-                **v,
-                "recipients_served": report.recipients_served,
-                **RecipientsForm.initial_for(report.recipients_breakdown, dims),
-            },
-            dimensions=dims,
-        ),
-        "quality": QualityForm(
+    if name == "recipients":
+        dims = breakdown_rules.dimensions_of(report.service_type)
+        initial = {
+            **v,
+            "recipients_served": report.recipients_served,
+            **RecipientsForm.initial_for(report.recipients_breakdown, dims),
+        }
+        return RecipientsForm(initial=initial, dimensions=dims)
+    if name == "quality":
+        return QualityForm(
             initial=v, rows=rows, required_editable=selectors.required_editable(report)
-        ),
-        "stages": StagesForm(initial=v, stages=stages),
-        "problems": ProblemsForm(
+        )
+    if name == "stages":
+        return StagesForm(initial=v, stages=stages())
+    if name == "problems":
+        return ProblemsForm(
             initial={**v, "problems": report.problems, "solutions": report.solutions}
-        ),
-        "budget_new": BudgetLineForm(initial=v, prefix="new"),
-        "evidence": EvidenceForm(stages=stages, quality=rows),
-    }
-    forms.update(overrides)
-    budget_new = forms["budget_new"]
-    if isinstance(budget_new, BudgetLineForm):
-        budget_new.with_nomenclature(reverse("reporting:budget_nomenclature", args=[report.pk]))
-    return forms
+        )
+    if name == "budget_new":
+        form = BudgetLineForm(initial=v, prefix="new")
+        form.with_nomenclature(reverse("reporting:budget_nomenclature", args=[report.pk]))
+        return form
+    if name == "evidence":
+        return EvidenceForm(stages=stages(), quality=rows)
+    raise KeyError(name)
+
+
+class _Forms(Mapping[str, Any]):
+    """The report's section forms, each built when first read: the whole page reads them all,
+    a save's response only the saved section's (its stored values)."""
+
+    NAMES = ("recipients", "quality", "stages", "problems", "budget_new", "evidence")
+
+    def __init__(
+        self,
+        report: Report,
+        rows: list[Any],
+        stages: Callable[[], list[Any]],
+        overrides: dict[str, Any],
+    ) -> None:
+        self._report, self._rows, self._stages = report, rows, stages
+        self._built: dict[str, Any] = dict(overrides)
+        kept = overrides.get("budget_new")  # what the user typed into the add form
+        if isinstance(kept, BudgetLineForm):
+            kept.with_nomenclature(reverse("reporting:budget_nomenclature", args=[report.pk]))
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            self._built[name] = _form(self._report, name, self._rows, self._stages)
+        return self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.NAMES)
+
+    def __len__(self) -> int:
+        return len(self.NAMES)
 
 
 def _budget_rows(
@@ -128,6 +160,16 @@ def _budget_suggestions(report: Report) -> list[Any]:
     )
 
 
+def _once(build: Callable[[], Any]) -> Callable[[], Any]:
+    """A context value built on first use and kept: templates call it when they read it.
+
+    A save's response shows the capaian panel, the buttons and the flags, not every form,
+    budget row, nomenclature suggestion and evidence file of the report; those are only
+    queried when a template (the whole page, one section) actually reads them.
+    """
+    return cache(build)
+
+
 def _context(
     request: HttpRequest,
     report: Report,
@@ -138,27 +180,30 @@ def _context(
     refusal: str = "",
 ) -> dict[str, Any]:
     rows = selectors.report_quality_rows(report)
-    stages = selectors.report_stages(report)
-    evidence = selectors.report_evidence(report)
+    stages = _once(lambda: selectors.report_stages(report))
+    evidence = _once(lambda: selectors.report_evidence(report))
+    budget = _once(lambda: selectors.report_budget(report))
     lock_reason = locks.entry_lock_reason(report, request.user)
-    by_stage: dict[int, list[Evidence]] = {}
-    by_quality: dict[int, list[Evidence]] = {}
-    for ev in evidence:
-        if ev.stage_id:
-            by_stage.setdefault(ev.stage_id, []).append(ev)
-        if ev.quality_id:
-            by_quality.setdefault(ev.quality_id, []).append(ev)
+
+    def evidence_by(field: str) -> dict[int, list[Evidence]]:
+        grouped: dict[int, list[Evidence]] = {}
+        for ev in evidence():
+            key = getattr(ev, field)
+            if key:
+                grouped.setdefault(key, []).append(ev)
+        return grouped
+
     return {
         "report": report,
         "submission": locks.submission_for(report),
         "period": report.period,
-        "forms": _forms(report, rows, stages, overrides or {}),
-        "budget_rows": _budget_rows(report, budget_overrides),
-        "budget_totals": selectors.budget_totals(selectors.report_budget(report)),
-        "budget_suggestions": _budget_suggestions(report),
+        "forms": _Forms(report, rows, stages, overrides or {}),
+        "budget_rows": _once(lambda: _budget_rows(report, budget_overrides)),
+        "budget_totals": _once(lambda: selectors.budget_totals(budget())),
+        "budget_suggestions": _once(lambda: _budget_suggestions(report)),
         "evidence": evidence,
-        "evidence_by_stage": by_stage,
-        "evidence_by_quality": by_quality,
+        "evidence_by_stage": _once(lambda: evidence_by("stage_id")),
+        "evidence_by_quality": _once(lambda: evidence_by("quality_id")),
         "explanation": selectors.explain(report, rows),
         "bands": capaian.bands(),
         "lock_reason": lock_reason,
@@ -166,14 +211,14 @@ def _context(
         "due_date": locks.effective_due_date(report),
         "days_left": locks.days_left(report),
         "is_late": locks.is_late(report),
-        "earlier": selectors.served_so_far(report),
+        "earlier": _once(lambda: selectors.served_so_far(report)),
         "conflict": conflict,
         "conflict_section": conflict_section,
         "refusal": refusal,
         "max_upload": human_size(max_bytes()),
         "accept": ACCEPT_ATTR,
         # The verifier's notes and the return's pointers, shown beside their sections.
-        "feedback": review_selectors.operator_feedback(report),
+        "feedback": _once(lambda: review_selectors.operator_feedback(report)),
         # Data-quality flags, beside the section whose values raised them.
         **quality_views.section_context(report, request.user),
         "check_sections": quality_views.CHECK_SECTIONS,
@@ -399,21 +444,10 @@ def report_section(request: HttpRequest, pk: int, section: str) -> HttpResponse:
     if section not in SECTIONS:
         raise Http404
     report = _get_report(request, pk, Action.CHANGE)
-    rows = selectors.report_quality_rows(report)
-    stages = selectors.report_stages(report)
-    form: Any
-    if section == "recipients":
-        form = RecipientsForm(
-            request.POST, dimensions=breakdown_rules.dimensions_of(report.service_type)
-        )
-    elif section == "quality":
-        form = QualityForm(
-            request.POST, rows=rows, required_editable=selectors.required_editable(report)
-        )
-    elif section == "stages":
-        form = StagesForm(request.POST, stages=stages)
-    else:
-        form = ProblemsForm(request.POST)
+    # Read only by the sections whose form lists them.
+    rows = _once(lambda: selectors.report_quality_rows(report))
+    stages = _once(lambda: selectors.report_stages(report))
+    form = _rebind(section, request.POST, rows, stages, report)
     if not form.is_valid():
         return _section_response(request, report, section, 422, overrides={section: form})
     version = form.cleaned_data["version"]
@@ -471,13 +505,20 @@ def _offer_choice(form: Any, exc: services.StaleVersion) -> None:
             change.theirs_text = form.text_of(change.key, exc.theirs[change.key])
 
 
-def _rebind(section: str, data: Any, rows: list[Any], stages: list[Any], report: Report) -> Any:
+def _rebind(
+    section: str,
+    data: Any,
+    rows: Callable[[], list[Any]],
+    stages: Callable[[], list[Any]],
+    report: Report,
+) -> Any:
+    """The section's form bound to what was posted (or kept after a refused save)."""
     if section == "recipients":
         return RecipientsForm(data, dimensions=breakdown_rules.dimensions_of(report.service_type))
     if section == "quality":
-        return QualityForm(data, rows=rows, required_editable=selectors.required_editable(report))
+        return QualityForm(data, rows=rows(), required_editable=selectors.required_editable(report))
     if section == "stages":
-        return StagesForm(data, stages=stages)
+        return StagesForm(data, stages=stages())
     return ProblemsForm(data)
 
 
