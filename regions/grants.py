@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, TypeGuard, cast
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
@@ -93,17 +93,22 @@ class Grant:
         )
 
 
-def acts(user: AnyUser | None) -> bool:
+def signed_in(user: AnyUser | None) -> TypeGuard[User]:
+    """Somebody signed in (an account, active or not): not nobody, not the anonymous user."""
+    return user is not None and user.is_authenticated
+
+
+def acts(user: AnyUser | None) -> TypeGuard[User]:
     """A signed-in, active user: the only kind any grant (or the superuser flag) counts for."""
-    return user is not None and user.is_authenticated and user.is_active
+    return signed_in(user) and user.is_active
 
 
 def acting_user(user: AnyUser | None) -> User:
     """The signed-in user a write is recorded against (who changed it, who stepped it);
     PermissionDenied for nobody signed in. Write services call it where they store the user."""
-    if user is None or not user.is_authenticated:
+    if not signed_in(user):
         raise PermissionDenied
-    return cast("User", user)
+    return user
 
 
 def granting_memberships(user: AnyUser | None, *, reload: bool = False) -> list[Membership]:
@@ -142,7 +147,7 @@ def sees_everything(user: AnyUser | None) -> bool:
     """Bangda (or the superuser flag): every row, every action."""
     if not acts(user):
         return False
-    if cast("User", user).is_superuser:
+    if user.is_superuser:
         return True
     return any(g.role == Role.BANGDA_ADMIN for g in grants_for(user))
 

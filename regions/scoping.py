@@ -37,7 +37,7 @@ models can import it; this module re-exports it and is the one callers import.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 
@@ -65,7 +65,7 @@ from regions.grants import (
     scoped_get,
     sees_everything,
 )
-from regions.models import Level, Region, User
+from regions.models import Level, Region
 from regions.roles import AGENCY_ROLES, NATIONAL_ROLES, Role
 
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ IMPORT_ROLES = frozenset({Role.OPD_OPERATOR, Role.VERIFIER})
 
 
 def _superuser(user: AnyUser | None) -> bool:
-    return acts(user) and cast("User", user).is_superuser
+    return acts(user) and user.is_superuser
 
 
 # ---------------------------------------------------------------- lookups

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpResponse
 from django.test import RequestFactory
@@ -125,6 +126,28 @@ def test_a_superuser_with_an_agency_role_still_reads_the_region_whole(cast):
     )
     root = User.objects.get(username="root.super")  # grants loaded afresh
     assert scoping.reads_region_as_agency_only(root, klaten) is False
+
+
+def test_a_superuser_with_a_sector_role_is_not_limited_to_that_sector(cast):
+    Membership.objects.create(
+        user=cast["root.super"],
+        role=Role.SECTOR_VIEWER,
+        region=Region.objects.get(code="00"),
+        sector_code="KES",
+    )
+    root = User.objects.get(username="root.super")
+    assert scoping.sector_limit(root) is None
+
+
+def test_a_write_is_recorded_against_the_signed_in_user(cast):
+    for name in ("klaten.dinkes", "serang.mantan", "root.super"):
+        assert scoping.acting_user(cast[name]) is cast[name], name
+    inactive = User.objects.get(username="klaten.dinkes")
+    inactive.is_active = False
+    assert scoping.acting_user(inactive) is inactive  # signed in; what it may do is scoping's
+    for nobody in (None, AnonymousUser()):
+        with pytest.raises(PermissionDenied):
+            scoping.acting_user(nobody)
 
 
 def test_national_view_and_sector_limit(cast):
