@@ -58,6 +58,7 @@ def test_served_missing_matters_unless_the_target_is_zero():
     assert completeness.index_missing(0, 100, []) == []  # 0 served is an answer
     assert completeness.is_complete(0, 100, []) is True
     assert completeness.is_complete(None, 100, []) is False
+    assert completeness.is_complete(None, 0, []) is True  # a target of 0 needs no count
 
 
 def test_unanswered_items_are_counted_and_the_first_five_named():
