@@ -13,6 +13,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from regions.models import Agency, Region, User
@@ -345,13 +346,19 @@ def test_reopen_due_date_from_today_to_the_end_of_the_next_year(chain):
     p, _, klaten_sub, _ = chain
     bangda = user("bangda.admin")
     today = timezone.localdate()
-    for bad in (today - DAY, dt.date(2028, 12, 31) + DAY):
+    for bad, message in (
+        (today - DAY, "Batas waktu baru tidak boleh sebelum hari ini."),
+        (dt.date(2029, 1, 1), "Batas waktu baru paling lambat 31-12-2028 (tahun periode + 1)."),
+    ):
         with pytest.raises(workflow.Refused) as refused:
             workflow.transition(klaten_sub, "reopen_region", bangda, reason="Banjir", due_date=bad)
-        assert refused.value.field == "due_date"
+        assert (refused.value.field, refused.value.message) == ("due_date", message)
     with pytest.raises(workflow.Refused) as refused:
         workflow.transition(klaten_sub, "reopen_region", bangda, reason="Banjir")
-    assert refused.value.field == "due_date"
+    assert (refused.value.field, refused.value.message) == (
+        "due_date",
+        "Batas waktu baru wajib diisi.",
+    )
     with pytest.raises(workflow.Refused) as refused:
         workflow.transition(klaten_sub, "reopen_region", bangda, due_date=today)
     assert refused.value.field == "reason"
@@ -419,6 +426,11 @@ def test_only_the_regions_verifier_submits_the_region_and_only_the_parent_accept
     for name in ("ngawi.tapem", "jateng.inspektorat", "itjen.auditor", "klaten.dinkes"):
         with pytest.raises((workflow.NotAllowed, workflow.NotFound)):
             workflow.transition(klaten_sub, "submit_region", user(name))
+    role = "Peran Anda tidak dapat melakukan tindakan ini pada data ini."
+    for nobody in (user("klaten.dinkes"), AnonymousUser()):
+        with pytest.raises(workflow.NotAllowed) as refused:
+            workflow.transition(klaten_sub, "submit_region", nobody)
+        assert refused.value.message == role
     f.set_status(klaten_sub, S.SUBMITTED)
     for name in ("jatim.biro", "klaten.tapem", "bangda.admin"):
         with pytest.raises((workflow.NotAllowed, workflow.NotFound)):
@@ -679,7 +691,11 @@ def test_a_repeated_click_is_answered_once_and_someone_elses_is_stale(steps):
     first = workflow.transition(reload(report), "submit", dinkes, expected_status="draft")
     again = workflow.transition(reload(report), "submit", dinkes, expected_status="draft")
     assert again.already_done is True and again.event.pk == first.event.pk
+    assert again.obj.pk == report.pk and again.obj.status == first.obj.status
     assert WorkflowEvent.objects.filter(report_id=report.pk, action="submit").count() == 1
+    # The same person and action, but a page that showed another status: not this click.
+    with pytest.raises(workflow.Stale):
+        workflow.transition(reload(report), "submit", dinkes, expected_status="returned")
     by_version = workflow.transition(
         reload(report), "submit", dinkes, expected_version=first.obj.version - 1
     )
