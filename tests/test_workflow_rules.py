@@ -435,7 +435,9 @@ def test_only_the_regions_verifier_submits_the_region_and_only_the_parent_accept
     for name in ("jatim.biro", "klaten.tapem", "bangda.admin"):
         with pytest.raises((workflow.NotAllowed, workflow.NotFound)):
             workflow.transition(klaten_sub, "accept", user(name))
-    assert workflow.transition(klaten_sub, "accept", user("jateng.biro")).obj.status == S.ACCEPTED
+    accepted = workflow.transition(klaten_sub, "accept", user("jateng.biro")).obj
+    assert accepted.status == S.ACCEPTED
+    assert accepted.decided_by == user("jateng.biro") and accepted.decided_at is not None
 
 
 def test_a_superuser_without_a_role_fires_no_step(chain):

@@ -259,3 +259,25 @@ def test_the_agency_head_may_submit_its_agencys_target_and_hears_of_the_decision
     t.refresh_from_db()
     verified = workflow.transition(t, "verify", cast["klaten.tapem"], expected_version=t.version)
     assert notified(verified.event) == ("accepted", ["klaten.dinkes", "klaten.kadinkes"])
+
+
+def test_each_step_stores_who_and_clears_an_old_return_reason(cast):
+    t = target("K-KES-11")
+    operator, tapem = cast["klaten.dinkes"], cast["klaten.tapem"]
+    submitted = workflow.transition(t, "submit", operator, expected_version=t.version).obj
+    assert submitted.updated_by == operator  # the hand-in is the operator's
+    reason = "Angka sasaran berbeda dengan data Dapodik; mohon dicek ulang. " * 3
+    returned = workflow.transition(
+        submitted, "return", tapem, reason=reason, expected_version=submitted.version
+    ).obj
+    assert returned.return_reason == reason.strip()
+    row = returned.history.latest("history_date")
+    assert row.history_user == tapem
+    assert row.history_change_reason == f"dikembalikan: {reason.strip()}"[:100]  # as recorded
+    assert len(row.history_change_reason) == 100
+    again = workflow.transition(returned, "submit", operator, expected_version=returned.version)
+    verified = workflow.transition(
+        again.obj, "verify", tapem, expected_version=again.obj.version
+    ).obj
+    assert verified.return_reason == ""
+    assert (verified.verified_by, verified.updated_by) == (tapem, operator)
