@@ -254,3 +254,22 @@ def test_the_middleware_loads_memberships_and_grants_in_one_query(cast, django_a
         ("verifier", SERANG),
         ("opd_operator", NGAWI),
     }
+
+
+def test_a_users_grants_are_read_once_per_user_object(cast, django_assert_num_queries):
+    fresh = User.objects.get(username="serang.ngawi")
+    with django_assert_num_queries(1):
+        first = scoping.grants_for(fresh)
+        again = scoping.grants_for(fresh)
+    assert again == first and len(first) == 2  # Serang's verifier, Ngawi's operator
+    with django_assert_num_queries(1):  # a request starts from the database
+        assert len(scoping.granting_memberships(fresh, reload=True)) == 2
+
+
+def test_a_sector_grant_on_agencies_needs_their_model(cast):
+    grant = scoping.grants_for(cast["kemenkes.viewer"])[0]
+    with pytest.raises(ValueError, match="^sector_of_agency needs the model the paths belong to$"):
+        scoping.grant_q(Agency.scope_paths, grant, scoping.Action.VIEW)
+    # With the model: the agencies serving that sector.
+    where = scoping.grant_q(Agency.scope_paths, grant, scoping.Action.VIEW, Agency)
+    assert Agency.objects.filter(where).exists()
