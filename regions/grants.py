@@ -123,12 +123,9 @@ def granting_memberships(user: AnyUser | None, *, reload: bool = False) -> list[
     cached = getattr(user, "_espm_memberships", None)
     if cached is not None and not reload:
         return cast("list[Membership]", cached)
-    person = cast("User", user)
-    rows = list(
-        person.memberships.filter(GRANTING).select_related("region", "agency").order_by("id")
-    )
-    person._espm_memberships = rows  # type: ignore[attr-defined]
-    person._espm_grants = tuple(Grant.of(m) for m in rows)  # type: ignore[attr-defined]
+    rows = list(user.memberships.filter(GRANTING).select_related("region", "agency").order_by("id"))
+    user._espm_memberships = rows  # type: ignore[attr-defined]
+    user._espm_grants = tuple(Grant.of(m) for m in rows)  # type: ignore[attr-defined]
     return rows
 
 
@@ -234,7 +231,7 @@ def scope_q(
     action = Action(action)
     if not acts(user):
         return NOTHING
-    if cast("User", user).is_superuser:
+    if user.is_superuser:
         return Q()
     return combine(grants_for(user), lambda grant: grant_q(paths, grant, action, model))
 
