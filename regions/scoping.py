@@ -106,6 +106,7 @@ __all__ = [
     "operated_agency_ids",
     "paths_of",
     "reads_region_as_agency_only",
+    "reads_regions_whole",
     "region_in_scope",
     "reviewer_province_codes",
     "scope_q",
@@ -256,6 +257,17 @@ def reads_region_as_agency_only(user: AnyUser | None, region: Region) -> bool:
         return False
     grants = [g for g in grants_for(user) if g.region_id == region.pk or g.is_national]
     return bool(grants) and all(g.role in AGENCY_ROLES for g in grants)
+
+
+def reads_regions_whole(user: AnyUser | None) -> bool:
+    """Does the user read every report of each region it sees (a sector viewer: of its sectors)?
+
+    True unless one of its grants is an OPD role, which opens only that agency's reports. Such
+    a user's figures can be read from the maintained per-region figures (``reporting.figures``).
+    """
+    if sees_everything(user):
+        return True
+    return acts(user) and not any(g.role in AGENCY_ROLES for g in grants_for(user))
 
 
 def may_see_province_recap(user: AnyUser | None, province: Region) -> bool:

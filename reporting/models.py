@@ -1129,3 +1129,61 @@ class LppdAnnex(models.Model):
 
     def __str__(self) -> str:
         return f"LPPD {self.region_id} {self.year}"
+
+
+# ----------------------------------------------------------------------------- maintained figures
+# Kept by database triggers on ``reporting_report`` (``reporting.figures``), in the transaction
+# of every write, whatever path makes it: a row exists while something counts in it, and
+# ``manage.py rebuild_figures`` recomputes both tables from the reports. Foreign keys without a
+# database constraint: a trigger may still write a row while a deletion is under way.
+
+
+def _figure_fk(to: str) -> models.ForeignKey:
+    return models.ForeignKey(
+        to, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+
+
+class RegionFigure(models.Model):
+    """One period × region × sector × report status: reports entered, counted, sum of indices."""
+
+    period = _figure_fk("reporting.Period")
+    region = _figure_fk("regions.Region")
+    sector = _figure_fk("indicators.Sector")
+    status = models.CharField(max_length=20)
+    entered = models.IntegerField(default=0)  # reports with entered_at set
+    counted = models.IntegerField(default=0)  # reports with a capaian index
+    total = models.DecimalField(max_digits=14, decimal_places=4, default=0)  # sum of the indices
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "region", "sector", "status"], name="region_figure_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_id}/{self.region_id}/{self.sector_id}/{self.status}"
+
+
+class ServiceFigure(models.Model):
+    """One period × province × service type × report status × band: counted reports, sum."""
+
+    period = _figure_fk("reporting.Period")
+    province_code = models.CharField(max_length=2)
+    service_type = _figure_fk("indicators.ServiceType")
+    status = models.CharField(max_length=20)
+    band = models.CharField(max_length=20)
+    counted = models.IntegerField(default=0)
+    total = models.DecimalField(max_digits=14, decimal_places=4, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "province_code", "service_type", "status", "band"],
+                name="service_figure_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_id}/{self.province_code}/{self.service_type_id}/{self.status}"

@@ -80,6 +80,8 @@ def national_parts(year: int, quarter: int) -> tuple[Part, ...]:
     return (
         ("reporting_report", PERIOD, (year, quarter)),
         budget_part(PERIOD, (year, quarter)),
+        ("reporting_regionfigure", PERIOD, (year, quarter)),
+        ("reporting_servicefigure", PERIOD, (year, quarter)),
         ("reporting_regionsubmission", PERIOD, (year, quarter)),
         ("reporting_periodregion", PERIOD, (year, quarter)),
         ("regions_region", "TRUE", ()),
@@ -93,6 +95,8 @@ def province_parts(year: int, quarter: int, province: Region) -> tuple[Part, ...
     return (
         ("reporting_report", f"{PERIOD} AND {IN_PROVINCE}", (year, quarter, code)),
         budget_part(f"{PERIOD} AND {IN_PROVINCE}", (year, quarter, code)),
+        ("reporting_regionfigure", f"{PERIOD} AND {IN_PROVINCE}", (year, quarter, code)),
+        ("reporting_servicefigure", f"{PERIOD} AND province_code = %s", (year, quarter, code)),
         ("reporting_regionsubmission", f"{PERIOD} AND {IN_PROVINCE}", (year, quarter, code)),
         ("reporting_periodregion", PERIOD, (year, quarter)),
         ("regions_region", "province_code = %s", (code,)),
@@ -108,6 +112,7 @@ def region_parts(year: int, quarter: int, region: Region) -> tuple[Part, ...]:
         ("reporting_report", "region_id = %s", (region.pk,)),
         ("reporting_report", PERIOD, (year, quarter)),
         budget_part(f"region_id = %s AND {PERIOD}", (region.pk, year, quarter)),
+        ("reporting_regionfigure", PERIOD, (year, quarter)),
         ("reporting_regionsubmission", PERIOD, (year, quarter)),
         ("reporting_periodregion", PERIOD, (year, quarter)),
         ("regions_region", "TRUE", ()),

@@ -35,8 +35,22 @@ from django.utils.translation import gettext_lazy as _
 
 from indicators.models import CatalogYear, ServiceType
 from regions.models import Level, Region
-from regions.scoping import AnyUser, reads_region_as_agency_only, sector_limit
-from reporting.models import QUARTER_LABELS, Period, RegionSubmission, Report
+from regions.scoping import (
+    AnyUser,
+    has_national_view,
+    reads_region_as_agency_only,
+    reads_regions_whole,
+    sector_limit,
+    sees_region_wide,
+)
+from reporting.models import (
+    QUARTER_LABELS,
+    Period,
+    RegionFigure,
+    RegionSubmission,
+    Report,
+    ServiceFigure,
+)
 from reporting.plans import selectors as plans
 from reporting.rules import annual as annual_rule
 from reporting.rules import completeness, universe, windows
@@ -87,6 +101,12 @@ class Scope:
     region: Region | None = None
     # The *sementara* switch: count complete drafts too (official figures: verified only).
     provisional: bool = False
+    # ``reports`` are every report of ``regions`` (of ``sectors``): the figures can be read from
+    # the maintained per-region rows (``reporting.figures``) instead of the reports.
+    figures: bool = False
+    # ...and ``regions`` are the whole nation (``province`` None) or the whole ``province``: the
+    # per-province service rows serve too.
+    whole: bool = False
 
 
 def scope_for(
@@ -111,7 +131,23 @@ def scope_for(
         regions = regions.filter(pk=region.pk)
         reports = reports.filter(region=region)
         submissions = submissions.filter(region=region)
-    return Scope(reports, submissions, regions, sector_limit(user), province, region, provisional)
+    figures = reads_regions_whole(user)
+    whole = (
+        figures
+        and region is None
+        and (has_national_view(user) if province is None else sees_region_wide(user, province))
+    )
+    return Scope(
+        reports,
+        submissions,
+        regions,
+        sector_limit(user),
+        province,
+        region,
+        provisional,
+        figures=figures,
+        whole=whole,
+    )
 
 
 def national_scope(*, provisional: bool = False) -> Scope:
@@ -121,6 +157,8 @@ def national_scope(*, provisional: bool = False) -> Scope:
         RegionSubmission.objects.all(),
         Region.objects.filter(level__in=LEVELS),
         provisional=provisional,
+        figures=True,
+        whole=True,
     )
 
 
@@ -232,11 +270,15 @@ def regions_with_status(scope: Scope, period: Period | None) -> QuerySet[Any]:
             is_on_time=false,
             is_late_sub=false,
         )
-    reports = scope.reports.filter(period=period, region=OuterRef("pk"))
+    entered: QuerySet[Any] = (
+        region_figures(scope, period).filter(region=OuterRef("pk"), entered__gt=0)
+        if scope.figures
+        else scope.reports.filter(period=period, region=OuterRef("pk"), entered_at__isnull=False)
+    )
     subs = scope.submissions.filter(period=period, region=OuterRef("pk"))
     # Timeliness is reporting.rules.windows's rule, in its SQL form.
     return regions.annotate(
-        has_entered=Exists(reports.filter(entered_at__isnull=False)),
+        has_entered=Exists(entered),
         has_submitted=Exists(subs.filter(status__in=SUBMITTED)),
         has_accepted=Exists(subs.filter(status=RegionSubmission.Status.ACCEPTED)),
         is_on_time=Exists(subs.filter(windows.on_time_q())),
@@ -354,6 +396,44 @@ def service_level_of(region_level: str) -> str:
 # ----------------------------------------------------------------------------- capaian
 
 
+def region_figures(scope: Scope, period: Period) -> QuerySet[RegionFigure]:
+    """The maintained period × region × sector rows of the scope's reports (``scope.figures``).
+
+    Not narrowed to the scope's regions: callers correlate or look up by region.
+    """
+    rows = RegionFigure.objects.filter(period=period)
+    if scope.sectors is not None:
+        rows = rows.filter(sector__code__in=scope.sectors)
+    return rows
+
+
+def counted_by_region(scope: Scope, period: Period | None) -> dict[int, dict[str, Any]]:
+    """Per region id: the sum (``total``) and number (``n``) of the indices that count."""
+    if period is None:
+        return {}
+    rows: QuerySet[Any]
+    if scope.figures:
+        rows = (
+            region_figures(scope, period)
+            .filter(completeness.counted_figure_q(provisional=scope.provisional))
+            .order_by()
+            .values("region_id")
+            .annotate(total=Sum("total"), n=Sum("counted"))
+        )
+        if scope.region is not None:
+            rows = rows.filter(region=scope.region)
+        elif scope.province is not None:
+            rows = rows.filter(region__province_code=scope.province.code)
+    else:
+        rows = (
+            counted_reports(scope, period)
+            .order_by()
+            .values("region_id")
+            .annotate(total=Sum("capaian_index"), n=Count("pk"))
+        )
+    return {r["region_id"]: dict(r) for r in rows}
+
+
 def counted_reports(scope: Scope, period: Period | None) -> QuerySet[Report]:
     """Reports that count in capaian figures (``rules.completeness.counted_q``)."""
     if period is None:
@@ -465,7 +545,22 @@ def service_band_totals(scope: Scope, period: Period | None) -> list[dict[str, A
     """Sum and count of counted indices per service type × band: one scan for three figures.
 
     Sector, service type and band roll-ups are exact folds of these rows (mean = sum / n).
+    A whole nation or province reads them from the maintained per-province rows.
     """
+    if scope.whole and period is not None:
+        rows = ServiceFigure.objects.filter(period=period).filter(
+            completeness.counted_figure_q(provisional=scope.provisional)
+        )
+        if scope.province is not None:
+            rows = rows.filter(province_code=scope.province.code)
+        if scope.sectors is not None:
+            rows = rows.filter(service_type__sector__code__in=scope.sectors)
+        return [
+            dict(r)
+            for r in rows.order_by()
+            .values("service_type__code", "service_type__sector__code", "band")
+            .annotate(total=Sum("total"), n=Sum("counted"))
+        ]
     return [
         dict(r)
         for r in counted_reports(scope, period)
@@ -582,13 +677,7 @@ def rollup_by_region(
     per_level: dict[str, int] = defaultdict(int)
     for s in services:
         per_level[s.level] += 1
-    agg: dict[int, dict[str, Any]] = {
-        r["region_id"]: dict(r)
-        for r in counted_reports(scope, period)
-        .order_by()
-        .values("region_id")
-        .annotate(total=Sum("capaian_index"), n=Count("pk"))
-    }
+    agg = counted_by_region(scope, period)
     rows: list[RegionRollup] = []
     for r in regions_with_status(scope, period).values(
         "pk",
@@ -1113,7 +1202,7 @@ def region_dashboard(
     nat = national_scope(provisional=provisional)
     # Only the regions are narrowed: the EXISTS flags and the per-region aggregate correlate
     # on region id, and a level join inside them would cost more than the rows it saves.
-    nat = Scope(nat.reports, nat.submissions, nat.regions.filter(level__in=peers))
+    nat = Scope(nat.reports, nat.submissions, nat.regions.filter(level__in=peers), figures=True)
     # Ranks use every service of the level, whatever part of the region this user reads.
     all_services = level_services if scope.sectors is None else expected_services(year)
     ranking = rollup_by_region(nat, period, all_services) if period else []

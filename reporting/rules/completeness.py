@@ -115,6 +115,15 @@ def counted_q(*, provisional: bool = False, prefix: str = "") -> Q:
     return q
 
 
+def counted_figure_q(*, provisional: bool = False) -> Q:
+    """``counted_q`` on the maintained figure rows (``reporting.figures``), which keep the
+    report status: the rows with indices, and of official statuses unless provisional."""
+    q = Q(counted__gt=0)
+    if not provisional:
+        q &= Q(status__in=official_statuses())
+    return q
+
+
 def counts(report: Any, *, provisional: bool = False) -> bool:
     """The Python form of ``counted_q`` for one loaded report (same answer, tested)."""
     return counts_values(report.capaian_index, report.status, provisional=provisional)

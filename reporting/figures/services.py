@@ -1,0 +1,88 @@
+"""Recompute the maintained figures from the reports (``manage.py rebuild_figures``).
+
+The rebuild is what the triggers keep, computed afresh in one transaction: after it the
+tables hold exactly the rows the triggers would have left (a row while something counts in
+it). Run it after a change the triggers do not follow — a service type moved to another
+sector, a region moved to another province — or to check them (``--check``).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+
+from reporting.figures import triggers
+
+REBUILD = [
+    "DELETE FROM reporting_regionfigure",
+    "DELETE FROM reporting_servicefigure",
+    "INSERT INTO reporting_regionfigure "
+    "(period_id, region_id, sector_id, status, entered, counted, total) "
+    "SELECT x.period_id, x.region_id, st.sector_id, x.status, "
+    "SUM(CASE WHEN x.entered_at IS NOT NULL THEN 1 ELSE 0 END), "
+    "SUM(CASE WHEN x.capaian_index IS NOT NULL THEN 1 ELSE 0 END), "
+    "COALESCE(SUM(x.capaian_index), 0) "
+    "FROM reporting_report x JOIN indicators_servicetype st ON st.id = x.service_type_id "
+    "WHERE x.entered_at IS NOT NULL OR x.capaian_index IS NOT NULL "
+    "GROUP BY x.period_id, x.region_id, st.sector_id, x.status",
+    "INSERT INTO reporting_servicefigure "
+    "(period_id, province_code, service_type_id, status, band, counted, total) "
+    "SELECT x.period_id, r.province_code, x.service_type_id, x.status, x.band, "
+    "COUNT(*), SUM(x.capaian_index) "
+    "FROM reporting_report x JOIN regions_region r ON r.id = x.region_id "
+    "WHERE x.capaian_index IS NOT NULL "
+    "GROUP BY x.period_id, r.province_code, x.service_type_id, x.status, x.band",
+]
+
+Snapshot = dict[str, set[tuple[Any, ...]]]
+
+
+def snapshot() -> Snapshot:
+    """Every row of both tables, without ids (to compare maintained with rebuilt)."""
+    from reporting.models import RegionFigure, ServiceFigure
+
+    def rows(model: Any, fields: tuple[str, ...]) -> set[tuple[Any, ...]]:
+        out = set()
+        for row in model.objects.values_list(*fields):
+            *key, total = row
+            out.add((*key, Decimal(total).quantize(Decimal("0.0001"))))
+        return out
+
+    return {
+        "region": rows(
+            RegionFigure,
+            ("period_id", "region_id", "sector_id", "status", "entered", "counted", "total"),
+        ),
+        "service": rows(
+            ServiceFigure,
+            ("period_id", "province_code", "service_type_id", "status", "band", "counted", "total"),
+        ),
+    }
+
+
+@transaction.atomic
+def rebuild(*, reinstall: bool = True) -> tuple[int, int]:
+    """Reinstall the triggers (``reinstall``) and recompute both tables; returns their sizes."""
+    from reporting.models import RegionFigure, ServiceFigure
+
+    if reinstall:
+        triggers.install(connection)
+    with connection.cursor() as cursor:
+        for sql in REBUILD:
+            cursor.execute(sql)
+    return RegionFigure.objects.count(), ServiceFigure.objects.count()
+
+
+def check() -> dict[str, tuple[int, int]]:
+    """Rows the maintained tables have that a rebuild would not, and the reverse (rolled back)."""
+    maintained = snapshot()
+    with transaction.atomic():
+        rebuild(reinstall=False)
+        rebuilt = snapshot()
+        transaction.set_rollback(True)
+    return {
+        name: (len(maintained[name] - rebuilt[name]), len(rebuilt[name] - maintained[name]))
+        for name in maintained
+    }
