@@ -1167,10 +1167,13 @@ class RegionFigure(models.Model):
 
 
 class ServiceFigure(models.Model):
-    """One period × province × service type × report status × band: counted reports, sum."""
+    """One period × province × service type × report status × band: counted reports, sum.
+
+    Each report counts twice: in its province's row and in the whole nation's (code '').
+    """
 
     period = _figure_fk("reporting.Period")
-    province_code = models.CharField(max_length=2)
+    province_code = models.CharField(max_length=2)  # '' = the whole nation
     service_type = _figure_fk("indicators.ServiceType")
     status = models.CharField(max_length=20)
     band = models.CharField(max_length=20)

@@ -41,10 +41,14 @@ def region_rows(period) -> set[tuple]:
     }
 
 
-def service_rows(period) -> set[tuple]:
+def service_rows(period, province: str = "33") -> set[tuple]:
+    """The rows of one province ('' : the whole nation's), with the province code '33' kept."""
     return {
-        (r.province_code, r.service_type.code, r.status, r.band, r.counted, r.total)
-        for r in ServiceFigure.objects.filter(period=period).select_related("service_type")
+        ("33" if r.province_code == "" else r.province_code, r.service_type.code, r.status)
+        + (r.band, r.counted, r.total)
+        for r in ServiceFigure.objects.filter(period=period, province_code=province).select_related(
+            "service_type"
+        )
     }
 
 
@@ -76,6 +80,8 @@ def test_rows_by_hand_for_each_kind_of_change():
         ("33", "K-KES-02", "submitted", "Tuntas Pratama", 1, D("70")),
         ("33", "P-DIK-01", "verified", "Tuntas Paripurna", 1, D("100")),
     }
+    # Every report is in the province 33: the nation's rows (province '') are the same.
+    assert service_rows(p, "") == service_rows(p)
 
     # A second report in the same row adds to it; a new index moves the sum.
     report("33.10", st["K-DIK-01"], PeriodFactory(quarter=3), "50")  # another period: apart

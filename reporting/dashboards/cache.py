@@ -81,7 +81,7 @@ def national_parts(year: int, quarter: int) -> tuple[Part, ...]:
         ("reporting_report", PERIOD, (year, quarter)),
         budget_part(PERIOD, (year, quarter)),
         ("reporting_regionfigure", PERIOD, (year, quarter)),
-        ("reporting_servicefigure", PERIOD, (year, quarter)),
+        ("reporting_servicefigure", f"{PERIOD} AND province_code = ''", (year, quarter)),
         ("reporting_regionsubmission", PERIOD, (year, quarter)),
         ("reporting_periodregion", PERIOD, (year, quarter)),
         ("regions_region", "TRUE", ()),

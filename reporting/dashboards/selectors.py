@@ -551,8 +551,8 @@ def service_band_totals(scope: Scope, period: Period | None) -> list[dict[str, A
         rows = ServiceFigure.objects.filter(period=period).filter(
             completeness.counted_figure_q(provisional=scope.provisional)
         )
-        if scope.province is not None:
-            rows = rows.filter(province_code=scope.province.code)
+        # A province's rows, or the whole nation's (province code '').
+        rows = rows.filter(province_code=scope.province.code if scope.province else "")
         if scope.sectors is not None:
             rows = rows.filter(service_type__sector__code__in=scope.sectors)
         return [

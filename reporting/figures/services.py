@@ -34,6 +34,13 @@ REBUILD = [
     "FROM reporting_report x JOIN regions_region r ON r.id = x.region_id "
     "WHERE x.capaian_index IS NOT NULL "
     "GROUP BY x.period_id, r.province_code, x.service_type_id, x.status, x.band",
+    # The whole nation (province_code ''), read by the national dashboard.
+    "INSERT INTO reporting_servicefigure "
+    "(period_id, province_code, service_type_id, status, band, counted, total) "
+    "SELECT x.period_id, '', x.service_type_id, x.status, x.band, "
+    "COUNT(*), SUM(x.capaian_index) "
+    "FROM reporting_report x WHERE x.capaian_index IS NOT NULL "
+    "GROUP BY x.period_id, x.service_type_id, x.status, x.band",
 ]
 
 Snapshot = dict[str, set[tuple[Any, ...]]]

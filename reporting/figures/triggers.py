@@ -47,11 +47,6 @@ def _apply(row: str, sign: int, true: str) -> list[str]:
         f"AND sector_id = (SELECT sector_id FROM indicators_servicetype "
         f"WHERE id = {row}.service_type_id)"
     )
-    service_key = (
-        f"period_id = {row}.period_id AND service_type_id = {row}.service_type_id "
-        f"AND status = {row}.status AND band = {row}.band AND province_code = "
-        f"(SELECT province_code FROM regions_region WHERE id = {row}.region_id)"
-    )
     return [
         "INSERT INTO reporting_regionfigure "
         "(period_id, region_id, sector_id, status, entered, counted, total) "
@@ -63,16 +58,31 @@ def _apply(row: str, sign: int, true: str) -> list[str]:
         "counted = reporting_regionfigure.counted + excluded.counted, "
         "total = reporting_regionfigure.total + excluded.total",
         f"DELETE FROM reporting_regionfigure WHERE {region_key} AND entered = 0 AND counted = 0",
+        *_service(row, sign, "r.province_code", f"regions_region r WHERE r.id = {row}.region_id"),
+        # The whole nation's row (province ''): what the national dashboard reads.
+        *_service(
+            row, sign, "''", f"indicators_servicetype st WHERE st.id = {row}.service_type_id"
+        ),
+    ]
+
+
+def _service(row: str, sign: int, province: str, source: str) -> list[str]:
+    """The service row of ``row`` for one province (an expression over ``source``)."""
+    key = (
+        f"period_id = {row}.period_id AND service_type_id = {row}.service_type_id "
+        f"AND status = {row}.status AND band = {row}.band AND province_code = "
+        f"(SELECT {province} FROM {source})"
+    )
+    return [
         "INSERT INTO reporting_servicefigure "
         "(period_id, province_code, service_type_id, status, band, counted, total) "
-        f"SELECT {row}.period_id, r.province_code, {row}.service_type_id, {row}.status, "
+        f"SELECT {row}.period_id, {province}, {row}.service_type_id, {row}.status, "
         f"{row}.band, {sign}, {row}.capaian_index * {sign} "
-        f"FROM regions_region r WHERE r.id = {row}.region_id "
-        f"AND {row}.capaian_index IS NOT NULL "
+        f"FROM {source} AND {row}.capaian_index IS NOT NULL "
         "ON CONFLICT (period_id, province_code, service_type_id, status, band) DO UPDATE SET "
         "counted = reporting_servicefigure.counted + excluded.counted, "
         "total = reporting_servicefigure.total + excluded.total",
-        f"DELETE FROM reporting_servicefigure WHERE {service_key} AND counted = 0",
+        f"DELETE FROM reporting_servicefigure WHERE {key} AND counted = 0",
     ]
 
 
