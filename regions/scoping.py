@@ -262,12 +262,19 @@ def reads_region_as_agency_only(user: AnyUser | None, region: Region) -> bool:
 def reads_regions_whole(user: AnyUser | None) -> bool:
     """Does the user read every report of each region it sees (a sector viewer: of its sectors)?
 
-    True unless one of its grants is an OPD role, which opens only that agency's reports. Such
-    a user's figures can be read from the maintained per-region figures (``reporting.figures``).
+    Not when one of its grants is an OPD role, which opens only that agency's reports, nor when
+    a sector viewer's grant stands beside another role: it reads its sectors everywhere and the
+    other role's regions whole, a mix no per-region figure matches (``sector_limit`` is None).
+    Such a user's figures can be read from the maintained figures (``reporting.figures``).
     """
     if sees_everything(user):
         return True
-    return acts(user) and not any(g.role in AGENCY_ROLES for g in grants_for(user))
+    if not acts(user):
+        return False
+    roles = {g.role for g in grants_for(user)}
+    if roles & AGENCY_ROLES:
+        return False
+    return Role.SECTOR_VIEWER not in roles or roles == {Role.SECTOR_VIEWER}
 
 
 def may_see_province_recap(user: AnyUser | None, province: Region) -> bool:

@@ -17,10 +17,13 @@ import random
 from decimal import Decimal as D
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
-from regions.models import Region
+from regions import scoping
+from regions.models import Membership, Region, User
+from regions.roles import Role
 from reporting import workflow
 from reporting.dashboards import selectors
 from reporting.entry import services as entry
@@ -289,6 +292,36 @@ def test_an_opd_user_reads_its_agency_part_from_the_reports(cast):
     jateng = Region.objects.get(code="33")
     assert selectors.scope_for(cast["jateng.biro"], province=jateng).whole
     assert not selectors.scope_for(cast["klaten.tapem"], province=jateng).whole
+
+
+@pytest.mark.django_db
+def test_a_sector_viewer_with_another_role_reads_from_the_reports(chain, cast):
+    """KES everywhere and Klaten whole: no maintained row holds exactly that, so no leak of the
+    other sectors' figures of other regions, and the same figures as computed from reports."""
+    p, klaten, _sub = chain
+    user = User.objects.create(username="uji.campuran")
+    national = Region.objects.get(code="00")
+    Membership.objects.create(
+        user=user, role=Role.SECTOR_VIEWER, region=national, sector_code="KES"
+    )
+    Membership.objects.create(user=user, role=Role.VERIFIER, region=klaten)
+    user = User.objects.get(pk=user.pk)
+    scope = selectors.scope_for(user)
+    assert scope.sectors is None and not scope.figures and not scope.whole
+    assert scoping.reads_regions_whole(cast["kemenkes.viewer"])
+    assert not scoping.reads_regions_whole(cast["klaten.dinkes"])
+    assert not scoping.reads_regions_whole(AnonymousUser())
+    # A verified DIK report of Sukoharjo: not this user's to read, not in its figures.
+    st = Report.objects.filter(region=klaten, period=p, service_type__sector__code="DIK").first()
+    Report.objects.create(
+        region=Region.objects.get(code="33.11"), period=p, service_type=st.service_type,
+        status=Report.Status.VERIFIED, capaian_index=D("88"), band="Tuntas Madya",
+        entered_at=st.entered_at,
+    )  # fmt: skip
+    dash = selectors.national_dashboard(user, 2027, 1)
+    sukoharjo = next(r for r in dash.ranking if r.key == "33.11")
+    assert (sukoharjo.reported, sukoharjo.entered) == (0, False)
+    assert next(r for r in dash.ranking if r.key == "33.10").reported > 0
 
 
 # ----------------------------------------------------------------------------- the command
