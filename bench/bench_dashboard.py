@@ -143,13 +143,20 @@ def sql_runner(queries: list[str], params: dict[str, Any]) -> Callable[[], None]
 
 
 def touch_runner(report_id: int) -> Callable[[], None]:
-    """A save in its own transaction: the next dashboard request must compute afresh."""
+    """A save that moves a figure, in its own transaction: the next request computes afresh.
+
+    The report's index goes up and down by 0.0001 in turn (its band stays), so the maintained
+    figures are written by their triggers, as by a save that changes a report's index.
+    """
     from django.db import connection
 
     def run() -> None:
         with connection.cursor() as cursor:
             cursor.execute(
-                "UPDATE reporting_report SET version = version WHERE id = %s", [report_id]
+                "UPDATE reporting_report SET version = version + 1, capaian_index = "
+                "capaian_index + CASE WHEN MOD(version, 2) = 0 THEN 0.0001 ELSE -0.0001 END "
+                "WHERE id = %s",
+                [report_id],
             )
 
     return run
@@ -226,7 +233,9 @@ def run(runs: int) -> dict[str, Any]:
         f"\nDashboard benchmark — {reports:,} laporan, periode {period}, {runs} kali per ukuran\n"
     )
     touched = (
-        Report.objects.filter(period=period, region=klaten).values_list("pk", flat=True).first()
+        Report.objects.filter(period=period, region=klaten, capaian_index__gt=1)
+        .values_list("pk", flat=True)
+        .first()
     )
     assert touched is not None
     touch = touch_runner(touched)

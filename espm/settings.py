@@ -179,7 +179,14 @@ AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 
 # Sessions in the database: a request may land on any web node (docs/deploy.md).
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions live in PostgreSQL; with Redis (shared by every node) they are also read from it,
+# sparing each request a query. Never from a per-process cache: a logout on one worker would
+# not reach the others.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if os.environ.get("REDIS_URL")
+    else "django.contrib.sessions.backends.db"
+)
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Sliding expiry: activity renews the session, written at most once a minute

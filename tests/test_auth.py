@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import timedelta
 
@@ -157,6 +158,26 @@ def test_logout_ends_the_session(login):
     response = client.post(reverse("logout"))
     assert response.status_code == 302 and response.url == reverse("login")
     assert client.get(reverse("home")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_logout_ends_the_session_for_every_other_client_holding_its_cookie(login):
+    """With Redis the sessions are read from it first (``cached_db``): a logout must still end
+    the session everywhere its cookie is presented, as another node or worker would see it."""
+    expected = (
+        "django.contrib.sessions.backends.cached_db"
+        if os.environ.get("REDIS_URL")
+        else "django.contrib.sessions.backends.db"
+    )
+    assert expected == settings.SESSION_ENGINE
+    client = login("klaten.dinkes")
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    other = Client()  # the same cookie presented to another node or worker
+    other.cookies[settings.SESSION_COOKIE_NAME] = key
+    assert other.get(reverse("home")).status_code == 200
+    client.post(reverse("logout"))
+    response = other.get(reverse("home"))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
 
 
 @pytest.mark.django_db

@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -458,7 +459,7 @@ def test_exports_honour_filters_and_scope(login):
 def test_report_page_query_count_is_bounded(login, django_assert_max_num_queries):
     client = login("klaten.dinkes")
     report = demo_report(code="K-KES-01")
-    with django_assert_max_num_queries(45):
+    with django_assert_max_num_queries(30):
         assert (
             client.get(reverse("reporting:report_detail", kwargs={"pk": report.pk})).status_code
             == 200
@@ -472,7 +473,9 @@ def test_a_section_save_reads_only_what_its_response_shows(login, django_assert_
     report = demo_report(code="K-KES-01")
     url = section_url(report, "problems")
     data = {"version": report.version, "problems": "Uji", "solutions": "Uji"}
-    with django_assert_max_num_queries(43):
+    # With Redis the session is read from it (cached_db), else it is one more query.
+    session = 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1
+    with django_assert_max_num_queries(40 + session):
         response = post(client, url, data)
     assert response.status_code == 200
     html = response.content.decode()

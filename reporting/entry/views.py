@@ -55,11 +55,17 @@ PAGE_SIZE = 50
 
 
 def _get_report(request: HttpRequest, pk: int, action: Action = Action.VIEW) -> Report:
-    report = scoped_get(Report, request.user, action, pk=pk)
-    # One query for the page header; scoped_get proved visibility.
-    return Report.objects.select_related(
-        "region", "period", "service_type__sector", "agency", "updated_by"
-    ).get(pk=report.pk)
+    """The report in the user's scope for ``action`` (else 404, as ``scoped_get``), with what
+    the page header shows, in one query."""
+    report = (
+        Report.objects.visible_to(request.user, action)
+        .select_related("region", "period", "service_type__sector", "agency", "updated_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if report is None:
+        raise Http404
+    return report
 
 
 def _htmx(request: HttpRequest) -> bool:
