@@ -2,7 +2,9 @@
 
 Every figure is one SQL aggregate over stored fields (``Report.capaian_index``/``band``/
 ``entered_at`` and ``RegionSubmission.status``/``submitted_at``/``is_late``), read through
-the scoping layer at request time: no cache, so a figure is as fresh as the last commit.
+the scoping layer at request time, so a figure is as fresh as the last commit. For a user who
+sees whole regions (``Scope.figures``/``whole``) the report aggregates are read from the rows
+``reporting.figures`` keeps in each write's transaction, which hold the same sums and counts.
 The number of queries does not depend on the number of regions (pinned in tests).
 
 The same functions feed the pages, their CSV/Excel downloads, the drill-down lists and
