@@ -178,13 +178,15 @@ AXES_ENABLED = env_bool("AXES_ENABLED", True)
 # Failure counters in the database, so every web node counts the same attempts.
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 
-# Sessions in the database: a request may land on any web node (docs/deploy.md).
-# Sessions live in PostgreSQL; with Redis (shared by every node) they are also read from it,
-# sparing each request a query. Never from a per-process cache: a logout on one worker would
-# not reach the others.
+# Redis: Celery broker and result backend, the cache, and the sessions' read path ("" = none).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+
+# Sessions in the database: a request may land on any web node (docs/deploy.md). With Redis
+# (shared by every node) they are also read from it, sparing each request a query. Never from a
+# per-process cache: a logout on one worker would not reach the others.
 SESSION_ENGINE = (
     "django.contrib.sessions.backends.cached_db"
-    if os.environ.get("REDIS_URL")
+    if REDIS_URL
     else "django.contrib.sessions.backends.db"
 )
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
@@ -270,7 +272,6 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 
-REDIS_URL = os.environ.get("REDIS_URL", "")
 # Redis: one cache for every web node (dashboards, DRF's rate-limit counters); the in-process
 # cache is only for the embedded default, a single process.
 if REDIS_URL:

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from reporting.figures import triggers
 
@@ -69,6 +70,13 @@ def snapshot() -> Snapshot:
     }
 
 
+def fill(conn: BaseDatabaseWrapper) -> None:
+    """Recompute both tables from the reports (also what migration 0018 runs)."""
+    with conn.cursor() as cursor:
+        for sql in REBUILD:
+            cursor.execute(sql)
+
+
 @transaction.atomic
 def rebuild(*, reinstall: bool = True) -> tuple[int, int]:
     """Reinstall the triggers (``reinstall``) and recompute both tables; returns their sizes."""
@@ -76,9 +84,7 @@ def rebuild(*, reinstall: bool = True) -> tuple[int, int]:
 
     if reinstall:
         triggers.install(connection)
-    with connection.cursor() as cursor:
-        for sql in REBUILD:
-            cursor.execute(sql)
+    fill(connection)
     return RegionFigure.objects.count(), ServiceFigure.objects.count()
 
 

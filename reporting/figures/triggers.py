@@ -34,11 +34,11 @@ def _changed(distinct: str) -> str:
     )
 
 
-TRIGGERS = ("reporting_figures_ins", "reporting_figures_upd", "reporting_figures_del")
+def _apply(row: str, sign: int) -> list[str]:
+    """Add (``sign`` 1) or take away (-1) the contribution of ``row`` (NEW or OLD).
 
-
-def _apply(row: str, sign: int, true: str) -> list[str]:
-    """Add (``sign`` 1) or take away (-1) the contribution of ``row`` (NEW or OLD)."""
+    Every ``INSERT … SELECT … ON CONFLICT`` has a ``WHERE``: SQLite's parser needs one there.
+    """
     entered = f"CASE WHEN {row}.entered_at IS NOT NULL THEN {sign} ELSE 0 END"
     counted = f"CASE WHEN {row}.capaian_index IS NOT NULL THEN {sign} ELSE 0 END"
     total = f"COALESCE({row}.capaian_index, 0) * {sign}"
@@ -52,7 +52,7 @@ def _apply(row: str, sign: int, true: str) -> list[str]:
         "(period_id, region_id, sector_id, status, entered, counted, total) "
         f"SELECT {row}.period_id, {row}.region_id, st.sector_id, {row}.status, "
         f"{entered}, {counted}, {total} "
-        f"FROM indicators_servicetype st WHERE st.id = {row}.service_type_id AND {true} "
+        f"FROM indicators_servicetype st WHERE st.id = {row}.service_type_id "
         "ON CONFLICT (period_id, region_id, sector_id, status) DO UPDATE SET "
         "entered = reporting_regionfigure.entered + excluded.entered, "
         "counted = reporting_regionfigure.counted + excluded.counted, "
@@ -86,12 +86,12 @@ def _service(row: str, sign: int, province: str, source: str) -> list[str]:
     ]
 
 
-def _body(op: str, true: str) -> list[str]:
+def _body(op: str) -> list[str]:
     out: list[str] = []
     if op in ("upd", "del"):
-        out += _apply("OLD", -1, true)
+        out += _apply("OLD", -1)
     if op in ("upd", "ins"):
-        out += _apply("NEW", 1, true)
+        out += _apply("NEW", 1)
     return out
 
 
@@ -104,12 +104,14 @@ def _when(op: str, distinct: str) -> str:
 
 
 EVENTS = {"ins": "INSERT", "upd": "UPDATE", "del": "DELETE"}
+# Each trigger and (on PostgreSQL) its function share the name.
+TRIGGERS = tuple(f"reporting_figures_{op}" for op in EVENTS)
 
 
 def postgresql() -> list[str]:
     out = []
     for op, event in EVENTS.items():
-        body = ";\n  ".join(_body(op, "TRUE"))
+        body = ";\n  ".join(_body(op))
         out.append(
             f"CREATE OR REPLACE FUNCTION reporting_figures_{op}() RETURNS trigger "
             f"LANGUAGE plpgsql AS $$\nBEGIN\n  {body};\n  RETURN NULL;\nEND\n$$"
@@ -125,8 +127,7 @@ def postgresql() -> list[str]:
 def sqlite() -> list[str]:
     out = []
     for op, event in EVENTS.items():
-        # SQLite needs a WHERE in an INSERT … SELECT … ON CONFLICT (``true`` is one).
-        body = ";\n  ".join(_body(op, "1"))
+        body = ";\n  ".join(_body(op))
         out.append(f"DROP TRIGGER IF EXISTS reporting_figures_{op}")
         out.append(
             f"CREATE TRIGGER reporting_figures_{op} AFTER {event} ON reporting_report "

@@ -9,9 +9,7 @@ from reporting.figures import services, triggers
 def install(apps, schema_editor):
     """The triggers, then the figures of the reports already there."""
     triggers.install(schema_editor.connection)
-    with schema_editor.connection.cursor() as cursor:
-        for sql in services.REBUILD:
-            cursor.execute(sql)
+    services.fill(schema_editor.connection)
 
 
 def uninstall(apps, schema_editor):
