@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import Storage
@@ -130,6 +131,14 @@ class PeriodUniverseChange(models.Model):
         verbose_name_plural = _("perubahan wilayah pelapor")
 
 
+# Report columns only database triggers write (``reporting.figures.triggers``).
+TRIGGER_FIELDS = ("budget_allocated", "budget_realised", "budget_line_count")
+
+
+def _trigger_field() -> models.BigIntegerField:
+    return models.BigIntegerField(default=0, db_default=0, editable=False, serialize=False)
+
+
 class Report(models.Model):
     """One quarterly service report: region × period × service type, owned by an agency."""
 
@@ -182,7 +191,14 @@ class Report(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    history = HistoricalRecords()
+    # The sums of the report's budget lines, kept by the lines' database triggers
+    # (``reporting.figures``) so its maintained figures can follow them. Never written from
+    # Python: ``save`` leaves them out, forms and serialised data never see them.
+    budget_allocated = _trigger_field()
+    budget_realised = _trigger_field()
+    budget_line_count = _trigger_field()
+
+    history = HistoricalRecords(excluded_fields=list(TRIGGER_FIELDS))
     objects = ScopedQuerySet.as_manager()
     scope_paths = REPORT_SCOPE
 
@@ -207,6 +223,20 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region.code} {self.period} {self.service_type.code}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save the report's own fields; the trigger-kept budget sums are the database's.
+
+        An instance loaded before its budget lines changed would otherwise write their old
+        sums back over the ones the triggers just wrote.
+        """
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in TRIGGER_FIELDS
+            ]
+        super().save(*args, **kwargs)
 
 
 class ReportQuality(models.Model):
@@ -1145,7 +1175,8 @@ def _figure_fk(to: str) -> models.ForeignKey:
 
 
 class RegionFigure(models.Model):
-    """One period × region × sector × report status: reports entered, counted, sum of indices."""
+    """One period × region × sector × report status: reports entered, counted, sum of indices,
+    and their budget lines' sums."""
 
     period = _figure_fk("reporting.Period")
     region = _figure_fk("regions.Region")
@@ -1154,6 +1185,10 @@ class RegionFigure(models.Model):
     entered = models.IntegerField(default=0)  # reports with entered_at set
     counted = models.IntegerField(default=0)  # reports with a capaian index
     total = models.DecimalField(max_digits=14, decimal_places=4, default=0)  # sum of the indices
+    # The budget lines of those reports: Rupiah allocated and realised, reports with a line.
+    allocated = models.BigIntegerField(default=0)
+    realised = models.BigIntegerField(default=0)
+    budgeted = models.IntegerField(default=0)
 
     class Meta:
         constraints = [

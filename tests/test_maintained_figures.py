@@ -1,8 +1,9 @@
 """The maintained dashboard figures (``reporting.figures``): kept by every write, rebuilt equal.
 
 ``RegionFigure`` and ``ServiceFigure`` are kept by database triggers in the transaction of
-each write. Here: their rows by hand for a few reports and each kind of change; a random
-sequence of section saves, workflow steps, imports, region reopenings and bulk updates after
+each write. Here: their rows by hand for a few reports and each kind of change (budget lines
+too, through the report's trigger-kept sums); a random sequence of section saves, budget line
+edits, workflow steps, imports, region reopenings and bulk updates after
 which (after every step) the maintained rows are exactly what ``rebuild`` computes; the
 dashboards read from them equal to the same dashboards computed from the reports; and the
 ``rebuild_figures`` command. Runs on PostgreSQL and on SQLite (the embedded default).
@@ -29,7 +30,7 @@ from reporting.dashboards import selectors
 from reporting.entry import services as entry
 from reporting.figures import services as figures
 from reporting.imports import services as importer
-from reporting.models import RegionFigure, Report, ReportStage, ServiceFigure, Stage
+from reporting.models import BudgetLine, RegionFigure, Report, ReportStage, ServiceFigure, Stage
 from tests import factories_review as f
 from tests import factories_targets as targets
 from tests.factories_dashboard import PeriodFactory, catalog, report
@@ -42,6 +43,25 @@ def region_rows(period) -> set[tuple]:
         (r.region.code, r.sector.code, r.status, r.entered, r.counted, r.total)
         for r in RegionFigure.objects.filter(period=period).select_related("region", "sector")
     }
+
+
+def budget_rows(period) -> set[tuple]:
+    """(region, sector, status, entered, counted, allocated, realised, reports with a line)."""
+    return {
+        (r.region.code, r.sector.code, r.status, r.entered, r.counted)
+        + (r.allocated, r.realised, r.budgeted)
+        for r in RegionFigure.objects.filter(period=period).select_related("region", "sector")
+    }
+
+
+def line(report, allocated: int, realised: int) -> BudgetLine:
+    return BudgetLine.objects.create(
+        report=report,
+        activity_code="1.02.02",
+        activity_name="Pemenuhan upaya kesehatan",
+        allocated=allocated,
+        realised=realised,
+    )
 
 
 def service_rows(period, province: str = "33") -> set[tuple]:
@@ -113,6 +133,69 @@ def test_rows_by_hand_for_each_kind_of_change():
     assert (region_rows(p), service_rows(p)) == before
 
 
+@pytest.mark.django_db
+def test_budget_rows_by_hand_for_each_kind_of_change():
+    st = catalog()
+    p = PeriodFactory(quarter=2)
+    dik = report("33.10", st["K-DIK-01"], p, "60")
+    kes = report("33.10", st["K-KES-01"], p, "80")
+    kes2 = report("33.10", st["K-KES-02"], p, "70", status=Report.Status.SUBMITTED)
+    bare = report("33.11", st["K-KES-01"], p, None, entered=False)  # no row until a line
+    assert budget_rows(p) == {
+        ("33.10", "DIK", "verified", 1, 1, 0, 0, 0),
+        ("33.10", "KES", "verified", 1, 1, 0, 0, 0),
+        ("33.10", "KES", "submitted", 1, 1, 0, 0, 0),
+    }
+    first = line(dik, 100, 40)
+    line(dik, 50, 10)
+    line(kes, 200, 200)
+    line(kes2, 70, 0)
+    # Two lines of one report in one statement: the report counts once.
+    BudgetLine.objects.bulk_create(
+        [
+            BudgetLine(report=bare, activity_code="a", activity_name="A", allocated=30),
+            BudgetLine(report=bare, activity_code="b", activity_name="B", allocated=5, realised=5),
+        ]
+    )
+    assert budget_rows(p) == {
+        ("33.10", "DIK", "verified", 1, 1, 150, 50, 1),  # 100 + 50, 40 + 10, one report
+        ("33.10", "KES", "verified", 1, 1, 200, 200, 1),
+        ("33.10", "KES", "submitted", 1, 1, 70, 0, 1),
+        ("33.11", "KES", "verified", 0, 0, 35, 5, 1),  # neither entered nor indexed: budget only
+    }
+    assert Report.objects.values_list("budget_allocated", "budget_realised").get(pk=dik.pk) == (
+        150,
+        50,
+    )
+
+    # An edited line moves the sums by its difference; a moved status takes the budget along.
+    first.allocated, first.realised = 120, 60
+    first.save()
+    Report.objects.filter(pk=kes2.pk).update(status=Report.Status.VERIFIED)
+    rows = budget_rows(p)
+    assert ("33.10", "DIK", "verified", 1, 1, 170, 70, 1) in rows
+    assert ("33.10", "KES", "verified", 2, 2, 270, 200, 2) in rows
+    assert not any(r[:3] == ("33.10", "KES", "submitted") for r in rows)
+
+    # An instance loaded before a line was added does not write its old sums back.
+    stale = Report.objects.get(pk=kes.pk)
+    line(kes, 1000, 0)
+    stale.problems = "catatan"
+    stale.save()
+    assert ("33.10", "KES", "verified", 2, 2, 1270, 200, 2) in budget_rows(p)
+
+    # Deleting a report's last line takes the report out of the count; a row left with nothing
+    # (neither entered, indexed nor budgeted) goes.
+    BudgetLine.objects.filter(report=dik).delete()
+    assert ("33.10", "DIK", "verified", 1, 1, 0, 0, 0) in budget_rows(p)
+    BudgetLine.objects.filter(report=bare).delete()
+    assert not any(r[0] == "33.11" for r in budget_rows(p))
+    # Deleting a report with lines (its lines go first) leaves no trace of either.
+    Report.objects.filter(pk=kes2.pk).delete()
+    assert ("33.10", "KES", "verified", 1, 1, 1200, 200, 1) in budget_rows(p)
+    assert figures.check() == {"reports": (0, 0), "region": (0, 0), "service": (0, 0)}
+
+
 # ----------------------------------------------------------------------------- random writes
 
 
@@ -167,6 +250,9 @@ def _random_step(rng: random.Random, cast, p, klaten, sub) -> str:
             "import",
             "region",
             "bulk",
+            "line",
+            "line",
+            "unline",
         ]
     )
     try:
@@ -182,6 +268,25 @@ def _random_step(rng: random.Random, cast, p, klaten, sub) -> str:
             workflow.transition(r, kind, verifier)
         elif kind in ("return", "reopen"):
             workflow.transition(r, kind, verifier, reason="Periksa kembali")
+        elif kind == "line":  # a new budget line or a changed one
+            existing = list(r.budget_lines.values_list("pk", flat=True))
+            entry.save_budget_line(
+                r.pk,
+                operator,
+                r.version,
+                rng.choice([None, *existing]),
+                {
+                    "activity_code": "1.02.02",
+                    "activity_name": "Kegiatan uji",
+                    "allocated": rng.randint(0, 900),
+                    "realised": rng.randint(0, 900),
+                },
+            )
+        elif kind == "unline":
+            existing = list(r.budget_lines.values_list("pk", flat=True))
+            if not existing:
+                return "unline: no line"
+            entry.delete_budget_line(r.pk, operator, r.version, rng.choice(existing))
         elif kind == "import":
             upload = _workbook_with(operator, klaten, p, r.service_type.code, rng.randint(1, 150))
             importer.commit(operator, klaten, p, upload)
@@ -206,13 +311,15 @@ def test_rebuilt_equals_maintained_after_every_step_of_random_writes(chain, cast
     p, klaten, sub = chain
     rng = random.Random(seed)
     done: list[str] = []
-    assert figures.check() == {"region": (0, 0), "service": (0, 0)}
+    same = {"reports": (0, 0), "region": (0, 0), "service": (0, 0)}
+    assert figures.check() == same
     for _ in range(40):
         done.append(_random_step(rng, cast, p, klaten, sub))
-        assert figures.check() == {"region": (0, 0), "service": (0, 0)}, done
+        assert figures.check() == same, done
     # The sequence really wrote: data entry and workflow steps went through, not only refusals.
     went_through = {step for step in done if "refused" not in step}
     assert went_through & {"save", "clear", "import"}, done
+    assert went_through & {"line", "unline"}, done
     assert went_through & {"submit", "verify", "return", "reopen", "region"}, done
     assert len(went_through) >= 5, done
     assert RegionFigure.objects.filter(period=p, region=klaten).exists()
@@ -234,6 +341,7 @@ def _national(user, **kw):
         [r.as_dict() for r in dash.service_types],
         [b.as_dict() for b in dash.bands],
         [s.as_dict() for s in dash.status],
+        dataclasses.asdict(dash.budget),
     )
 
 
@@ -279,6 +387,8 @@ def test_dashboards_from_maintained_rows_equal_those_from_the_reports(
     assert klaten_row["entered"]
     if provisional or username != "kemenkes.viewer":  # the viewer's KES reports are drafts
         assert klaten_row["reported"]
+    if provisional:  # the random steps added budget lines to the drafts
+        assert maintained[-1]["allocated"] > 0
 
 
 @pytest.mark.django_db
@@ -349,3 +459,24 @@ def test_rebuild_command_finds_and_repairs_a_drifted_table():
     call_command("rebuild_figures", stdout=(out := io.StringIO()))
     assert "dihitung ulang" in out.getvalue()
     assert (region_rows(p), service_rows(p)) == good
+
+
+@pytest.mark.django_db
+def test_rebuild_command_repairs_a_reports_budget_sums():
+    st = catalog()
+    p = PeriodFactory(quarter=2)
+    dik = report("33.10", st["K-DIK-01"], p, "60")
+    line(dik, 100, 40)
+    good = budget_rows(p)
+    assert ("33.10", "DIK", "verified", 1, 1, 100, 40, 1) in good
+    # A script writing the trigger-kept sums themselves: the report and its row drift apart
+    # from the lines.
+    Report.objects.filter(pk=dik.pk).update(budget_allocated=7, budget_line_count=3)
+    with pytest.raises(CommandError, match="berbeda"):
+        call_command("rebuild_figures", "--check", stdout=(out := io.StringIO()))
+    assert "laporan dengan jumlah anggaran tidak sesuai baris: 1" in out.getvalue()
+    call_command("rebuild_figures", stdout=io.StringIO())
+    assert budget_rows(p) == good
+    assert Report.objects.values_list(
+        "budget_allocated", "budget_realised", "budget_line_count"
+    ).get(pk=dik.pk) == (100, 40, 1)

@@ -76,10 +76,16 @@ def budget_part(where: str, params: Sequence[Any]) -> Part:
     )
 
 
-def national_parts(year: int, quarter: int) -> tuple[Part, ...]:
+def national_parts(year: int, quarter: int, *, figures: bool) -> tuple[Part, ...]:
+    """``figures``: the reader's figures come from the maintained rows (``Scope.figures``), so
+    neither the period's reports nor their budget lines are read."""
+    reports: tuple[Part, ...] = (
+        ()
+        if figures
+        else (("reporting_report", PERIOD, (year, quarter)), budget_part(PERIOD, (year, quarter)))
+    )
     return (
-        ("reporting_report", PERIOD, (year, quarter)),
-        budget_part(PERIOD, (year, quarter)),
+        *reports,
         ("reporting_regionfigure", PERIOD, (year, quarter)),
         ("reporting_servicefigure", f"{PERIOD} AND province_code = ''", (year, quarter)),
         ("reporting_regionsubmission", PERIOD, (year, quarter)),
@@ -90,14 +96,18 @@ def national_parts(year: int, quarter: int) -> tuple[Part, ...]:
     )
 
 
-def province_parts(year: int, quarter: int, province: Region) -> tuple[Part, ...]:
+def province_parts(year: int, quarter: int, province: Region, *, figures: bool) -> tuple[Part, ...]:
+    """``figures``: as ``national_parts``; the reports are still read (the agencies that have
+    not entered theirs), their budget lines not."""
     code = province.code
+    in_period = (f"{PERIOD} AND {IN_PROVINCE}", (year, quarter, code))
+    budget: tuple[Part, ...] = () if figures else (budget_part(*in_period),)
     return (
-        ("reporting_report", f"{PERIOD} AND {IN_PROVINCE}", (year, quarter, code)),
-        budget_part(f"{PERIOD} AND {IN_PROVINCE}", (year, quarter, code)),
-        ("reporting_regionfigure", f"{PERIOD} AND {IN_PROVINCE}", (year, quarter, code)),
+        ("reporting_report", *in_period),
+        *budget,
+        ("reporting_regionfigure", *in_period),
         ("reporting_servicefigure", f"{PERIOD} AND province_code = %s", (year, quarter, code)),
-        ("reporting_regionsubmission", f"{PERIOD} AND {IN_PROVINCE}", (year, quarter, code)),
+        ("reporting_regionsubmission", *in_period),
         ("reporting_periodregion", PERIOD, (year, quarter)),
         ("regions_region", "province_code = %s", (code,)),
         ("regions_agency", IN_PROVINCE, (code,)),
@@ -106,12 +116,14 @@ def province_parts(year: int, quarter: int, province: Region) -> tuple[Part, ...
     )
 
 
-def region_parts(year: int, quarter: int, region: Region) -> tuple[Part, ...]:
+def region_parts(year: int, quarter: int, region: Region, *, figures: bool) -> tuple[Part, ...]:
     # The region's own rows (every quarter: the trend) and the whole period (its national rank).
+    in_period = (f"region_id = %s AND {PERIOD}", (region.pk, year, quarter))
+    budget: tuple[Part, ...] = () if figures else (budget_part(*in_period),)
     return (
         ("reporting_report", "region_id = %s", (region.pk,)),
         ("reporting_report", PERIOD, (year, quarter)),
-        budget_part(f"region_id = %s AND {PERIOD}", (region.pk, year, quarter)),
+        *budget,
         ("reporting_regionfigure", PERIOD, (year, quarter)),
         ("reporting_regionsubmission", PERIOD, (year, quarter)),
         ("reporting_periodregion", PERIOD, (year, quarter)),

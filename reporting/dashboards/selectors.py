@@ -26,6 +26,7 @@ from django.db.models import (
     BooleanField,
     Count,
     Exists,
+    F,
     OuterRef,
     Q,
     QuerySet,
@@ -409,6 +410,15 @@ def region_figures(scope: Scope, period: Period) -> QuerySet[RegionFigure]:
     return rows
 
 
+def _narrowed(rows: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
+    """Maintained per-region rows narrowed to the scope's one region or province."""
+    if scope.region is not None:
+        return rows.filter(region=scope.region)
+    if scope.province is not None:
+        return rows.filter(region__province_code=scope.province.code)
+    return rows
+
+
 def counted_by_region(scope: Scope, period: Period | None) -> dict[int, dict[str, Any]]:
     """Per region id: the sum (``total``) and number (``n``) of the indices that count."""
     if period is None:
@@ -422,10 +432,7 @@ def counted_by_region(scope: Scope, period: Period | None) -> dict[int, dict[str
             .values("region_id")
             .annotate(total=Sum("total"), n=Sum("counted"))
         )
-        if scope.region is not None:
-            rows = rows.filter(region=scope.region)
-        elif scope.province is not None:
-            rows = rows.filter(region__province_code=scope.province.code)
+        rows = _narrowed(rows, scope)
     else:
         rows = (
             counted_reports(scope, period)
@@ -1288,46 +1295,69 @@ def budget_summary(
     scope: Scope, period: Period | None, *, by_region: bool = False
 ) -> BudgetSummary:
     """Budget per sector (and per region) as a share of the SPM budget, and realisation rates."""
+    per_sector, per_region, counted = (
+        _budget_from_figures(scope, period, by_region=by_region)
+        if scope.figures and period is not None
+        else _budget_from_lines(scope, period, by_region=by_region)
+    )
+    allocated = sum(int(row["a"] or 0) for row in per_sector)
+    realised = sum(int(row["r"] or 0) for row in per_sector)
+    sectors = [
+        BudgetRow(row["code"], row["name"], int(row["a"] or 0), int(row["r"] or 0), allocated)
+        for row in sorted(per_sector, key=lambda r: r["sort"])
+    ]
+    regions = [
+        BudgetRow(row["code"], row["name"], int(row["a"] or 0), int(row["r"] or 0), allocated)
+        for row in sorted(per_region, key=lambda r: r["code"])
+    ]
+    return BudgetSummary(sectors, regions, allocated, realised, counted if sectors else 0)
+
+
+BudgetRows = tuple[list[dict[str, Any]], list[dict[str, Any]], int]
+
+
+def _budget_from_figures(scope: Scope, period: Period, *, by_region: bool) -> BudgetRows:
+    """The sums from the maintained rows (``scope.figures``): reports with a budget line."""
+    rows = _narrowed(region_figures(scope, period), scope).filter(budgeted__gt=0).order_by()
+    if not scope.provisional:
+        rows = rows.filter(status__in=completeness.official_statuses())
+    per_sector = list(
+        rows.values(
+            code=F("sector__code"), name=F("sector__name"), sort=F("sector__order")
+        ).annotate(a=Sum("allocated"), r=Sum("realised"), n=Sum("budgeted"))
+    )
+    per_region: list[dict[str, Any]] = []
+    if by_region:
+        per_region = list(
+            rows.values(code=F("region__code"), name=F("region__name")).annotate(
+                a=Sum("allocated"), r=Sum("realised")
+            )
+        )
+    return per_sector, per_region, sum(int(row["n"]) for row in per_sector)
+
+
+def _budget_from_lines(scope: Scope, period: Period | None, *, by_region: bool) -> BudgetRows:
+    """The sums from the budget lines of the scope's reports (``budget_reports``)."""
     from reporting.models import BudgetLine
 
     reports = budget_reports(scope, period)
     lines = BudgetLine.objects.filter(report__in=reports.values("pk")).order_by()
     per_sector = list(
         lines.values(
-            "report__service_type__sector__code",
-            "report__service_type__sector__name",
-            "report__service_type__sector__order",
+            code=F("report__service_type__sector__code"),
+            name=F("report__service_type__sector__name"),
+            sort=F("report__service_type__sector__order"),
         ).annotate(a=Sum("allocated"), r=Sum("realised"))
     )
-    allocated = sum(int(row["a"] or 0) for row in per_sector)
-    realised = sum(int(row["r"] or 0) for row in per_sector)
-    sectors = [
-        BudgetRow(
-            row["report__service_type__sector__code"],
-            row["report__service_type__sector__name"],
-            int(row["a"] or 0),
-            int(row["r"] or 0),
-            allocated,
-        )
-        for row in sorted(per_sector, key=lambda r: r["report__service_type__sector__order"])
-    ]
-    regions: list[BudgetRow] = []
+    per_region: list[dict[str, Any]] = []
     if by_region:
-        per_region = lines.values("report__region__code", "report__region__name").annotate(
-            a=Sum("allocated"), r=Sum("realised")
-        )
-        regions = [
-            BudgetRow(
-                row["report__region__code"],
-                row["report__region__name"],
-                int(row["a"] or 0),
-                int(row["r"] or 0),
-                allocated,
+        per_region = list(
+            lines.values(code=F("report__region__code"), name=F("report__region__name")).annotate(
+                a=Sum("allocated"), r=Sum("realised")
             )
-            for row in sorted(per_region, key=lambda r: r["report__region__code"])
-        ]
-    counted = reports.filter(budget_lines__isnull=False).distinct().count() if sectors else 0
-    return BudgetSummary(sectors, regions, allocated, realised, counted)
+        )
+    counted = reports.filter(budget_lines__isnull=False).distinct().count() if per_sector else 0
+    return per_sector, per_region, counted
 
 
 def _round_or_none(value: Decimal | None) -> Decimal | None:

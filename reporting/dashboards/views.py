@@ -34,6 +34,7 @@ from regions.scoping import (
     PROVINCE_WIDE_ROLES,
     AnyUser,
     has_national_view,
+    reads_regions_whole,
     region_in_scope,
     sees_everything,
 )
@@ -177,14 +178,15 @@ def _cache_key(
     request: HttpRequest, kind: str, year: int, quarter: int, region: Region | None = None
 ) -> dc.Key:
     """What a dashboard's figures depend on: the rows whose fingerprint guards its cache."""
+    figures = reads_regions_whole(request.user)
     if kind.startswith("national"):
-        parts = dc.national_parts(year, quarter)
+        parts = dc.national_parts(year, quarter, figures=figures)
     elif region is None:
         raise ValueError(f"the {kind} dashboard needs a region")
     elif kind.startswith("province"):
-        parts = dc.province_parts(year, quarter, region)
+        parts = dc.province_parts(year, quarter, region, figures=figures)
     else:
-        parts = dc.region_parts(year, quarter, region)
+        parts = dc.region_parts(year, quarter, region, figures=figures)
     args = (year, quarter, region.code if region else "", is_provisional(request))
     return dc.Key(kind, args, parts)
 

@@ -1,12 +1,20 @@
 # ruff: noqa: S608 — trigger SQL is built from constant fragments and the names NEW/OLD; no value is interpolated
 """The triggers that keep ``RegionFigure`` and ``ServiceFigure``, for PostgreSQL and SQLite.
 
-Row-level ``AFTER`` triggers on ``reporting_report``: a report that is entered or has an index
-adds itself to its two figure rows (an upsert), a deleted or changed report takes its old
-contribution away first, and a row left with nothing in it is deleted. An update that changes
-none of the columns a figure reads (a note, the recipients served without a new index, the
-version) fires nothing, so most saves never touch a figure row, and opening a period (reports
-neither entered nor indexed) adds nothing.
+Row-level ``AFTER`` triggers on ``reporting_report``: a report that is entered, has an index or
+has budget lines adds itself to its figure rows (an upsert), a deleted or changed report takes
+its old contribution away first, and a row left with nothing in it is deleted. An update that
+changes none of the columns a figure reads (a note, the recipients served without a new index,
+the version) fires nothing, so most saves never touch a figure row, and opening a period
+(reports neither entered nor indexed) adds nothing.
+
+A budget line's own triggers (on ``reporting_budgetline``) add or take away its Rupiah in its
+report's ``budget_*`` columns; that update of the report moves the report's figures like any
+other. Kept on the report row, the sums follow its status under the row's lock: a line saved
+while a verifier changes the report's status waits for that step and lands under the new status.
+
+Every change is a difference added to a row, never a value computed and written back, so two
+transactions writing the same figure row cannot overwrite each other's part.
 
 Both engines run the same statements (``_apply``); PostgreSQL wraps them in a PL/pgSQL function.
 """
@@ -23,8 +31,11 @@ WATCHED = (
     "status",
     "band",
     "capaian_index",
+    "budget_allocated",
+    "budget_realised",
+    "budget_line_count",
 )
-CONTRIBUTES = "({row}.entered_at IS NOT NULL OR {row}.capaian_index IS NOT NULL)"
+CONTRIBUTES = "({row}.entered_at IS NOT NULL OR {row}.capaian_index IS NOT NULL OR {row}.budget_line_count > 0)"
 
 
 def _changed(distinct: str) -> str:
@@ -42,22 +53,28 @@ def _apply(row: str, sign: int) -> list[str]:
     entered = f"CASE WHEN {row}.entered_at IS NOT NULL THEN {sign} ELSE 0 END"
     counted = f"CASE WHEN {row}.capaian_index IS NOT NULL THEN {sign} ELSE 0 END"
     total = f"COALESCE({row}.capaian_index, 0) * {sign}"
+    budgeted = f"CASE WHEN {row}.budget_line_count > 0 THEN {sign} ELSE 0 END"
     region_key = (
         f"period_id = {row}.period_id AND region_id = {row}.region_id AND status = {row}.status "
         f"AND sector_id = (SELECT sector_id FROM indicators_servicetype "
         f"WHERE id = {row}.service_type_id)"
     )
     return [
-        "INSERT INTO reporting_regionfigure "
-        "(period_id, region_id, sector_id, status, entered, counted, total) "
+        "INSERT INTO reporting_regionfigure (period_id, region_id, sector_id, status, "
+        "entered, counted, total, allocated, realised, budgeted) "
         f"SELECT {row}.period_id, {row}.region_id, st.sector_id, {row}.status, "
-        f"{entered}, {counted}, {total} "
+        f"{entered}, {counted}, {total}, {row}.budget_allocated * {sign}, "
+        f"{row}.budget_realised * {sign}, {budgeted} "
         f"FROM indicators_servicetype st WHERE st.id = {row}.service_type_id "
         "ON CONFLICT (period_id, region_id, sector_id, status) DO UPDATE SET "
         "entered = reporting_regionfigure.entered + excluded.entered, "
         "counted = reporting_regionfigure.counted + excluded.counted, "
-        "total = reporting_regionfigure.total + excluded.total",
-        f"DELETE FROM reporting_regionfigure WHERE {region_key} AND entered = 0 AND counted = 0",
+        "total = reporting_regionfigure.total + excluded.total, "
+        "allocated = reporting_regionfigure.allocated + excluded.allocated, "
+        "realised = reporting_regionfigure.realised + excluded.realised, "
+        "budgeted = reporting_regionfigure.budgeted + excluded.budgeted",
+        f"DELETE FROM reporting_regionfigure WHERE {region_key} "
+        "AND entered = 0 AND counted = 0 AND budgeted = 0",
         *_service(row, sign, "r.province_code", f"regions_region r WHERE r.id = {row}.region_id"),
         # The whole nation's row (province ''): what the national dashboard reads.
         *_service(
@@ -103,36 +120,73 @@ def _when(op: str, distinct: str) -> str:
     return f"({CONTRIBUTES.format(row='OLD')} OR {CONTRIBUTES.format(row='NEW')}) AND ({_changed(distinct)})"
 
 
+def _line(row: str, sign: int) -> str:
+    """Add (``sign`` 1) or take away (-1) a budget line's Rupiah on its report."""
+    op = "+" if sign > 0 else "-"
+    return (
+        "UPDATE reporting_report SET "
+        f"budget_allocated = budget_allocated {op} {row}.allocated, "
+        f"budget_realised = budget_realised {op} {row}.realised, "
+        f"budget_line_count = budget_line_count {op} 1 WHERE id = {row}.report_id"
+    )
+
+
+def _line_body(op: str) -> list[str]:
+    out: list[str] = []
+    if op in ("upd", "del"):
+        out.append(_line("OLD", -1))
+    if op in ("upd", "ins"):
+        out.append(_line("NEW", 1))
+    return out
+
+
+def _line_when(op: str, distinct: str) -> str:
+    if op != "upd":
+        return "TRUE"
+    return " OR ".join(
+        f"OLD.{c} {distinct} NEW.{c}" for c in ("report_id", "allocated", "realised")
+    )
+
+
 EVENTS = {"ins": "INSERT", "upd": "UPDATE", "del": "DELETE"}
-# Each trigger and (on PostgreSQL) its function share the name.
-TRIGGERS = tuple(f"reporting_figures_{op}" for op in EVENTS)
+# (table, trigger name prefix, body, WHEN clause). Each trigger and (on PostgreSQL) its
+# function share the name.
+TABLES = (
+    ("reporting_report", "reporting_figures", _body, _when),
+    ("reporting_budgetline", "reporting_budget", _line_body, _line_when),
+)
+TRIGGERS = tuple((table, f"{prefix}_{op}") for table, prefix, _b, _w in TABLES for op in EVENTS)
 
 
 def postgresql() -> list[str]:
     out = []
-    for op, event in EVENTS.items():
-        body = ";\n  ".join(_body(op))
-        out.append(
-            f"CREATE OR REPLACE FUNCTION reporting_figures_{op}() RETURNS trigger "
-            f"LANGUAGE plpgsql AS $$\nBEGIN\n  {body};\n  RETURN NULL;\nEND\n$$"
-        )
-        out.append(f"DROP TRIGGER IF EXISTS reporting_figures_{op} ON reporting_report")
-        out.append(
-            f"CREATE TRIGGER reporting_figures_{op} AFTER {event} ON reporting_report "
-            f"FOR EACH ROW WHEN ({_when(op, 'IS DISTINCT FROM')}) EXECUTE FUNCTION reporting_figures_{op}()"
-        )
+    for table, prefix, body_of, when_of in TABLES:
+        for op, event in EVENTS.items():
+            name = f"{prefix}_{op}"
+            body = ";\n  ".join(body_of(op))
+            out.append(
+                f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger "
+                f"LANGUAGE plpgsql AS $$\nBEGIN\n  {body};\n  RETURN NULL;\nEND\n$$"
+            )
+            out.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            out.append(
+                f"CREATE TRIGGER {name} AFTER {event} ON {table} "
+                f"FOR EACH ROW WHEN ({when_of(op, 'IS DISTINCT FROM')}) EXECUTE FUNCTION {name}()"
+            )
     return out
 
 
 def sqlite() -> list[str]:
     out = []
-    for op, event in EVENTS.items():
-        body = ";\n  ".join(_body(op))
-        out.append(f"DROP TRIGGER IF EXISTS reporting_figures_{op}")
-        out.append(
-            f"CREATE TRIGGER reporting_figures_{op} AFTER {event} ON reporting_report "
-            f"FOR EACH ROW WHEN {_when(op, 'IS NOT')}\nBEGIN\n  {body};\nEND"
-        )
+    for table, prefix, body_of, when_of in TABLES:
+        for op, event in EVENTS.items():
+            name = f"{prefix}_{op}"
+            body = ";\n  ".join(body_of(op))
+            out.append(f"DROP TRIGGER IF EXISTS {name}")
+            out.append(
+                f"CREATE TRIGGER {name} AFTER {event} ON {table} "
+                f"FOR EACH ROW WHEN {when_of(op, 'IS NOT')}\nBEGIN\n  {body};\nEND"
+            )
     return out
 
 
@@ -148,10 +202,10 @@ def statements(connection: BaseDatabaseWrapper) -> list[str]:
 
 def drop_statements(connection: BaseDatabaseWrapper) -> list[str]:
     if connection.vendor == "postgresql":
-        return [f"DROP TRIGGER IF EXISTS {name} ON reporting_report" for name in TRIGGERS] + [
-            f"DROP FUNCTION IF EXISTS {name}()" for name in TRIGGERS
+        return [f"DROP TRIGGER IF EXISTS {name} ON {table}" for table, name in TRIGGERS] + [
+            f"DROP FUNCTION IF EXISTS {name}()" for _table, name in TRIGGERS
         ]
-    return [f"DROP TRIGGER IF EXISTS {name}" for name in TRIGGERS]
+    return [f"DROP TRIGGER IF EXISTS {name}" for _table, name in TRIGGERS]
 
 
 def install(connection: BaseDatabaseWrapper) -> None:

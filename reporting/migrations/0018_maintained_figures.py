@@ -3,13 +3,15 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from reporting.figures import services, triggers
+from reporting.figures import triggers
 
 
 def install(apps, schema_editor):
-    """The triggers, then the figures of the reports already there."""
-    triggers.install(schema_editor.connection)
-    services.fill(schema_editor.connection)
+    """Nothing now: migration 0019 installs the triggers and fills the tables.
+
+    They read the report columns 0019 adds (the budget sums), so installing today's trigger
+    SQL here would fail; a database that ran this migration earlier got the triggers of that
+    time, which 0019 replaces."""
 
 
 def uninstall(apps, schema_editor):
