@@ -81,7 +81,7 @@ def province_floor() -> list[str]:
         "SELECT r.code, a.short_name, a.contact_name, a.contact_phone, a.contact_email, count(*) "
         "FROM reporting_report x JOIN regions_region r ON r.id = x.region_id "
         "JOIN regions_agency a ON a.id = x.agency_id WHERE x.period_id = %(p)s "
-        "AND x.entered_at IS NULL AND r.province_code = '33' "
+        "AND x.entered_at IS NULL AND x.agency_id IS NOT NULL AND r.province_code = '33' "
         "GROUP BY r.code, a.short_name, a.contact_name, a.contact_phone, a.contact_email",
     ]
 
