@@ -1341,8 +1341,8 @@ def _budget_from_lines(scope: Scope, period: Period | None, *, by_region: bool) 
     from reporting.models import BudgetLine
 
     reports = budget_reports(scope, period)
-    lines = BudgetLine.objects.filter(report__in=reports.values("pk")).order_by()
-    per_sector = list(
+    lines: QuerySet[Any] = BudgetLine.objects.filter(report__in=reports.values("pk")).order_by()
+    per_sector: list[dict[str, Any]] = list(
         lines.values(
             code=F("report__service_type__sector__code"),
             name=F("report__service_type__sector__name"),
