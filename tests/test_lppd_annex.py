@@ -445,6 +445,25 @@ def test_headline_after_the_due_date(year_2031, cast):
     assert on_due.overdue is False and on_due.cells[2][0] == "not_yet"
 
 
+def test_headline_counts_the_years_hand_ins_by_their_local_date(year_2031, cast):
+    """On time up to 23:59 WIB of the due date, late from 00:00; another year's annex is not
+    this year's."""
+    due_day_end = timezone.make_aware(dt.datetime(YEAR + 1, 3, 31, 16, 59), dt.UTC)  # 23:59 WIB
+    LppdAnnex.objects.create(
+        region=Region.objects.get(code="33.10"), year=YEAR, submitted_at=due_day_end
+    )
+    LppdAnnex.objects.create(
+        region=Region.objects.get(code="33.11"),
+        year=YEAR,
+        submitted_at=due_day_end + dt.timedelta(minutes=1),  # 00:00 WIB on 1 April
+    )
+    LppdAnnex.objects.create(  # the year before: not a hand-in of this year
+        region=Region.objects.get(code="33.12"), year=YEAR - 1, submitted_at=due_day_end
+    )
+    h = selectors.headline(cast["bangda.admin"], YEAR, today=dt.date(YEAR + 1, 4, 1))
+    assert (h.total, h.on_time, h.late) == (546, 1, 1)
+
+
 def test_annex_cover_names_the_legal_basis_and_the_due_date(year_2031, login):
     from django.template.loader import render_to_string
 

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -234,13 +234,15 @@ class Headline:
 
 def headline(user: AnyUser, year: int, today: dt.date | None = None) -> Headline:
     """Three queries: Bangda's due date, the year's period, and one count over the universe
-    in scope with each region's hand-in (its local date against the due date)."""
+    in scope with each region's hand-in (its local date against the due date).
+
+    The year's annex (at most one per region) is joined, not looked up per count."""
     due, _saved = due_of(year)
-    sent = LppdAnnex.objects.filter(region=OuterRef("pk"), year=year).values("submitted_at")[:1]
     counts = (
         regions_for(user, year)
         .order_by()
-        .annotate(sent_on=lppd.handed_in_on_sql(Subquery(sent)))
+        .annotate(annex=FilteredRelation("lppd_annexes", condition=Q(lppd_annexes__year=year)))
+        .annotate(sent_on=lppd.handed_in_on_sql(F("annex__submitted_at")))
         .aggregate(
             total=Count("pk"),
             on_time=Count("pk", filter=lppd.on_time_q("sent_on", due)),
