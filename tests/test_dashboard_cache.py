@@ -107,6 +107,22 @@ def check_contacts_and_new_reports_are_not_served_stale(committed):
     assert {r["code"]: r["reported"] for r in tables(biro, data)["ranking"]["rows"]} == reported
 
 
+def check_a_save_elsewhere_reaches_the_region_pages_rank(committed):
+    """The region page ranks the region among all of its level: a report counted in another
+    region (read from the maintained rows, not the period's reports) changes it at once."""
+    dik = catalog()["K-DIK-01"]  # before the first read: it writes the catalog year
+    tapem = client("klaten.tapem")
+    url = reverse("reporting:dashboard_region", args=["33.10"])
+    counted(tapem, url)
+    again, html = counted(tapem, url)
+    assert again <= 9  # served from the cache
+    assert "dari 1 kabupaten/kota di provinsinya" in html
+    report("33.11", dik, committed.period, "99")
+    _n, html = counted(tapem, url)
+    assert "dari 2 kabupaten/kota di provinsinya" in html
+    Report.objects.filter(region__code="33.11", period=committed.period).delete()
+
+
 def check_users_share_a_body_only_with_the_same_grants(committed):
     url = reverse("reporting:dashboard_national_data")
     everything = tables(client("bangda.admin"), url)
@@ -151,6 +167,7 @@ def check_nothing_is_cached_inside_a_transaction_with_its_own_writes(committed, 
 def test_reused_while_unchanged_and_fresh_after_every_commit(committed):
     check_repeated_reads_are_reused_and_every_commit_shows_at_once(committed)
     check_contacts_and_new_reports_are_not_served_stale(committed)
+    check_a_save_elsewhere_reaches_the_region_pages_rank(committed)
 
 
 def test_key_separates_scopes_and_languages_and_skips_own_writes(committed, settings):

@@ -117,13 +117,16 @@ def province_parts(year: int, quarter: int, province: Region, *, figures: bool) 
 
 
 def region_parts(year: int, quarter: int, region: Region, *, figures: bool) -> tuple[Part, ...]:
-    # The region's own rows (every quarter: the trend) and the whole period (its national rank).
+    """The region's own reports (every quarter: the trend) and the whole period's figures (its
+    national rank): with ``figures`` the maintained rows, else every report of the period and
+    the region's budget lines."""
     in_period = (f"region_id = %s AND {PERIOD}", (region.pk, year, quarter))
-    budget: tuple[Part, ...] = () if figures else (budget_part(*in_period),)
+    from_reports: tuple[Part, ...] = (
+        () if figures else (("reporting_report", PERIOD, (year, quarter)), budget_part(*in_period))
+    )
     return (
         ("reporting_report", "region_id = %s", (region.pk,)),
-        ("reporting_report", PERIOD, (year, quarter)),
-        *budget,
+        *from_reports,
         ("reporting_regionfigure", PERIOD, (year, quarter)),
         ("reporting_regionsubmission", PERIOD, (year, quarter)),
         ("reporting_periodregion", PERIOD, (year, quarter)),
