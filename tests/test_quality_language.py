@@ -5,7 +5,6 @@ it cannot judge leaves the rule silent (NotApplicable) instead of failing."""
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 
 import pytest
@@ -94,15 +93,13 @@ def test_a_very_big_or_deep_expression_is_refused():
     assert "terlalu rumit" in _refused("-" * 200 + "served > 1")
 
 
-def test_large_arithmetic_is_bounded_in_time_and_stays_silent():
-    """The biggest product the node limit allows: 30 factors of 2·10⁹ (10²⁷⁹) finishes at
-    once, and a number beyond 10¹⁸ has no answer (NotApplicable), not a runaway."""
+def test_large_arithmetic_is_bounded_and_stays_silent():
+    """The biggest product the node limit allows: 30 factors of 2·10⁹ (10²⁷⁹): a number
+    beyond 10¹⁸ has no answer (NotApplicable), not a runaway."""
     source = "served * " * 29 + "served"
     compiled = compile_expression(source)
-    started = time.monotonic()
     with pytest.raises(NotApplicable):
         evaluate(compiled, FACTS | {"served": 2_000_000_000})
-    assert time.monotonic() - started < 0.5
 
 
 def test_round_with_a_huge_precision_stays_silent():
