@@ -19,6 +19,7 @@ import json
 import os
 import pkgutil
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +52,21 @@ def prepare(reseed: bool) -> None:
     call_command("seed_synthetic", years=3, seed=1, i_know_this_is_not_production=True, verbosity=1)
 
 
+def cpu_reference() -> float:
+    """Seconds for a fixed pure-Python loop (best of 3): how fast this machine runs Python now.
+
+    A shared machine's speed changes from hour to hour; printed before and after each run and
+    kept in the goals file, it tells which runs can be compared."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for i in range(2_000_000):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return round(best, 3)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30)
@@ -72,6 +88,8 @@ def main() -> int:
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
+    reference = [cpu_reference()]
+    print(f"Acuan CPU (loop Python tetap, terbaik dari 3): {reference[0]:.3f} s")
     failed = False
     goals: list[dict] = []
     for info in sorted(pkgutil.iter_modules([str(ROOT / "bench")]), key=lambda i: i.name):
@@ -87,10 +105,14 @@ def main() -> int:
         print(f"→ {path.relative_to(ROOT)}")
         failed = failed or not result.get("ok", True)
         goals += bench_goals.of(name, result)
+    reference.append(cpu_reference())
+    print(f"Acuan CPU sesudahnya: {reference[1]:.3f} s")
     if goals:
         bench_goals.print_table(goals)
         path = out_dir / f"goals-{stamp}.json"
-        path.write_text(json.dumps({"timestamp": stamp, "goals": goals}, indent=2))
+        path.write_text(
+            json.dumps({"timestamp": stamp, "cpu_reference_s": reference, "goals": goals}, indent=2)
+        )
         print(f"→ {path.relative_to(ROOT)}")
         failed = failed or not all(g["ok"] for g in goals)
     return 1 if failed else 0
