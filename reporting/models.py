@@ -228,13 +228,16 @@ class Report(models.Model):
         """Save the report's own fields; the trigger-kept budget sums are the database's.
 
         An instance loaded before its budget lines changed would otherwise write their old
-        sums back over the ones the triggers just wrote.
+        sums back over the ones the triggers just wrote. Fields not loaded (``only``/``defer``)
+        are left out as Django itself does.
         """
-        if not self._state.adding and kwargs.get("update_fields") is None:
+        adding_or_forced = self._state.adding or kwargs.get("force_insert")
+        if not adding_or_forced and kwargs.get("update_fields") is None:
+            deferred = self.get_deferred_fields()
             kwargs["update_fields"] = [
                 f.name
                 for f in self._meta.concrete_fields
-                if not f.primary_key and f.name not in TRIGGER_FIELDS
+                if not f.primary_key and f.name not in TRIGGER_FIELDS and f.attname not in deferred
             ]
         super().save(*args, **kwargs)
 

@@ -183,6 +183,14 @@ def test_budget_rows_by_hand_for_each_kind_of_change():
     stale.problems = "catatan"
     stale.save()
     assert ("33.10", "KES", "verified", 2, 2, 1270, 200, 2) in budget_rows(p)
+    # Nor does one loaded with only some fields; what it changed is saved.
+    partial = Report.objects.only("pk", "problems").get(pk=kes.pk)
+    partial.problems = "catatan kedua"
+    partial.save()
+    assert Report.objects.values_list("problems", "budget_allocated").get(pk=kes.pk) == (
+        "catatan kedua",
+        1200,
+    )
 
     # Deleting a report's last line takes the report out of the count; a row left with nothing
     # (neither entered, indexed nor budgeted) goes.
