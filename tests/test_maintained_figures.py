@@ -20,6 +20,7 @@ from decimal import Decimal as D
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.management import CommandError, call_command
+from django.db import connection
 from openpyxl import load_workbook
 
 from regions import scoping
@@ -73,6 +74,33 @@ def service_rows(period, province: str = "33") -> set[tuple]:
             "service_type"
         )
     }
+
+
+# ----------------------------------------------------------------------------- installed
+
+
+@pytest.mark.django_db
+def test_every_trigger_is_installed_by_the_migrations():
+    """On both engines. A later migration that remakes ``reporting_report`` on SQLite (as an
+    ``AddField`` or ``AlterField`` there does) drops its triggers: it fails here unless it
+    installs them again, as 0019 does."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT c.relname, t.tgname FROM pg_trigger t "
+                "JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal"
+            )
+        else:
+            cursor.execute("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")
+        installed = set(cursor.fetchall())
+    assert {
+        ("reporting_report", "reporting_figures_ins"),
+        ("reporting_report", "reporting_figures_upd"),
+        ("reporting_report", "reporting_figures_del"),
+        ("reporting_budgetline", "reporting_budget_ins"),
+        ("reporting_budgetline", "reporting_budget_upd"),
+        ("reporting_budgetline", "reporting_budget_del"),
+    } <= installed
 
 
 # ----------------------------------------------------------------------------- by hand
