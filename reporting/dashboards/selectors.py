@@ -1302,15 +1302,20 @@ def budget_summary(
     )
     allocated = sum(int(row["a"] or 0) for row in per_sector)
     realised = sum(int(row["r"] or 0) for row in per_sector)
-    sectors = [
-        BudgetRow(row["code"], row["name"], int(row["a"] or 0), int(row["r"] or 0), allocated)
-        for row in sorted(per_sector, key=lambda r: r["sort"])
-    ]
-    regions = [
-        BudgetRow(row["code"], row["name"], int(row["a"] or 0), int(row["r"] or 0), allocated)
-        for row in sorted(per_region, key=lambda r: r["code"])
-    ]
-    return BudgetSummary(sectors, regions, allocated, realised, counted if sectors else 0)
+
+    def budget_rows(rows: list[dict[str, Any]], key: str) -> list[BudgetRow]:
+        return [
+            BudgetRow(row["code"], row["name"], int(row["a"] or 0), int(row["r"] or 0), allocated)
+            for row in sorted(rows, key=lambda r: r[key])
+        ]
+
+    return BudgetSummary(
+        budget_rows(per_sector, "sort"),
+        budget_rows(per_region, "code"),
+        allocated,
+        realised,
+        counted,
+    )
 
 
 BudgetRows = tuple[list[dict[str, Any]], list[dict[str, Any]], int]

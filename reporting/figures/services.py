@@ -2,8 +2,9 @@
 
 The rebuild is what the triggers keep, computed afresh in one transaction: the reports' budget
 columns from their lines, then the tables from the reports; after it the tables hold exactly
-the rows the triggers would have left (a row while something counts in it). Run it after a change the triggers do not follow — a service type moved to another
-sector, a region moved to another province — or to check them (``--check``).
+the rows the triggers would have left (a row while something counts in it). Run it after a
+change the triggers do not follow — a service type moved to another sector, a region moved to
+another province — or to check them (``--check``).
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def snapshot() -> Snapshot:
 
 
 def fill(conn: BaseDatabaseWrapper) -> None:
-    """Recompute both tables from the reports (also what migration 0018 runs)."""
+    """Recompute the reports' budget columns and both tables (also what migration 0019 runs)."""
     with conn.cursor() as cursor:
         for sql in REBUILD:
             cursor.execute(sql)
