@@ -19,7 +19,8 @@ PYTEST_WORKERS    ?= 2
 # and the period opening's set-based SQL.
 SQLITE_LANE := tests/test_isolation_matrix.py tests/test_audit_trail.py tests/test_sqlite.py tests/test_period_opening_parts.py tests/test_maintained_figures.py -k "not (test_isolation and api)"
 APT_PACKAGES := chromium chromium-driver poppler-utils gettext fonts-dejavu-core fonts-liberation \
-	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 postgresql-client redis-tools
+	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 postgresql-client redis-tools \
+	docker-compose
 
 .PHONY: help venv run serve test lint typecheck pytest system-deps check-services bench loadtest loadtest-steps mutate clean
 

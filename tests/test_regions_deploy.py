@@ -32,6 +32,50 @@ def test_docker_compose_runs_db_redis_web_worker_beat():
     assert "pgdata" in compose["volumes"]
 
 
+COMPOSE_SECRETS = {
+    "POSTGRES_PASSWORD": "pg-secret",
+    "SECRET_KEY": "s" * 50,
+    "ALLOWED_HOSTS": "espm.example.go.id",
+    "AWS_ACCESS_KEY_ID": "key-id",
+    "AWS_SECRET_ACCESS_KEY": "key-secret",
+}
+
+
+def compose_config(**env: str) -> subprocess.CompletedProcess[str]:
+    """What Compose itself makes of the file (Debian's docker-compose: schema, interpolation,
+    references between services), with only the given variables set."""
+    return subprocess.run(  # noqa: S603 — a fixed program and arguments
+        ["/usr/bin/docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config"],
+        env={"PATH": os.environ.get("PATH", ""), **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_compose_validates_and_resolves_with_the_secrets_set():
+    done = compose_config(**COMPOSE_SECRETS, WEB_REPLICAS="5")
+    assert done.returncode == 0, done.stderr[-2000:]
+    services = yaml.safe_load(done.stdout)["services"]
+    assert services["web"]["deploy"]["replicas"] == 5
+    url = "postgres://espm:pg-secret@db:5432/espm"
+    for name in ("migrate", "web", "worker", "worker-documents", "beat"):
+        assert services[name]["environment"]["DATABASE_URL"] == url
+        assert services[name]["environment"]["SECRET_KEY"] == "s" * 50
+    assert services["db"]["environment"]["POSTGRES_PASSWORD"] == "pg-secret"
+    assert compose_config(**COMPOSE_SECRETS).returncode == 0  # WEB_REPLICAS has a default
+
+
+@pytest.mark.parametrize("missing", sorted(COMPOSE_SECRETS))
+def test_compose_refuses_to_start_without_a_secret(missing):
+    """No production default for a secret: Compose names the one left unset."""
+    env = {name: value for name, value in COMPOSE_SECRETS.items() if name != missing}
+    done = compose_config(**env)
+    assert done.returncode != 0
+    assert f"set {missing}" in done.stderr
+
+
 def test_web_replicas_share_nothing_behind_the_proxy():
     """Several replicas, reached only through the proxy; files in the bucket, not a volume;
     the schema migrated once before any replica starts."""
