@@ -32,6 +32,7 @@ from indicators.models import Target
 from regions.models import Level, Region, User
 from regions.roles import Role
 from regions.scoping import Action, AnyUser, Grant, grants_for
+from reporting import reads
 from reporting.models import (
     Period,
     RegionSubmission,
@@ -466,9 +467,7 @@ def target_of(spec: Transition, obj: Flow) -> str:
 
 
 def submission_for(report: Report) -> RegionSubmission | None:
-    return RegionSubmission.objects.filter(
-        region_id=report.region_id, period_id=report.period_id
-    ).first()
+    return reads.submission_of(report)
 
 
 def review_lock_reason(report: Report, submission: RegionSubmission | None = None) -> str | None:
@@ -496,9 +495,12 @@ def report_problems(report: Report) -> list[Problem]:
     """What the submit check still asks for (``rules.completeness.submission_missing``)."""
     owner, contact = _agency_owner(report)
     where = f"{report.service_type.code}"
-    answers = completeness.quality_answers(
-        report.service_type.quality_items.all(), report.quality.all()
+    rows = (
+        report.quality.all()
+        if reads.prefetched(report, "quality")
+        else reads.quality_rows_of(report)
     )
+    answers = completeness.quality_answers(reads.quality_items_of(report), rows)
     problems = completeness.submission_missing(
         report.recipients_served,
         report.recipients_target,

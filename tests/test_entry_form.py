@@ -475,9 +475,34 @@ def test_a_section_save_reads_only_what_its_response_shows(login, django_assert_
     data = {"version": report.version, "problems": "Uji", "solutions": "Uji"}
     # With Redis the session is read from it (cached_db), else it is one more query.
     session = 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1
-    with django_assert_max_num_queries(40 + session):
+    with django_assert_max_num_queries(35 + session):
         response = post(client, url, data)
     assert response.status_code == 200
     html = response.content.decode()
     assert "Tersimpan" in html and 'id="capaian-panel"' in html
     assert Report.objects.get(pk=report.pk).problems == "Uji"
+
+
+def test_a_save_response_reads_each_shared_row_once(login):
+    """The capaian panel, the flags and the workflow buttons share the region's submission,
+    the flags and the quality rows (``espm.reads``): one read each after the commit."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login("klaten.dinkes")
+    report = demo_report(code="K-KES-01")
+    url = section_url(report, "problems")
+    with CaptureQueriesContext(connection) as queries:
+        response = post(client, url, {"version": report.version, "problems": "A", "solutions": "B"})
+    assert response.status_code == 200 and "Tersimpan" in response.content.decode()
+    sql = [q["sql"] for q in queries.captured_queries]
+    saved = next(i for i, q in enumerate(sql) if q.startswith('UPDATE "reporting_report"'))
+    committed = next(
+        i for i, q in enumerate(sql) if i > saved and q.startswith(("COMMIT", "RELEASE SAVEPOINT"))
+    )
+    after = sql[committed + 1 :]  # the response
+    for table in ("reporting_regionsubmission", "reporting_reportcheck", "reporting_reportquality"):
+        reads = [q for q in after if q.startswith("SELECT") and f'FROM "{table}"' in q]
+        assert len(reads) == 1, (table, len(reads))
+    items = [q for q in after if q.startswith("SELECT") and 'FROM "indicators_qualityitem"' in q]
+    assert len(items) == 1

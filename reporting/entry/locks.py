@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from regions.scoping import AnyUser, may_edit_report_data
+from reporting import reads
 from reporting.models import RegionSubmission, Report
 from reporting.rules import editing, windows
 
@@ -24,11 +25,7 @@ def submission_for(report: Report) -> RegionSubmission | None:
     cached = getattr(report, "_submission_cache", None)
     if cached is not None:
         return cached
-    sub = (
-        RegionSubmission.objects.filter(region_id=report.region_id, period_id=report.period_id)
-        .only("id", "status", "due_date")
-        .first()
-    )
+    sub = reads.submission_of(report)
     report._submission_cache = sub
     return sub
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from espm.parsing import parse_int
 from regions.scoping import Action, AnyUser
+from reporting import reads
 from reporting.models import (
     BudgetLine,
     Evidence,
@@ -341,7 +342,7 @@ def required_editable(report: Report) -> bool:
 
 
 def report_quality_rows(report: Report) -> list[ReportQuality]:
-    return list(report.quality.select_related("quality_item").order_by("quality_item__order", "id"))
+    return reads.quality_rows_of(report)
 
 
 def report_stages(report: Report) -> list[ReportStage]:
@@ -423,7 +424,7 @@ class Explanation:
 
 def explain(report: Report, rows: list[ReportQuality]) -> Explanation:
     c = capaian_of(report, rows)
-    answers = completeness.quality_answers(report.service_type.quality_items.all(), rows)
+    answers = completeness.quality_answers(reads.quality_items_of(report), rows)
     return Explanation(
         result=c,
         entered=report.entered_at is not None,

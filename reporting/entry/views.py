@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from espm import exports
+from espm.reads import building_response
 from indicators.models import Sector
 from regions.models import Agency
 from regions.scoping import Action, scoped_get
@@ -234,11 +235,12 @@ def _context(
 def _render_detail(
     request: HttpRequest, report: Report, tab: str = "isian", status: int = 200, **extra: Any
 ) -> HttpResponse:
-    ctx = _context(request, report, **extra)
-    ctx["tab"] = tab
-    if tab == "riwayat":
-        ctx["history"] = selectors.history(report)
-    return render(request, "reporting/report_detail.html", ctx, status=status)
+    with building_response():
+        ctx = _context(request, report, **extra)
+        ctx["tab"] = tab
+        if tab == "riwayat":
+            ctx["history"] = selectors.history(report)
+        return render(request, "reporting/report_detail.html", ctx, status=status)
 
 
 def _section_response(
@@ -253,8 +255,9 @@ def _section_response(
         extra.setdefault("conflict_section", section)  # the section says "belum tersimpan"
     if not _htmx(request):
         return _render_detail(request, report, status=status, **extra)
-    ctx = _context(request, report, **extra)
-    html = render_to_string(f"reporting/sections/_{section}.html", ctx, request=request)
+    with building_response():
+        ctx = _context(request, report, **extra)
+        html = render_to_string(f"reporting/sections/_{section}.html", ctx, request=request)
     response = HttpResponse(html, status=status)
     response["HX-Retarget"] = f"#sec-{section}"
     response["HX-Reswap"] = "outerHTML"
@@ -277,23 +280,24 @@ def _saved_response(
         return redirect(
             reverse("reporting:report_detail", kwargs={"pk": report.pk}) + f"#sec-{section}"
         )
-    ctx = _context(request, report)
-    ctx.update(
-        {
-            "section": section,
-            "saved_at": timezone.localtime(),
-            "swap_section": swap_section,
-            "focus": focus,
-        }
-    )
-    if focus == "new":
-        ctx["forms"]["budget_new"].focus()
-    # The submit button and its checks follow the save; its form returns to the report page.
-    ctx["workflow_next"] = reverse("reporting:report_detail", kwargs={"pk": report.pk})
-    if section in SECTIONS:
-        # What is stored now, as the section's fields show it: the next save starts from it.
-        ctx["stored"] = json.dumps(dict(ctx["forms"][section].bases()))
-    html = render_to_string("reporting/_saved.html", ctx, request=request)
+    with building_response():
+        ctx = _context(request, report)
+        ctx.update(
+            {
+                "section": section,
+                "saved_at": timezone.localtime(),
+                "swap_section": swap_section,
+                "focus": focus,
+            }
+        )
+        if focus == "new":
+            ctx["forms"]["budget_new"].focus()
+        # The submit button and its checks follow the save; its form returns to the report page.
+        ctx["workflow_next"] = reverse("reporting:report_detail", kwargs={"pk": report.pk})
+        if section in SECTIONS:
+            # What is stored now, as the section's fields show it: the next save starts from it.
+            ctx["stored"] = json.dumps(dict(ctx["forms"][section].bases()))
+        html = render_to_string("reporting/_saved.html", ctx, request=request)
     response = HttpResponse(html)
     if swap_section:
         response["HX-Retarget"] = f"#sec-{section}"

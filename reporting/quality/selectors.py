@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from espm.reads import once
 from reporting.models import ReportCheck, ValidationRule
 from reporting.rules import quality as rules
 
@@ -22,6 +23,12 @@ def message(check: ReportCheck) -> str:
 
 
 def checks_of(report_id: int) -> list[ReportCheck]:
+    """The report's active flags, worst first, each with its message (shared while a response
+    is built: the flags beside the sections and the workflow buttons' checks)."""
+    return once(("checks", report_id), lambda: _checks_of(report_id))
+
+
+def _checks_of(report_id: int) -> list[ReportCheck]:
     rows = list(
         ReportCheck.objects.filter(report_id=report_id, rule__is_active=True)
         .select_related("rule", "explained_by", "confirmed_by")

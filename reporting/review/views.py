@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _t
 from django.views.decorators.http import require_GET, require_POST
 
 from espm.parsing import parse_int
+from espm.reads import building_response
 from regions.middleware import signed_in
 from regions.scoping import Action, scoped_get
 from reporting import (
@@ -59,42 +60,55 @@ def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
 
 
 def _report(request: HttpRequest, pk: int) -> Report:
-    report = scoped_get(Report, request.user, Action.VIEW, pk=pk)
-    # One query for what the page prints of it; scoped_get proved visibility.
-    return Report.objects.select_related("region", "period", "agency", "service_type__sector").get(
-        pk=report.pk
+    """The report in the user's scope (else 404), with what the page prints of it: one query."""
+    report = (
+        Report.objects.visible_to(request.user, Action.VIEW)
+        .select_related("region", "period", "agency", "service_type__sector")
+        .filter(pk=pk)
+        .first()
     )
+    if report is None:
+        raise Http404
+    return report
 
 
 def _report_page(
     request: HttpRequest, report: Report, *, error: workflow.TransitionError | None = None,
     typed: dict[str, Any] | None = None, status: int = 200,
 ) -> HttpResponse:  # fmt: skip
+    """The page after every step of the request: its parts share their reads."""
+    with building_response():
+        context = _report_context(request, report, error=error, typed=typed)
+        return render(request, "reporting/review/report_review.html", context, status=status)
+
+
+def _report_context(
+    request: HttpRequest,
+    report: Report,
+    *,
+    error: workflow.TransitionError | None,
+    typed: dict[str, Any] | None,
+) -> dict[str, Any]:
     submission = workflow.submission_for(report)
     changes = review_selectors.changes_since_return(report)
-    return render(
-        request,
-        "reporting/review/report_review.html",
-        {
-            "report": report,
-            "submission": submission,
-            "problems": workflow.report_problems(report),
-            "changes": changes,
-            "contents": review_selectors.review_contents(report),
-            # The latest return's pointers stay beside their sections for the next review.
-            "feedback": review_selectors.section_feedback(
-                report, changes.returned if changes else None
-            ),
-            "may_note": workflow.note_refusal(report, request.user) is None,
-            "lock_reason": workflow.review_lock_reason(report, submission),
-            "error": error,
-            "typed": typed or {},
-            # Data-quality flags with the operator's explanations; the verifier follows up.
-            **quality_views.section_context(report, request.user, review=True),
-            "check_sections": quality_views.CHECK_SECTIONS,
-        },
-        status=status,
-    )
+    return {
+        "report": report,
+        "submission": submission,
+        "problems": workflow.report_problems(report),
+        "changes": changes,
+        "contents": review_selectors.review_contents(report),
+        # The latest return's pointers stay beside their sections for the next review.
+        "feedback": review_selectors.section_feedback(
+            report, changes.returned if changes else None
+        ),
+        "may_note": workflow.note_refusal(report, request.user) is None,
+        "lock_reason": workflow.review_lock_reason(report, submission),
+        "error": error,
+        "typed": typed or {},
+        # Data-quality flags with the operator's explanations; the verifier follows up.
+        **quality_views.section_context(report, request.user, review=True),
+        "check_sections": quality_views.CHECK_SECTIONS,
+    }
 
 
 @login_required
