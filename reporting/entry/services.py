@@ -168,7 +168,7 @@ def _edit(
     with transaction.atomic():
         report = (
             Report.objects.select_for_update(of=("self",))
-            .select_related("period", "region", "service_type", "agency", "updated_by")
+            .select_related("period", "region", "service_type__sector", "agency", "updated_by")
             .get(pk=report_id)
         )
         reason = entry_lock_reason(report, user)

@@ -498,7 +498,15 @@ def report_section(request: HttpRequest, pk: int, section: str) -> HttpResponse:
         if isinstance(exc, services.StaleVersion) and exc.theirs:
             _offer_choice(kept, exc)
         return _refused(request, report, section, exc, overrides={section: kept})
-    return _saved_response(request, _get_report(request, pk), section)
+    return _saved_response(request, _as_stored(report), section)
+
+
+def _as_stored(report: Report) -> Report:
+    """The instance a save has just written, for its response: every field is what was stored
+    (the report's triggers write other tables only), so it is not read again; relations read
+    before the write are dropped."""
+    report.__dict__.pop("_prefetched_objects_cache", None)
+    return report
 
 
 def _offer_choice(form: Any, exc: services.StaleVersion) -> None:
