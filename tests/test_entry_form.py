@@ -475,7 +475,7 @@ def test_a_section_save_reads_only_what_its_response_shows(login, django_assert_
     data = {"version": report.version, "problems": "Uji", "solutions": "Uji"}
     # With Redis the session is read from it (cached_db), else it is one more query.
     session = 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1
-    with django_assert_max_num_queries(34 + session):
+    with django_assert_max_num_queries(33 + session):
         response = post(client, url, data)
     assert response.status_code == 200
     html = response.content.decode()

@@ -473,8 +473,8 @@ def test_background_job_leaves_a_report_saved_meanwhile_to_its_own_save(draft, d
     assert "CUM-TURUN" in codes(draft)
     real_load = quality._load
 
-    def stale(ids):
-        rows = real_load(ids)
+    def stale(ids, known=None):
+        rows = real_load(ids, known)
         for r in rows:
             if r.pk == draft.pk:  # as read before the save: fine numbers, older version
                 r.recipients_served, r.version = 12301, r.version - 1

@@ -561,7 +561,7 @@ def add_evidence(
     with transaction.atomic():
         report = (
             Report.objects.select_for_update(of=("self",))
-            .select_related("period", "agency")
+            .select_related("period", "agency", "service_type__sector")
             .get(pk=report_id)
         )
         reason = entry_lock_reason(report, user)
@@ -612,7 +612,7 @@ def delete_evidence(
             raise Evidence.DoesNotExist
         report = (
             Report.objects.select_for_update(of=("self",))
-            .select_related("period", "agency", "updated_by")
+            .select_related("period", "agency", "updated_by", "service_type__sector")
             .get(pk=owner)
         )
         reason = entry_lock_reason(report, user)

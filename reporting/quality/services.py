@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -364,8 +364,17 @@ class Summary:
     by_rule: dict[str, int] = field(default_factory=dict)
 
 
-def _load(ids: Sequence[int]) -> list[Report]:
-    return list(Report.objects.filter(pk__in=ids).select_related("period", "service_type__sector"))
+def _load(ids: Sequence[int], known: Mapping[int, Report] | None = None) -> list[Report]:
+    """The reports with their period and sector; ``known``: instances as just stored."""
+    known = known or {}
+    missing = [pk for pk in ids if pk not in known]
+    loaded = {
+        r.pk: r
+        for r in Report.objects.filter(pk__in=missing)
+        .order_by()
+        .select_related("period", "service_type__sector")
+    } if missing else {}  # fmt: skip
+    return [r for pk in ids if (r := known.get(pk) or loaded.get(pk)) is not None]
 
 
 def evaluate(
@@ -373,13 +382,15 @@ def evaluate(
     active: Sequence[ActiveRule] | None = None,
     *,
     skip_busy: bool = False,
+    known: Mapping[int, Report] | None = None,
 ) -> Summary:
     """Re-evaluate the reports' flags and store the difference (idempotent).
 
     ``skip_busy`` (the background job): a report being saved right now (row locked) or saved
     since its facts were read (version moved on) is left to that save, whose own ``refresh``
     writes its flags — a job never overwrites them with older facts, and never waits on a
-    clerk's save (``SKIP LOCKED``, so no deadlock either).
+    clerk's save (``SKIP LOCKED``, so no deadlock either). ``known``: reports as their save has
+    just stored them (with period and sector), not read again.
     """
     active = list(active) if active is not None else active_rules()
     ids = list(report_ids)
@@ -387,7 +398,7 @@ def evaluate(
     # The outlier rules at hand need their comparisons: no query to ask whether any is active.
     outliers = frozenset(a.rule.kind for a in active) - {rules.KIND_EXPRESSION}
     for start in range(0, len(ids), CHUNK):
-        chunk = _load(ids[start : start + CHUNK])
+        chunk = _load(ids[start : start + CHUNK], known)
         facts = _facts_of(chunk, outliers)
         wanted: dict[tuple[int, int, str], Flag] = {}
         for r in chunk:
@@ -497,7 +508,7 @@ def refresh(report: Report) -> None:
         .order_by()
         .values_list("pk", flat=True)
     )
-    evaluate(ids)
+    evaluate(ids, known={report.pk: report})
 
 
 def evaluate_period(period_id: int, *, include_verified: bool = False) -> Summary:
