@@ -137,9 +137,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-elif env_bool("DB_PREPARED_STATEMENTS", False):
+elif env_bool("DB_PREPARED_STATEMENTS", True):
     # Server-side binding lets psycopg prepare a statement the 5th time a connection runs it:
-    # PostgreSQL then skips planning. Not with a transaction-pooling pgbouncer.
+    # PostgreSQL then skips planning, which was 60 % of its CPU in the deadline rush
+    # (docs/performance.md). DB_PREPARED_STATEMENTS=0 behind a transaction-pooling pgbouncer.
     DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
