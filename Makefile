@@ -29,7 +29,7 @@ help:
 	@echo "make test   — lint, type-check and the whole suite on PostgreSQL + Redis + Chromium"
 	@echo "make bench  — national-scale benchmarks (PostgreSQL; see README, Performance)"
 	@echo "make loadtest — deadline-rush load test (Locust; LOAD_USERS=200 LOAD_DURATION=2m)"
-	@echo "make loadtest-steps — the rush at 200, 400, 800, 1200 users and the knee table"
+	@echo "make loadtest-steps — the rush at 200, 400, 800, 1000, 1200 users and the knee table"
 	@echo "make mutate — mutation testing of the rule modules (mutmut; see docs/testing.md)"
 
 $(VENV)/.installed: requirements/dev.lock pyproject.toml
@@ -98,7 +98,7 @@ loadtest: venv check-services
 	DATABASE_URL="$(BENCH_DATABASE_URL)" $(PY) bench/loadtest.py --users $(LOAD_USERS) --duration $(LOAD_DURATION)
 
 # The rush upward, one step after another, and the knee table (docs/performance.md).
-LOAD_STEPS ?= 200,400,800,1200
+LOAD_STEPS ?= 200,400,800,1000,1200
 loadtest-steps: venv check-services
 	DATABASE_URL="$(BENCH_DATABASE_URL)" $(PY) bench/loadtest.py --steps $(LOAD_STEPS) --duration $(LOAD_DURATION)
 
