@@ -10,7 +10,7 @@ share its answer. Outside it every call reads afresh, so a step that writes and 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -19,9 +19,12 @@ _reads: ContextVar[dict[Hashable, Any] | None] = ContextVar("espm_response_reads
 
 
 @contextmanager
-def building_response() -> Iterator[None]:
-    """Share ``once`` reads until the block ends; nothing in the block may write them."""
-    token = _reads.set({})
+def building_response(known: Mapping[Hashable, Any] | None = None) -> Iterator[None]:
+    """Share ``once`` reads until the block ends; nothing in the block may write them.
+
+    ``known``: answers the request's own write has just read after writing (a save's), under
+    the same keys."""
+    token = _reads.set(dict(known or {}))
     try:
         yield
     finally:

@@ -4,6 +4,7 @@ built (a save, a workflow step) each call reads afresh."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 from espm.reads import once
@@ -14,7 +15,7 @@ from reporting.models import RegionSubmission, Report, ReportQuality
 def submission_of(obj: Any) -> RegionSubmission | None:
     """The region submission of ``obj``'s region and period (a report or a submission)."""
     return once(
-        ("submission", obj.region_id, obj.period_id),
+        _submission_key(obj),
         lambda: RegionSubmission.objects.filter(
             region_id=obj.region_id, period_id=obj.period_id
         ).first(),
@@ -24,7 +25,7 @@ def submission_of(obj: Any) -> RegionSubmission | None:
 def quality_items_of(report: Report) -> list[QualityItem]:
     """The quality items of the report's service type (from a prefetch when there is one)."""
     return once(
-        ("quality_items", report.service_type_id),
+        _items_key(report),
         lambda: list(report.service_type.quality_items.all()),
     )
 
@@ -32,11 +33,41 @@ def quality_items_of(report: Report) -> list[QualityItem]:
 def quality_rows_of(report: Report) -> list[ReportQuality]:
     """The report's quality rows with their items, in the form's order."""
     return once(
-        ("quality_rows", report.pk),
-        lambda: list(
-            report.quality.select_related("quality_item").order_by("quality_item__order", "id")
-        ),
+        _rows_key(report),
+        lambda: read_quality_rows(report),
     )
+
+
+def read_quality_rows(report: Report) -> list[ReportQuality]:
+    """``quality_rows_of`` read afresh, whether or not a response is being built."""
+    return list(report.quality.select_related("quality_item").order_by("quality_item__order", "id"))
+
+
+def carry(report: Report, rows: list[ReportQuality], items: list[QualityItem]) -> None:
+    """Keep on a report its save has just written what the save read after its writes — its
+    quality rows and items — and the region's submission its lock check read (a report's save
+    does not change it), for the answer (``carried``)."""
+    known: dict[Hashable, Any] = {_rows_key(report): rows, _items_key(report): items}
+    if "_submission_cache" in report.__dict__:
+        known[_submission_key(report)] = report.__dict__["_submission_cache"]
+    report.__dict__["_carried_reads"] = known
+
+
+def carried(report: Report) -> dict[Hashable, Any]:
+    """What ``carry`` kept on this instance (nothing on one read for the answer)."""
+    return dict(report.__dict__.get("_carried_reads", {}))
+
+
+def _submission_key(obj: Any) -> tuple[Any, ...]:
+    return ("submission", obj.region_id, obj.period_id)
+
+
+def _items_key(report: Report) -> tuple[Any, ...]:
+    return ("quality_items", report.service_type_id)
+
+
+def _rows_key(report: Report) -> tuple[Any, ...]:
+    return ("quality_rows", report.pk)
 
 
 def prefetched(obj: Any, name: str) -> bool:

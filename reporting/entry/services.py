@@ -21,8 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from espm import history, versioning
-from indicators.models import Target
+from indicators.models import QualityItem, Target
 from regions.scoping import AnyUser, acting_user
+from reporting import reads
 from reporting.entry.evidence import check_upload
 from reporting.entry.locks import entry_lock_reason
 from reporting.entry.selectors import capaian_of
@@ -84,14 +85,19 @@ class StaleVersion(EntryError):
 # ---------------------------------------------------------------- capaian
 
 
-def recompute_capaian(report: Report, rows: Iterable[ReportQuality] | None = None) -> None:
+def recompute_capaian(
+    report: Report,
+    rows: Iterable[ReportQuality] | None = None,
+    items: Iterable[QualityItem] | None = None,
+) -> None:
     """Store the capaian on the report (the caller saves it, in its transaction).
 
     Only a complete report has an index (``rules.completeness``): a partly filled one stores
     none, so it is "belum lengkap" everywhere and missing in every roll-up — never a 0.
     """
     rows = list(report.quality.select_related("quality_item")) if rows is None else list(rows)
-    answers = completeness.quality_answers(report.service_type.quality_items.all(), rows)
+    items = report.service_type.quality_items.all() if items is None else items
+    answers = completeness.quality_answers(items, rows)
     complete = completeness.is_complete(report.recipients_served, report.recipients_target, answers)
     if report.entered_at is None or not complete:
         report.recipients_pct = report.quality_pct = report.capaian_index = None
@@ -187,10 +193,13 @@ def _edit(
             report.entered_at = timezone.now()
         report.version += 1
         report.updated_by = acting_user(user)
-        recompute_capaian(report)
+        rows = reads.read_quality_rows(report)
+        items = list(report.service_type.quality_items.all())
+        recompute_capaian(report, rows, items)
         history.set_actor(report, user)
         report.save()
         quality_checks.refresh(report)
+        reads.carry(report, rows, items)  # for the save's answer: read after the writes
         return report
 
 

@@ -29,6 +29,7 @@ from espm.reads import building_response
 from indicators.models import Sector
 from regions.models import Agency
 from regions.scoping import Action, scoped_get
+from reporting import reads
 from reporting.documents import services as documents
 from reporting.entry import locks, selectors, services
 from reporting.entry.evidence import ACCEPT_ATTR, human_size, max_bytes, open_stored, preview_kind
@@ -280,7 +281,7 @@ def _saved_response(
         return redirect(
             reverse("reporting:report_detail", kwargs={"pk": report.pk}) + f"#sec-{section}"
         )
-    with building_response():
+    with building_response(reads.carried(report)):
         ctx = _context(request, report)
         ctx.update(
             {
