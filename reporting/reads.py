@@ -10,6 +10,8 @@ from typing import Any
 from espm.reads import once
 from indicators.models import QualityItem
 from reporting.models import RegionSubmission, Report, ReportQuality
+from reporting.rules import breakdown
+from reporting.rules.breakdown import Dimension
 
 
 def submission_of(obj: Any) -> RegionSubmission | None:
@@ -38,6 +40,19 @@ def quality_rows_of(report: Report) -> list[ReportQuality]:
     )
 
 
+def dimensions_of(service_type: Any) -> tuple[Dimension, ...]:
+    """The catalog's breakdown dimensions of a service type (``rules.breakdown``)."""
+    return once(_dimensions_key(service_type), lambda: breakdown.dimensions_of(service_type))
+
+
+def remember_dimensions(report: Report, dimensions: tuple[Dimension, ...]) -> None:
+    """Add the dimensions a save's form was bound with to what it hands its answer (``carry``):
+    catalog rows, which no save changes."""
+    report.__dict__.setdefault("_carried_reads", {})[_dimensions_key(report.service_type)] = (
+        dimensions
+    )
+
+
 def read_quality_rows(report: Report) -> list[ReportQuality]:
     """``quality_rows_of`` read afresh, whether or not a response is being built."""
     return list(report.quality.select_related("quality_item").order_by("quality_item__order", "id"))
@@ -50,12 +65,16 @@ def carry(report: Report, rows: list[ReportQuality], items: list[QualityItem]) -
     known: dict[Hashable, Any] = {_rows_key(report): rows, _items_key(report): items}
     if "_submission_cache" in report.__dict__:
         known[_submission_key(report)] = report.__dict__["_submission_cache"]
-    report.__dict__["_carried_reads"] = known
+    report.__dict__.setdefault("_carried_reads", {}).update(known)
 
 
 def carried(report: Report) -> dict[Hashable, Any]:
     """What ``carry`` kept on this instance (nothing on one read for the answer)."""
     return dict(report.__dict__.get("_carried_reads", {}))
+
+
+def _dimensions_key(service_type: Any) -> tuple[Any, ...]:
+    return ("dimensions", getattr(service_type, "pk", None))
 
 
 def _submission_key(obj: Any) -> tuple[Any, ...]:

@@ -475,7 +475,7 @@ def test_a_section_save_reads_only_what_its_response_shows(login, django_assert_
     data = {"version": report.version, "problems": "Uji", "solutions": "Uji"}
     # With Redis the session is read from it (cached_db), else it is one more query.
     session = 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1
-    with django_assert_max_num_queries(31 + session):
+    with django_assert_max_num_queries(30 + session):
         response = post(client, url, data)
     assert response.status_code == 200
     html = response.content.decode()
@@ -511,3 +511,28 @@ def test_a_save_response_reads_each_shared_row_once(login):
     for table, n in expected.items():
         reads = [q for q in after if q.startswith("SELECT") and f'FROM "{table}"' in q]
         assert len(reads) == n, (table, len(reads))
+
+
+def test_a_recipients_save_reads_the_breakdown_dimensions_once(login):
+    """Binding the posted form, its base and the answer's form share one read of the catalog's
+    dimensions (``reads.remember_dimensions``)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login("klaten.dinkes")
+    report = demo_report(code="K-KES-01")
+    url = section_url(report, "recipients")
+    data = {
+        "version": report.version,
+        "recipients_served": "101",
+        "base-recipients_served": str(report.recipients_served or ""),
+    }
+    with CaptureQueriesContext(connection) as queries:
+        response = post(client, url, data)
+    assert response.status_code == 200 and "Tersimpan" in response.content.decode()
+    assert Report.objects.get(pk=report.pk).recipients_served == 101
+    sql = [q["sql"] for q in queries.captured_queries]
+    saved = next(i for i, q in enumerate(sql) if q.startswith('UPDATE "reporting_report"'))
+    before = [q for q in sql[:saved] if 'FROM "indicators_breakdowndimension"' in q]
+    after = [q for q in sql[saved:] if 'FROM "indicators_breakdowndimension"' in q]
+    assert len(before) == 1 and after == []

@@ -78,7 +78,7 @@ def _form(report: Report, name: str, rows: list[Any], stages: Callable[[], list[
     """One section's form as stored (the page's fields and the base a save starts from)."""
     v = {"version": report.version}
     if name == "recipients":
-        dims = breakdown_rules.dimensions_of(report.service_type)
+        dims = reads.dimensions_of(report.service_type)
         initial = {
             **v,
             "recipients_served": report.recipients_served,
@@ -458,13 +458,14 @@ def report_section(request: HttpRequest, pk: int, section: str) -> HttpResponse:
     # Read only by the sections whose form lists them.
     rows = _once(lambda: selectors.report_quality_rows(report))
     stages = _once(lambda: selectors.report_stages(report))
-    form = _rebind(section, request.POST, rows, stages, report)
+    dims = _once(lambda: breakdown_rules.dimensions_of(report.service_type))
+    form = _rebind(section, request.POST, rows, stages, report, dims)
     if not form.is_valid():
         return _section_response(request, report, section, 422, overrides={section: form})
     version = form.cleaned_data["version"]
     # A save carries what the person started from (base-* inputs): merged field by field.
     base_data = form.base_data(request.POST)
-    base_form = _rebind(section, base_data, rows, stages, report) if base_data else None
+    base_form = _rebind(section, base_data, rows, stages, report, dims) if base_data else None
     try:
         if base_form is not None and base_form.is_valid():
             report = services.save_fields(
@@ -494,11 +495,13 @@ def report_section(request: HttpRequest, pk: int, section: str) -> HttpResponse:
         # Keep exactly what the user typed; only the version moves so a second save is deliberate.
         data = request.POST.copy()
         data["version"] = str(Report.objects.values_list("version", flat=True).get(pk=pk))
-        kept = _rebind(section, data, rows, stages, report)
+        kept = _rebind(section, data, rows, stages, report, dims)
         kept.is_valid()
         if isinstance(exc, services.StaleVersion) and exc.theirs:
             _offer_choice(kept, exc)
         return _refused(request, report, section, exc, overrides={section: kept})
+    if section == "recipients":
+        reads.remember_dimensions(report, dims())  # catalog rows: the answer's form shows them
     return _saved_response(request, _as_stored(report), section)
 
 
@@ -530,10 +533,11 @@ def _rebind(
     rows: Callable[[], list[Any]],
     stages: Callable[[], list[Any]],
     report: Report,
+    dims: Callable[[], tuple[Any, ...]],
 ) -> Any:
     """The section's form bound to what was posted (or kept after a refused save)."""
     if section == "recipients":
-        return RecipientsForm(data, dimensions=breakdown_rules.dimensions_of(report.service_type))
+        return RecipientsForm(data, dimensions=dims())
     if section == "quality":
         return QualityForm(data, rows=rows(), required_editable=selectors.required_editable(report))
     if section == "stages":
