@@ -22,9 +22,8 @@ FROZEN_SUBMISSION = frozenset({RegionSubmission.Status.SUBMITTED, RegionSubmissi
 
 
 def submission_for(report: Report) -> RegionSubmission | None:
-    cached = getattr(report, "_submission_cache", None)
-    if cached is not None:
-        return cached
+    if "_submission_cache" in report.__dict__:  # a region without a submission is an answer too
+        return report._submission_cache
     sub = reads.submission_of(report)
     report._submission_cache = sub
     return sub
