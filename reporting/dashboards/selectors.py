@@ -677,6 +677,7 @@ def band_distribution(
 
 
 CONTACT_FIELDS = ("contact_name", "contact_position", "contact_phone", "contact_email")
+_CONTACT_KEYS = tuple(f"_{f}" for f in CONTACT_FIELDS)
 
 
 def rollup_by_region(
@@ -687,8 +688,11 @@ def rollup_by_region(
     for s in services:
         per_level[s.level] += 1
     agg = counted_by_region(scope, period)
+    # Regions of one level share the count unless the universe says otherwise: worked out once
+    # per (code rule, level) and looked up per row, as is everything else a row needs.
+    expected_of: dict[tuple[str, ...], int] = {}
     rows: list[RegionRollup] = []
-    for r in regions_with_status(scope, period).values(
+    flags = regions_with_status(scope, period).values_list(
         "pk",
         "code",
         "name",
@@ -700,30 +704,46 @@ def rollup_by_region(
         "is_on_time",
         "is_late_sub",
         *CONTACT_FIELDS,
-    ):
-        a: dict[str, Any] = agg.get(r["pk"], {})
-        expected = sum(per_level[lv] for lv in universe.service_levels(r["code"], r["level"]))
-        reported = a.get("n", 0)
+    )
+    for (
+        pk,
+        code,
+        name,
+        level,
+        province_code,
+        entered,
+        submitted,
+        accepted,
+        on_time,
+        late,
+        *contact,
+    ) in flags:
+        levels = universe.service_levels(code, level)
+        expected = expected_of.get(levels)
+        if expected is None:
+            expected = expected_of[levels] = sum(per_level[lv] for lv in levels)
+        a = agg.get(pk)
+        reported = a["n"] if a else 0
         official, reported_mean = _rolled(
-            _as_decimal(a.get("total")) or Decimal(0), reported, expected
+            _as_decimal(a["total"]) or Decimal(0) if a else Decimal(0), reported, expected
         )
+        extra: dict[str, Any] = dict(zip(_CONTACT_KEYS, contact, strict=True))
+        extra["_id"] = pk
         rows.append(
             RegionRollup(
-                key=r["code"],
-                label=r["name"],
+                key=code,
+                label=name,
                 mean=official,
                 mean_reported=reported_mean,
                 reported=reported,
                 expected=max(expected, reported),
-                extra={"_id": r["pk"], **{f"_{f}": r[f] for f in CONTACT_FIELDS}},
-                level=r["level"],
-                province_code=r["province_code"],
-                timeliness="on_time"
-                if r["is_on_time"]
-                else ("late" if r["is_late_sub"] else "missing"),
-                submitted=r["has_submitted"],
-                accepted=r["has_accepted"],
-                entered=r["has_entered"],
+                extra=extra,
+                level=level,
+                province_code=province_code,
+                timeliness="on_time" if on_time else ("late" if late else "missing"),
+                submitted=submitted,
+                accepted=accepted,
+                entered=entered,
             )
         )
     return rank_regions(rows)
