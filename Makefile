@@ -89,18 +89,21 @@ test: venv system-deps lint typecheck pytest
 
 # ---------------------------------------------------------------- benchmarks (not part of test)
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/espm_bench
+# The rush's web workers share their cache and sessions through Redis, as in production
+# (this database is emptied at each step; empty = no Redis, as `make run`).
+BENCH_REDIS_URL    ?= redis://127.0.0.1:6379/13
 bench: venv system-deps check-services
 	DATABASE_URL="$(BENCH_DATABASE_URL)" $(PY) bench/run.py
 
 LOAD_USERS    ?= 200
 LOAD_DURATION ?= 2m
 loadtest: venv check-services
-	DATABASE_URL="$(BENCH_DATABASE_URL)" $(PY) bench/loadtest.py --users $(LOAD_USERS) --duration $(LOAD_DURATION)
+	DATABASE_URL="$(BENCH_DATABASE_URL)" BENCH_REDIS_URL="$(BENCH_REDIS_URL)" $(PY) bench/loadtest.py --users $(LOAD_USERS) --duration $(LOAD_DURATION)
 
 # The rush upward, one step after another, and the knee table (docs/performance.md).
 LOAD_STEPS ?= 200,400,800,1000,1200
 loadtest-steps: venv check-services
-	DATABASE_URL="$(BENCH_DATABASE_URL)" $(PY) bench/loadtest.py --steps $(LOAD_STEPS) --duration $(LOAD_DURATION)
+	DATABASE_URL="$(BENCH_DATABASE_URL)" BENCH_REDIS_URL="$(BENCH_REDIS_URL)" $(PY) bench/loadtest.py --steps $(LOAD_STEPS) --duration $(LOAD_DURATION)
 
 # ---------------------------------------------------------------- mutation testing (not part of test)
 # mutmut copies the code into mutants/ and runs the tests of [tool.mutmut] in pyproject.toml

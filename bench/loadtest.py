@@ -341,9 +341,20 @@ def run_step(users: int, args: argparse.Namespace) -> dict[str, Any]:
         + (f" --threads {args.threads}" if args.threads > 1 else ""),
         flush=True,
     )
+    if args.redis:
+        import redis
+
+        # A cold shared cache at every step, as after a deploy: each step starts alike.
+        redis.Redis.from_url(args.redis).flushdb()
+    print(
+        "Redis: cache bersama dan sesi (seperti produksi)"
+        if args.redis
+        else "Tanpa Redis: cache per proses, sesi dari PostgreSQL (seperti make run)",
+        flush=True,
+    )
     locust = Path(sys.executable).parent / "locust"
     with server.gunicorn_process(
-        os.environ["DATABASE_URL"], workers=args.workers, threads=args.threads
+        os.environ["DATABASE_URL"], workers=args.workers, threads=args.threads, redis_url=args.redis
     ) as (base, pid):
         cmd = [
             str(locust),
@@ -492,6 +503,12 @@ def main() -> int:
     )
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
+    parser.add_argument(
+        "--redis",
+        default=os.environ.get("BENCH_REDIS_URL", ""),
+        help="Redis for the web workers' shared cache and session reads, as in production "
+        "(its database is emptied at each step; default $BENCH_REDIS_URL, empty = none)",
+    )
     args = parser.parse_args()
 
     import django
@@ -527,6 +544,7 @@ def main() -> int:
                 "think": args.think,
                 "gunicorn_workers": args.workers,
                 "gunicorn_threads": args.threads,
+                "redis": bool(args.redis),
                 "cpus": os.cpu_count(),
                 "target_save_p95_ms": TARGET_SAVE_P95_MS,
                 "steps": steps,

@@ -36,9 +36,19 @@ def gunicorn(
 
 @contextmanager
 def gunicorn_process(
-    database_url: str, workers: int = 2, threads: int = 1, port: int | None = None
+    database_url: str,
+    workers: int = 2,
+    threads: int = 1,
+    port: int | None = None,
+    redis_url: str = "",
 ) -> Iterator[tuple[str, int]]:
-    """Yield the base URL and the master's pid of a gunicorn serving ``database_url``."""
+    """Yield the base URL and the master's pid of a gunicorn serving ``database_url``.
+
+    With ``redis_url`` the workers share their cache and read sessions through Redis, as the
+    production web nodes do (docker-compose.yml); Celery tasks still run in the request (no
+    worker is started), which only makes a request heavier than in production. Without it the
+    cache is each process's own and sessions are read from PostgreSQL, as ``make run``.
+    """
     port = port or free_port()
     env = {
         **os.environ,
@@ -51,7 +61,11 @@ def gunicorn_process(
         # The load test creates sessions directly and drives many users from one IP.
         "API_THROTTLE_USER": "100000/hour",
     }
-    env.pop("REDIS_URL", None)  # cache + Celery stay in-process, as `make run` (no broker needed)
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+        env["CELERY_TASK_ALWAYS_EAGER"] = "1"
+    else:
+        env.pop("REDIS_URL", None)  # cache + Celery stay in-process, as `make run`
     cmd = [
         str(GUNICORN),
         "espm.wsgi",
