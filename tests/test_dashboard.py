@@ -240,6 +240,28 @@ def test_region_dashboard_missing_trend_and_rank(scenario, login):
         "2 dari 3 layanan",
     )
     assert (dash.national.rank, dash.national.province_rank, dash.national_of) == (4, 1, 4)
+    assert dash.province_of == 1
+    # The data tables: the same figures, without the positions (the peers are not read).
+    data = (
+        login("ngawi.tapem")
+        .get(
+            reverse("reporting:dashboard_region_data", args=["35.21"]), {"year": YEAR, "quarter": Q}
+        )
+        .json()
+    )
+    capaian = {r["code"]: r["capaian"] for r in data["tables"]["services"]["rows"]}
+    assert capaian["K-KES-02"] is None
+    assert sorted(v for v in capaian.values() if v is not None) == ["80.00", "90.00"]
+    assert data["tables"]["trend"]["rows"][-1] == {
+        "code": "Rata-rata wilayah",
+        f"p{YEAR}_1": "20.00",
+        f"p{YEAR}_2": "56.67",
+    }
+    region = Region.objects.get(code="35.21")
+    bare = d.region_dashboard(
+        User.objects.get(username="ngawi.tapem"), region, YEAR, Q, positions=False
+    )
+    assert (bare.national, bare.national_of, bare.province_of) == (None, None, None)
 
 
 def _count(response) -> int:

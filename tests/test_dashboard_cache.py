@@ -123,6 +123,27 @@ def check_a_save_elsewhere_reaches_the_region_pages_rank(committed):
     Report.objects.filter(region__code="33.11", period=committed.period).delete()
 
 
+def check_region_data_is_kept_through_a_save_elsewhere(committed):
+    """The region's data tables carry no ranking positions, so their key watches only the
+    region's own rows: a report saved in another region keeps the body (no query of the
+    build), one saved in the region shows at once."""
+    dik = catalog()["K-DIK-01"]
+    tapem = client("klaten.tapem")
+    url = reverse("reporting:dashboard_region_data", args=["33.10"])
+    tables(tapem, url)
+    with CaptureQueriesContext(connection) as cached_read:
+        before = tables(tapem, url)
+    report("33.11", dik, committed.period, "99")
+    with CaptureQueriesContext(connection) as after_elsewhere:
+        assert tables(tapem, url) == before
+    assert len(after_elsewhere.captured_queries) == len(cached_read.captured_queries)
+    set_index(committed.pk, "12.5")
+    rows = {r["code"]: r for r in tables(tapem, url)["services"]["rows"]}
+    assert rows["K-DIK-01"]["capaian"] == "12.50"
+    Report.objects.filter(region__code="33.11", period=committed.period).delete()
+    set_index(committed.pk, "60")
+
+
 def check_users_share_a_body_only_with_the_same_grants(committed):
     url = reverse("reporting:dashboard_national_data")
     everything = tables(client("bangda.admin"), url)
@@ -168,6 +189,7 @@ def test_reused_while_unchanged_and_fresh_after_every_commit(committed):
     check_repeated_reads_are_reused_and_every_commit_shows_at_once(committed)
     check_contacts_and_new_reports_are_not_served_stale(committed)
     check_a_save_elsewhere_reaches_the_region_pages_rank(committed)
+    check_region_data_is_kept_through_a_save_elsewhere(committed)
 
 
 def test_key_separates_scopes_and_languages_and_skips_own_writes(committed, settings):

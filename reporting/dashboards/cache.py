@@ -116,23 +116,37 @@ def province_parts(year: int, quarter: int, province: Region, *, figures: bool) 
     )
 
 
-def region_parts(year: int, quarter: int, region: Region, *, figures: bool) -> tuple[Part, ...]:
-    """The region's own reports (every quarter: the trend) and the whole period's figures (its
-    national rank): with ``figures`` the maintained rows, else every report of the period and
-    the region's budget lines."""
+def region_parts(
+    year: int, quarter: int, region: Region, *, figures: bool, positions: bool = True
+) -> tuple[Part, ...]:
+    """The region's own reports (every quarter: the trend) and, for its ``positions`` in the
+    national and provincial rankings, the whole period's figures: with ``figures`` the
+    maintained rows, else every report of the period and the region's budget lines. Without
+    ``positions`` (the data tables) only the region's own rows: a save elsewhere keeps them."""
     in_period = (f"region_id = %s AND {PERIOD}", (region.pk, year, quarter))
+    mine = ("region_id = %s", (region.pk,))
+    if not positions:
+        return (
+            ("reporting_report", *mine),
+            *((("reporting_regionfigure", *in_period),) if figures else ()),
+            *(() if figures else (budget_part(*in_period),)),
+            ("regions_region", "id = %s", (region.pk,)),
+            ("regions_agency", *mine),
+            ("indicators_assignment", *mine),
+            *CATALOG,
+        )
     from_reports: tuple[Part, ...] = (
         () if figures else (("reporting_report", PERIOD, (year, quarter)), budget_part(*in_period))
     )
     return (
-        ("reporting_report", "region_id = %s", (region.pk,)),
+        ("reporting_report", *mine),
         *from_reports,
         ("reporting_regionfigure", PERIOD, (year, quarter)),
         ("reporting_regionsubmission", PERIOD, (year, quarter)),
         ("reporting_periodregion", PERIOD, (year, quarter)),
         ("regions_region", "TRUE", ()),
-        ("regions_agency", "region_id = %s", (region.pk,)),
-        ("indicators_assignment", "region_id = %s", (region.pk,)),
+        ("regions_agency", *mine),
+        ("indicators_assignment", *mine),
         *CATALOG,
     )
 

@@ -1073,9 +1073,10 @@ class RegionDashboard:
     trend_periods: list[tuple[int, int]]
     trend: list[tuple[ServiceInfo, list[Decimal | None]]]
     overall_trend: list[Decimal | None]
+    # Positions in the national and provincial rankings (the page's; None when not asked for).
     national: RegionRollup | None
-    national_of: int
-    province_of: int
+    national_of: int | None
+    province_of: int | None
     provisional: bool = False
     annual: annual_rule.Annual | None = None
     budget: BudgetSummary | None = None
@@ -1159,8 +1160,17 @@ def region_annual(
 
 
 def region_dashboard(
-    user: AnyUser, region: Region, year: int, quarter: int, *, provisional: bool = False
+    user: AnyUser,
+    region: Region,
+    year: int,
+    quarter: int,
+    *,
+    provisional: bool = False,
+    positions: bool = True,
 ) -> RegionDashboard:
+    """One region's figures for a period; ``positions``: also its places in the national and
+    provincial rankings, which take every peer's figures (the page shows them, the data tables
+    do not)."""
     scope = scope_for(user, region=region, provisional=provisional)
     period = get_period(year, quarter)
     levels = universe.service_levels(region.code, region.level)
@@ -1226,21 +1236,10 @@ def region_dashboard(
         vals = [cells[(y, q, s.code)] for s in services if (y, q, s.code) in cells]
         overall.append(round2(sum(vals, Decimal(0)) / len(services)) if vals else None)
 
-    # Positions in the national and provincial rankings (computed over all regions).
-    peers = [Level.PROVINCE] if region.is_province else [Level.KABUPATEN, Level.KOTA]
-    nat = national_scope(provisional=provisional)
-    # Only the regions are narrowed: the EXISTS flags and the per-region aggregate correlate
-    # on region id, and a level join inside them would cost more than the rows it saves.
-    nat = Scope(nat.reports, nat.submissions, nat.regions.filter(level__in=peers), figures=True)
-    # Ranks use every service of the level, whatever part of the region this user reads.
-    all_services = level_services if scope.sectors is None else expected_services(year)
-    ranking = rollup_by_region(nat, period, all_services) if period else []
-    mine = next((r for r in ranking if r.key == region.code), None)
-    national_of = sum(1 for r in ranking if r.rank is not None and r.level == region.level)
-    province_of = sum(
-        1
-        for r in ranking
-        if r.province_rank is not None and r.province_code == region.province_code
+    mine, national_of, province_of = (
+        region_positions(region, period, year, level_services, scope.sectors, provisional)
+        if positions
+        else (None, None, None)
     )
     return RegionDashboard(
         region=region,
@@ -1258,6 +1257,34 @@ def region_dashboard(
         annual=annual_rule.annual(scope.reports, year, services, provisional=provisional),
         budget=budget_summary(scope, period),
     )
+
+
+def region_positions(
+    region: Region,
+    period: Period | None,
+    year: int,
+    level_services: list[ServiceInfo],
+    sectors: frozenset[str] | None,
+    provisional: bool,
+) -> tuple[RegionRollup | None, int, int]:
+    """The region's row in the national ranking of its peers, and how many peers are ranked
+    nationally (same level) and in its province (computed over all regions)."""
+    peers = [Level.PROVINCE] if region.is_province else [Level.KABUPATEN, Level.KOTA]
+    nat = national_scope(provisional=provisional)
+    # Only the regions are narrowed: the EXISTS flags and the per-region aggregate correlate
+    # on region id, and a level join inside them would cost more than the rows it saves.
+    nat = Scope(nat.reports, nat.submissions, nat.regions.filter(level__in=peers), figures=True)
+    # Ranks use every service of the level, whatever part of the region this user reads.
+    all_services = level_services if sectors is None else expected_services(year)
+    ranking = rollup_by_region(nat, period, all_services) if period else []
+    mine = next((r for r in ranking if r.key == region.code), None)
+    national_of = sum(1 for r in ranking if r.rank is not None and r.level == region.level)
+    province_of = sum(
+        1
+        for r in ranking
+        if r.province_rank is not None and r.province_code == region.province_code
+    )
+    return mine, national_of, province_of
 
 
 # ----------------------------------------------------------------------------- budget

@@ -186,7 +186,9 @@ def _cache_key(
     elif kind.startswith("province"):
         parts = dc.province_parts(year, quarter, region, figures=figures)
     else:
-        parts = dc.region_parts(year, quarter, region, figures=figures)
+        parts = dc.region_parts(
+            year, quarter, region, figures=figures, positions=not kind.endswith("-data")
+        )
     args = (year, quarter, region.code if region else "", is_provisional(request))
     return dc.Key(kind, args, parts)
 
@@ -350,8 +352,9 @@ def region_data(request: HttpRequest, code: str) -> HttpResponse:
     return _data(
         request,
         _cache_key(request, "region-data", year, quarter, reg),
+        # The data tables carry no ranking positions: the peers' figures are not read.
         lambda: d.region_dashboard(
-            request.user, reg, year, quarter, provisional=is_provisional(request)
+            request.user, reg, year, quarter, provisional=is_provisional(request), positions=False
         ),
         d.region_tables,
         f"dashboard-{reg.code}-{year}-tw{quarter}",
