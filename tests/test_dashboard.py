@@ -428,3 +428,27 @@ def test_figures_link_to_their_drilldown(scenario, login):
         f'href="{reverse("reporting:dashboard_reports")}?year={YEAR}&amp;quarter={Q}&amp;sector=KES"'
         in html
     )
+
+
+def test_a_province_page_ranks_dki_against_all_its_services_as_the_national_page(db, login):
+    """DKI Jakarta (31) reports the provincial and the kab/kota services: 2 + 3 = 5 expected
+    in the test catalog. Its index: (100 + 100 + 100) / 5 = 60.00; Jawa Tengah (33):
+    (90 + 70) / 2 = 80.00. So 33 is first and 31 second of the 2 ranked provinces — on the
+    national dashboard and on each one's own page (measured against 3 services, DKI would
+    read 100.00 and come first)."""
+    st = catalog()
+    p = PeriodFactory(quarter=Q)
+    report("33", st["P-DIK-01"], p, "90")
+    report("33", st["P-KES-01"], p, "70")
+    for code in ("P-DIK-01", "P-KES-01", "K-DIK-01"):
+        report("31", st[code], p, "100")
+    admin = login("bangda.admin")
+    params = {"year": YEAR, "quarter": Q}
+    national = admin.get(reverse("reporting:dashboard_national"), params).context["dash"]
+    provinces = {r.key: (r.rank, r.mean_display, r.expected) for r in national.ranking if r.rank}
+    assert provinces == {"33": (1, Decimal("80.00"), 2), "31": (2, Decimal("60.00"), 5)}
+    for code, rank, mean in (("33", 1, Decimal("80.00")), ("31", 2, Decimal("60.00"))):
+        page = admin.get(reverse("reporting:dashboard_region", args=[code]), params)
+        dash = page.context["dash"]
+        assert (dash.national.rank, dash.national.mean_display, dash.national_of) == (rank, mean, 2)
+        assert f"#{rank} <small>dari 2 secara nasional" in page.content.decode()

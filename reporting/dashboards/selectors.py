@@ -1174,8 +1174,8 @@ def region_dashboard(
     scope = scope_for(user, region=region, provisional=provisional)
     period = get_period(year, quarter)
     levels = universe.service_levels(region.code, region.level)
-    services = [s for s in expected_services(year, scope.sectors) if s.level in levels]
-    level_services = services
+    catalog = expected_services(year, scope.sectors)
+    services = [s for s in catalog if s.level in levels]
     own = agency_limited_services(user, region)
     reports = (
         list(
@@ -1237,7 +1237,12 @@ def region_dashboard(
         overall.append(round2(sum(vals, Decimal(0)) / len(services)) if vals else None)
 
     mine, national_of, province_of = (
-        region_positions(region, period, year, level_services, scope.sectors, provisional)
+        region_positions(
+            region,
+            period,
+            catalog if scope.sectors is None else expected_services(year),
+            provisional,
+        )
         if positions
         else (None, None, None)
     )
@@ -1260,23 +1265,22 @@ def region_dashboard(
 
 
 def region_positions(
-    region: Region,
-    period: Period | None,
-    year: int,
-    level_services: list[ServiceInfo],
-    sectors: frozenset[str] | None,
-    provisional: bool,
+    region: Region, period: Period | None, services: Sequence[ServiceInfo], provisional: bool
 ) -> tuple[RegionRollup | None, int, int]:
     """The region's row in the national ranking of its peers, and how many peers are ranked
-    nationally (same level) and in its province (computed over all regions)."""
+    nationally (same level) and in its province (computed over all regions).
+
+    ``services``: the whole catalog of the year, whatever part of the region the user reads —
+    each peer is measured against the services of its own levels (a province that also
+    reports kab/kota services, as DKI Jakarta, against both), exactly as on the national
+    dashboard, so a region's position is the same on both pages.
+    """
     peers = [Level.PROVINCE] if region.is_province else [Level.KABUPATEN, Level.KOTA]
     nat = national_scope(provisional=provisional)
     # Only the regions are narrowed: the EXISTS flags and the per-region aggregate correlate
     # on region id, and a level join inside them would cost more than the rows it saves.
     nat = Scope(nat.reports, nat.submissions, nat.regions.filter(level__in=peers), figures=True)
-    # Ranks use every service of the level, whatever part of the region this user reads.
-    all_services = level_services if sectors is None else expected_services(year)
-    ranking = rollup_by_region(nat, period, all_services) if period else []
+    ranking = rollup_by_region(nat, period, services) if period else []
     mine = next((r for r in ranking if r.key == region.code), None)
     national_of = sum(1 for r in ranking if r.rank is not None and r.level == region.level)
     province_of = sum(
