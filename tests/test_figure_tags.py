@@ -50,3 +50,19 @@ def test_dec2_by_hand() -> None:
         assert dec2(None) == ""
     with translation.override("en"):
         assert dec2(Decimal("85.5")) == "85.50"
+
+
+def test_dashboard_links_are_the_reversed_urls_under_any_script_prefix() -> None:
+    from django.urls import set_script_prefix
+
+    from reporting.dashboards.links import dashboard_url
+    from reporting.templatetags.figure_tags import region_dashboard_url
+
+    assert region_dashboard_url("33.10") == "/laporan/dashboard/wilayah/33.10/"
+    assert dashboard_url("reporting:dashboard_province", "33") == "/laporan/dashboard/provinsi/33/"
+    try:
+        set_script_prefix("/espm/")  # served under a sub-path: a remembered link follows it
+        assert region_dashboard_url("33.10") == "/espm/laporan/dashboard/wilayah/33.10/"
+    finally:
+        set_script_prefix("/")
+    assert region_dashboard_url("33.10") == "/laporan/dashboard/wilayah/33.10/"

@@ -23,7 +23,6 @@ from typing import Any
 
 from django.contrib.staticfiles import finders
 from django.core.exceptions import ImproperlyConfigured
-from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.html import escape, format_html
 from django.utils.http import urlencode
@@ -32,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from regions.models import Level
+from reporting.dashboards.links import dashboard_url
 from reporting.dashboards.selectors import NationalDashboard, RegionRollup, slug
 from reporting.rules.capaian import bands
 
@@ -212,9 +212,7 @@ class ProvinceMap:
 def province_tiles(dash: NationalDashboard, grid: Grid) -> list[ProvinceTile]:
     query = urlencode({"year": dash.year, "quarter": dash.quarter})
     tiles = []
-    for r in sorted(dash.ranking, key=lambda r: r.key):
-        if r.level != Level.PROVINCE:
-            continue
+    for r in sorted((r for r in dash.ranking if r.level == Level.PROVINCE), key=lambda r: r.key):
         cell = grid.cells.get(r.key)
         tiles.append(
             ProvinceTile(
@@ -228,7 +226,7 @@ def province_tiles(dash: NationalDashboard, grid: Grid) -> list[ProvinceTile]:
                 timeliness=r.timeliness,
                 missing=r.missing,
                 expected=r.expected,
-                href=reverse("reporting:dashboard_province", args=[r.key]) + "?" + query,
+                href=dashboard_url("reporting:dashboard_province", r.key) + "?" + query,
             )
         )
     return tiles
