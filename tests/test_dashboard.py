@@ -452,3 +452,61 @@ def test_a_province_page_ranks_dki_against_all_its_services_as_the_national_page
         dash = page.context["dash"]
         assert (dash.national.rank, dash.national.mean_display, dash.national_of) == (rank, mean, 2)
         assert f"#{rank} <small>dari 2 secara nasional" in page.content.decode()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_region_page_shows_the_position_the_national_ranking_gives(db, seed):
+    """One ranking, one authority: for random quarters of a few provinces (DKI Jakarta with its
+    kab/kota services among them) and their kab/kota — random indices, statuses, missing
+    reports and submissions — every region page's positions are the national dashboard's."""
+    import random
+
+    rng = random.Random(seed)
+    st = catalog()
+    p = PeriodFactory(quarter=Q)
+    provinces = ["31", "33", "35", "36"]
+    kabkota = list(
+        Region.objects.filter(province_code__in=["33", "35"], level__in=["kabupaten", "kota"])
+        .order_by("code")
+        .values_list("code", flat=True)[:12]
+    )
+    statuses = [S.ACCEPTED, S.SUBMITTED, None]
+    for code in provinces + kabkota:
+        levels = (
+            ("province", "kabkota")
+            if code == "31"
+            else (("province",) if code in provinces else ("kabkota",))
+        )
+        for service in st.values():
+            if service.level in levels and rng.random() < 0.8:
+                # Two decimals drawn from a few values: ties on the rounded index happen.
+                index = str(rng.choice([40, 60, 75, 80, 90, 99]) + rng.choice([0, 0.001, 0.5]))
+                status = rng.choice(["verified", "verified", "draft"])
+                report(code, service, p, index, status=status)
+        sub = rng.choice(statuses)
+        if sub is not None:
+            submission(code, p, sub, days_before_due=rng.choice([3, 0, -2]))
+    admin = bangda()
+    national = {r.key: r for r in d.national_dashboard(admin, YEAR, Q).ranking}
+    ranked_in_level: dict[str, int] = {}
+    ranked_in_province: dict[str, int] = {}
+    for r in national.values():
+        if r.rank is not None:
+            ranked_in_level[r.level] = ranked_in_level.get(r.level, 0) + 1
+            if r.province_rank is not None:
+                ranked_in_province[r.province_code] = ranked_in_province.get(r.province_code, 0) + 1
+    assert ranked_in_level  # the scenario ranks somebody
+    for code in provinces + kabkota:
+        region = Region.objects.get(code=code)
+        page = d.region_dashboard(admin, region, YEAR, Q)
+        mine = national[code]
+        assert page.national is not None, code
+        assert (page.national.rank, page.national.province_rank) == (
+            mine.rank,
+            mine.province_rank,
+        ), code
+        assert (page.national.mean, page.national.expected) == (mine.mean, mine.expected), code
+        assert page.national_of == ranked_in_level.get(region.level, 0), code
+        # A province has no provincial position (its peers are the provinces): none is shown.
+        in_province = 0 if region.is_province else ranked_in_province.get(region.province_code, 0)
+        assert page.province_of == in_province, code
