@@ -454,11 +454,10 @@ def test_a_province_page_ranks_dki_against_all_its_services_as_the_national_page
         assert f"#{rank} <small>dari 2 secara nasional" in page.content.decode()
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_every_region_page_shows_the_position_the_national_ranking_gives(db, seed):
-    """One ranking, one authority: for random quarters of a few provinces (DKI Jakarta with its
-    kab/kota services among them) and their kab/kota — random indices, statuses, missing
-    reports and submissions — every region page's positions are the national dashboard's."""
+def random_quarter(seed: int) -> tuple[list[str], list[str]]:
+    """A random quarter of four provinces (DKI Jakarta with its kab/kota services among them)
+    and twelve kab/kota of 33 and 35: random indices (ties on the rounded index happen),
+    verified and draft reports, missing reports, on-time, late and absent submissions."""
     import random
 
     rng = random.Random(seed)
@@ -486,6 +485,13 @@ def test_every_region_page_shows_the_position_the_national_ranking_gives(db, see
         sub = rng.choice(statuses)
         if sub is not None:
             submission(code, p, sub, days_before_due=rng.choice([3, 0, -2]))
+    return provinces, kabkota
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_region_page_shows_the_position_the_national_ranking_gives(db, seed):
+    """One ranking, one authority: every region page's positions are the national dashboard's."""
+    provinces, kabkota = random_quarter(seed)
     admin = bangda()
     national = {r.key: r for r in d.national_dashboard(admin, YEAR, Q).ranking}
     ranked_in_level: dict[str, int] = {}
@@ -510,3 +516,31 @@ def test_every_region_page_shows_the_position_the_national_ranking_gives(db, see
         # A province has no provincial position (its peers are the provinces): none is shown.
         in_province = 0 if region.is_province else ranked_in_province.get(region.province_code, 0)
         assert page.province_of == in_province, code
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_province_dashboard_shows_each_region_as_the_national_one(db, seed):
+    """A region's figures are the same on the national and on its province's dashboard: index,
+    counts, timeliness and input status (only the rank differs: it is within the province)."""
+    random_quarter(seed)
+    admin = bangda()
+
+    def figures(r):
+        return (
+            r.mean,
+            r.mean_reported,
+            r.reported,
+            r.expected,
+            r.timeliness,
+            r.entered,
+            r.submitted,
+            r.accepted,
+            r.band,
+        )
+
+    national = {r.key: figures(r) for r in d.national_dashboard(admin, YEAR, Q).ranking}
+    for code in ("31", "33", "35"):
+        province = Region.objects.get(code=code)
+        rows = d.national_dashboard(admin, YEAR, Q, province=province).ranking
+        assert rows, code
+        assert {r.key: figures(r) for r in rows} == {r.key: national[r.key] for r in rows}
