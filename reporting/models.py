@@ -219,6 +219,13 @@ class Report(models.Model):
             models.Index(fields=["period", "region"]),
             # Sector/service aggregates of one period (sector viewers' national dashboard).
             models.Index(fields=["period", "service_type"], name="report_period_service_idx"),
+            # What is still to be entered in a period (the province page's lists of regions
+            # and agencies that have not entered): small once the quarter fills.
+            models.Index(
+                fields=["period", "region"],
+                condition=models.Q(entered_at__isnull=True),
+                name="report_not_entered_idx",
+            ),
         ]
 
     def __str__(self) -> str:
