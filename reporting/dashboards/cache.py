@@ -126,10 +126,11 @@ def region_parts(
     in_period = (f"region_id = %s AND {PERIOD}", (region.pk, year, quarter))
     mine = ("region_id = %s", (region.pk,))
     if not positions:
+        # Its budget: from its maintained rows, or else from its reports' budget lines.
+        budget = ("reporting_regionfigure", *in_period) if figures else budget_part(*in_period)
         return (
             ("reporting_report", *mine),
-            *((("reporting_regionfigure", *in_period),) if figures else ()),
-            *(() if figures else (budget_part(*in_period),)),
+            budget,
             ("regions_region", "id = %s", (region.pk,)),
             ("regions_agency", *mine),
             ("indicators_assignment", *mine),

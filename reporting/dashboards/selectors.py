@@ -723,10 +723,8 @@ def rollup_by_region(
         if expected is None:
             expected = expected_of[levels] = sum(per_level[lv] for lv in levels)
         a = agg.get(pk)
-        reported = a["n"] if a else 0
-        official, reported_mean = _rolled(
-            _as_decimal(a["total"]) or Decimal(0) if a else Decimal(0), reported, expected
-        )
+        reported, total = (a["n"], _as_decimal(a["total"])) if a else (0, None)
+        official, reported_mean = _rolled(total or Decimal(0), reported, expected)
         extra: dict[str, Any] = dict(zip(_CONTACT_KEYS, contact, strict=True))
         extra["_id"] = pk
         rows.append(

@@ -10,17 +10,16 @@ holds it to ``floatformat:2`` in both languages.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django import template
 from django.utils.formats import get_format
 
 from reporting.dashboards.links import region_url
+from reporting.rules.capaian import round2
 
 register = template.Library()
-
-TWO_PLACES = Decimal("0.01")
 
 
 @register.filter
@@ -29,7 +28,7 @@ def dec2(value: Any) -> str:
     if value is None or value == "":
         return ""
     number = value if isinstance(value, Decimal) else Decimal(str(value))
-    text = f"{number.quantize(TWO_PLACES, rounding=ROUND_HALF_UP):f}"
+    text = f"{round2(number):f}"
     if text.startswith("-") and not text.strip("-0."):
         text = text[1:]  # floatformat prints no sign on a value that rounds to zero
     separator = get_format("DECIMAL_SEPARATOR")
