@@ -144,6 +144,37 @@ def check_region_data_is_kept_through_a_save_elsewhere(committed):
     set_index(committed.pk, "60")
 
 
+def check_region_pages_share_one_ranking(committed, monkeypatch):
+    """Every region page of a level shows its place in one national ranking: computed once
+    for all readers while the period's figures stand, afresh after a save anywhere."""
+    from reporting.dashboards import selectors
+
+    st = catalog()
+    computed = []
+    real = selectors.peer_positions
+
+    def spy(*args):
+        computed.append(args[0])
+        return real(*args)
+
+    monkeypatch.setattr(selectors, "peer_positions", spy)
+    klaten = (client("klaten.tapem"), reverse("reporting:dashboard_region", args=["33.10"]))
+    ngawi = (client("ngawi.tapem"), reverse("reporting:dashboard_region", args=["35.21"]))
+    counted(*klaten)
+    _n, html = counted(*ngawi)  # another user, another region, another province
+    assert computed == [("kabupaten", "kota")]
+    assert "Belum diperingkat pada periode ini." in html
+    # Ngawi's two reports at 99 outrank Klaten's 60 and 80 over the same expected services.
+    report("35.21", st["K-DIK-01"], committed.period, "99")
+    report("35.21", st["K-KES-01"], committed.period, "99")
+    _n, html = counted(*ngawi)
+    assert "#1 <small>dari 2 secara nasional" in html
+    _n, html = counted(*klaten)
+    assert "#2 <small>dari 2 secara nasional" in html
+    assert computed == [("kabupaten", "kota")] * 2
+    Report.objects.filter(region__code="35.21", period=committed.period).delete()
+
+
 def check_users_share_a_body_only_with_the_same_grants(committed):
     url = reverse("reporting:dashboard_national_data")
     everything = tables(client("bangda.admin"), url)
@@ -190,6 +221,10 @@ def test_reused_while_unchanged_and_fresh_after_every_commit(committed):
     check_contacts_and_new_reports_are_not_served_stale(committed)
     check_a_save_elsewhere_reaches_the_region_pages_rank(committed)
     check_region_data_is_kept_through_a_save_elsewhere(committed)
+
+
+def test_region_pages_share_one_ranking(committed, monkeypatch):
+    check_region_pages_share_one_ranking(committed, monkeypatch)
 
 
 def test_key_separates_scopes_and_languages_and_skips_own_writes(committed, settings):

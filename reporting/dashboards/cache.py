@@ -152,6 +152,20 @@ def region_parts(
     )
 
 
+def positions_parts(year: int, quarter: int) -> tuple[Part, ...]:
+    """What every region's ranking positions depend on: the period's maintained figures and
+    submissions (index and timeliness), its universe and due date, and the regions — not any
+    one reader's grants (the positions are computed over all regions). The catalog they are
+    measured against is part of the key's arguments."""
+    return (
+        ("reporting_regionfigure", PERIOD, (year, quarter)),
+        ("reporting_regionsubmission", PERIOD, (year, quarter)),
+        ("reporting_periodregion", PERIOD, (year, quarter)),
+        ("regions_region", "TRUE", ()),
+        ("reporting_period", "TRUE", ()),
+    )
+
+
 def enabled() -> bool:
     return connection.vendor == "postgresql" and seconds() > 0
 
@@ -237,7 +251,9 @@ def settings_signature() -> str:
     return hashlib.sha256(repr(shaping).encode()).hexdigest()[:16]
 
 
-def cache_key(user: AnyUser, key: Key) -> str | None:
+def cache_key(user: AnyUser | None, key: Key) -> str | None:
+    """The entry's name; ``user`` None: an entry shared by every reader (no grants in it, and
+    no language: what it holds must be the same for all and hold no translated text)."""
     rows = fingerprint(key.parts)
     if rows is None:
         return None
@@ -247,8 +263,8 @@ def cache_key(user: AnyUser, key: Key) -> str | None:
             build_signature(),
             str(connection.settings_dict["NAME"]),
             key.kind,
-            get_language() or "",
-            scope_signature(user),
+            "" if user is None else get_language() or "",
+            "all" if user is None else scope_signature(user),
             settings_signature(),
             hashlib.sha256(repr(key.args).encode()).hexdigest()[:16],
             rows,
@@ -306,8 +322,10 @@ class RecentEntries:
 recent = RecentEntries()
 
 
-def cached(user: AnyUser, key: Key, build: Callable[[], Any]) -> Any:
-    """``build()``'s result, reused while the key's rows are unchanged; uncached when off."""
+def cached(user: AnyUser | None, key: Key, build: Callable[[], Any]) -> Any:
+    """``build()``'s result, reused while the key's rows are unchanged; uncached when off.
+
+    ``user`` None: one entry for every reader — only for figures that no grant narrows."""
     if not enabled():
         return build()
     name = cache_key(user, key)

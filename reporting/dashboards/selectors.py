@@ -46,6 +46,7 @@ from regions.scoping import (
     sector_limit,
     sees_region_wide,
 )
+from reporting.dashboards import cache as dc
 from reporting.models import (
     QUARTER_LABELS,
     Period,
@@ -1273,20 +1274,50 @@ def region_positions(
     reports kab/kota services, as DKI Jakarta, against both), exactly as on the national
     dashboard, so a region's position is the same on both pages.
     """
-    peers = [Level.PROVINCE] if region.is_province else [Level.KABUPATEN, Level.KOTA]
+    if period is None:
+        return None, 0, 0
+    peers = (Level.PROVINCE,) if region.is_province else (Level.KABUPATEN, Level.KOTA)
+    # Every reader and every region page of these peers reads the same ranking: computed once
+    # while the period's figures stand, not once per region page after each save elsewhere.
+    key = dc.Key(
+        "positions",
+        (period.year, period.quarter, peers, provisional, tuple(services)),
+        dc.positions_parts(period.year, period.quarter),
+    )
+    ranking = dc.cached(None, key, lambda: peer_positions(peers, period, services, provisional))
+    return (
+        ranking.rows.get(region.code),
+        ranking.ranked.get(region.level, 0),
+        ranking.in_province.get(region.province_code, 0),
+    )
+
+
+@dataclass(frozen=True)
+class Positions:
+    """The national ranking of one set of peers: each region's row, and how many regions are
+    ranked per level (nationally) and per province (among the province's peers)."""
+
+    rows: dict[str, RegionRollup]
+    ranked: dict[str, int]
+    in_province: dict[str, int]
+
+
+def peer_positions(
+    peers: tuple[str, ...], period: Period, services: Sequence[ServiceInfo], provisional: bool
+) -> Positions:
     nat = national_scope(provisional=provisional)
     # Only the regions are narrowed: the EXISTS flags and the per-region aggregate correlate
     # on region id, and a level join inside them would cost more than the rows it saves.
     nat = Scope(nat.reports, nat.submissions, nat.regions.filter(level__in=peers), figures=True)
-    ranking = rollup_by_region(nat, period, services) if period else []
-    mine = next((r for r in ranking if r.key == region.code), None)
-    national_of = sum(1 for r in ranking if r.rank is not None and r.level == region.level)
-    province_of = sum(
-        1
-        for r in ranking
-        if r.province_rank is not None and r.province_code == region.province_code
-    )
-    return mine, national_of, province_of
+    ranking = rollup_by_region(nat, period, services)
+    ranked: dict[str, int] = defaultdict(int)
+    in_province: dict[str, int] = defaultdict(int)
+    for r in ranking:
+        if r.rank is not None:
+            ranked[r.level] += 1
+        if r.province_rank is not None:
+            in_province[r.province_code] += 1
+    return Positions({r.key: r for r in ranking}, dict(ranked), dict(in_province))
 
 
 # ----------------------------------------------------------------------------- budget
