@@ -551,13 +551,22 @@ def carriers(regions: Iterable[tuple[str, str]]) -> dict[str, int]:
     return out
 
 
-def service_band_totals(scope: Scope, period: Period | None) -> list[dict[str, Any]]:
+def service_band_totals(
+    scope: Scope, period: Period | None, counted_in_universe: int | None = None
+) -> list[dict[str, Any]]:
     """Sum and count of counted indices per service type × band: one scan for three figures.
 
     Sector, service type and band roll-ups are exact folds of these rows (mean = sum / n).
-    A whole nation or province reads them from the maintained per-province rows.
+    Only reports of the period's universe count, as in the ranking that shares their
+    denominators. A whole nation or province reads the maintained per-province rows, which
+    hold every report of its regions: they serve when they count exactly the reports of the
+    universe's regions (``counted_in_universe``: the ranking's reported counts, or read here),
+    the usual case; a region outside the universe with counted reports makes the figures come
+    from the reports themselves.
     """
-    if scope.whole and period is not None:
+    if period is None:
+        return []
+    if scope.whole:
         rows = ServiceFigure.objects.filter(period=period).filter(
             completeness.counted_figure_q(provisional=scope.provisional)
         )
@@ -565,19 +574,31 @@ def service_band_totals(scope: Scope, period: Period | None) -> list[dict[str, A
         rows = rows.filter(province_code=scope.province.code if scope.province else "")
         if scope.sectors is not None:
             rows = rows.filter(service_type__sector__code__in=scope.sectors)
-        return [
+        maintained = [
             dict(r)
             for r in rows.order_by()
             .values("service_type__code", "service_type__sector__code", "band")
             .annotate(total=Sum("total"), n=Sum("counted"))
         ]
+        if counted_in_universe is None:
+            counted_in_universe = counted_in_universe_of(scope, period)
+        if sum(r["n"] for r in maintained) == counted_in_universe:
+            return maintained
+    in_universe = scope.regions.filter(universe.in_universe_q(period))
     return [
         dict(r)
         for r in counted_reports(scope, period)
+        .filter(region__in=in_universe)
         .order_by()
         .values("service_type__code", "service_type__sector__code", "band")
         .annotate(total=Sum("capaian_index"), n=Count("pk"))
     ]
+
+
+def counted_in_universe_of(scope: Scope, period: Period) -> int:
+    """How many reports count in the scope's regions of the period's universe."""
+    ids = set(scope.regions.filter(universe.in_universe_q(period)).values_list("pk", flat=True))
+    return sum(a["n"] for pk, a in counted_by_region(scope, period).items() if pk in ids)
 
 
 def _fold(rows: Iterable[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]:
@@ -979,7 +1000,7 @@ def national_dashboard(
     status = status_from_rollup(ranking, narrowed=province is not None)
     totals = carriers((r.key, r.level) for r in ranking)
     expected = sum(r.expected for r in ranking)
-    totals_rows = service_band_totals(scope, period)
+    totals_rows = service_band_totals(scope, period, sum(r.reported for r in ranking))
     dash = NationalDashboard(
         year=year,
         quarter=quarter,
@@ -1308,7 +1329,13 @@ def peer_positions(
     nat = national_scope(provisional=provisional)
     # Only the regions are narrowed: the EXISTS flags and the per-region aggregate correlate
     # on region id, and a level join inside them would cost more than the rows it saves.
-    nat = Scope(nat.reports, nat.submissions, nat.regions.filter(level__in=peers), figures=True)
+    nat = Scope(
+        nat.reports,
+        nat.submissions,
+        nat.regions.filter(level__in=peers),
+        provisional=provisional,
+        figures=True,
+    )
     ranking = rollup_by_region(nat, period, services)
     ranked: dict[str, int] = defaultdict(int)
     in_province: dict[str, int] = defaultdict(int)
