@@ -574,7 +574,7 @@ def service_band_totals(
         rows = rows.filter(province_code=scope.province.code if scope.province else "")
         if scope.sectors is not None:
             rows = rows.filter(service_type__sector__code__in=scope.sectors)
-        maintained = [
+        maintained: list[dict[str, Any]] = [
             dict(r)
             for r in rows.order_by()
             .values("service_type__code", "service_type__sector__code", "band")

@@ -182,6 +182,13 @@ def _official(report: Report) -> Decimal | None:
     return completeness.standing(report).index
 
 
+def _budget_counts(report: Report) -> bool:
+    """Do the report's budget lines count in official figures: its status is an official one
+    (``rules.completeness.official_statuses``, policy), whatever its capaian completeness — the
+    rule of the dashboards' budget (``dashboards.selectors.budget_reports``) and its exports."""
+    return report.status in completeness.official_statuses()
+
+
 def _report_cell(report: Report) -> dict[str, str]:
     stand = completeness.standing(report)
     if stand.index is None:
@@ -230,7 +237,11 @@ def _service_block(st: ServiceType, by_quarter: dict[int, Report], quarters: lis
     filled = [q for q, r in by_quarter.items() if r.entered_at or r.capaian_index is not None]
     last_q = max(filled or by_quarter) if by_quarter else None
     latest = by_quarter[last_q] if last_q else None
-    budget = list(latest.budget_lines.all()) if latest else []
+    # The budget is an official figure: the lines of the latest quarter whose report counts
+    # (``_budget_counts``), as on the dashboards; a draft's or a not yet verified report's
+    # lines are left out of the blocks and the totals (the document has no "unverified" line).
+    budgeted = [q for q, r in by_quarter.items() if _budget_counts(r)]
+    budget = list(by_quarter[max(budgeted)].budget_lines.all()) if budgeted else []
     quality = _quality_rows(latest) if latest else []
     allocated = sum(b.allocated for b in budget)
     realised = sum(b.realised for b in budget)
@@ -389,10 +400,16 @@ def _plan_and_team(region: Region, year: int) -> dict[str, Any]:
     }
 
 
-def _recap(province: Region, periods: list[Period], quarters: list[int]) -> list[dict]:
-    """A province's kab/kota: capaian per quarter (with missing counts) and the latest status."""
+def _recap(
+    province: Region, periods: list[Period], quarters: list[int], measured: Period | None
+) -> list[dict]:
+    """A province's kab/kota: capaian per quarter (with missing counts) and the latest status.
+
+    The kab/kota are the universe of ``measured``: the quarter's own period for a quarter
+    report, the year's (``universe.year_period``, its last opened period) for the annex.
+    """
     children = list(
-        universe.regions_of(periods[-1] if periods else None)
+        universe.regions_of(measured)
         .filter(province_code=province.code, level__in=[Level.KABUPATEN, Level.KOTA])
         .order_by("code")
     )
@@ -521,7 +538,14 @@ def report_data(
         "stage_names": [s.label for s in Stage],
         "problems": [s for s in services if s["problems"]],
         "evidence": _evidence_rows(reports),
-        "recap": _recap(region, periods, quarters) if region.is_province else [],
+        "recap": _recap(
+            region,
+            periods,
+            quarters,
+            universe.year_period(year) if quarter is None else (periods[0] if periods else None),
+        )
+        if region.is_province
+        else [],
         **_plan_and_team(region, year),
         "generated_on": format_date(today),
         "legal_basis": [str(x) for x in lppd.LEGAL_BASIS] if quarter is None else [],

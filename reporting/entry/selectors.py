@@ -267,9 +267,10 @@ def _report_rows(
             status_label.get(status, status),
             target,
             served,
-            float(round(recipients_pct, 2)) if recipients_pct is not None else None,
-            float(round(quality_pct, 2)) if quality_pct is not None else None,
-            float(round(index, 2)) if index is not None else None,
+            # Half up (capaian.round2), as every page and export: 20.025 → 20.03, not 20.02.
+            float(capaian.round2(recipients_pct)) if recipients_pct is not None else None,
+            float(capaian.round2(quality_pct)) if quality_pct is not None else None,
+            float(capaian.round2(index)) if index is not None else None,
             band,
             reason,
             yes if completeness.counts_values(index, status) else no,
@@ -354,13 +355,17 @@ def report_budget(report: Report) -> list[BudgetLine]:
 
 
 def budget_totals(lines: list[BudgetLine]) -> dict[str, Any]:
-    """Allocated and realised rupiah of a report's lines, and the realised share (%)."""
+    """Allocated and realised rupiah of a report's lines, and the realised share (%).
+
+    The share is rounded half up to 2 decimals (``capaian.round2``) in Decimal, as the
+    dashboards (``dashboards.selectors.pct``) and the PDFs show it: 1 of 800 → 0.13, not 0.12.
+    """
     allocated = sum(line.allocated for line in lines)
     realised = sum(line.realised for line in lines)
     return {
         "allocated": lokal.format_rupiah(allocated),
         "realised": lokal.format_rupiah(realised),
-        "pct": round(realised * 100 / allocated, 2) if allocated else None,
+        "pct": capaian.round2(Decimal(realised) * 100 / Decimal(allocated)) if allocated else None,
     }
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import lokal
 from django import template
 from django.utils.text import slugify
+
+from reporting.rules import capaian
 
 register = template.Library()
 
@@ -22,11 +24,21 @@ def rupiah(value: Any) -> str:
 
 @register.filter
 def num(value: Any, places: int = 2) -> str:
-    """Decimal comma, dot thousands: 1234.5 → 1.234,50; None → —."""
+    """Decimal comma, dot thousands: 1234.5 → 1.234,50; None → —.
+
+    Rounded half up, the figures' rule (``rules.capaian.round2``, which the API, XLSX, PDFs
+    and dashboards use): 12.345 → 12,35 and 20.025 → 20,03, never the banker's 12,34. A float
+    is read as its shortest text (12.345, not its binary 12.3449…), as ``dec2`` and the PDFs
+    read it.
+    """
     if value is None or value == "":
         return "—"
-    q = Decimal(value).quantize(Decimal(1).scaleb(-int(places)))
-    text = f"{q:,.{int(places)}f}"
+    places = int(places)
+    d = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    q = capaian.round2(d) if places == 2 else d.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    if q.is_zero():
+        q = abs(q)  # -0.004 → 0,00, no sign (as the dashboards' dec2 and floatformat)
+    text = f"{q:,.{places}f}"
     return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
