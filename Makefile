@@ -17,7 +17,7 @@ PYTEST_WORKERS    ?= 2
 # What also runs on SQLite (the embedded default): page cases of the isolation matrix (not the
 # API's), the audit trail, the SQLite settings (WAL, IMMEDIATE transactions under parallel writes)
 # and the period opening's set-based SQL.
-SQLITE_LANE := tests/test_isolation_matrix.py tests/test_audit_trail.py tests/test_sqlite.py tests/test_period_opening_parts.py tests/test_maintained_figures.py -k "not (test_isolation and api)"
+SQLITE_LANE := tests/test_isolation_matrix.py tests/test_audit_trail.py tests/test_sqlite.py tests/test_period_opening_parts.py tests/test_maintained_figures.py tests/test_figures_ended_regions.py tests/test_dashboard_consistency.py -k "not (test_isolation and api)"
 APT_PACKAGES := chromium chromium-driver poppler-utils gettext fonts-dejavu-core fonts-liberation \
 	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 postgresql-client redis-tools \
 	docker-compose

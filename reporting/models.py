@@ -1214,7 +1214,8 @@ class RegionFigure(models.Model):
 class ServiceFigure(models.Model):
     """One period × province × service type × report status × band: counted reports, sum.
 
-    Each report counts twice: in its province's row and in the whole nation's (code '').
+    Each report counts twice: in its province's row and in the whole nation's (code ''); a
+    report of a region without a province (an ended one) only in the nation's.
     """
 
     period = _figure_fk("reporting.Period")

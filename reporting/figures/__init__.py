@@ -2,7 +2,8 @@
 
 ``RegionFigure`` (period × region × sector × report status: reports entered, reports with an
 index, the sum of their indices) and ``ServiceFigure`` (period × province × service type ×
-status × band: reports with an index, their sum) are kept by database triggers on
+status × band: reports with an index, their sum; the whole nation under province ``''``, where
+a region without a province — an ended one — counts only) are kept by database triggers on
 ``reporting_report`` (``triggers``), so every write — a section save, a workflow step, an
 import, a reopening, the admin, a bulk update or raw SQL — changes them in its own transaction.
 ``services.rebuild`` recomputes both from the reports (``manage.py rebuild_figures``).

@@ -52,7 +52,8 @@ REBUILD = [
     "SELECT x.period_id, r.province_code, x.service_type_id, x.status, x.band, "
     "COUNT(*), SUM(x.capaian_index) "
     "FROM reporting_report x JOIN regions_region r ON r.id = x.region_id "
-    "WHERE x.capaian_index IS NOT NULL "
+    # A region without a province (an ended one) counts in the nation's rows only.
+    "WHERE x.capaian_index IS NOT NULL AND r.province_code <> '' "
     "GROUP BY x.period_id, r.province_code, x.service_type_id, x.status, x.band",
     # The whole nation (province_code ''), read by the national dashboard.
     "INSERT INTO reporting_servicefigure "
@@ -101,7 +102,8 @@ def snapshot() -> Snapshot:
 
 
 def fill(conn: BaseDatabaseWrapper) -> None:
-    """Recompute the reports' budget columns and both tables (also what migration 0019 runs)."""
+    """Recompute the reports' budget columns and both tables (also what migrations 0019 and
+    0021 run)."""
     with conn.cursor() as cursor:
         for sql in REBUILD:
             cursor.execute(sql)

@@ -75,7 +75,14 @@ def _apply(row: str, sign: int) -> list[str]:
         "budgeted = reporting_regionfigure.budgeted + excluded.budgeted",
         f"DELETE FROM reporting_regionfigure WHERE {region_key} "
         "AND entered = 0 AND counted = 0 AND budgeted = 0",
-        *_service(row, sign, "r.province_code", f"regions_region r WHERE r.id = {row}.region_id"),
+        # Its province's row, unless the region has no province (an ended one, code ''): that
+        # key is the nation's row below, which would count the report twice.
+        *_service(
+            row,
+            sign,
+            "r.province_code",
+            f"regions_region r WHERE r.id = {row}.region_id AND r.province_code <> ''",
+        ),
         # The whole nation's row (province ''): what the national dashboard reads.
         *_service(
             row, sign, "''", f"indicators_servicetype st WHERE st.id = {row}.service_type_id"
@@ -84,7 +91,9 @@ def _apply(row: str, sign: int) -> list[str]:
 
 
 def _service(row: str, sign: int, province: str, source: str) -> list[str]:
-    """The service row of ``row`` for one province (an expression over ``source``)."""
+    """The service row of ``row`` for one province (an expression over ``source``).
+
+    A ``source`` that selects nothing adds nothing, and its key (NULL) deletes nothing."""
     key = (
         f"period_id = {row}.period_id AND service_type_id = {row}.service_type_id "
         f"AND status = {row}.status AND band = {row}.band AND province_code = "
