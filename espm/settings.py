@@ -63,6 +63,10 @@ INSTALLED_APPS = [
     "reporting",
 ]
 
+# History pages in the admin are read-only (espm.history_admin refuses the POST; this
+# setting makes the page say "View" instead of "Revert").
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Outermost but for security: compresses what every inner layer produced (text only).

@@ -10,8 +10,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 from import_export.admin import ImportExportModelAdmin
-from simple_history.admin import SimpleHistoryAdmin
 
+from espm.history_admin import HistoryAdmin
 from indicators.models import (
     Assignment,
     BreakdownDimension,
@@ -139,14 +139,14 @@ class QualityItemAdmin(BangdaOnly, ImportExportModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(BangdaOnly, SimpleHistoryAdmin):
+class AssignmentAdmin(BangdaOnly, HistoryAdmin):
     list_display = ["region", "service_code", "agency"]
     search_fields = ["region__code", "region__name", "service_code"]
     raw_id_fields = ["region", "agency"]
 
 
 @admin.register(Target)
-class TargetAdmin(BangdaOnly, SimpleHistoryAdmin):
+class TargetAdmin(BangdaOnly, HistoryAdmin):
     """Read-only: targets change through their pages (workflow, lock, reasons)."""
 
     list_display = ["region", "year", "service_type", "agency", "recipients_target", "status"]

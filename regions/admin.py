@@ -12,8 +12,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from espm.history_admin import HistoryAdmin
 from regions.models import Agency, Membership, Region, RegionSuccession, User
 from regions.scoping import sees_everything
 
@@ -125,7 +125,7 @@ class RegionAdmin(BangdaOnlyAdmin):
 
 
 @admin.register(RegionSuccession)
-class RegionSuccessionAdmin(BangdaOnlyAdmin, SimpleHistoryAdmin):
+class RegionSuccessionAdmin(BangdaOnlyAdmin, HistoryAdmin):
     list_display = ["predecessor", "successor", "date", "kind", "legal_basis"]
     list_filter = ["kind"]
     list_select_related = ["predecessor", "successor"]
@@ -134,7 +134,7 @@ class RegionSuccessionAdmin(BangdaOnlyAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Agency)
-class AgencyAdmin(BangdaOnlyAdmin, SimpleHistoryAdmin):
+class AgencyAdmin(BangdaOnlyAdmin, HistoryAdmin):
     list_display = ["short_name", "name", "region", "is_active", "contact_name", "contact_email"]
     list_filter = ["is_active"]
     search_fields = ["short_name", "name", "region__name", "region__code", "contact_name"]
@@ -143,7 +143,7 @@ class AgencyAdmin(BangdaOnlyAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(BangdaOnlyAdmin, SimpleHistoryAdmin):
+class MembershipAdmin(BangdaOnlyAdmin, HistoryAdmin):
     list_display = ["user", "role", "region", "agency", "sector_code", "is_active", "created_at"]
     list_filter = ["role", "is_active"]
     search_fields = ["user__username", "user__full_name", "region__name", "region__code"]

@@ -8,8 +8,11 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
-from simple_history.admin import SimpleHistoryAdmin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
+from espm.history_admin import HistoryAdmin
 from regions.admin import BangdaOnlyAdmin
 from reporting.models import (
     BudgetLine,
@@ -36,11 +39,39 @@ class ReadOnlyMixin:
 
 
 @admin.register(Period)
-class PeriodAdmin(BangdaOnlyAdmin, SimpleHistoryAdmin):
+class PeriodAdmin(BangdaOnlyAdmin, HistoryAdmin):
+    """Periods are read here; an existing one is changed only on the Periode page.
+
+    Its window (due date, late entry) is saved there by ``periods.services.update_period``,
+    which checks the version the page was opened on and raises it; opening and closing go
+    through the services too. An admin save would do neither (``version`` is not in the form),
+    so a stale page save would pass over it, and it over a page save: an existing period is
+    view-only here (its history too: ``espm.history_admin``). A new one may still be added
+    (nobody can have read it yet).
+    """
+
     list_display = ["__str__", "state", "due_date", "allow_late", "opened_at", "closed_at"]
     list_filter = ["year", "state"]
     # Opening creates thousands of reports: only through periods.services.open_period (Periode page).
     readonly_fields = ["state", "opened_at", "opened_by", "closed_at"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        note = format_html(
+            _(
+                'Periode diubah di <a href="{url}">halaman Periode</a>: batas waktu, izin '
+                "pengisian terlambat, pembukaan dan penutupan. Di sana setiap simpanan memeriksa "
+                "versi yang Anda buka, sehingga perubahan orang lain tidak tertimpa tanpa "
+                "diketahui."
+            ),
+            url=reverse("reporting:period_list"),
+        )
+        return [(name, {**options, "description": note}) for name, options in fieldsets]
 
 
 class BudgetLineInline(admin.TabularInline):
@@ -59,7 +90,7 @@ class BudgetLineInline(admin.TabularInline):
 
 
 @admin.register(Report)
-class ReportAdmin(ReadOnlyMixin, BangdaOnlyAdmin, SimpleHistoryAdmin):
+class ReportAdmin(ReadOnlyMixin, BangdaOnlyAdmin, HistoryAdmin):
     list_display = ["__str__", "agency", "status", "capaian_index", "band", "entered_at"]
     list_filter = ["period", "status", "band", "service_type__sector"]
     search_fields = ["region__code", "region__name", "service_type__code"]
@@ -69,7 +100,7 @@ class ReportAdmin(ReadOnlyMixin, BangdaOnlyAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(ReadOnlyMixin, BangdaOnlyAdmin, SimpleHistoryAdmin):
+class EvidenceAdmin(ReadOnlyMixin, BangdaOnlyAdmin, HistoryAdmin):
     list_display = [
         "original_name",
         "report",
@@ -89,7 +120,7 @@ class EvidenceAdmin(ReadOnlyMixin, BangdaOnlyAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(RegionSubmission)
-class RegionSubmissionAdmin(ReadOnlyMixin, BangdaOnlyAdmin, SimpleHistoryAdmin):
+class RegionSubmissionAdmin(ReadOnlyMixin, BangdaOnlyAdmin, HistoryAdmin):
     list_display = ["__str__", "status", "due_date", "submitted_at", "is_late"]
     list_filter = ["period", "status"]
     list_select_related = ["region", "period"]
@@ -99,7 +130,7 @@ class RegionSubmissionAdmin(ReadOnlyMixin, BangdaOnlyAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(ReminderRule)
-class ReminderRuleAdmin(BangdaOnlyAdmin, SimpleHistoryAdmin):
+class ReminderRuleAdmin(BangdaOnlyAdmin, HistoryAdmin):
     list_display = [
         "__str__",
         "kind",

@@ -228,7 +228,12 @@ def _criteria(**over):
 def test_only_bangda_saves_and_weights_must_sum_to_100(cast):
     with pytest.raises(PermissionDenied):
         services.save_config(
-            cast["jateng.biro"], YEAR, criteria=_criteria(), categories=["kota"], reason="x"
+            cast["jateng.biro"],
+            YEAR,
+            criteria=_criteria(),
+            categories=["kota"],
+            reason="x",
+            seen_version=0,
         )
     with pytest.raises(ValidationError):
         services.save_config(
@@ -237,10 +242,16 @@ def test_only_bangda_saves_and_weights_must_sum_to_100(cast):
             criteria=_criteria(capaian=39),
             categories=["kota"],
             reason="x",
+            seen_version=0,
         )
     with pytest.raises(ValidationError):
         services.save_config(
-            cast["bangda.admin"], YEAR, criteria=_criteria(), categories=["kota"], reason="  "
+            cast["bangda.admin"],
+            YEAR,
+            criteria=_criteria(),
+            categories=["kota"],
+            reason="  ",
+            seen_version=0,
         )
     assert not AwardConfig.objects.filter(year=YEAR).exists()
     config = services.save_config(
@@ -249,6 +260,7 @@ def test_only_bangda_saves_and_weights_must_sum_to_100(cast):
         criteria=_criteria(capaian=50, team=0),
         categories=["kota", "province"],
         reason="Rapat penilaian",
+        seen_version=0,
     )
     assert config.weights == [
         ("capaian", 50),

@@ -379,14 +379,15 @@ def test_api_lists_and_hands_in(year_2031, login):
     assert [x["region"] for x in body["results"]] == ["33.10"]
     assert body["results"][0]["status"] == "ready"
     assert body["results"][0]["annual_index"] == "80.00"
-    r = client.post(f"/api/v1/lppd/33.10/{YEAR}/hand-in/", {}, content_type="application/json")
+    hand_in = f"/api/v1/lppd/33.10/{YEAR}/hand-in/"
+    r = client.post(hand_in, {"version": 0}, content_type="application/json")
     assert r.status_code == 200, r.content
-    assert r.json()["status"] == "on_time"
-    again = client.post(f"/api/v1/lppd/33.10/{YEAR}/hand-in/", {}, content_type="application/json")
+    assert r.json()["status"] == "on_time" and r.json()["version"] == 1
+    again = client.post(hand_in, {"version": 1}, content_type="application/json")
     assert again.status_code == 400
     assert "year" in again.json()["errors"] or "year" in str(again.json())
     other = login("ngawi.tapem").post(
-        f"/api/v1/lppd/33.10/{YEAR}/hand-in/", {}, content_type="application/json"
+        f"/api/v1/lppd/33.10/{YEAR}/hand-in/", {"version": 1}, content_type="application/json"
     )
     assert other.status_code == 404
 

@@ -21,6 +21,9 @@ class AwardConfigForm(forms.Form):
         label=_("Sumber / catatan"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     reason = forms.CharField(label=_("Alasan perubahan"), max_length=100, widget=forms.TextInput())
+    # The version the page showed: 0 while the year has no saved configuration, so a first
+    # save is refused once another tab has saved one. A post without it counts as 0 (it can
+    # create the configuration, never replace one).
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, data: Any = None, *, config: AwardConfig) -> None:
@@ -28,7 +31,7 @@ class AwardConfigForm(forms.Form):
         initial = {
             "categories": config.categories,
             "note": config.note,
-            "version": config.version if config.pk else None,
+            "version": config.version if config.pk else 0,
             **{f"w_{k}": weights.get(k, 0) for k in award.COMPONENTS},
         }
         super().__init__(data, initial=initial)
@@ -39,6 +42,10 @@ class AwardConfigForm(forms.Form):
                 min_value=0,
                 max_value=100,
             )
+
+    def clean_version(self) -> int:
+        version = self.cleaned_data.get("version")
+        return 0 if version is None else int(version)
 
     @property
     def weight_fields(self) -> list[Any]:

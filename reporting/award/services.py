@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -23,9 +23,14 @@ def save_config(
     categories: Sequence[str],
     reason: str,
     note: str = "",
-    seen_version: int | None = None,
+    seen_version: int,
 ) -> AwardConfig:
-    """Create or change the year's configuration (Bangda only); weights must sum to 100."""
+    """Create or change the year's configuration (Bangda only); weights must sum to 100.
+
+    ``seen_version`` is the version the page showed: 0 for a year without a saved
+    configuration (the defaults), so the first save of a second tab opened before it is
+    refused like any later stale save (no version check is ever skipped).
+    """
     if not selectors.may_edit(user):
         raise PermissionDenied
     if reasons.is_blank(reason):
@@ -38,9 +43,10 @@ def save_config(
         config = AwardConfig.objects.select_for_update().filter(year=year).first()
         if config is None:
             config = AwardConfig(year=year, version=0)
-        elif versioning.is_stale(config.version, seen_version):
+        if versioning.is_stale(config.version, int(seen_version)):
+            # Not on the hidden `version` field: shown above the form, the typed values kept.
             raise ValidationError(
-                {"version": _("Konfigurasi sudah diubah orang lain; muat ulang halaman.")}
+                {NON_FIELD_ERRORS: _("Konfigurasi sudah diubah orang lain; muat ulang halaman.")}
             )
         config.criteria = [{"key": k, "weight": int(w)} for k, w in criteria]
         config.categories = [c for c in award.CATEGORIES if c in categories]

@@ -376,13 +376,37 @@ def _plan_budget(p: Plan, report: Report, given: Any) -> None:
         )
 
 
+class _Unknown:
+    """A base value that cannot be known: the row changed after the version was read and has
+    no history record from before. Equal to no value, so ``rules.merge`` treats a client value
+    that differs from the stored one as changed on both sides (a conflict), and one equal to
+    it as already so."""
+
+    def __str__(self) -> str:
+        return _("tidak diketahui")
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Any = _Unknown()
+
+
 def values_at(report: Report, version: int) -> dict[str, Any] | None:
     """The report's field values (``services.field_values`` keys) as they were at ``version``.
 
     Read from the history: the report's record of that version, and each quality row, stage
-    and budget line as of that moment. A row never saved since the period opened still holds
-    its opening value; one first saved after that moment held the opening defaults (no answer,
-    no status). None when the version is unknown.
+    and budget line as of that moment. Per row:
+
+    - a record at or before that moment: that record;
+    - no record at all: the row has not changed since it was created — its current values;
+    - records only after that moment: the row changed since, and only what period opening
+      inserts as a constant is known from before (no answer, no status: ``realised``, ``met``,
+      a stage's status and note, the report's own fields). A quality row's minimum
+      (``required``, copied from the target by the opening's SQL) and a budget line (created
+      with a record) are ``UNKNOWN`` there, so a different client value is a conflict.
+
+    None when the version is unknown.
     """
     if version == report.version:
         return services.field_values(report)
@@ -396,8 +420,8 @@ def values_at(report: Report, version: int) -> dict[str, Any] | None:
         # Not saved since the period opened (bulk-created rows have no record): the opening
         # values, up to the first recorded save.
         first = report.history.order_by("history_date").first()
-        if first is None or first.version <= version:
-            return None
+        if first is None or first.version <= version or first.history_type == "+":
+            return None  # unknown, or before a report created with a record
         at = None  # before every record (children are saved in the report's transaction)
         out = {
             "recipients_served": None,
@@ -406,8 +430,9 @@ def values_at(report: Report, version: int) -> dict[str, Any] | None:
             "solutions": "",
         }
 
-    def as_of(model: Any, rows: list[Any]) -> dict[int, Any]:
-        """Each row's latest record up to `at`; the row itself if it has no record at all."""
+    def as_of(model: Any, rows: list[Any]) -> tuple[dict[int, Any], set[int]]:
+        """Each row's latest record up to `at` (None once deleted), the row itself if it has
+        no record at all; and the rows whose records all come after `at` (changed since)."""
         seen: dict[int, Any] = {}
         have_history: set[int] = set()
         for h in model.history.filter(report_id=report.pk).order_by("history_date"):
@@ -417,26 +442,31 @@ def values_at(report: Report, version: int) -> dict[str, Any] | None:
         for row in rows:
             if row.pk not in have_history:
                 seen[row.pk] = row
-        return seen
+        return seen, have_history - set(seen)
 
     quality = list(report.quality.select_related("quality_item"))
-    q_at = as_of(ReportQuality, quality)
+    q_at, q_later = as_of(ReportQuality, quality)
     for row in quality:
         code = row.quality_item.code
         then = q_at.get(row.pk)
         out[f"quality.{code}.realised"] = then.realised if then else None
         out[f"quality.{code}.met"] = then.met if then else None
-        out[f"quality.{code}.required"] = then.required if then else row.required
+        out[f"quality.{code}.required"] = (
+            then.required if then else (UNKNOWN if row.pk in q_later else None)
+        )
     stages = list(report.stages.all())
-    s_at = as_of(ReportStage, stages)
+    s_at, _s_later = as_of(ReportStage, stages)
     for stage in stages:
         then = s_at.get(stage.pk)
         out[f"stages.{stage.stage}.status"] = then.status if then else ""
         out[f"stages.{stage.stage}.note"] = then.note if then else ""
     lines = list(report.budget_lines.all())
-    for line_id, then in as_of(BudgetLine, lines).items():
+    b_at, b_later = as_of(BudgetLine, lines)
+    for line_id, then in b_at.items():
         if then is not None:
             out[f"budget.{line_id}"] = {f: getattr(then, f) for f in services.BUDGET_FIELDS}
+    for line_id in b_later:
+        out[f"budget.{line_id}"] = UNKNOWN
     return out
 
 

@@ -28,7 +28,12 @@ def _stale() -> str:
 
 
 def _check_version(current: int, seen: int | None) -> None:
-    if versioning.is_stale(current, seen):
+    """Refuse a write made on another version than ``current`` (0: nothing saved yet).
+
+    Never skipped: a write that names no version counts as made on 0, so it may create the
+    row but never replace what someone saved (the API asks for a version: 400 without one).
+    """
+    if versioning.is_stale(current, 0 if seen is None else seen):
         raise ValidationError({"version": _stale()})
 
 
@@ -71,10 +76,9 @@ def hand_in(
         annex = LppdAnnex.objects.select_for_update().filter(region=region, year=year).first()
         if annex is None:
             annex = LppdAnnex(region=region, year=year, version=0)
-        else:
-            _check_version(annex.version, seen_version)
-            if annex.submitted_at is not None:
-                raise ValidationError({"year": _("Lampiran tahun ini sudah diserahkan.")})
+        _check_version(annex.version, seen_version)
+        if annex.submitted_at is not None:
+            raise ValidationError({"year": _("Lampiran tahun ini sudah diserahkan.")})
         annex.submitted_at = timezone.now()
         annex.submitted_by = acting_user(user)
         annex.document = document
@@ -125,8 +129,7 @@ def set_due_date(
         row = LppdDueDate.objects.select_for_update().filter(year=year).first()
         if row is None:
             row = LppdDueDate(year=year, version=0)
-        else:
-            _check_version(row.version, seen_version)
+        _check_version(row.version, seen_version)
         row.due_date = due
         row.reason = reasons.clean(reason)
         row.version += 1

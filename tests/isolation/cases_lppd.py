@@ -74,7 +74,7 @@ CASES = [
         owner=("33.10", WHOLE, WHOLE),
         kwargs=_klaten,
         method="post",
-        data=lambda: {"note": "Uji"},
+        data=lambda: {"note": "Uji", "version": 0},
         snapshot=_state,
         ok_status=frozenset({400}),
     ),
@@ -84,7 +84,7 @@ CASES = [
         owner=("33.10", WHOLE, WHOLE),
         kwargs=_klaten,
         method="post",
-        data=lambda: {"reason": "Uji"},
+        data=lambda: {"reason": "Uji", "version": 0},
         snapshot=_state,
         ok_status=frozenset({400}),
     ),
@@ -94,7 +94,7 @@ CASES = [
         kwargs=lambda: {"year": 2026},
         method="put",
         data=lambda: json.dumps(  # type: ignore[arg-type,return-value]
-            {"due_date": "2027-04-30", "reason": "Perpanjangan"}
+            {"due_date": "2027-04-30", "reason": "Perpanjangan", "version": 0}
         ),
         headers=JSON,
         snapshot=_state,
