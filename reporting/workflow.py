@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import partial
@@ -559,7 +559,8 @@ def unverified_reports(submission: RegionSubmission, user: AnyUser | None = None
 def region_problems(submission: RegionSubmission, user: AnyUser | None = None) -> list[Problem]:
     """Exactly what keeps a region from submitting upward, with who owns each part.
 
-    With `user`, lists only the reports that user may see (the check itself uses all).
+    With `user`, lists only the reports and (province) kab/kota submissions that user may see;
+    the check itself uses all.
     """
     problems: list[Problem] = []
     reports = Report.objects.filter(region_id=submission.region_id, period_id=submission.period_id)
@@ -580,7 +581,13 @@ def region_problems(submission: RegionSubmission, user: AnyUser | None = None) -
             )
         )
     if submission.region.is_province:
-        pending = RegionSubmission.objects.filter(
+        # Shown to `user`: only the kab/kota submissions they may see (the check: all).
+        subs = (
+            RegionSubmission.objects.visible_to(user)
+            if user is not None
+            else RegionSubmission.objects
+        )
+        pending = subs.filter(
             period_id=submission.period_id,
             region__province_code=submission.region.code,
             region__level__in=KABKOTA,
@@ -861,11 +868,24 @@ def _last_event(obj: Flow) -> WorkflowEvent | None:
     return obj.events.select_related("actor").order_by("-at", "-id").first()
 
 
-def _stale_message(obj: Flow) -> str:
+def stale_message(obj: Flow) -> str:
+    """Who moved the object since it was shown, and what it is now (`Stale`'s message)."""
     last = _last_event(obj)
     status = obj.get_status_display()
     if last is None:
         return _t("Data sudah berubah; status sekarang: %(s)s. Muat ulang halaman.") % {"s": status}
+    saved_at = getattr(obj, "updated_at", None)
+    saved_by = getattr(obj, "updated_by", None)
+    if saved_by is not None and saved_at is not None and saved_at > last.at:
+        # The version moved by a save of the data after the last step (another tab), not a step.
+        return _t(
+            "Data sudah diubah oleh %(who)s pada %(at)s sejak halaman ini ditampilkan; "
+            "status sekarang: %(s)s."
+        ) % {
+            "who": saved_by,
+            "at": timezone.localtime(saved_at).strftime("%d-%m-%Y %H:%M"),
+            "s": status,
+        }
     return _t(
         "Sudah ada yang bertindak lebih dulu: %(label)s oleh %(who)s pada %(at)s; "
         "status sekarang: %(s)s."
@@ -875,6 +895,12 @@ def _stale_message(obj: Flow) -> str:
         "at": timezone.localtime(last.at).strftime("%d-%m-%Y %H:%M"),
         "s": status,
     }
+
+
+def version_missing() -> Stale:
+    """The refusal of a step or bulk step whose form did not say which version it showed: it
+    would act on a state nobody saw (`transition` checks nothing without a version)."""
+    return Stale(_t("Versi yang Anda lihat tidak terkirim; muat ulang halaman lalu ulangi."))
 
 
 def transition(
@@ -889,12 +915,16 @@ def transition(
     target_exception_reason: str = "",
     sections: Iterable[str] = (),
     notify: bool = True,
+    require_version: bool = False,
 ) -> Result:
     """Fire one workflow step. Raises NotFound (out of scope), NotAllowed (role), Refused/Stale.
 
     `expected_version` / `expected_status` are what the user saw: if someone moved the object
-    since, the step is refused as Stale. Pages send the status (the operator's own section
-    saves bump the version but cannot happen once the report left draft/returned).
+    since, the step is refused as Stale. Pages and the API send the version they showed: the
+    status alone proves nothing, since a report can leave `submitted` and come back to it with
+    other data (withdraw, edit, resubmit). `require_version=True` (pages) refuses a step sent
+    without one (`version_missing`) once the user is known to be its actor; `None` otherwise
+    checks nothing, for callers acting on what they just read (tasks, the demo).
     A repeated click of the same step by the same user is answered with `already_done=True`
     instead of a second transition.
     `target_exception_reason` is why a report is verified although its year target is not
@@ -919,6 +949,8 @@ def transition(
         if spec.not_by_author and isinstance(locked, Report) and authored_by(locked, user):
             raise NotAllowed(author_problem(locked))
         pointed = pointed_sections(kind, action, sections)
+        if require_version and expected_version is None:
+            raise version_missing()
         stale = versioning.is_stale(locked.version, expected_version) or (
             expected_status is not None and expected_status != locked.status
         )
@@ -935,7 +967,7 @@ def transition(
             ):
                 return Result(locked, last, already_done=True)
             if stale:
-                raise Stale(_stale_message(locked))
+                raise Stale(stale_message(locked))
             raise Refused(
                 _t("Tindakan ini tidak dapat dilakukan dari status %(s)s.")
                 % {"s": locked.get_status_display()}
@@ -1104,14 +1136,26 @@ def _notify(event_id: int) -> None:
 
 
 def bulk_verify(
-    reports: Iterable[Report], user: AnyUser
+    reports: Iterable[Report],
+    user: AnyUser,
+    *,
+    seen: Mapping[int, int | None] | None = None,
 ) -> tuple[list[Report], list[tuple[Report, str]]]:
-    """Verify each report on its own (one refusal doesn't undo the others)."""
+    """Verify each report on its own (one refusal doesn't undo the others).
+
+    `seen` maps each report's id to the version the verifier was shown (the confirmation
+    list's); without it, each report's own `version` is taken as the one shown. A report whose
+    version moved since — even back to `submitted`, after a withdraw, an edit and a resubmit —
+    is refused as Stale, as is one without a version in `seen`; the others proceed.
+    """
     done: list[Report] = []
     refused: list[tuple[Report, str]] = []
     for report in reports:
+        shown = report.version if seen is None else seen.get(report.pk)
         try:
-            result = transition(report, "verify", user, expected_version=report.version)
+            if shown is None:
+                raise version_missing()
+            result = transition(report, "verify", user, expected_version=shown)
         except TransitionError as exc:
             why = "; ".join(p.message for p in exc.problems if p.message != exc.message)
             refused.append((report, f"{exc.message} {why}" if why else exc.message))

@@ -212,13 +212,17 @@ def test_submit_through_the_api_is_the_pages_transition():
 def test_incomplete_report_is_refused_by_api_and_page_alike():
     report = klaten("K-KES-02")
     response = api("klaten.dinkes").post(
-        step(report, "submit"), {}, content_type="application/json"
+        step(report, "submit"), {"version": report.version}, content_type="application/json"
     )
     assert response.status_code == 409
     assert response.json()["current"]["problems"]
     page = Client()
     page.force_login(User.objects.get(username="klaten.dinkes"))
-    page.post(reverse("reporting:report_transition", kwargs={"pk": report.pk, "action": "submit"}))
+    refused = page.post(
+        reverse("reporting:report_transition", kwargs={"pk": report.pk, "action": "submit"}),
+        {"status": report.status, "version": report.version},
+    )
+    assert "Belum dapat dilanjutkan" in refused.content.decode()
     report.refresh_from_db()
     assert report.status == Report.Status.DRAFT
     assert not WorkflowEvent.objects.filter(report=report, action="submit").exists()
@@ -227,13 +231,15 @@ def test_incomplete_report_is_refused_by_api_and_page_alike():
 def test_verify_and_return_match_the_pages():
     via_api, via_page = klaten("K-KES-03"), klaten("K-KES-05")
     assert via_api.status == via_page.status == Report.Status.SUBMITTED
-    assert api("klaten.dinkes").post(step(via_api, "verify")).status_code == 403
-    response = api("klaten.tapem").post(step(via_api, "verify"))
+    seen = {"version": via_api.version}
+    assert api("klaten.dinkes").post(step(via_api, "verify"), seen).status_code == 403
+    response = api("klaten.tapem").post(step(via_api, "verify"), seen)
     assert response.status_code == 200
     page = Client()
     page.force_login(User.objects.get(username="klaten.tapem"))
     page.post(
-        reverse("reporting:report_transition", kwargs={"pk": via_page.pk, "action": "verify"})
+        reverse("reporting:report_transition", kwargs={"pk": via_page.pk, "action": "verify"}),
+        {"status": via_page.status, "version": via_page.version},
     )
     via_api.refresh_from_db()
     via_page.refresh_from_db()
@@ -250,10 +256,17 @@ def test_return_needs_a_reason():
     report = klaten("K-KES-06")
     assert report.status == Report.Status.SUBMITTED
     client = api("klaten.tapem")
-    missing = client.post(step(report, "return"), {"reason": " "}, content_type="application/json")
+    missing = client.post(
+        step(report, "return"),
+        {"reason": " ", "version": report.version},
+        content_type="application/json",
+    )
     assert missing.status_code == 400 and "reason" in missing.json()["errors"]
     done = client.post(
-        step(report, "return"), {"reason": "Lampirkan rekap."}, content_type="application/json"
+        step(report, "return"),
+        {"reason": "Lampirkan rekap."},
+        content_type="application/json",
+        headers={"If-Match": f'"{report.version}"'},
     )
     assert done.status_code == 200 and done.json()["report"]["status"] == "returned"
     assert WorkflowEvent.objects.filter(report=report).last().reason == "Lampirkan rekap."

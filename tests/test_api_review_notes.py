@@ -29,7 +29,8 @@ def _notes_url(report: Report) -> str:
 
 
 def _post(client: Client, report: Report, body: dict):
-    return client.post(_notes_url(report), body, content_type="application/json")
+    """A note as the client read it before (`base`: the section's note then, here none)."""
+    return client.post(_notes_url(report), {"base": "", **body}, content_type="application/json")
 
 
 def test_verifier_sets_a_note_and_the_report_carries_it():
@@ -45,8 +46,10 @@ def test_verifier_sets_a_note_and_the_report_carries_it():
     assert [(n["section"], n["text"]) for n in detail.json()["review_notes"]] == [
         ("budget", "Pagu 0?")
     ]
-    # A blank text removes it.
-    removed = _post(api("klaten.tapem"), report, {"section": "budget", "text": ""})
+    # A blank text removes it (the note read: the one just set).
+    removed = _post(
+        api("klaten.tapem"), report, {"section": "budget", "text": "", "base": "Pagu 0?"}
+    )
     assert removed.status_code == 204
     assert not ReviewNote.objects.filter(report=report).exists()
 
@@ -71,7 +74,11 @@ def test_return_with_sections_shows_on_the_timeline():
     client = api("klaten.tapem")
     response = client.post(
         reverse("api:report-return", kwargs={"pk": report.pk}),
-        {"reason": "Periksa anggaran.", "sections": ["budget", "quality"]},
+        {
+            "reason": "Periksa anggaran.",
+            "sections": ["budget", "quality"],
+            "version": report.version,
+        },
         content_type="application/json",
     )
     assert response.status_code == 200, response.content
@@ -93,7 +100,7 @@ def test_sections_only_on_a_return():
     assert unknown.status_code == 400
     verify = client.post(
         reverse("api:report-verify", kwargs={"pk": report.pk}),
-        {"sections": ["budget"], "target_exception_reason": "uji"},
+        {"sections": ["budget"], "target_exception_reason": "uji", "version": report.version},
         content_type="application/json",
     )
     assert verify.status_code == 400 and "sections" in verify.json()["errors"]

@@ -260,8 +260,10 @@ def test_workflow_step_notified_and_emailed_by_the_worker(worker):
     mail.outbox = []
     client = Client()
     client.force_login(User.objects.get(username="klaten.dinkes"))
+    shown = Report.objects.values_list("version", flat=True).get(pk=report.pk)
     response = client.post(
-        reverse("reporting:report_transition", args=[report.pk, "submit"]), {"status": "draft"}
+        reverse("reporting:report_transition", args=[report.pk, "submit"]),
+        {"status": "draft", "version": shown},
     )
     assert response.status_code == 302
     wait_for(

@@ -73,7 +73,7 @@ def test_withdraw_before_verification_only_by_the_operator(login, cast):
     with pytest.raises(workflow.NotAllowed):
         workflow.transition(report, "withdraw", cast["klaten.tapem"])
     url = reverse("reporting:report_transition", kwargs={"pk": report.pk, "action": "withdraw"})
-    response = login("klaten.dinkes").post(url, {"status": "submitted"})
+    response = login("klaten.dinkes").post(url, {"status": "submitted", "version": report.version})
     assert response.status_code == 302
     report.refresh_from_db()
     assert report.status == Report.Status.DRAFT

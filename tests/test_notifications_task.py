@@ -53,7 +53,7 @@ def submit_from_page(login, report, capture):
     with capture(execute=True):
         response = login("klaten.dinkes").post(
             reverse("reporting:report_transition", args=[report.pk, "submit"]),
-            {"status": "draft"},
+            {"status": "draft", "version": report.version},
         )
     assert response.status_code == 302
     report.refresh_from_db()

@@ -181,8 +181,8 @@ def test_verifier_notes_a_section_and_the_operator_sees_it_beside_it(login, cast
     assert 'data-testid="review-note-quality"' in _section(html, "quality")
     for key in ("recipients", "stages", "budget", "problems", "evidence"):
         assert text not in _section(html, key)
-    # Blank text removes it; the history keeps both steps.
-    tapem.post(url, {"text": "  \u200b "})
+    # Blank text removes it (from the note the form showed); the history keeps both steps.
+    tapem.post(url, {"text": "  \u200b ", "base": text})
     assert not ReviewNote.objects.filter(report=report).exists()
     kinds = list(ReviewNote.history.filter(id=note.pk).values_list("history_type", flat=True))
     assert sorted(kinds) == ["+", "-"]
@@ -225,7 +225,12 @@ def test_return_points_at_sections_and_the_operator_sees_the_reason_there(login,
     reason = "Rincian penerima dan bukti kohort belum sesuai."
     response = login("klaten.tapem").post(
         reverse("reporting:report_transition", args=[report.pk, "return"]),
-        {"reason": reason, "status": "submitted", "sections": ["evidence", "recipients"]},
+        {
+            "reason": reason,
+            "status": "submitted",
+            "version": report.version,
+            "sections": ["evidence", "recipients"],
+        },
     )
     assert response.status_code == 302
     event = WorkflowEvent.objects.get(report=report, action="return")
@@ -277,7 +282,7 @@ def test_sections_are_checked_by_the_step(cast, report):
 def test_refused_return_keeps_the_typed_reason_and_sections(login, report):
     response = login("klaten.tapem").post(
         reverse("reporting:report_transition", args=[report.pk, "return"]),
-        {"reason": "  ", "status": "submitted", "sections": ["budget"]},
+        {"reason": "  ", "status": "submitted", "version": report.version, "sections": ["budget"]},
     )
     assert response.status_code == 200
     html = response.content.decode()
@@ -338,7 +343,9 @@ def test_section_keys_are_the_forms(login, report):
 
 def test_notes_are_in_the_audit_trail_of_their_region(login, cast, report):
     review_services.save_note(report.pk, cast["klaten.tapem"], "budget", "Cek pagu")
-    review_services.save_note(report.pk, cast["klaten.tapem"], "budget", "Cek pagu DPA")
+    review_services.save_note(
+        report.pk, cast["klaten.tapem"], "budget", "Cek pagu DPA", base="Cek pagu"
+    )
     url = reverse("reporting:audit_trail")
     klaten = login("klaten.inspektorat").get(url, {"kind": "review_note"})
     assert klaten.status_code == 200

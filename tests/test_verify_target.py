@@ -172,7 +172,13 @@ def test_bulk_verify_skips_a_report_without_a_verified_target_with_the_reason(re
     confirm = tapem.get(reverse("reporting:review_bulk_verify"), {"ids": ids})
     assert confirm.status_code == 200
     assert message(report) in confirm.content.decode()
-    done = tapem.post(reverse("reporting:review_bulk_verify"), {"ids": ids, "confirm": "1"})
+    shown = {
+        f"version-{pk}": v
+        for pk, v in Report.objects.filter(pk__in=ids).values_list("pk", "version")
+    }
+    done = tapem.post(
+        reverse("reporting:review_bulk_verify"), {"ids": ids, "confirm": "1", **shown}
+    )
     assert done.status_code == 302
     statuses = dict(Report.objects.filter(pk__in=ids).values_list("pk", "status"))
     assert statuses[report.pk] == "submitted"

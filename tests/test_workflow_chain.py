@@ -166,13 +166,14 @@ def test_double_submit_makes_exactly_one_transition(
 ):
     _, report, _, _ = setup
     dinkes = login("klaten.dinkes")
-    # the operator's own section saves bump the version; the page sends the status it showed
+    # the operator's own section saves bump the version (the bar follows each save); the page
+    # sends the status and the version it showed
     Report.objects.filter(pk=report.pk).update(version=report.version + 3)
     for _ in range(2):
         with django_capture_on_commit_callbacks(execute=True):
             r = dinkes.post(
                 reverse("reporting:report_transition", args=[report.pk, "submit"]),
-                {"status": "draft"},
+                {"status": "draft", "version": report.version + 3},
             )
         assert r.status_code == 302
     assert WorkflowEvent.objects.filter(report=report, action="submit").count() == 1
@@ -330,7 +331,12 @@ def test_bulk_verify_confirms_then_verifies_only_passing_reports(setup, login, c
     ids = [report.pk, *[r.pk for r in others]]
     page = tapem.get(reverse("reporting:review_bulk_verify"), {"ids": ids}).content.decode()
     assert "penerima terlayani belum diisi" in page
-    tapem.post(reverse("reporting:review_bulk_verify"), {"ids": ids, "confirm": "1"})
+    # The confirmation posts each listed report's version as it showed it.
+    shown = {
+        f"version-{pk}": v
+        for pk, v in Report.objects.filter(pk__in=ids).values_list("pk", "version")
+    }
+    tapem.post(reverse("reporting:review_bulk_verify"), {"ids": ids, "confirm": "1", **shown})
     statuses = dict(Report.objects.filter(pk__in=ids).values_list("pk", "status"))
     assert statuses[report.pk] == "submitted"
     assert all(statuses[r.pk] == "verified" for r in others)

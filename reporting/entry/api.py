@@ -179,6 +179,14 @@ class ReviewNoteInSerializer(serializers.Serializer):
         max_length=review_services.NOTE_MAX_LENGTH,
         help_text="Isi catatan; kosong menghapus catatan bagian ini.",
     )
+    base = serializers.CharField(
+        allow_blank=True,
+        # Room for a stored note whose line breaks come back as CRLF.
+        max_length=2 * review_services.NOTE_MAX_LENGTH,
+        help_text="Wajib: isi catatan bagian ini yang Anda baca (review_notes laporan), kosong "
+        "bila belum ada. Bila catatan sudah berubah sejak itu, tidak ada yang disimpan: 409 "
+        "(code stale) dengan catatan terkini di current.",
+    )
 
 
 class BreakdownGroupValueSerializer(serializers.Serializer):
@@ -570,7 +578,12 @@ class ReportViewSet(TableSteps, viewsets.ReadOnlyModelViewSet):
         responses={
             200: ReviewNoteSerializer,
             204: OpenApiResponse(description="Catatan bagian itu dihapus."),
-            409: OpenApiResponse(ErrorSerializer, ERROR_DESCRIPTIONS["409"]),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                f"{ERROR_DESCRIPTIONS['409']} Catatan berubah sejak dibaca (code stale): "
+                "current.text adalah catatan terkini (kosong bila tidak ada), current.note "
+                "catatan itu selengkapnya (null bila tidak ada).",
+            ),
         },
     )
     @action(
@@ -582,16 +595,25 @@ class ReportViewSet(TableSteps, viewsets.ReadOnlyModelViewSet):
         filterset_class=None,
     )
     def review_notes(self, request: Request, pk: str | None = None) -> Response:
-        """The review page's note form: `review_services.save_note` (the same rule)."""
+        """The review page's note form: `review_services.save_note` (the same rule), with the
+        note the caller read as `base`: a note changed since is a 409, never replaced unseen."""
         report = self.get_object()
         form = ReviewNoteInSerializer(data=request.data)
         form.is_valid(raise_exception=True)
+        data = form.validated_data
         try:
             note = review_services.save_note(
-                report.pk, request.user, form.validated_data["section"], form.validated_data["text"]
+                report.pk, request.user, data["section"], data["text"], base=data["base"]
             )
         except workflow.NotAllowed as exc:
             raise exceptions.PermissionDenied(exc.message) from exc
+        except review_services.NoteChanged as exc:
+            now = exc.current
+            current = {
+                "text": now.text if now is not None else "",
+                "note": ReviewNoteSerializer(now).data if now is not None else None,
+            }
+            raise Conflict(exc.message, code="stale", current=current) from exc
         except workflow.TransitionError as exc:
             if exc.field:
                 raise exceptions.ValidationError({exc.field: [exc.message]}) from exc

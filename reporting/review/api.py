@@ -49,7 +49,8 @@ class TransitionSerializer(serializers.Serializer):
     version = serializers.IntegerField(
         required=False,
         min_value=1,
-        help_text="Versi yang Anda lihat (atau header If-Match); langkah ganda tidak diulang.",
+        help_text="Versi yang Anda lihat (atau header If-Match). Wajib salah satunya: tanpa "
+        "keduanya 400. Versi yang sudah berubah 409 (If-Match: 412); langkah ganda tidak diulang.",
     )
 
 
@@ -147,17 +148,20 @@ def _fire(
 ) -> workflow.Result:
     """One step through `workflow.transition` (the table the pages use), errors in the API shape.
 
-    The version seen comes from `If-Match` or the body's `version`; someone acting first is a
-    409 (412 for a stale `If-Match`), a refused step a 409 listing what is missing.
+    The version seen comes from `If-Match` or the body's `version`, and one of them is required
+    (400, as for PATCH): a step acts only on the state its caller read — the status alone does
+    not say it (withdraw, edit, resubmit). Someone acting first is a 409 (412 for a stale
+    `If-Match`), a refused step a 409 listing what is missing.
     """
     seen = versioning.seen(request, data.get("version"))
+    version = seen.required()
     try:
         return workflow.transition(
             obj,
             name,
             request.user,
             reason=data.get("reason", ""),
-            expected_version=seen.version,
+            expected_version=version,
             target_exception_reason=data.get("target_exception_reason", ""),
             sections=data.get("sections", ()),
             **extra,

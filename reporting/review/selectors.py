@@ -117,17 +117,31 @@ def submissions_waiting(user: AnyUser) -> QuerySet[RegionSubmission]:
     )
 
 
-def kabkota_not_submitted(submission: RegionSubmission) -> list[RegionSubmission]:
+def _kabkota_submissions(
+    submission: RegionSubmission, user: AnyUser | None
+) -> QuerySet[RegionSubmission]:
+    """The province's kab/kota submissions of the period: those `user` may see, or all of
+    them (None) for the submit step's own confirmation, whose actor (the province's verifier)
+    sees the whole province anyway."""
+    subs = (
+        RegionSubmission.objects.visible_to(user) if user is not None else RegionSubmission.objects
+    )
+    return subs.filter(
+        period_id=submission.period_id,
+        region__province_code=submission.region.code,
+        region__level__in=(Level.KABUPATEN, Level.KOTA),
+    )
+
+
+def kabkota_not_submitted(
+    submission: RegionSubmission, user: AnyUser | None = None
+) -> list[RegionSubmission]:
     """A province's kab/kota that have not submitted this period (what its reviewer is warned
-    of before forwarding to Bangda); empty for a kab/kota."""
+    of before forwarding to Bangda), of those `user` may see; empty for a kab/kota."""
     if not submission.region.is_province:
         return []
     return list(
-        RegionSubmission.objects.filter(
-            period_id=submission.period_id,
-            region__province_code=submission.region.code,
-            region__level__in=(Level.KABUPATEN, Level.KOTA),
-        )
+        _kabkota_submissions(submission, user)
         .exclude(status__in=(RegionSubmission.Status.SUBMITTED, RegionSubmission.Status.ACCEPTED))
         .select_related("region")
         .order_by("region__code")
@@ -144,17 +158,16 @@ class KabkotaStanding:
     without_data: frozenset[int]  # region ids with no report entered
 
 
-def kabkota_standing(submission: RegionSubmission) -> KabkotaStanding:
+def kabkota_standing(submission: RegionSubmission, user: AnyUser | None = None) -> KabkotaStanding:
+    """`kabkota_not_submitted` with the count and the regions without data, each read through
+    what `user` may see (a province's own agency: none of its kab/kota; its Biro: all)."""
     if not submission.region.is_province:
         return KabkotaStanding(0, [], frozenset())
-    missing = kabkota_not_submitted(submission)
-    total = RegionSubmission.objects.filter(
-        period_id=submission.period_id,
-        region__province_code=submission.region.code,
-        region__level__in=(Level.KABUPATEN, Level.KOTA),
-    ).count()
+    missing = kabkota_not_submitted(submission, user)
+    total = _kabkota_submissions(submission, user).count()
+    reports = Report.objects.visible_to(user) if user is not None else Report.objects
     entered = set(
-        Report.objects.filter(
+        reports.filter(
             period_id=submission.period_id,
             region_id__in=[s.region_id for s in missing],
             entered_at__isnull=False,

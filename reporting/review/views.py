@@ -104,6 +104,8 @@ def _report_context(
         "may_note": workflow.note_refusal(report, request.user) is None,
         "lock_reason": workflow.review_lock_reason(report, submission),
         "error": error,
+        # Someone acted first: the page now shows what they left, to be read again.
+        "stale": isinstance(error, workflow.Stale),
         "typed": typed or {},
         # Data-quality flags with the operator's explanations; the verifier follows up.
         **quality_views.section_context(report, request.user, review=True),
@@ -137,10 +139,13 @@ def report_transition(request: HttpRequest, pk: int, action: str) -> HttpRespons
             expected_status=request.POST.get("status") or None,
             target_exception_reason=typed["target_exception_reason"],
             sections=typed["sections"],
+            # The bar's version: a step acts only on what its actor was shown.
+            require_version=True,
         )
     except workflow.NotAllowed as exc:
         return _forbidden(request, exc.message)
     except workflow.TransitionError as exc:
+        # The page again as it is now (its bar with the new version), with what was typed.
         report.refresh_from_db()
         return _report_page(request, report, error=exc, typed=typed)
     if result.already_done:
@@ -161,16 +166,25 @@ def report_transition(request: HttpRequest, pk: int, action: str) -> HttpRespons
 @login_required
 @require_POST
 def review_note(request: HttpRequest, pk: int, section: str) -> HttpResponse:
-    """The verifier's note on one section (blank text removes it); back to that section."""
+    """The verifier's note on one section (blank text removes it); back to that section.
+
+    The form carries the note it started from (``base``): a note changed since is not
+    replaced — the page comes back with what was typed still in the field, the note as it is
+    now beside it, and that note as the next save's base (saving again replaces it knowingly).
+    """
     report = _report(request, pk)
     text = request.POST.get("text", "")
+    base = request.POST.get("base", "")
     try:
-        note = review_services.save_note(report.pk, request.user, section, text)
+        note = review_services.save_note(report.pk, request.user, section, text, base=base)
     except workflow.NotAllowed as exc:
         return _forbidden(request, exc.message)
     except workflow.TransitionError as exc:
         report.refresh_from_db()
-        typed = {"note_section": section, "note_text": text}
+        typed: dict[str, Any] = {"note_section": section, "note_text": text, "note_base": base}
+        if isinstance(exc, review_services.NoteChanged):
+            current = exc.current.text if exc.current is not None else ""
+            typed.update(note_base=current, note_conflict=True)
         return _report_page(request, report, error=exc, typed=typed, status=409)
     label = Section(section).label
     if note is None:
@@ -235,7 +249,12 @@ def review_bulk_verify(request: HttpRequest) -> HttpResponse:
         else:
             ready.append(r)
     if request.method == "POST" and request.POST.get("confirm") == "1":
-        done, refused = workflow.bulk_verify(ready, request.user)
+        # Each report as the confirmation list showed it (its version): one that changed since
+        # is refused and named, the others are verified.
+        seen = {r.pk: _int(request.POST.get(f"version-{r.pk}")) for r in reports}
+        done, refused = workflow.bulk_verify(ready, request.user, seen=seen)
+        # Listed as passing, no longer so: named too, never skipped in silence.
+        refused += [(r, _bulk_blocked(r, seen[r.pk], why)) for r, why in blocked]
         if done:
             messages.success(request, _t("%(n)d laporan diverifikasi.") % {"n": len(done)})
         for r, why in refused:
@@ -244,6 +263,16 @@ def review_bulk_verify(request: HttpRequest) -> HttpResponse:
     return render(
         request, "reporting/review/bulk_confirm.html", {"ready": ready, "blocked": blocked}
     )
+
+
+def _bulk_blocked(report: Report, shown: int | None, why: list[str]) -> str:
+    """Why a report sent for confirmation is not verified: changed since it was shown (the
+    step's own stale message), else what blocks it now."""
+    if shown is None:
+        return workflow.version_missing().message
+    if shown != report.version:
+        return workflow.stale_message(report)
+    return "; ".join(why)
 
 
 @login_required
@@ -272,6 +301,7 @@ def _submission_page(
     request: HttpRequest, sub: RegionSubmission, *, error: workflow.TransitionError | None = None,
     typed: dict[str, str] | None = None,
 ) -> HttpResponse:  # fmt: skip
+    kabkota = review_selectors.kabkota_standing(sub, request.user)
     reports = (
         Report.objects.visible_to(request.user, Action.VIEW)
         .filter(region_id=sub.region_id, period_id=sub.period_id)
@@ -292,11 +322,13 @@ def _submission_page(
             "window": windows.window_problem(sub.period, sub),
             "due_date": windows.effective_due_date(sub.period, sub),
             "can_recap": recap.may_see_submission(request.user, sub),
-            "kabkota": review_selectors.kabkota_standing(sub),
-            "not_submitted": review_selectors.kabkota_not_submitted(sub)
+            # Only the kab/kota this user may see (a province's own agency: none).
+            "kabkota": kabkota,
+            "not_submitted": kabkota.not_submitted
             if sub.status in (RegionSubmission.Status.IN_PROGRESS, RegionSubmission.Status.RETURNED)
             else [],
             "error": error,
+            "stale": isinstance(error, workflow.Stale),
             "typed": typed or {},
         },
     )
@@ -326,6 +358,7 @@ def submission_transition(request: HttpRequest, pk: int, action: str) -> HttpRes
             expected_version=_int(request.POST.get("version")),
             expected_status=request.POST.get("status") or None,
             due_date=_date(typed["due_date"]),
+            require_version=True,
         )
     except workflow.NotAllowed as exc:
         return _forbidden(request, exc.message)

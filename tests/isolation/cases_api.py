@@ -36,6 +36,7 @@ from tests.isolation.cases_review import (
     _jateng_pk,
     _submission,
     _submission_snapshot,
+    _submission_version,
 )
 from tests.isolation.expect import EVERYONE, viewers
 from tests.isolation.framework import ANONYMOUS, OK, Case
@@ -303,7 +304,7 @@ def _region_step(
         owner=KLATEN if code == "33.10" else JATENG,
         method="post",
         kwargs=_submission_pk(code, status, verified),
-        data=lambda: data,
+        data=lambda: {**data, "version": _submission_version(code)},
         snapshot=_submission_snapshot,
         label=code,
         superuser=False,  # a workflow step needs the table's role (reporting/workflow.py)
@@ -529,6 +530,7 @@ CASES = [
         owner=KLATEN_DINKES,
         method="post",
         kwargs=lambda: {"pk": klaten_code("K-KES-03").pk},
+        data=lambda: {"version": klaten_code("K-KES-03").version},
         snapshot=_report_state("K-KES-03"),
     ),
     Case(
@@ -537,6 +539,7 @@ CASES = [
         owner=KLATEN_DINKES,
         method="post",
         kwargs=lambda: {"pk": klaten_code("K-KES-03").pk},
+        data=lambda: {"version": klaten_code("K-KES-03").version},
         snapshot=_report_state("K-KES-03"),
     ),
     Case(
@@ -545,7 +548,7 @@ CASES = [
         owner=KLATEN_DINKES,
         method="post",
         kwargs=lambda: {"pk": klaten_code("K-KES-03").pk},
-        data=lambda: {"reason": "Uji isolasi (demo)."},
+        data=lambda: {"reason": "Uji isolasi (demo).", "version": klaten_code("K-KES-03").version},
         snapshot=_report_state("K-KES-03"),
     ),
     # The OPD head and the verifier reach these steps; the report's state refuses them (409).
@@ -555,6 +558,7 @@ CASES = [
         owner=KLATEN_DINKES,
         method="post",
         kwargs=lambda: {"pk": klaten_code("K-KES-03").pk},
+        data=lambda: {"version": klaten_code("K-KES-03").version},
         ok_status=frozenset({409}),
         snapshot=_report_state("K-KES-03"),
     ),
@@ -564,7 +568,7 @@ CASES = [
         owner=KLATEN_DINKES,
         method="post",
         kwargs=lambda: {"pk": klaten_code("K-KES-03").pk},
-        data=lambda: {"reason": "Uji isolasi (demo)."},
+        data=lambda: {"reason": "Uji isolasi (demo).", "version": klaten_code("K-KES-03").version},
         ok_status=frozenset({409}),
         snapshot=_report_state("K-KES-03"),
     ),
@@ -574,7 +578,7 @@ CASES = [
         owner=KLATEN_DINKES,
         method="post",
         kwargs=lambda: {"pk": klaten_code("K-KES-03").pk},
-        data=lambda: {"reason": "Uji isolasi (demo)."},
+        data=lambda: {"reason": "Uji isolasi (demo).", "version": klaten_code("K-KES-03").version},
         ok_status=frozenset({409}),
         snapshot=_report_state("K-KES-03"),
     ),
@@ -585,7 +589,7 @@ CASES = [
         owner=KLATEN_DINKES,
         method="post",
         kwargs=lambda: {"pk": klaten_code("K-KES-03").pk},
-        data=lambda: {"section": "quality", "text": "Uji isolasi (demo)."},
+        data=lambda: {"section": "quality", "text": "Uji isolasi (demo).", "base": ""},
         snapshot=_notes_state,
     ),
     # Timeline: whoever reads the report reads its workflow steps; others 404.

@@ -45,6 +45,12 @@ def _klaten_report_pk() -> int:
     ).pk
 
 
+def _klaten_report_version() -> dict[str, Any]:
+    """What the page's forms post with a step: the version they showed (read after `kwargs`
+    has put the report in its state)."""
+    return {"version": Report.objects.values_list("version", flat=True).get(pk=_klaten_report_pk())}
+
+
 def _report_snapshot() -> Any:
     return list(
         Report.objects.filter(period__year=2027, region__code="33.10").values_list(
@@ -59,6 +65,12 @@ def _submission(code: str, status: str, *, all_verified: bool = False) -> Region
     if all_verified:
         Report.objects.filter(region=sub.region, period=sub.period).update(status="verified")
     return f.set_status(sub, status)  # type: ignore[return-value]
+
+
+def _submission_version(code: str) -> int:
+    return RegionSubmission.objects.values_list("version", flat=True).get(
+        period__year=2027, period__quarter=1, region__code=code
+    )
 
 
 def _submission_snapshot() -> Any:
@@ -76,7 +88,7 @@ def _report_step(action: str, status: str, allowed: set[str], **data: Any) -> Ca
         owner=KLATEN_REPORT,
         method="post",
         kwargs=lambda: {"pk": _report(status).pk, "action": action},
-        data=lambda: data,
+        data=lambda: {**data, "status": status, **_klaten_report_version()},
         snapshot=_report_snapshot,
         label=action,
         superuser=False,  # a workflow step needs the table's role (reporting/workflow.py)
@@ -95,7 +107,7 @@ def _region_step(
             "pk": _submission(code, status, all_verified=verified).pk,
             "action": action,
         },
-        data=lambda: data,
+        data=lambda: {**data, "status": status, "version": _submission_version(code)},
         snapshot=_submission_snapshot,
         label=f"{action}:{code}",
         superuser=False,  # a workflow step needs the table's role (reporting/workflow.py)
@@ -146,7 +158,7 @@ CASES = [
         owner=KLATEN_REPORT,
         method="post",
         kwargs=lambda: {"pk": _report("submitted").pk, "section": "budget"},
-        data=lambda: {"text": "Pagu belum sesuai DPA."},
+        data=lambda: {"text": "Pagu belum sesuai DPA.", "base": ""},
         snapshot=_notes_snapshot,
     ),
     Case(
@@ -155,7 +167,11 @@ CASES = [
         owner=KLATEN_REPORT,
         kwargs=lambda: (_report("submitted"), {})[1],
         method="post",
-        data=lambda: {"ids": [_klaten_report_pk()], "confirm": "1"},
+        data=lambda: {
+            "ids": [_klaten_report_pk()],
+            "confirm": "1",
+            f"version-{_klaten_report_pk()}": _klaten_report_version()["version"],
+        },
         snapshot=_report_snapshot,
         label="confirm",
     ),
