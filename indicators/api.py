@@ -574,13 +574,14 @@ class TargetViewSet(viewsets.ReadOnlyModelViewSet):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         seen = header.or_body(data.get("version"))
+        version = seen.required()  # a step on a state nobody saw is not taken
         try:
             workflow.transition(
                 target,
                 spec.action,
                 request.user,
                 reason=data.get("reason", ""),
-                expected_version=seen.version,
+                expected_version=version,
             )
         except workflow.NotAllowed as exc:
             raise exceptions.PermissionDenied(exc.message) from exc

@@ -421,6 +421,7 @@ def _target_step(
             request.user,
             reason=request.POST.get("reason", ""),
             expected_version=_version(request),
+            require_version=True,
         )
     except workflow.NotAllowed as exc:
         raise PermissionDenied(exc.message) from exc

@@ -272,8 +272,23 @@ def test_stale_version_is_409_with_current_and_if_match_412():
 
 
 def post_step(user: str, t: Target, name: str, body: dict | None = None, **headers) -> object:
+    """A step as a client takes it: with the version it just read, unless the test sends its
+    own (in the body or as If-Match)."""
     url = reverse(f"api:target-{name}", kwargs={"pk": t.pk})
-    return api(user).post(url, body or {}, content_type="application/json", headers=headers)
+    body = dict(body or {})
+    if "If-Match" not in headers:
+        body.setdefault("version", Target.objects.get(pk=t.pk).version)
+    return api(user).post(url, body, content_type="application/json", headers=headers)
+
+
+def test_a_step_without_the_version_read_is_refused_and_changes_nothing():
+    t = target("K-KES-11")
+    url = reverse("api:target-submit", kwargs={"pk": t.pk})
+    r = api("klaten.dinkes").post(url, {}, content_type="application/json")
+    assert r.status_code == 400
+    assert "version" in r.json()["errors"]
+    fresh = Target.objects.get(pk=t.pk)
+    assert (fresh.status, fresh.version) == (t.status, t.version)
 
 
 def test_submit_return_verify_like_the_target_page():

@@ -281,3 +281,15 @@ def test_each_step_stores_who_and_clears_an_old_return_reason(cast):
     ).obj
     assert verified.return_reason == ""
     assert (verified.verified_by, verified.updated_by) == (tapem, operator)
+
+
+def test_a_page_step_without_the_version_shown_is_refused(login):
+    """A form that lost its version (an old tab, a hand-made post) takes no step: the target
+    page says so and the target stays as it was."""
+    t = target("K-DIK-03")
+    r = login("klaten.tapem").post(step_url("verify", "K-DIK-03"), {}, follow=True)
+    assert r.status_code == 200
+    assert "Versi yang Anda lihat tidak terkirim" in r.content.decode()
+    fresh = target("K-DIK-03")
+    assert (fresh.status, fresh.version) == ("submitted", t.version)
+    assert not WorkflowEvent.objects.filter(target=t, action="verify").exists()

@@ -396,6 +396,7 @@ CASES = [
         owner=KLATEN_DINKES,
         method="post",
         kwargs=lambda: {"pk": _klaten_target_of("K-KES-11").pk},
+        data=lambda: {"version": _klaten_target_of("K-KES-11").version},
         snapshot=_klaten_targets,
     ),
     Case(
@@ -413,7 +414,10 @@ CASES = [
         owner=KLATEN_DINDIK,
         method="post",
         kwargs=lambda: {"pk": _klaten_target_of("K-DIK-03").pk},
-        data=lambda: {"reason": "Angka belum sesuai data Dapodik."},
+        data=lambda: {
+            "reason": "Angka belum sesuai data Dapodik.",
+            "version": _klaten_target_of("K-DIK-03").version,
+        },
         snapshot=_klaten_targets,
     ),
     Case(
