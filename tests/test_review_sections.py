@@ -366,3 +366,16 @@ def test_demo_return_points_at_recipients_and_evidence(login):
     assert 'data-testid="return-pointer-recipients"' in _section(html, "recipients")
     assert 'data-testid="return-pointer-evidence"' in _section(html, "evidence")
     assert RETURN_REASON[:40] in _section(html, "recipients")
+
+
+def test_review_page_rounds_a_budget_share_half_up_like_every_figure(login, report):
+    """Rp1 of Rp800 realised is 0,125 %: 0,13 on the line and in the total, as on the
+    dashboards and in the PDF (``capaian.round2``), never a banker's 0,12."""
+    from reporting.models import BudgetLine
+
+    BudgetLine.objects.filter(report=report).update(allocated=800, realised=1)
+    budget = _section(_review(login("klaten.tapem"), report), "budget")
+    line = budget[: budget.index('data-testid="budget-total"')]
+    assert "0,13" in line and "0,12" not in line
+    total = budget[budget.index('data-testid="budget-total"') :]
+    assert "0,13" in total and "0,12" not in total

@@ -447,7 +447,12 @@ def review_contents(report: Report) -> ReviewContents:
         ],
         stages=[StageRow(s, by_stage.get(s.pk, [])) for s in selectors.report_stages(report)],
         budget=[
-            (b, round(Decimal(b.realised * 100) / b.allocated, 2) if b.allocated else None)
+            (
+                b,
+                capaian.round2(Decimal(b.realised) * 100 / Decimal(b.allocated))
+                if b.allocated
+                else None,
+            )
             for b in budget
         ],
         budget_totals=selectors.budget_totals(budget),
