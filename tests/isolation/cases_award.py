@@ -34,6 +34,9 @@ def _form() -> dict:
         "w_data_quality": "10",
         "categories": ["province", "kabupaten", "kota"],
         "reason": "Penyesuaian bobot",
+        # The version the form showed (0 while the year has no configuration yet).
+        "version": AwardConfig.objects.filter(year=2026).values_list("version", flat=True).first()
+        or 0,
     }
 
 
