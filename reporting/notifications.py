@@ -31,6 +31,7 @@ from reporting.workflow import (
     Notice,
     audience_memberships,
     kind_of,
+    stamp,
 )
 
 log = logging.getLogger(__name__)
@@ -104,7 +105,7 @@ def _message(event: WorkflowEvent, kind: str) -> tuple[str, str, str]:
         _t("%(who)s, %(at)s")
         % {
             "who": event.actor,
-            "at": timezone.localtime(event.at).strftime("%d-%m-%Y %H:%M"),
+            "at": stamp(event.at),
         }
     ]
     if event.reason:

@@ -20,7 +20,7 @@ from functools import partial
 from typing import Any
 
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -556,6 +556,21 @@ def unverified_reports(submission: RegionSubmission, user: AnyUser | None = None
     )
 
 
+def kabkota_submissions(
+    submission: RegionSubmission, user: AnyUser | None = None
+) -> QuerySet[RegionSubmission]:
+    """A province's kab/kota submissions of the submission's period: those ``user`` may see,
+    or all of them (None: a check, or a confirmation whose actor sees the whole province)."""
+    subs = (
+        RegionSubmission.objects.visible_to(user) if user is not None else RegionSubmission.objects
+    )
+    return subs.filter(
+        period_id=submission.period_id,
+        region__province_code=submission.region.code,
+        region__level__in=KABKOTA,
+    )
+
+
 def region_problems(submission: RegionSubmission, user: AnyUser | None = None) -> list[Problem]:
     """Exactly what keeps a region from submitting upward, with who owns each part.
 
@@ -582,17 +597,11 @@ def region_problems(submission: RegionSubmission, user: AnyUser | None = None) -
         )
     if submission.region.is_province:
         # Shown to `user`: only the kab/kota submissions they may see (the check: all).
-        subs = (
-            RegionSubmission.objects.visible_to(user)
-            if user is not None
-            else RegionSubmission.objects
+        pending = (
+            kabkota_submissions(submission, user)
+            .filter(status=S.SUBMITTED)
+            .select_related("region")
         )
-        pending = subs.filter(
-            period_id=submission.period_id,
-            region__province_code=submission.region.code,
-            region__level__in=KABKOTA,
-            status=S.SUBMITTED,
-        ).select_related("region")
         for child in pending:
             problems.append(
                 Problem(
@@ -868,6 +877,11 @@ def _last_event(obj: Flow) -> WorkflowEvent | None:
     return obj.events.select_related("actor").order_by("-at", "-id").first()
 
 
+def stamp(at: dt.datetime) -> str:
+    """A moment as the workflow's messages name it: the local (WIB) date and time."""
+    return timezone.localtime(at).strftime("%d-%m-%Y %H:%M")
+
+
 def stale_message(obj: Flow) -> str:
     """Who moved the object since it was shown, and what it is now (`Stale`'s message)."""
     last = _last_event(obj)
@@ -883,7 +897,7 @@ def stale_message(obj: Flow) -> str:
             "status sekarang: %(s)s."
         ) % {
             "who": saved_by,
-            "at": timezone.localtime(saved_at).strftime("%d-%m-%Y %H:%M"),
+            "at": stamp(saved_at),
             "s": status,
         }
     return _t(
@@ -892,7 +906,7 @@ def stale_message(obj: Flow) -> str:
     ) % {
         "label": ACTION_LABELS.get(last.action, last.action),
         "who": last.actor,
-        "at": timezone.localtime(last.at).strftime("%d-%m-%Y %H:%M"),
+        "at": stamp(last.at),
         "s": status,
     }
 

@@ -354,18 +354,21 @@ def report_budget(report: Report) -> list[BudgetLine]:
     return list(report.budget_lines.order_by("order", "id"))
 
 
-def budget_totals(lines: list[BudgetLine]) -> dict[str, Any]:
-    """Allocated and realised rupiah of a report's lines, and the realised share (%).
+def realised_share(allocated: int, realised: int) -> Decimal | None:
+    """The realised share of a budget (%), rounded half up to 2 decimals (``capaian.round2``)
+    in Decimal, as the dashboards (``dashboards.selectors.pct``) and the PDFs show it: 1 of
+    800 → 0.13, not 0.12. None without an allocation."""
+    return capaian.round2(Decimal(realised) * 100 / Decimal(allocated)) if allocated else None
 
-    The share is rounded half up to 2 decimals (``capaian.round2``) in Decimal, as the
-    dashboards (``dashboards.selectors.pct``) and the PDFs show it: 1 of 800 → 0.13, not 0.12.
-    """
+
+def budget_totals(lines: list[BudgetLine]) -> dict[str, Any]:
+    """Allocated and realised rupiah of a report's lines, and the realised share (%)."""
     allocated = sum(line.allocated for line in lines)
     realised = sum(line.realised for line in lines)
     return {
         "allocated": lokal.format_rupiah(allocated),
         "realised": lokal.format_rupiah(realised),
-        "pct": capaian.round2(Decimal(realised) * 100 / Decimal(allocated)) if allocated else None,
+        "pct": realised_share(allocated, realised),
     }
 
 

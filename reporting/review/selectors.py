@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _t
 
-from regions.models import Level
 from regions.scoping import Action, AnyUser
 from reporting import workflow
 from reporting.entry import selectors
@@ -117,22 +116,6 @@ def submissions_waiting(user: AnyUser) -> QuerySet[RegionSubmission]:
     )
 
 
-def _kabkota_submissions(
-    submission: RegionSubmission, user: AnyUser | None
-) -> QuerySet[RegionSubmission]:
-    """The province's kab/kota submissions of the period: those `user` may see, or all of
-    them (None) for the submit step's own confirmation, whose actor (the province's verifier)
-    sees the whole province anyway."""
-    subs = (
-        RegionSubmission.objects.visible_to(user) if user is not None else RegionSubmission.objects
-    )
-    return subs.filter(
-        period_id=submission.period_id,
-        region__province_code=submission.region.code,
-        region__level__in=(Level.KABUPATEN, Level.KOTA),
-    )
-
-
 def kabkota_not_submitted(
     submission: RegionSubmission, user: AnyUser | None = None
 ) -> list[RegionSubmission]:
@@ -141,7 +124,7 @@ def kabkota_not_submitted(
     if not submission.region.is_province:
         return []
     return list(
-        _kabkota_submissions(submission, user)
+        workflow.kabkota_submissions(submission, user)
         .exclude(status__in=(RegionSubmission.Status.SUBMITTED, RegionSubmission.Status.ACCEPTED))
         .select_related("region")
         .order_by("region__code")
@@ -164,7 +147,7 @@ def kabkota_standing(submission: RegionSubmission, user: AnyUser | None = None) 
     if not submission.region.is_province:
         return KabkotaStanding(0, [], frozenset())
     missing = kabkota_not_submitted(submission, user)
-    total = _kabkota_submissions(submission, user).count()
+    total = workflow.kabkota_submissions(submission, user).count()
     reports = Report.objects.visible_to(user) if user is not None else Report.objects
     entered = set(
         reports.filter(
@@ -446,15 +429,7 @@ def review_contents(report: Report) -> ReviewContents:
             QualityItemRow(row, term, by_quality.get(row.pk, [])) for row, term in explanation.items
         ],
         stages=[StageRow(s, by_stage.get(s.pk, [])) for s in selectors.report_stages(report)],
-        budget=[
-            (
-                b,
-                capaian.round2(Decimal(b.realised) * 100 / Decimal(b.allocated))
-                if b.allocated
-                else None,
-            )
-            for b in budget
-        ],
+        budget=[(b, selectors.realised_share(b.allocated, b.realised)) for b in budget],
         budget_totals=selectors.budget_totals(budget),
         evidence=evidence,
     )

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _t
 
 from espm import history
@@ -33,10 +30,6 @@ def _as_stored(text: str | None) -> str:
     return reasons.clean(text).replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _when(at: dt.datetime) -> str:
-    return timezone.localtime(at).strftime("%d-%m-%Y %H:%M")
-
-
 def _changed(report: Report, section: str, note: ReviewNote | None) -> NoteChanged:
     """The refusal of a save made on another note than the one stored now: who changed it, when."""
     label = Section(section).label
@@ -44,7 +37,7 @@ def _changed(report: Report, section: str, note: ReviewNote | None) -> NoteChang
         message = _t(
             "Catatan bagian %(s)s sudah diubah oleh %(who)s pada %(at)s sejak Anda membukanya; "
             "catatan Anda belum disimpan."
-        ) % {"s": label, "who": note.author, "at": _when(note.updated_at)}
+        ) % {"s": label, "who": note.author, "at": workflow.stamp(note.updated_at)}
         return NoteChanged(message, note)
     removed = (
         ReviewNote.history.filter(report_id=report.pk, section=section, history_type="-")
@@ -59,7 +52,7 @@ def _changed(report: Report, section: str, note: ReviewNote | None) -> NoteChang
     message = _t(
         "Catatan bagian %(s)s sudah dihapus oleh %(who)s pada %(at)s sejak Anda membukanya; "
         "catatan Anda belum disimpan."
-    ) % {"s": label, "who": removed.history_user, "at": _when(removed.history_date)}
+    ) % {"s": label, "who": removed.history_user, "at": workflow.stamp(removed.history_date)}
     return NoteChanged(message, None)
 
 

@@ -9,8 +9,6 @@ import lokal
 from django import template
 from django.utils.text import slugify
 
-from reporting.rules import capaian
-
 register = template.Library()
 
 
@@ -35,7 +33,7 @@ def num(value: Any, places: int = 2) -> str:
         return "—"
     places = int(places)
     d = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
-    q = capaian.round2(d) if places == 2 else d.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    q = d.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
     if q.is_zero():
         q = abs(q)  # -0.004 → 0,00, no sign (as the dashboards' dec2 and floatformat)
     text = f"{q:,.{places}f}"
